@@ -1,0 +1,92 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+/**
+ * Module boundaries, as a table. Each project carries one `type:*` tag in its
+ * package.json; a source may import only projects whose tags are listed here.
+ *
+ * | source tag      | may import                                      | notes                                  |
+ * | --------------- | ----------------------------------------------- | -------------------------------------- |
+ * | type:app        | type:lib, type:store, type:store-api, type:pure | never another app                      |
+ * | type:tool       | type:lib, type:store, type:store-api, type:pure | CLIs, benchmarks, dev runner           |
+ * | type:infra      | type:lib, type:pure                             | the local stack driver                 |
+ * | type:store      | type:store-api, type:lib, type:pure             | one adapter never imports another      |
+ * | type:store-api  | type:lib, type:pure                             | the store interface                    |
+ * | type:lib        | type:lib, type:pure                             | kafka, telemetry, config, errors, ...  |
+ * | type:testing    | type:lib, type:store, type:store-api, type:pure | test helpers                           |
+ * | type:pure       | type:pure                                       | no driver, no framework, no I/O        |
+ */
+const boundaries = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure', 'type:testing'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure', 'type:testing'] },
+  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
+  { sourceTag: 'type:store', onlyDependOnLibsWithTags: ['type:store-api', 'type:lib', 'type:pure', 'type:testing'] },
+  { sourceTag: 'type:store-api', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure'] },
+  {
+    sourceTag: 'type:pure',
+    onlyDependOnLibsWithTags: ['type:pure'],
+    bannedExternalImports: [
+      'kafkajs',
+      '@kafkajs/*',
+      'cassandra-driver',
+      'mysql2',
+      'mysql2/*',
+      'fastify',
+      'fastify-*',
+      '@fastify/*',
+      'pino',
+      'prom-client',
+      '@opentelemetry/*',
+      'node:fs',
+      'node:net',
+      'node:http',
+      'node:child_process',
+      'fs',
+      'net',
+      'http',
+      'child_process',
+    ],
+  },
+];
+
+export default tseslint.config(
+  {
+    ignores: ['**/node_modules', '**/dist', '**/coverage', 'reports', '.wail', '.nx', '**/fixtures/lint/**'],
+  },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: boundaries,
+        },
+      ],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/*.test.ts', '**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  prettier,
+);

@@ -1,0 +1,238 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Defaults, splitList } from '@wail/config';
+import { KafkaClient } from '@wail/kafka';
+import { CassandraConnection } from '@wail/store-cassandra';
+import { MysqlConnection } from '@wail/store-mysql';
+import { silentLogger } from '@wail/telemetry';
+import { findJava } from './java';
+import { ensureJars, findJar } from './jars';
+import { infraDir } from './paths';
+import type { StackPaths } from './paths';
+import { commandExists, render, run, startDaemon } from './processes';
+
+export type ServiceName = 'cassandra' | 'kafka' | 'mysql';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface StackService {
+  name: ServiceName;
+  /** Set by the user to point at a server the stack must not start. */
+  externalVariable: string;
+  endpoint(env: NodeJS.ProcessEnv): Endpoint;
+  /** Resolves when the server answers a real client request. */
+  ready(env: NodeJS.ProcessEnv): Promise<void>;
+  /** Starts the server in the background; returns its pid. */
+  start(paths: StackPaths, env: NodeJS.ProcessEnv, note: (line: string) => void): number;
+  /** How long a healthy start may take on a small machine. */
+  readyTimeoutMs: number;
+}
+
+function firstEndpoint(list: string): Endpoint {
+  const [first = ''] = splitList(list);
+  const index = first.lastIndexOf(':');
+  return { host: first.slice(0, index), port: Number(first.slice(index + 1)) };
+}
+
+function javaFor(service: string, accepted: readonly number[], env: NodeJS.ProcessEnv): string {
+  const java = findJava(accepted, env);
+  if (typeof java === 'string') throw new Error(`${service}: ${java}`);
+  return java.binary;
+}
+
+function jarsFor(service: string, paths: StackPaths, note: (line: string) => void): string {
+  const dir = paths.jars(service);
+  const started = Date.now();
+  const { cached, count } = ensureJars(join(infraDir, service, 'pom.xml'), dir);
+  if (!cached) note(`resolved ${count} jars from Maven Central in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+export const kafka: StackService = {
+  name: 'kafka',
+  externalVariable: 'WAIL_KAFKA_BROKERS',
+  readyTimeoutMs: 120_000,
+  endpoint: (env) => firstEndpoint(env['WAIL_KAFKA_BROKERS'] ?? Defaults.kafkaBrokers),
+  async ready(env) {
+    const client = new KafkaClient({
+      brokers: splitList(env['WAIL_KAFKA_BROKERS'] ?? Defaults.kafkaBrokers),
+      clientId: 'wail-stack',
+      logger: silentLogger(),
+      connectionTimeoutMs: 1000,
+    });
+    try {
+      await client.listTopics();
+    } finally {
+      await client.close();
+    }
+  },
+  start(paths, env, note) {
+    const java = javaFor('kafka', [11, 17, 21], env);
+    const jars = jarsFor('kafka', paths, note);
+    const { host, port } = this.endpoint(env);
+    const dataDir = paths.data('kafka');
+    const confDir = paths.conf('kafka');
+    mkdirSync(confDir, { recursive: true });
+    const properties = join(confDir, 'server.properties');
+    writeFileSync(
+      properties,
+      render(readFileSync(join(infraDir, 'kafka', 'server.properties.template'), 'utf8'), {
+        KAFKA_HOST: host,
+        KAFKA_PORT: port,
+        KAFKA_CONTROLLER_PORT: Number(env['WAIL_KAFKA_CONTROLLER_PORT'] ?? port + 1),
+        DATA_DIR: dataDir,
+      }),
+    );
+    const classpath = `${jars}/*`;
+    const log4j = `-Dlog4j.configuration=file:${join(infraDir, 'kafka', 'log4j.properties')}`;
+    if (!existsSync(join(dataDir, 'meta.properties'))) {
+      const uuid = run(java, ['-cp', classpath, log4j, 'kafka.tools.StorageTool', 'random-uuid']);
+      const clusterId = uuid.output.trim().split('\n').pop() ?? '';
+      if (uuid.status !== 0 || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
+        throw new Error(`kafka: could not make a cluster id:\n${uuid.output}`);
+      }
+      const format = run(java, [
+        '-cp',
+        classpath,
+        log4j,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        properties,
+        '--ignore-formatted',
+      ]);
+      if (format.status !== 0) throw new Error(`kafka: storage format failed:\n${format.output}`);
+      note(`formatted ${dataDir} (cluster ${clusterId})`);
+    }
+    return startDaemon({
+      command: java,
+      args: ['-Xms256m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError', '-cp', classpath, log4j, 'kafka.Kafka', properties],
+      cwd: confDir,
+      logFile: paths.log('kafka'),
+      pidFile: paths.pid('kafka'),
+    });
+  },
+};
+
+export const cassandra: StackService = {
+  name: 'cassandra',
+  externalVariable: 'WAIL_CASSANDRA_CONTACT_POINTS',
+  readyTimeoutMs: 240_000,
+  endpoint: (env) =>
+    firstEndpoint(env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints),
+  async ready(env) {
+    const connection = new CassandraConnection({
+      contactPoints: splitList(env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints),
+      localDataCenter: env['WAIL_CASSANDRA_DATACENTER'] ?? Defaults.cassandraDatacenter,
+      connectTimeoutMs: 1000,
+    });
+    try {
+      await connection.ping();
+    } finally {
+      await connection.close();
+    }
+  },
+  start(paths, env, note) {
+    // Cassandra 5.0 runs on Java 11 or 17 only.
+    const java = javaFor('cassandra', [17, 11], env);
+    const jars = jarsFor('cassandra', paths, note);
+    const { host, port } = this.endpoint(env);
+    const dataDir = paths.data('cassandra');
+    const confDir = paths.conf('cassandra');
+    mkdirSync(confDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true });
+    const yaml = join(confDir, 'cassandra.yaml');
+    writeFileSync(
+      yaml,
+      render(readFileSync(join(infraDir, 'cassandra', 'cassandra.yaml.template'), 'utf8'), {
+        CASSANDRA_HOST: host,
+        CASSANDRA_PORT: port,
+        CASSANDRA_STORAGE_PORT: Number(env['WAIL_CASSANDRA_STORAGE_PORT'] ?? 7000),
+        DATA_DIR: dataDir,
+      }),
+    );
+    const jvmOptions = readFileSync(join(infraDir, 'cassandra', 'jvm17.options'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0 && !line.startsWith('#'));
+    const heap = env['WAIL_CASSANDRA_HEAP'] ?? '1G';
+    return startDaemon({
+      command: java,
+      args: [
+        `-Xms${heap}`,
+        `-Xmx${heap}`,
+        '-Xmn200M',
+        '-XX:+ExitOnOutOfMemoryError',
+        ...jvmOptions,
+        `-javaagent:${findJar(jars, 'jamm-')}`,
+        `-Dcassandra.config=file://${yaml}`,
+        `-Dcassandra.storagedir=${dataDir}`,
+        '-Dcassandra-foreground=yes',
+        '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+        `-Dcassandra.logdir=${join(paths.home, 'logs')}`,
+        `-Dlogback.configurationFile=${join(infraDir, 'cassandra', 'logback.xml')}`,
+        '-cp',
+        `${jars}/*`,
+        'org.apache.cassandra.service.CassandraDaemon',
+      ],
+      cwd: confDir,
+      logFile: paths.log('cassandra'),
+      pidFile: paths.pid('cassandra'),
+    });
+  },
+};
+
+const mariadbd = '/usr/sbin/mariadbd';
+
+export const mysql: StackService = {
+  name: 'mysql',
+  externalVariable: 'WAIL_MYSQL_URL',
+  readyTimeoutMs: 60_000,
+  endpoint(env) {
+    const url = new URL(env['WAIL_MYSQL_URL'] ?? Defaults.mysqlUrl);
+    return { host: url.hostname, port: url.port ? Number(url.port) : 3306 };
+  },
+  async ready(env) {
+    const connection = new MysqlConnection({
+      url: env['WAIL_MYSQL_URL'] ?? Defaults.mysqlUrl,
+      connectionLimit: 1,
+      connectTimeoutMs: 1000,
+    });
+    try {
+      await connection.ping();
+    } finally {
+      await connection.close();
+    }
+  },
+  start(paths) {
+    // MariaDB is the machine's own service: the stack only starts the installed
+    // server when it is down, and remembers that it did so `down` can undo it.
+    if (!existsSync(mariadbd) || !commandExists('start-stop-daemon')) {
+      throw new Error(
+        'mysql: nothing answers on 127.0.0.1:3306 and no MariaDB server is installed (Debian: apt-get install mariadb-server), or set WAIL_MYSQL_URL',
+      );
+    }
+    const pidFile = paths.pid('mysql');
+    mkdirSync(join(paths.home, 'run'), { recursive: true });
+    const result = run('start-stop-daemon', [
+      '--start',
+      '--oknodo',
+      '--background',
+      '--make-pidfile',
+      '--pidfile',
+      pidFile,
+      '--exec',
+      mariadbd,
+    ]);
+    if (result.status !== 0) throw new Error(`mysql: could not start ${mariadbd}:\n${result.output}`);
+    return Number(readFileSync(pidFile, 'utf8').trim());
+  },
+};
+
+/** Start order: the slowest first, so its start overlaps the others'. */
+export const services: readonly StackService[] = [cassandra, kafka, mysql];

@@ -1,0 +1,8 @@
+export {
+  ERROR_CATALOGUE,
+  ERROR_CODES,
+  WailError,
+  isProgrammerError,
+  isWailError,
+} from './wail-error';
+export type { ErrorCode, WailErrorOptions } from './wail-error';

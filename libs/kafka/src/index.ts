@@ -1,0 +1,2 @@
+export { KafkaClient } from './kafka-client';
+export type { KafkaClientOptions, TopicSpec } from './kafka-client';

@@ -1,0 +1,116 @@
+import { Kafka, type Admin } from 'kafkajs';
+import type { Logger } from 'pino';
+import { kafkajsLevel, pinoLogCreator } from './log-creator';
+
+export interface KafkaClientOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger: Logger;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions?: number;
+  replicationFactor?: number;
+  config?: Record<string, string>;
+}
+
+/**
+ * WAIL's only door to kafkajs (2.2.4, unmaintained): apps and other libs use
+ * this client and the producer/consumer types of this library, so swapping the
+ * Kafka client later touches one folder.
+ */
+export class KafkaClient {
+  private readonly kafka: Kafka;
+  private adminClient: Admin | undefined;
+  private adminConnecting: Promise<Admin> | undefined;
+
+  constructor(private readonly options: KafkaClientOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      connectionTimeout: options.connectionTimeoutMs ?? 3000,
+      requestTimeout: options.requestTimeoutMs ?? 10_000,
+      logLevel: kafkajsLevel(options.logger),
+      logCreator: pinoLogCreator(options.logger.child({ component: 'kafkajs' })),
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+  }
+
+  get clientId(): string {
+    return this.options.clientId;
+  }
+
+  /** Resolves when a broker answers a metadata request. Used by readiness probes. */
+  async ping(): Promise<void> {
+    const admin = await this.admin();
+    try {
+      await admin.describeCluster();
+    } catch (error) {
+      // A broken connection is not reused: the next probe reconnects from scratch.
+      await this.resetAdmin();
+      throw error;
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.admin()).listTopics();
+  }
+
+  /** Creates missing topics and waits for their leaders; existing topics are left as they are. */
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    if (specs.length === 0) return;
+    const admin = await this.admin();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({
+        topic: spec.topic,
+        numPartitions: spec.partitions ?? 3,
+        replicationFactor: spec.replicationFactor ?? -1,
+        configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return;
+    const admin = await this.admin();
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((topic) => existing.has(topic));
+    if (present.length > 0) await admin.deleteTopics({ topics: present });
+  }
+
+  async close(): Promise<void> {
+    await this.resetAdmin();
+  }
+
+  private async admin(): Promise<Admin> {
+    if (this.adminClient) return this.adminClient;
+    if (!this.adminConnecting) {
+      const admin = this.kafka.admin({ retry: { retries: 1, initialRetryTime: 100 } });
+      this.adminConnecting = admin.connect().then(
+        () => {
+          this.adminClient = admin;
+          this.adminConnecting = undefined;
+          return admin;
+        },
+        (error: unknown) => {
+          this.adminConnecting = undefined;
+          throw error;
+        },
+      );
+    }
+    return this.adminConnecting;
+  }
+
+  private async resetAdmin(): Promise<void> {
+    const admin = this.adminClient;
+    this.adminClient = undefined;
+    if (admin) await admin.disconnect().catch(() => undefined);
+  }
+}

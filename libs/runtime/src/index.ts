@@ -1,0 +1,8 @@
+export { Readiness } from './readiness';
+export type { CheckResult, DependencyCheck, ReadinessOptions, ReadinessReport } from './readiness';
+export { default as healthRoutes } from './health-routes';
+export type { HealthRoutesOptions } from './health-routes';
+export { default as jsonErrors, toErrorBody } from './json-errors';
+export type { ErrorBody } from './json-errors';
+export { exitOnStartFailure, stopOnSignals } from './lifecycle';
+export type { ServiceLifecycle } from './lifecycle';

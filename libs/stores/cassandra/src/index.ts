@@ -1,0 +1,2 @@
+export { CassandraConnection } from './cassandra-connection';
+export type { CassandraOptions } from './cassandra-connection';

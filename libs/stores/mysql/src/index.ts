@@ -1,0 +1,2 @@
+export { MysqlConnection } from './mysql-connection';
+export type { MysqlOptions } from './mysql-connection';

@@ -1,0 +1,45 @@
+import { createPool, type Pool } from 'mysql2/promise';
+import type { StoreConnection } from '@wail/store';
+
+export interface MysqlOptions {
+  /** `mysql://user:password@host:port[/database]` */
+  url: string;
+  database?: string;
+  connectionLimit?: number;
+  connectTimeoutMs?: number;
+}
+
+export class MysqlConnection implements StoreConnection {
+  readonly kind = 'mysql' as const;
+  readonly pool: Pool;
+
+  constructor(options: MysqlOptions) {
+    const url = new URL(options.url);
+    const database = options.database ?? (url.pathname.replace(/^\//, '') || undefined);
+    this.pool = createPool({
+      host: url.hostname,
+      port: url.port ? Number(url.port) : 3306,
+      user: decodeURIComponent(url.username || 'root'),
+      password: decodeURIComponent(url.password),
+      ...(database === undefined ? {} : { database }),
+      connectionLimit: options.connectionLimit ?? 10,
+      connectTimeout: options.connectTimeoutMs ?? 3000,
+      waitForConnections: true,
+      // Unbounded waiting would turn a database outage into unbounded memory.
+      queueLimit: 1000,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      dateStrings: true,
+      timezone: 'Z',
+      enableKeepAlive: true,
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

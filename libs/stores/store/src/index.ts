@@ -1,0 +1,1 @@
+export type { StoreConnection, StoreKind } from './store';

@@ -1,0 +1,4 @@
+export { createLogger, silentLogger } from './logger';
+export type { Logger, LoggerOptions } from './logger';
+export { Counter, Gauge, Histogram, createMetricsRegistry } from './metrics';
+export type { Registry } from './metrics';
