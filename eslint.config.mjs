@@ -10,20 +10,23 @@ import prettier from 'eslint-config-prettier';
  * | --------------- | ----------------------------------------------- | -------------------------------------- |
  * | type:app        | type:lib, type:store, type:store-api, type:pure | never another app                      |
  * | type:tool       | type:lib, type:store, type:store-api, type:pure | CLIs, benchmarks, dev runner           |
- * | type:infra      | type:lib, type:pure                             | the local stack driver                 |
+ * | type:infra      | type:lib, type:store, type:store-api, type:pure | the local stack driver (readiness)     |
  * | type:store      | type:store-api, type:lib, type:pure             | one adapter never imports another      |
  * | type:store-api  | type:lib, type:pure                             | the store interface                    |
  * | type:lib        | type:lib, type:pure                             | kafka, telemetry, config, errors, ...  |
  * | type:testing    | type:lib, type:store, type:store-api, type:pure | test helpers                           |
  * | type:pure       | type:pure                                       | no driver, no framework, no I/O        |
+ *
+ * Any project's *tests* may also import type:testing (@wail/testing); a rule
+ * below keeps it out of shipped sources.
  */
 const boundaries = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure', 'type:testing'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure', 'type:testing'] },
-  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
+  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure'] },
   { sourceTag: 'type:store', onlyDependOnLibsWithTags: ['type:store-api', 'type:lib', 'type:pure', 'type:testing'] },
   { sourceTag: 'type:store-api', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
-  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:pure', 'type:testing'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure'] },
   {
     sourceTag: 'type:pure',
@@ -80,6 +83,16 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'libs/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@wail/testing', message: 'test helpers belong in tests only' }] },
+      ],
     },
   },
   {

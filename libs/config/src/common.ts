@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 
-const hostPort = '^[^\\s,:]+:[0-9]{1,5}$';
 const hostPortList = `^\\s*[^\\s,:]+:[0-9]{1,5}\\s*(,\\s*[^\\s,:]+:[0-9]{1,5}\\s*)*$`;
 
 export const Defaults = {
+  host: '127.0.0.1',
   kafkaBrokers: '127.0.0.1:9092',
   cassandraContactPoints: '127.0.0.1:9042',
   cassandraDatacenter: 'datacenter1',
@@ -16,9 +16,15 @@ export const Defaults = {
 
 export const LogEnv = {
   WAIL_LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) =>
-      Type.Literal(level),
-    ),
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
     { default: 'info', description: 'pino log level' },
   ),
 };
@@ -52,15 +58,13 @@ export const MysqlEnv = {
     default: Defaults.mysqlUrl,
     description: 'mysql://user:password@host:port of the primary',
   }),
-  WAIL_MYSQL_REPLICA_URL: Type.Optional(
-    Type.String({ pattern: '^mysql://', description: 'optional read replica' }),
-  ),
 };
 
-export function portEnv(name: string, fallback: number) {
+/** `<PREFIX>_HOST` and `<PREFIX>_PORT` for a service's HTTP listener. */
+export function listenEnv<P extends string>(prefix: P, port: number) {
   return {
-    [name]: Type.Integer({ minimum: 0, maximum: 65535, default: fallback }),
-  };
+    [`${prefix}_HOST`]: Type.String({ minLength: 1, default: Defaults.host, description: 'listen address' }),
+    [`${prefix}_PORT`]: Type.Integer({ minimum: 0, maximum: 65535, default: port, description: 'listen port' }),
+  } as Record<`${P}_HOST`, ReturnType<typeof Type.String>> &
+    Record<`${P}_PORT`, ReturnType<typeof Type.Integer>>;
 }
-
-export { hostPort as HOST_PORT_PATTERN };

@@ -1,3 +1,3 @@
 export { loadEnv, splitList } from './load-config';
 export type { Env } from './load-config';
-export { CassandraEnv, Defaults, KafkaEnv, LogEnv, MysqlEnv, portEnv } from './common';
+export { CassandraEnv, Defaults, KafkaEnv, LogEnv, MysqlEnv, listenEnv } from './common';

@@ -4,5 +4,5 @@ export { default as healthRoutes } from './health-routes';
 export type { HealthRoutesOptions } from './health-routes';
 export { default as jsonErrors, toErrorBody } from './json-errors';
 export type { ErrorBody } from './json-errors';
-export { exitOnStartFailure, stopOnSignals } from './lifecycle';
-export type { ServiceLifecycle } from './lifecycle';
+export { runService } from './lifecycle';
+export type { RunningService, ServiceDefinition } from './lifecycle';

@@ -1,52 +1,70 @@
-import type { Logger } from 'pino';
+import type { LevelWithSilent, Logger } from 'pino';
+import { WailError } from '@wail/errors';
+import { createLogger } from '@wail/telemetry';
 
-export interface ServiceLifecycle {
-  log: Logger;
+export interface RunningService {
   /** Stops accepting work, drains, closes connections. */
   stop(): Promise<void>;
+}
+
+export interface ServiceDefinition<C extends { logLevel: LevelWithSilent }> {
+  service: string;
+  /** Validates the environment; throws a clear error on bad values. */
+  loadConfig(env: NodeJS.ProcessEnv): C;
+  /** Builds the service from its config and starts serving. */
+  start(config: C, logger: Logger): Promise<RunningService>;
   /** A stop that takes longer than this exits with status 1. */
   stopTimeoutMs?: number;
 }
 
 /**
- * Wires SIGTERM/SIGINT to a graceful stop. A second signal, or a stop that
- * overruns its timeout, exits at once with status 1: an operator who presses
- * Ctrl-C twice means it.
+ * The shape every `main.ts` shares: validate config (fail fast, non-zero exit),
+ * start, and stop gracefully on SIGTERM/SIGINT. A second signal, or a stop that
+ * overruns its timeout, exits at once with status 1.
  */
-export function stopOnSignals(lifecycle: ServiceLifecycle): void {
-  const timeoutMs = lifecycle.stopTimeoutMs ?? 15_000;
-  let stopping = false;
+export async function runService<C extends { logLevel: LevelWithSilent }>(
+  definition: ServiceDefinition<C>,
+): Promise<void> {
+  let logger = createLogger({ service: definition.service });
+  let running: RunningService;
+  try {
+    const config = definition.loadConfig(process.env);
+    logger = createLogger({ service: definition.service, level: config.logLevel });
+    running = await definition.start(config, logger);
+  } catch (error) {
+    if (error instanceof WailError && error.code === 'CONFIG_INVALID') {
+      logger.fatal({ problems: error.details?.['problems'] }, error.message);
+    } else {
+      logger.fatal({ err: error }, 'failed to start');
+    }
+    process.exit(1);
+  }
 
+  const timeoutMs = definition.stopTimeoutMs ?? 15_000;
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
-      lifecycle.log.warn({ signal }, 'second signal, exiting now');
+      logger.warn({ signal }, 'second signal, exiting now');
       process.exit(1);
     }
     stopping = true;
-    lifecycle.log.info({ signal }, 'stopping');
+    logger.info({ signal }, 'stopping');
     const timer = setTimeout(() => {
-      lifecycle.log.error({ timeoutMs }, 'stop timed out, exiting');
+      logger.error({ timeoutMs }, 'stop timed out, exiting');
       process.exit(1);
     }, timeoutMs);
     timer.unref();
-    lifecycle.stop().then(
+    running.stop().then(
       () => {
-        lifecycle.log.info('stopped');
+        logger.info('stopped');
         process.exit(0);
       },
       (error: unknown) => {
-        lifecycle.log.error({ err: error }, 'stop failed');
+        logger.error({ err: error }, 'stop failed');
         process.exit(1);
       },
     );
   };
-
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-}
-
-/** Logs a start-up failure (bad config, unreachable port) and exits non-zero. */
-export function exitOnStartFailure(log: Logger, error: unknown): never {
-  log.fatal({ err: error }, 'failed to start');
-  process.exit(1);
 }

@@ -32,6 +32,8 @@ export class CassandraConnection implements StoreConnection {
         readTimeout: options.readTimeoutMs ?? 10_000,
       },
       queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
+      // Versions are microsecond timestamps: 64-bit integers end to end, never doubles.
+      encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
       // One node in development; in production the driver discovers the ring itself.
       pooling: { coreConnectionsPerHost: { [types.distance.local]: 1 } },
     });

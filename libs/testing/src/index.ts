@@ -1,0 +1,2 @@
+export { stoppedDependencyEnv } from './readiness';
+export { deadAddress, stackEnv, uniqueName } from './stack-env';
