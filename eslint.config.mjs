@@ -21,13 +21,40 @@ import prettier from 'eslint-config-prettier';
  * below keeps it out of shipped sources.
  */
 const boundaries = [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure', 'type:testing'] },
-  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure', 'type:testing'] },
-  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure'] },
-  { sourceTag: 'type:store', onlyDependOnLibsWithTags: ['type:store-api', 'type:lib', 'type:pure', 'type:testing'] },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: [
+      'type:lib',
+      'type:store',
+      'type:store-api',
+      'type:pure',
+      'type:testing',
+    ],
+  },
+  {
+    sourceTag: 'type:tool',
+    onlyDependOnLibsWithTags: [
+      'type:lib',
+      'type:store',
+      'type:store-api',
+      'type:pure',
+      'type:testing',
+    ],
+  },
+  {
+    sourceTag: 'type:infra',
+    onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure'],
+  },
+  {
+    sourceTag: 'type:store',
+    onlyDependOnLibsWithTags: ['type:store-api', 'type:lib', 'type:pure', 'type:testing'],
+  },
   { sourceTag: 'type:store-api', onlyDependOnLibsWithTags: ['type:lib', 'type:pure'] },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:pure', 'type:testing'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure'] },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure'],
+  },
   {
     sourceTag: 'type:pure',
     onlyDependOnLibsWithTags: ['type:pure'],
@@ -57,7 +84,15 @@ const boundaries = [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules', '**/dist', '**/coverage', 'reports', '.wail', '.nx', '**/fixtures/lint/**'],
+    ignores: [
+      '**/node_modules',
+      '**/dist',
+      '**/coverage',
+      'reports',
+      '.wail',
+      '.nx',
+      '**/fixtures/lint/**',
+    ],
   },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -79,9 +114,15 @@ export default tseslint.config(
         },
       ],
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false } },
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-console': 'error',
     },
   },

@@ -33,7 +33,10 @@ describe('producer-proxy health', () => {
     const { health, ready } = await probe(await stoppedDependencyEnv(dependency));
     expect(health.statusCode).toBe(200);
     expect(ready.statusCode).toBe(503);
-    const body = ready.json<{ status: string; checks: Record<string, { status: string; error?: string }> }>();
+    const body = ready.json<{
+      status: string;
+      checks: Record<string, { status: string; error?: string }>;
+    }>();
     expect(body.status).toBe('unready');
     expect(body.checks[dependency]?.status).toBe('down');
     for (const other of dependencies.filter((name) => name !== dependency)) {
@@ -42,8 +45,8 @@ describe('producer-proxy health', () => {
   });
 
   it('refuses to start with an invalid configuration', () => {
-    expect(() => loadConfig({ WAIL_KAFKA_BROKERS: 'nope', WAIL_MYSQL_URL: 'postgres://x' })).toThrow(
-      /invalid configuration/,
-    );
+    expect(() =>
+      loadConfig({ WAIL_KAFKA_BROKERS: 'nope', WAIL_MYSQL_URL: 'postgres://x' }),
+    ).toThrow(/invalid configuration/);
   });
 });

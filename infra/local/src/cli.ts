@@ -25,9 +25,13 @@ function describe(state: ServiceState): string {
     case 'external':
       return state.ready ? 'external, ready' : `external, NOT ready: ${state.error ?? ''}`;
     case 'foreign':
-      return state.ready ? 'running (not started by the stack), ready' : `running (not started by the stack), NOT ready: ${state.error ?? ''}`;
+      return state.ready
+        ? 'running (not started by the stack), ready'
+        : `running (not started by the stack), NOT ready: ${state.error ?? ''}`;
     case 'local':
-      return state.ready ? `running (pid ${state.pid}), ready` : `running (pid ${state.pid}), NOT ready: ${state.error ?? ''}`;
+      return state.ready
+        ? `running (pid ${state.pid}), ready`
+        : `running (pid ${state.pid}), NOT ready: ${state.error ?? ''}`;
   }
 }
 
@@ -52,8 +56,11 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'status': {
       const states = await stack.status();
-      for (const [name, state] of Object.entries(states)) print(`${name.padEnd(10)} ${describe(state)}`);
-      return Object.values(states).every((state) => state.mode !== 'stopped' && state.ready) ? 0 : 3;
+      for (const [name, state] of Object.entries(states))
+        print(`${name.padEnd(10)} ${describe(state)}`);
+      return Object.values(states).every((state) => state.mode !== 'stopped' && state.ready)
+        ? 0
+        : 3;
     }
     case 'logs': {
       if (!follow) {

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commandExists, run } from './processes';
 
@@ -32,7 +40,9 @@ export function ensureJars(pom: string, target: string): { cached: boolean; coun
     `-DoutputDirectory=${staging}`,
   ]);
   if (result.status !== 0) {
-    throw new Error(`mvn could not resolve ${pom}:\n${result.output.split('\n').slice(-20).join('\n')}`);
+    throw new Error(
+      `mvn could not resolve ${pom}:\n${result.output.split('\n').slice(-20).join('\n')}`,
+    );
   }
   writeFileSync(join(staging, '.pom.sha256'), `${hash}\n`);
   rmSync(target, { recursive: true, force: true });

@@ -1,5 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -62,7 +70,10 @@ export function startDaemon(spec: DaemonSpec): number {
 }
 
 /** SIGTERM to the process group, then SIGKILL if it has not exited within `graceMs`. */
-export async function stopProcessGroup(pid: number, graceMs: number): Promise<'stopped' | 'killed'> {
+export async function stopProcessGroup(
+  pid: number,
+  graceMs: number,
+): Promise<'stopped' | 'killed'> {
   signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
@@ -106,14 +117,21 @@ export function sleep(ms: number): Promise<void> {
 export function tail(file: string, lines: number): string {
   if (!existsSync(file)) return '(no log yet)';
   const text = readFileSync(file, 'utf8');
-  return text.split('\n').slice(-lines - 1).join('\n');
+  return text
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n');
 }
 
 export function commandExists(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-export function run(command: string, args: readonly string[], cwd?: string): { status: number; output: string } {
+export function run(
+  command: string,
+  args: readonly string[],
+  cwd?: string,
+): { status: number; output: string } {
   const result = spawnSync(command, [...args], { cwd, encoding: 'utf8' });
   return { status: result.status ?? 1, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }

@@ -47,7 +47,10 @@ function jarsFor(service: string, paths: StackPaths, note: (line: string) => voi
   const dir = paths.jars(service);
   const started = Date.now();
   const { cached, count } = ensureJars(join(infraDir, service, 'pom.xml'), dir);
-  if (!cached) note(`resolved ${count} jars from Maven Central in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (!cached)
+    note(
+      `resolved ${count} jars from Maven Central in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   return dir;
 }
 
@@ -111,7 +114,16 @@ export const kafka: StackService = {
     }
     return startDaemon({
       command: java,
-      args: ['-Xms256m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError', '-cp', classpath, log4j, 'kafka.Kafka', properties],
+      args: [
+        '-Xms256m',
+        '-Xmx512m',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-cp',
+        classpath,
+        log4j,
+        'kafka.Kafka',
+        properties,
+      ],
       cwd: confDir,
       logFile: paths.log('kafka'),
       pidFile: paths.pid('kafka'),
@@ -127,7 +139,9 @@ export const cassandra: StackService = {
     firstEndpoint(env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints),
   async ready(env) {
     const connection = new CassandraConnection({
-      contactPoints: splitList(env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints),
+      contactPoints: splitList(
+        env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints,
+      ),
       localDataCenter: env['WAIL_CASSANDRA_DATACENTER'] ?? Defaults.cassandraDatacenter,
       connectTimeoutMs: 1000,
     });
@@ -229,7 +243,8 @@ export const mysql: StackService = {
       '--exec',
       mariadbd,
     ]);
-    if (result.status !== 0) throw new Error(`mysql: could not start ${mariadbd}:\n${result.output}`);
+    if (result.status !== 0)
+      throw new Error(`mysql: could not start ${mariadbd}:\n${result.output}`);
     return Number(readFileSync(pidFile, 'utf8').trim());
   },
 };

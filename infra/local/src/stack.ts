@@ -32,7 +32,9 @@ export class Stack {
     return names.map((name) => {
       const service = services.find((candidate) => candidate.name === name);
       if (!service) {
-        throw new Error(`unknown service "${name}"; expected one of ${services.map((s) => s.name).join(', ')}`);
+        throw new Error(
+          `unknown service "${name}"; expected one of ${services.map((s) => s.name).join(', ')}`,
+        );
       }
       return service;
     });
@@ -68,7 +70,9 @@ export class Stack {
           started.push({ service, at });
           continue;
         }
-        const newPid = service.start(this.paths, this.options.env, (line) => this.note(service, line));
+        const newPid = service.start(this.paths, this.options.env, (line) =>
+          this.note(service, line),
+        );
         this.note(service, `starting (pid ${newPid}, log ${this.paths.log(service.name)})`);
         started.push({ service, pid: newPid, at });
       }
@@ -83,12 +87,20 @@ export class Stack {
       const pidFile = this.paths.pid(service.name);
       const pid = runningPid(pidFile);
       if (pid === undefined) {
-        this.note(service, this.isExternal(service) ? 'external; left alone' : 'not started by the stack; left alone');
+        this.note(
+          service,
+          this.isExternal(service)
+            ? 'external; left alone'
+            : 'not started by the stack; left alone',
+        );
         continue;
       }
       const how = await stopProcessGroup(pid, service.name === 'cassandra' ? 45_000 : 30_000);
       rmSync(pidFile, { force: true });
-      this.note(service, how === 'stopped' ? `stopped (pid ${pid})` : `killed after the grace period (pid ${pid})`);
+      this.note(
+        service,
+        how === 'stopped' ? `stopped (pid ${pid})` : `killed after the grace period (pid ${pid})`,
+      );
     }
   }
 
@@ -131,7 +143,11 @@ export class Stack {
     return { mode: 'stopped' };
   }
 
-  private async waitReady(service: StackService, pid: number | undefined, since: number): Promise<void> {
+  private async waitReady(
+    service: StackService,
+    pid: number | undefined,
+    since: number,
+  ): Promise<void> {
     const timeoutMs = Number(this.options.env['WAIL_STACK_TIMEOUT_MS'] ?? service.readyTimeoutMs);
     const deadline = since + timeoutMs;
     let lastError = '';
@@ -147,7 +163,10 @@ export class Stack {
         throw this.failure(service, `exited before it was ready (last probe: ${lastError})`);
       }
       if (Date.now() > deadline) {
-        throw this.failure(service, `not ready after ${timeoutMs / 1000} s (last probe: ${lastError})`);
+        throw this.failure(
+          service,
+          `not ready after ${timeoutMs / 1000} s (last probe: ${lastError})`,
+        );
       }
       await sleep(500);
     }
@@ -179,7 +198,8 @@ export class Stack {
           rmSync(lock, { force: true });
           continue;
         }
-        if (Date.now() > deadline) throw new Error(`another stack command (pid ${holder}) holds ${lock}`);
+        if (Date.now() > deadline)
+          throw new Error(`another stack command (pid ${holder}) holds ${lock}`);
         await sleep(250);
       }
     }

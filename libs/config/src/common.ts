@@ -63,8 +63,17 @@ export const MysqlEnv = {
 /** `<PREFIX>_HOST` and `<PREFIX>_PORT` for a service's HTTP listener. */
 export function listenEnv<P extends string>(prefix: P, port: number) {
   return {
-    [`${prefix}_HOST`]: Type.String({ minLength: 1, default: Defaults.host, description: 'listen address' }),
-    [`${prefix}_PORT`]: Type.Integer({ minimum: 0, maximum: 65535, default: port, description: 'listen port' }),
+    [`${prefix}_HOST`]: Type.String({
+      minLength: 1,
+      default: Defaults.host,
+      description: 'listen address',
+    }),
+    [`${prefix}_PORT`]: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: port,
+      description: 'listen port',
+    }),
   } as Record<`${P}_HOST`, ReturnType<typeof Type.String>> &
     Record<`${P}_PORT`, ReturnType<typeof Type.Integer>>;
 }

@@ -18,7 +18,10 @@ describe('loadEnv', () => {
   });
 
   it('converts numbers and booleans from their string form', () => {
-    expect(loadEnv(Schema, { PORT: '9000', FLAG: 'true' })).toMatchObject({ PORT: 9000, FLAG: true });
+    expect(loadEnv(Schema, { PORT: '9000', FLAG: 'true' })).toMatchObject({
+      PORT: 9000,
+      FLAG: true,
+    });
   });
 
   it('reports every invalid variable with its value in one error', () => {

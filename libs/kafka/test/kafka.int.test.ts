@@ -7,8 +7,16 @@ const { kafkaBrokers } = stackEnv();
 
 describe('Kafka on the local stack', () => {
   const topic = uniqueName('wail_it_kafka');
-  const client = new KafkaClient({ brokers: kafkaBrokers, clientId: 'wail-it', logger: silentLogger() });
-  const kafka = new Kafka({ brokers: kafkaBrokers, clientId: 'wail-it-raw', logLevel: logLevel.NOTHING });
+  const client = new KafkaClient({
+    brokers: kafkaBrokers,
+    clientId: 'wail-it',
+    logger: silentLogger(),
+  });
+  const kafka = new Kafka({
+    brokers: kafkaBrokers,
+    clientId: 'wail-it-raw',
+    logLevel: logLevel.NOTHING,
+  });
 
   afterAll(async () => {
     await client.deleteTopics([topic]);
@@ -34,17 +42,19 @@ describe('Kafka on the local stack', () => {
         messages: [{ key: 'k1', value: 'hello', headers: { origin: 'it' } }],
       });
       await consumer.subscribe({ topic, fromBeginning: true });
-      const received = await new Promise<{ key: string; value: string; origin: string }>((resolve) => {
-        void consumer.run({
-          eachMessage: async ({ message }) => {
-            resolve({
-              key: message.key?.toString() ?? '',
-              value: message.value?.toString() ?? '',
-              origin: message.headers?.['origin']?.toString() ?? '',
-            });
-          },
-        });
-      });
+      const received = await new Promise<{ key: string; value: string; origin: string }>(
+        (resolve) => {
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              resolve({
+                key: message.key?.toString() ?? '',
+                value: message.value?.toString() ?? '',
+                origin: message.headers?.['origin']?.toString() ?? '',
+              });
+            },
+          });
+        },
+      );
       expect(received).toEqual({ key: 'k1', value: 'hello', origin: 'it' });
     } finally {
       await consumer.disconnect();

@@ -56,7 +56,9 @@ export class Readiness {
 
   private async run(): Promise<ReadinessReport> {
     const entries = await Promise.all(
-      this.checks.map(async (dependency) => [dependency.name, await this.probe(dependency)] as const),
+      this.checks.map(
+        async (dependency) => [dependency.name, await this.probe(dependency)] as const,
+      ),
     );
     const checks = Object.fromEntries(entries);
     const allUp = entries.every(([, result]) => result.status === 'up');

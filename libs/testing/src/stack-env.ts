@@ -6,7 +6,9 @@ import { Defaults, splitList } from '@wail/config';
 export function stackEnv(env: NodeJS.ProcessEnv = process.env) {
   return {
     kafkaBrokers: splitList(env['WAIL_KAFKA_BROKERS'] ?? Defaults.kafkaBrokers),
-    cassandraContactPoints: splitList(env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints),
+    cassandraContactPoints: splitList(
+      env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints,
+    ),
     cassandraDatacenter: env['WAIL_CASSANDRA_DATACENTER'] ?? Defaults.cassandraDatacenter,
     mysqlUrl: env['WAIL_MYSQL_URL'] ?? Defaults.mysqlUrl,
   };

@@ -5,14 +5,14 @@ import { ERROR_CATALOGUE, ERROR_CODES } from '@wail/errors';
 const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'errors.md'), 'utf8');
 
 /** Rows of the form: | `CODE` | 503 | yes | meaning | */
-const rows = [...doc.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*(yes|no)\s*\|\s*(.+?)\s*\|$/gm)].map(
-  ([, code, status, retriable, meaning]) => ({
-    code: code!,
-    status: Number(status),
-    retriable: retriable === 'yes',
-    meaning: meaning!,
-  }),
-);
+const rows = [
+  ...doc.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*(yes|no)\s*\|\s*(.+?)\s*\|$/gm),
+].map(([, code, status, retriable, meaning]) => ({
+  code: code!,
+  status: Number(status),
+  retriable: retriable === 'yes',
+  meaning: meaning!,
+}));
 
 describe('docs/errors.md', () => {
   it('documents every error code of the catalogue, and no other', () => {

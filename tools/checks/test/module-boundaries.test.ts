@@ -38,7 +38,8 @@ const probes: Probe[] = [
   },
   {
     file: 'libs/stores/mysql/src/__boundary_probe_store__.ts',
-    source: "import { CassandraConnection } from '@wail/store-cassandra';\nexport const probe = CassandraConnection;\n",
+    source:
+      "import { CassandraConnection } from '@wail/store-cassandra';\nexport const probe = CassandraConnection;\n",
     forbidden: true,
   },
   {

@@ -15,7 +15,12 @@ export interface ServiceSpec {
 
 const colours = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m'];
 const reset = '\x1b[0m';
-const pretty = prettyFactory({ colorize: process.stdout.isTTY, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service,name', singleLine: true });
+const pretty = prettyFactory({
+  colorize: process.stdout.isTTY,
+  translateTime: 'HH:MM:ss.l',
+  ignore: 'pid,hostname,service,name',
+  singleLine: true,
+});
 
 /** Runs one service under tsx, prefixing each (prettified) log line with its label. */
 export function runService(spec: ServiceSpec, index: number, width: number): ChildProcess {
@@ -40,11 +45,16 @@ export function runService(spec: ServiceSpec, index: number, width: number): Chi
 }
 
 /** Polls `url` until it answers 200, the child exits, or the timeout passes. */
-export async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+export async function waitReady(
+  url: string,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited with status ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null)
+      throw new Error(`exited with status ${child.exitCode} before it was ready`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return;

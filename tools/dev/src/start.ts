@@ -23,7 +23,11 @@ const specs: ServiceSpec[] = [
     entry: 'apps/schema-repository/src/main.ts',
     readyUrl: `http://${host}:${ports.repository}/readyz`,
   },
-  { label: 'proxy', entry: 'apps/producer-proxy/src/main.ts', readyUrl: `http://${host}:${ports.proxy}/readyz` },
+  {
+    label: 'proxy',
+    entry: 'apps/producer-proxy/src/main.ts',
+    readyUrl: `http://${host}:${ports.proxy}/readyz`,
+  },
   {
     label: 'consumer',
     entry: 'apps/smart-consumer/src/main.ts',
@@ -32,10 +36,14 @@ const specs: ServiceSpec[] = [
 ];
 
 async function main(): Promise<number> {
-  const stack = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'infra/local/src/cli.ts'), 'up'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
+  const stack = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'infra/local/src/cli.ts'), 'up'],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    },
+  );
   if (stack.status !== 0) return stack.status ?? 1;
 
   const width = Math.max(...specs.map((spec) => spec.label.length));
@@ -63,7 +71,9 @@ async function main(): Promise<number> {
       children.push(child);
       if (index === 0) await waitReady(spec.readyUrl, child, 60_000);
     }
-    await Promise.all(specs.slice(1).map((spec, index) => waitReady(spec.readyUrl, children[index + 1]!, 60_000)));
+    await Promise.all(
+      specs.slice(1).map((spec, index) => waitReady(spec.readyUrl, children[index + 1]!, 60_000)),
+    );
   } catch (error) {
     say(`start failed: ${(error as Error).message}`);
     stop();
@@ -72,7 +82,9 @@ async function main(): Promise<number> {
   }
 
   say('');
-  say(`WAIL is up — schema repository http://${host}:${ports.repository}, producer proxy http://${host}:${ports.proxy}, consumer health http://${host}:${ports.consumer}/readyz`);
+  say(
+    `WAIL is up — schema repository http://${host}:${ports.repository}, producer proxy http://${host}:${ports.proxy}, consumer health http://${host}:${ports.consumer}/readyz`,
+  );
   say('Ctrl-C stops the services; `npm run stack -- down` stops Kafka and Cassandra.');
   say('');
 

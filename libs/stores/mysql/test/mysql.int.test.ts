@@ -19,11 +19,10 @@ describe('MySQL/MariaDB on the local stack', () => {
     await connection.pool.query(
       `CREATE TABLE \`${database}\`.items (id VARCHAR(64) PRIMARY KEY, qty INT, wail_ts BIGINT NOT NULL)`,
     );
-    await connection.pool.execute(`INSERT INTO \`${database}\`.items (id, qty, wail_ts) VALUES (?, ?, ?)`, [
-      'a',
-      3,
-      '1700000000000000',
-    ]);
+    await connection.pool.execute(
+      `INSERT INTO \`${database}\`.items (id, qty, wail_ts) VALUES (?, ?, ?)`,
+      ['a', 3, '1700000000000000'],
+    );
     const [rows] = await connection.pool.execute<RowDataPacket[]>(
       `SELECT id, qty, wail_ts FROM \`${database}\`.items WHERE id = ?`,
       ['a'],
@@ -33,7 +32,10 @@ describe('MySQL/MariaDB on the local stack', () => {
 
   it('fails a ping when nothing listens', async () => {
     const { host, port } = await deadAddress();
-    const dead = new MysqlConnection({ url: `mysql://root@${host}:${port}`, connectTimeoutMs: 300 });
+    const dead = new MysqlConnection({
+      url: `mysql://root@${host}:${port}`,
+      connectTimeoutMs: 300,
+    });
     await expect(dead.ping()).rejects.toThrow();
     await dead.close();
   });
