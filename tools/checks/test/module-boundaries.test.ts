@@ -1,5 +1,5 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = join(__dirname, '..', '..', '..');
@@ -54,7 +54,10 @@ describe('module boundaries', () => {
   let exitStatus: number | null = null;
 
   beforeAll(() => {
-    for (const probe of probes) writeFileSync(join(root, probe.file), probe.source);
+    for (const probe of probes) {
+      mkdirSync(dirname(join(root, probe.file)), { recursive: true });
+      writeFileSync(join(root, probe.file), probe.source);
+    }
     try {
       const lint = spawnSync(
         join(root, 'node_modules', '.bin', 'eslint'),
