@@ -1,0 +1,94 @@
+/**
+ * Schema identity. Two registrations are the same schema when their normalized
+ * text is equal: JSON whitespace and attribute order never matter, and a
+ * primitive written as `{"type":"int"}` is the primitive `"int"`. Everything
+ * else — `doc`, `default`, `aliases`, `order`, custom properties — is part of
+ * the identity, as in Confluent's registry (which keys on Avro's
+ * `Schema.toString()`), and unlike Avro's Parsing Canonical Form, which would
+ * merge schemas that differ only in defaults.
+ *
+ * Attributes are written in Avro's customary order (type, name, namespace,
+ * doc, …) followed by any other properties sorted by name, so the stored text
+ * reads like what a schema owner would write.
+ */
+
+const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+
+const ATTRIBUTE_ORDER = [
+  'type',
+  'name',
+  'namespace',
+  'doc',
+  'aliases',
+  'fields',
+  'symbols',
+  'items',
+  'values',
+  'size',
+  'logicalType',
+  'precision',
+  'scale',
+  'default',
+  'order',
+];
+const rank = new Map(ATTRIBUTE_ORDER.map((key, index) => [key, index]));
+
+function compareKeys(a: string, b: string): number {
+  const ra = rank.get(a) ?? Number.MAX_SAFE_INTEGER;
+  const rb = rank.get(b) ?? Number.MAX_SAFE_INTEGER;
+  if (ra !== rb) return ra - rb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Normalizes a schema position (a type). Defaults and custom properties are data, kept verbatim except for key order. */
+export function normalizeType(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(normalizeType);
+  if (node === null || typeof node !== 'object') return node;
+  const object = node as Record<string, unknown>;
+  const keys = Object.keys(object);
+  if (keys.length === 1 && keys[0] === 'type' && typeof object['type'] === 'string' && PRIMITIVES.has(object['type'])) {
+    return object['type'];
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys.sort(compareKeys)) {
+    const value = object[key];
+    switch (key) {
+      case 'type':
+      case 'items':
+      case 'values':
+        out[key] = normalizeType(value);
+        break;
+      case 'fields':
+        out[key] = Array.isArray(value) ? value.map(normalizeField) : value;
+        break;
+      default:
+        out[key] = sortData(value);
+    }
+  }
+  return out;
+}
+
+function normalizeField(field: unknown): unknown {
+  if (field === null || typeof field !== 'object' || Array.isArray(field)) return field;
+  const object = field as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(object).sort(compareKeys)) {
+    out[key] = key === 'type' ? normalizeType(object[key]) : sortData(object[key]);
+  }
+  return out;
+}
+
+/** Data values (defaults, custom properties): objects get sorted keys, arrays keep their order. */
+function sortData(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortData);
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(object).sort()) out[key] = sortData(object[key]);
+  return out;
+}
+
+/** The canonical text of a parsed schema JSON value. */
+export function canonicalText(schema: unknown): string {
+  return JSON.stringify(normalizeType(schema));
+}
