@@ -1,19 +1,108 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { healthRoutes, type Readiness } from '@wail/runtime';
 import type { Logger, Registry } from '@wail/telemetry';
+import type { ControlPlane } from './control-plane/control-plane';
+import { negotiate, REQUEST_BODY_TYPES } from './http/content-negotiation';
+import { confluentRoutes } from './http/confluent-routes';
+import { controlPlaneRoutes } from './http/control-plane-routes';
+import { openApiDocument } from './http/openapi';
+import { RegistryError, registryErrors as errors } from './http/registry-errors';
+import type { SchemaRegistry } from './registry/schema-registry';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A control-plane write: needs the bearer token when one is configured. */
+    write?: boolean;
+  }
+}
 
 export interface RepositoryDeps {
   logger: Logger;
   readiness: Readiness;
   metrics: Registry;
+  registry: SchemaRegistry;
+  controlPlane: ControlPlane;
   bodyLimit: number;
+  token: string | undefined;
 }
+
+const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 
 export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
+    // Schema lookups by id are the hot path; 5xx answers are logged by the error handler.
+    disableRequestLogging: true,
+    // Subjects may contain '/', sent as %2F: keep it inside the parameter.
+    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 1024 },
   });
+
+  // Every accepted body type is JSON; a body-less request that still carries a
+  // JSON content type (the Java and Go clients send one on every GET) is fine.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(REQUEST_BODY_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+    const textBody = String(body);
+    if (textBody.trim().length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(textBody));
+    } catch {
+      done(errors.badRequest('Unexpected character in the JSON body: not valid JSON'), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const url = request.url.split('?')[0] ?? '';
+    if (OPS_ROUTES.has(url)) return;
+    const type = negotiate(request.headers.accept);
+    if (!type) throw errors.notAcceptable();
+    reply.header('content-type', type);
+    if (request.routeOptions.config.write && deps.token !== undefined && !authorized(request.headers.authorization, deps.token)) {
+      throw errors.unauthorized();
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | RegistryError, request, reply) => {
+    if (error instanceof RegistryError) return reply.code(error.status).send(error.toJSON());
+    const mapped = fastifyError(error);
+    if (mapped) return reply.code(mapped.status).send(mapped.toJSON());
+    request.log.error({ err: error }, 'request failed');
+    const status = errors.storeError();
+    return reply.code(500).send(status.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const notFound = errors.routeNotFound(request.method, request.url.split('?')[0] ?? '');
+    return reply.code(404).send(notFound.toJSON());
+  });
+
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
+  app.get('/openapi.json', async () => openApiDocument);
+  await confluentRoutes(app, deps.registry);
+  await controlPlaneRoutes(app, deps.controlPlane);
   return app;
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1]!.trim());
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function fastifyError(error: FastifyError): RegistryError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errors.unsupportedMediaType();
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errors.payloadTooLarge();
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.badRequest(error.message);
+    default:
+      if (error.validation) return errors.unprocessable(error.message);
+      if (error.statusCode === 405) return new RegistryError(405, 'HTTP 405 Method Not Allowed');
+      return undefined;
+  }
 }

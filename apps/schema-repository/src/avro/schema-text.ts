@@ -8,8 +8,9 @@
  * merge schemas that differ only in defaults.
  *
  * Attributes are written in Avro's customary order (type, name, namespace,
- * doc, …) followed by any other properties sorted by name, so the stored text
- * reads like what a schema owner would write.
+ * doc, …; fields: name, type, doc, default, …) followed by any other
+ * properties sorted by name, so the stored text reads like what a schema owner
+ * would write.
  */
 
 const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
@@ -31,14 +32,20 @@ const ATTRIBUTE_ORDER = [
   'default',
   'order',
 ];
-const rank = new Map(ATTRIBUTE_ORDER.map((key, index) => [key, index]));
+const FIELD_ORDER = ['name', 'type', 'doc', 'default', 'order', 'aliases'];
 
-function compareKeys(a: string, b: string): number {
-  const ra = rank.get(a) ?? Number.MAX_SAFE_INTEGER;
-  const rb = rank.get(b) ?? Number.MAX_SAFE_INTEGER;
-  if (ra !== rb) return ra - rb;
-  return a < b ? -1 : a > b ? 1 : 0;
+function comparator(order: readonly string[]): (a: string, b: string) => number {
+  const rank = new Map(order.map((key, index) => [key, index]));
+  return (a, b) => {
+    const ra = rank.get(a) ?? Number.MAX_SAFE_INTEGER;
+    const rb = rank.get(b) ?? Number.MAX_SAFE_INTEGER;
+    if (ra !== rb) return ra - rb;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
 }
+
+const compareKeys = comparator(ATTRIBUTE_ORDER);
+const compareFieldKeys = comparator(FIELD_ORDER);
 
 /** Normalizes a schema position (a type). Defaults and custom properties are data, kept verbatim except for key order. */
 export function normalizeType(node: unknown): unknown {
@@ -72,7 +79,7 @@ function normalizeField(field: unknown): unknown {
   if (field === null || typeof field !== 'object' || Array.isArray(field)) return field;
   const object = field as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(object).sort(compareKeys)) {
+  for (const key of Object.keys(object).sort(compareFieldKeys)) {
     out[key] = key === 'type' ? normalizeType(object[key]) : sortData(object[key]);
   }
   return out;
