@@ -6,7 +6,7 @@ import { buildApp } from './app';
 import { loadConfig, type RepositoryConfig } from './config';
 import { ControlPlane } from './control-plane/control-plane';
 import { SchemaRegistry } from './registry/schema-registry';
-import { migrate } from './storage/migrations';
+import { DatabaseBootstrap } from './storage/bootstrap';
 
 export interface RepositoryService extends RunningService {
   app: FastifyInstance;
@@ -14,12 +14,19 @@ export interface RepositoryService extends RunningService {
 
 /** The composition root: the only place that chooses adapters and wires them. */
 export async function compose(config: RepositoryConfig, logger: Logger): Promise<RepositoryService> {
-  await ensureDatabase(config.mysql.url, config.mysql.database);
   const mysql = new MysqlConnection({ url: config.mysql.url, database: config.mysql.database, connectionLimit: 20 });
-  const applied = await migrate(mysql.pool);
-  if (applied.length > 0) logger.info({ applied, database: config.mysql.database }, 'migrations applied');
+  const bootstrap = new DatabaseBootstrap(config.mysql.url, config.mysql.database, mysql, logger);
+  await bootstrap.start();
   const registry = new SchemaRegistry(mysql.pool);
-  const readiness = new Readiness([{ name: 'mysql', check: () => mysql.ping() }]);
+  const readiness = new Readiness([
+    {
+      name: 'mysql',
+      check: async () => {
+        bootstrap.assertReady();
+        await mysql.ping();
+      },
+    },
+  ]);
   const app = await buildApp({
     logger,
     readiness,
@@ -33,20 +40,11 @@ export async function compose(config: RepositoryConfig, logger: Logger): Promise
     app,
     async stop() {
       readiness.startDraining();
+      bootstrap.stop();
       await app.close();
       await mysql.close();
     },
   };
-}
-
-/** Creates the repository's database on first start; its name comes from validated config, never a request. */
-async function ensureDatabase(url: string, database: string): Promise<void> {
-  const bootstrap = new MysqlConnection({ url, connectionLimit: 1 });
-  try {
-    await bootstrap.pool.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  } finally {
-    await bootstrap.close();
-  }
 }
 
 if (require.main === module) {

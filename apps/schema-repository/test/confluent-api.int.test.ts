@@ -1,4 +1,4 @@
-import { A1, A2, A3, V1, call, record, startRepository, type TestRepository } from './support';
+import { A1, A2, A3, call, record, startRepository, type TestRepository } from './support';
 
 /**
  * The Confluent Schema Registry REST contract, case by case (the checklist in

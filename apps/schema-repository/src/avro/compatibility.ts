@@ -140,9 +140,13 @@ class Checker {
     if (w === 'union') return this.writerUnion(reader, writer, location);
     if (r === 'union') {
       const branches = (reader as unknown as { types: Type[] }).types;
-      const readable = branches.some((branch) => this.check(branch, writer, location).length === 0);
-      return readable
-        ? []
+      const attempts = branches.map((branch, index) => ({ branch, index, problems: this.check(branch, writer, `${location}/${index}`) }));
+      if (attempts.some((attempt) => attempt.problems.length === 0)) return [];
+      // Avro reports only the missing branch; when a branch of the same kind
+      // exists, its own problems (a field without default, …) say more.
+      const sameKind = attempts.find((attempt) => kind(attempt.branch) === w);
+      return sameKind
+        ? sameKind.problems
         : [{ type: 'MISSING_UNION_BRANCH', location, detail: `reader union lacking writer type: ${w.toUpperCase()}` }];
     }
     if (PROMOTIONS[r]?.includes(w)) return [];
