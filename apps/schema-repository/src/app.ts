@@ -15,6 +15,10 @@ declare module 'fastify' {
     /** A control-plane write: needs the bearer token when one is configured. */
     write?: boolean;
   }
+  interface FastifyInstance {
+    /** Every route as `METHOD /path/:param`, for the OpenAPI coverage test. */
+    routeList: string[];
+  }
 }
 
 export interface RepositoryDeps {
@@ -37,6 +41,12 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     disableRequestLogging: true,
     // Subjects may contain '/', sent as %2F: keep it inside the parameter.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 1024 },
+  });
+
+  const routeList: string[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeList.push(`${method} ${route.url}`);
   });
 
   // Every accepted body type is JSON; a body-less request that still carries a
@@ -102,7 +112,6 @@ function fastifyError(error: FastifyError): RegistryError | undefined {
       return errors.badRequest(error.message);
     default:
       if (error.validation) return errors.unprocessable(error.message);
-      if (error.statusCode === 405) return new RegistryError(405, 'HTTP 405 Method Not Allowed');
       return undefined;
   }
 }

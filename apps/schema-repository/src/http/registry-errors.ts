@@ -23,7 +23,6 @@ export const REGISTRY_ERROR_CODES = {
   40442: 'MODEL_NOT_FOUND',
   40443: 'MODEL_VERSION_NOT_FOUND',
   404: 'ROUTE_NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
   406: 'NOT_ACCEPTABLE',
   409: 'INCOMPATIBLE_SCHEMA',
   413: 'PAYLOAD_TOO_LARGE',
@@ -41,7 +40,6 @@ export const REGISTRY_ERROR_CODES = {
   42241: 'INVALID_ROUTE',
   42242: 'INVALID_MODEL',
   50001: 'STORE_ERROR',
-  50002: 'OPERATION_TIMEOUT',
 } as const;
 
 export type RegistryErrorCode = keyof typeof REGISTRY_ERROR_CODES;
@@ -130,7 +128,6 @@ export const registryErrors = {
   invalidRoute: (detail: string) => new RegistryError(42241, `Invalid table route: ${detail}`),
   invalidModel: (detail: string) => new RegistryError(42242, `Invalid data model: ${detail}`),
   storeError: () => new RegistryError(50001, 'Error in the backend data store'),
-  timeout: () => new RegistryError(50002, 'Operation timed out'),
 } as const;
 
 export { MAX_VERSION };
