@@ -37,8 +37,6 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
-    // Schema lookups by id are the hot path; 5xx answers are logged by the error handler.
-    disableRequestLogging: true,
     // Subjects may contain '/', sent as %2F: keep it inside the parameter.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 1024 },
   });
@@ -46,7 +44,8 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
   const routeList: string[] = [];
   app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routeList.push(`${method} ${route.url}`);
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routeList.push(`${method} ${route.url}`);
   });
 
   // Every accepted body type is JSON; a body-less request that still carries a
@@ -68,7 +67,11 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     const type = negotiate(request.headers.accept);
     if (!type) throw errors.notAcceptable();
     reply.header('content-type', type);
-    if (request.routeOptions.config.write && deps.token !== undefined && !authorized(request.headers.authorization, deps.token)) {
+    if (
+      request.routeOptions.config.write &&
+      deps.token !== undefined &&
+      !authorized(request.headers.authorization, deps.token)
+    ) {
       throw errors.unauthorized();
     }
   });
@@ -88,8 +91,15 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
   app.get('/openapi.json', async () => openApiDocument);
-  await confluentRoutes(app, deps.registry);
-  await controlPlaneRoutes(app, deps.controlPlane);
+  // Lookups by id are the hot path: no per-request log lines at info; the
+  // error handler still logs every 5xx.
+  await app.register(
+    async (scope) => {
+      await confluentRoutes(scope, deps.registry);
+      await controlPlaneRoutes(scope, deps.controlPlane);
+    },
+    { logLevel: 'warn' },
+  );
   return app;
 }
 

@@ -13,8 +13,15 @@ export interface RepositoryService extends RunningService {
 }
 
 /** The composition root: the only place that chooses adapters and wires them. */
-export async function compose(config: RepositoryConfig, logger: Logger): Promise<RepositoryService> {
-  const mysql = new MysqlConnection({ url: config.mysql.url, database: config.mysql.database, connectionLimit: 20 });
+export async function compose(
+  config: RepositoryConfig,
+  logger: Logger,
+): Promise<RepositoryService> {
+  const mysql = new MysqlConnection({
+    url: config.mysql.url,
+    database: config.mysql.database,
+    connectionLimit: 20,
+  });
   const bootstrap = new DatabaseBootstrap(config.mysql.url, config.mysql.database, mysql, logger);
   await bootstrap.start();
   const registry = new SchemaRegistry(mysql.pool);

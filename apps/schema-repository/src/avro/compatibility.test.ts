@@ -1,5 +1,10 @@
 import { Type, type Schema } from 'avsc';
-import { checkCompatibility, describeFailures, readerWriterIncompatibilities, type CompatibilityLevel } from './compatibility';
+import {
+  checkCompatibility,
+  describeFailures,
+  readerWriterIncompatibilities,
+  type CompatibilityLevel,
+} from './compatibility';
 
 /**
  * Confluent's canonical vectors (core/src/test/java/.../avro/AvroCompatibilityTest.java),
@@ -8,8 +13,14 @@ import { checkCompatibility, describeFailures, readerWriterIncompatibilities, ty
  */
 const record = (fields: unknown[]) => ({ type: 'record', name: 'myrecord', fields }) as Schema;
 const s1 = record([{ type: 'string', name: 'f1' }]);
-const s2 = record([{ type: 'string', name: 'f1' }, { type: 'string', name: 'f2', default: 'foo' }]);
-const s3 = record([{ type: 'string', name: 'f1' }, { type: 'string', name: 'f2' }]);
+const s2 = record([
+  { type: 'string', name: 'f1' },
+  { type: 'string', name: 'f2', default: 'foo' },
+]);
+const s3 = record([
+  { type: 'string', name: 'f1' },
+  { type: 'string', name: 'f2' },
+]);
 const s4 = record([{ type: 'string', name: 'f1_new', aliases: ['f1'] }]);
 const s6 = record([{ type: ['null', 'string'], name: 'f1', doc: 'doc of f1' }]);
 const s7 = record([{ type: ['null', 'string', 'int'], name: 'f1', doc: 'doc of f1' }]);
@@ -60,19 +71,24 @@ const vectors: [CompatibilityLevel, Name, Name[], boolean, string][] = [
 const parsed = (name: Name) => Type.forSchema(schemas[name]);
 
 describe('checkCompatibility (Confluent AvroCompatibilityTest vectors)', () => {
-  it.each(vectors)('%s: %s after %j → compatible=%s (%s)', (level, candidate, previous, compatible) => {
-    const failures = checkCompatibility(
-      level,
-      parsed(candidate),
-      previous.map((name, index) => ({ version: index + 1, type: parsed(name) })),
-    );
-    expect(failures.length === 0).toBe(compatible);
-  });
+  it.each(vectors)(
+    '%s: %s after %j → compatible=%s (%s)',
+    (level, candidate, previous, compatible) => {
+      const failures = checkCompatibility(
+        level,
+        parsed(candidate),
+        previous.map((name, index) => ({ version: index + 1, type: parsed(name) })),
+      );
+      expect(failures.length === 0).toBe(compatible);
+    },
+  );
 });
 
 describe('readerWriterIncompatibilities', () => {
   const check = (reader: Schema, writer: Schema) =>
-    readerWriterIncompatibilities(Type.forSchema(reader), Type.forSchema(writer)).map((p) => p.type);
+    readerWriterIncompatibilities(Type.forSchema(reader), Type.forSchema(writer)).map(
+      (p) => p.type,
+    );
 
   it('allows the Avro promotions and nothing else', () => {
     expect(check('long', 'int')).toEqual([]);
@@ -85,21 +101,53 @@ describe('readerWriterIncompatibilities', () => {
 
   it('requires every writer enum symbol unless the reader enum has a default', () => {
     const writer = { type: 'enum', name: 'E', symbols: ['A', 'B', 'C'] } as Schema;
-    expect(check({ type: 'enum', name: 'E', symbols: ['A', 'B'] } as Schema, writer)).toEqual(['MISSING_ENUM_SYMBOLS']);
-    expect(check({ type: 'enum', name: 'E', symbols: ['A', 'B'], default: 'A' } as Schema, writer)).toEqual([]);
+    expect(check({ type: 'enum', name: 'E', symbols: ['A', 'B'] } as Schema, writer)).toEqual([
+      'MISSING_ENUM_SYMBOLS',
+    ]);
+    expect(
+      check({ type: 'enum', name: 'E', symbols: ['A', 'B'], default: 'A' } as Schema, writer),
+    ).toEqual([]);
   });
 
   it('matches named types by short name or reader alias, and fixed by size', () => {
-    expect(check({ type: 'fixed', name: 'a.F', size: 4 } as Schema, { type: 'fixed', name: 'b.F', size: 4 } as Schema)).toEqual([]);
-    expect(check({ type: 'fixed', name: 'F', size: 8 } as Schema, { type: 'fixed', name: 'F', size: 4 } as Schema)).toEqual(['FIXED_SIZE_MISMATCH']);
-    expect(check({ type: 'fixed', name: 'G', size: 4 } as Schema, { type: 'fixed', name: 'F', size: 4 } as Schema)).toEqual(['NAME_MISMATCH']);
-    expect(check({ type: 'fixed', name: 'G', aliases: ['F'], size: 4 } as Schema, { type: 'fixed', name: 'F', size: 4 } as Schema)).toEqual([]);
+    expect(
+      check(
+        { type: 'fixed', name: 'a.F', size: 4 } as Schema,
+        { type: 'fixed', name: 'b.F', size: 4 } as Schema,
+      ),
+    ).toEqual([]);
+    expect(
+      check(
+        { type: 'fixed', name: 'F', size: 8 } as Schema,
+        { type: 'fixed', name: 'F', size: 4 } as Schema,
+      ),
+    ).toEqual(['FIXED_SIZE_MISMATCH']);
+    expect(
+      check(
+        { type: 'fixed', name: 'G', size: 4 } as Schema,
+        { type: 'fixed', name: 'F', size: 4 } as Schema,
+      ),
+    ).toEqual(['NAME_MISMATCH']);
+    expect(
+      check(
+        { type: 'fixed', name: 'G', aliases: ['F'], size: 4 } as Schema,
+        { type: 'fixed', name: 'F', size: 4 } as Schema,
+      ),
+    ).toEqual([]);
   });
 
   it('recurses into arrays, maps and recursive records without looping', () => {
-    expect(check({ type: 'array', items: 'long' } as Schema, { type: 'array', items: 'int' } as Schema)).toEqual([]);
-    expect(check({ type: 'map', values: 'int' } as Schema, { type: 'map', values: 'string' } as Schema)).toEqual(['TYPE_MISMATCH']);
-    const list = { type: 'record', name: 'Node', fields: [{ name: 'next', type: ['null', 'Node'], default: null }] } as Schema;
+    expect(
+      check({ type: 'array', items: 'long' } as Schema, { type: 'array', items: 'int' } as Schema),
+    ).toEqual([]);
+    expect(
+      check({ type: 'map', values: 'int' } as Schema, { type: 'map', values: 'string' } as Schema),
+    ).toEqual(['TYPE_MISMATCH']);
+    const list = {
+      type: 'record',
+      name: 'Node',
+      fields: [{ name: 'next', type: ['null', 'Node'], default: null }],
+    } as Schema;
     expect(check(list, list)).toEqual([]);
   });
 
@@ -110,7 +158,9 @@ describe('readerWriterIncompatibilities', () => {
 
 describe('describeFailures', () => {
   it('explains a missing default in Confluent terms', () => {
-    const failures = checkCompatibility('BACKWARD', parsed('s3'), [{ version: 1, type: parsed('s1') }]);
+    const failures = checkCompatibility('BACKWARD', parsed('s3'), [
+      { version: 1, type: parsed('s1') },
+    ]);
     expect(describeFailures(failures, 'BACKWARD')).toEqual([
       "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'f2' at path '/fields/1' in the new schema has no default value and is missing in the old schema', additionalInfo:'f2'}",
       '{oldSchemaVersion: 1}',

@@ -53,13 +53,16 @@ interface FieldLike {
 function kind(type: Type): string {
   const name = (type as AnyType).typeName as string;
   if (name.startsWith('union')) return 'union';
-  if (name.startsWith('logical:')) return kind((type as unknown as { underlyingType: Type }).underlyingType);
+  if (name.startsWith('logical:'))
+    return kind((type as unknown as { underlyingType: Type }).underlyingType);
   return name;
 }
 
 function underlying(type: Type): Type {
   const name = (type as AnyType).typeName as string;
-  return name.startsWith('logical:') ? underlying((type as unknown as { underlyingType: Type }).underlyingType) : type;
+  return name.startsWith('logical:')
+    ? underlying((type as unknown as { underlyingType: Type }).underlyingType)
+    : type;
 }
 
 function shortName(fullName: string): string {
@@ -140,17 +143,33 @@ class Checker {
     if (w === 'union') return this.writerUnion(reader, writer, location);
     if (r === 'union') {
       const branches = (reader as unknown as { types: Type[] }).types;
-      const attempts = branches.map((branch, index) => ({ branch, index, problems: this.check(branch, writer, `${location}/${index}`) }));
+      const attempts = branches.map((branch, index) => ({
+        branch,
+        index,
+        problems: this.check(branch, writer, `${location}/${index}`),
+      }));
       if (attempts.some((attempt) => attempt.problems.length === 0)) return [];
       // Avro reports only the missing branch; when a branch of the same kind
       // exists, its own problems (a field without default, …) say more.
       const sameKind = attempts.find((attempt) => kind(attempt.branch) === w);
       return sameKind
         ? sameKind.problems
-        : [{ type: 'MISSING_UNION_BRANCH', location, detail: `reader union lacking writer type: ${w.toUpperCase()}` }];
+        : [
+            {
+              type: 'MISSING_UNION_BRANCH',
+              location,
+              detail: `reader union lacking writer type: ${w.toUpperCase()}`,
+            },
+          ];
     }
     if (PROMOTIONS[r]?.includes(w)) return [];
-    return [{ type: 'TYPE_MISMATCH', location, detail: `reader type: ${r.toUpperCase()} not compatible with writer type: ${w.toUpperCase()}` }];
+    return [
+      {
+        type: 'TYPE_MISMATCH',
+        location,
+        detail: `reader type: ${r.toUpperCase()} not compatible with writer type: ${w.toUpperCase()}`,
+      },
+    ];
   }
 
   private writerUnion(reader: Type, writer: Type, location: string): Incompatibility[] {
@@ -162,7 +181,9 @@ class Checker {
     const rn = reader as unknown as NamedType & { size: number };
     const wn = writer as unknown as NamedType & { size: number };
     if (!namesMatch(rn, wn)) {
-      return [{ type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${wn.name}` }];
+      return [
+        { type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${wn.name}` },
+      ];
     }
     if (rn.size !== wn.size) {
       return [
@@ -180,20 +201,30 @@ class Checker {
     const rn = reader as unknown as NamedType & { symbols: string[]; default?: string };
     const wn = writer as unknown as NamedType & { symbols: string[] };
     if (!namesMatch(rn, wn)) {
-      return [{ type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${wn.name}` }];
+      return [
+        { type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${wn.name}` },
+      ];
     }
     if (rn.default !== undefined) return [];
     const missing = wn.symbols.filter((symbol) => !rn.symbols.includes(symbol));
     return missing.length === 0
       ? []
-      : [{ type: 'MISSING_ENUM_SYMBOLS', location: `${location}/symbols`, detail: `[${missing.join(', ')}]` }];
+      : [
+          {
+            type: 'MISSING_ENUM_SYMBOLS',
+            location: `${location}/symbols`,
+            detail: `[${missing.join(', ')}]`,
+          },
+        ];
   }
 
   private record(reader: Type, writer: Type, location: string): Incompatibility[] {
     const rn = reader as unknown as NamedType & { fields: FieldLike[] };
     const wn = writer as unknown as NamedType & { fields: FieldLike[] };
     if (!namesMatch(rn, wn)) {
-      return [{ type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${wn.name}` }];
+      return [
+        { type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${wn.name}` },
+      ];
     }
     const problems: Incompatibility[] = [];
     rn.fields.forEach((field, index) => {
@@ -203,7 +234,11 @@ class Checker {
         wn.fields.find((candidate) => field.aliases.includes(candidate.name));
       if (!writerField) {
         if (field.defaultValue() === undefined) {
-          problems.push({ type: 'READER_FIELD_MISSING_DEFAULT_VALUE', location: fieldLocation, detail: field.name });
+          problems.push({
+            type: 'READER_FIELD_MISSING_DEFAULT_VALUE',
+            location: fieldLocation,
+            detail: field.name,
+          });
         }
         return;
       }
@@ -266,18 +301,23 @@ export function checkCompatibility(
     const failures: CompatibilityFailure[] = [];
     if (backward) {
       const problems = readerWriterIncompatibilities(candidate, target.type);
-      if (problems.length > 0) failures.push({ version: target.version, direction: 'backward', problems });
+      if (problems.length > 0)
+        failures.push({ version: target.version, direction: 'backward', problems });
     }
     if (forward) {
       const problems = readerWriterIncompatibilities(target.type, candidate);
-      if (problems.length > 0) failures.push({ version: target.version, direction: 'forward', problems });
+      if (problems.length > 0)
+        failures.push({ version: target.version, direction: 'forward', problems });
     }
     if (failures.length > 0) return failures;
   }
   return [];
 }
 
-const DESCRIPTIONS: Record<IncompatibilityType, (problem: Incompatibility, reader: string, writer: string) => string> = {
+const DESCRIPTIONS: Record<
+  IncompatibilityType,
+  (problem: Incompatibility, reader: string, writer: string) => string
+> = {
   READER_FIELD_MISSING_DEFAULT_VALUE: (p, reader, writer) =>
     `The field '${p.detail}' at path '${p.location}' in the ${reader} schema has no default value and is missing in the ${writer} schema`,
   TYPE_MISMATCH: (p, reader, writer) =>
@@ -286,13 +326,17 @@ const DESCRIPTIONS: Record<IncompatibilityType, (problem: Incompatibility, reade
     `The ${reader} schema is missing a type inside a union field at path '${p.location}' in the ${writer} schema (${p.detail})`,
   MISSING_ENUM_SYMBOLS: (p, reader, writer) =>
     `The ${reader} schema is missing enum symbols '${p.detail}' at path '${p.location}' in the ${writer} schema`,
-  NAME_MISMATCH: (p, reader) => `The name of the schema has changed (path '${p.location}') in the ${reader} schema (${p.detail})`,
+  NAME_MISMATCH: (p, reader) =>
+    `The name of the schema has changed (path '${p.location}') in the ${reader} schema (${p.detail})`,
   FIXED_SIZE_MISMATCH: (p, reader, writer) =>
     `The size of FIXED type field at path '${p.location}' in the ${reader} schema does not match with the ${writer} schema (${p.detail})`,
 };
 
 /** Confluent-style messages: `{errorType:'…', description:'…', additionalInfo:'…'}` plus the version and level. */
-export function describeFailures(failures: readonly CompatibilityFailure[], level: CompatibilityLevel): string[] {
+export function describeFailures(
+  failures: readonly CompatibilityFailure[],
+  level: CompatibilityLevel,
+): string[] {
   const messages: string[] = [];
   for (const failure of failures) {
     const [reader, writer] = failure.direction === 'backward' ? ['new', 'old'] : ['old', 'new'];

@@ -37,7 +37,11 @@ function parseJson(text: string): unknown {
   }
 }
 
-function register(reference: ResolvedReference, registry: Record<string, Type>, seen: Set<string>): void {
+function register(
+  reference: ResolvedReference,
+  registry: Record<string, Type>,
+  seen: Set<string>,
+): void {
   if (seen.has(reference.name) || registry[reference.name]) return;
   seen.add(reference.name);
   for (const inner of reference.references) register(inner, registry, seen);
@@ -55,7 +59,10 @@ function register(reference: ResolvedReference, registry: Record<string, Type>, 
  * pre-registered): unknown types, bad names and defaults that do not match
  * their type are errors, as in Confluent with default validation on.
  */
-export function parseAvroSchema(text: string, references: readonly ResolvedReference[] = []): ParsedSchema {
+export function parseAvroSchema(
+  text: string,
+  references: readonly ResolvedReference[] = [],
+): ParsedSchema {
   const json = parseJson(text);
   const registry: Record<string, Type> = {};
   const seen = new Set<string>();

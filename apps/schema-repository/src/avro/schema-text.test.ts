@@ -4,15 +4,21 @@ const A1 = { type: 'record', name: 'myrecord', fields: [{ type: 'string', name: 
 
 describe('canonicalText', () => {
   it('ignores whitespace and attribute order', () => {
-    const shuffled = JSON.parse('{ "fields" : [ {"name":"f1",  "type":"string"} ],"name":"myrecord", "type":"record"}');
+    const shuffled = JSON.parse(
+      '{ "fields" : [ {"name":"f1",  "type":"string"} ],"name":"myrecord", "type":"record"}',
+    );
     expect(canonicalText(shuffled)).toBe(canonicalText(A1));
-    expect(canonicalText(A1)).toBe('{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}]}');
+    expect(canonicalText(A1)).toBe(
+      '{"type":"record","name":"myrecord","fields":[{"name":"f1","type":"string"}]}',
+    );
   });
 
   it('treats {"type":"string"} as the primitive "string"', () => {
     expect(canonicalText({ type: 'string' })).toBe('"string"');
     expect(canonicalText('string')).toBe('"string"');
-    expect(canonicalText({ type: 'string', logicalType: 'uuid' })).toBe('{"type":"string","logicalType":"uuid"}');
+    expect(canonicalText({ type: 'string', logicalType: 'uuid' })).toBe(
+      '{"type":"string","logicalType":"uuid"}',
+    );
   });
 
   it('keeps doc, default, aliases and custom properties in the identity', () => {
@@ -25,8 +31,20 @@ describe('canonicalText', () => {
   });
 
   it('keeps the order of fields, symbols and union branches', () => {
-    const ab = { ...A1, fields: [{ name: 'a', type: 'int' }, { name: 'b', type: 'int' }] };
-    const ba = { ...A1, fields: [{ name: 'b', type: 'int' }, { name: 'a', type: 'int' }] };
+    const ab = {
+      ...A1,
+      fields: [
+        { name: 'a', type: 'int' },
+        { name: 'b', type: 'int' },
+      ],
+    };
+    const ba = {
+      ...A1,
+      fields: [
+        { name: 'b', type: 'int' },
+        { name: 'a', type: 'int' },
+      ],
+    };
     expect(canonicalText(ab)).not.toBe(canonicalText(ba));
     expect(canonicalText(['null', 'int'])).not.toBe(canonicalText(['int', 'null']));
   });

@@ -13,7 +13,16 @@
  * would write.
  */
 
-const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+const PRIMITIVES = new Set([
+  'null',
+  'boolean',
+  'int',
+  'long',
+  'float',
+  'double',
+  'bytes',
+  'string',
+]);
 
 const ATTRIBUTE_ORDER = [
   'type',
@@ -53,7 +62,12 @@ export function normalizeType(node: unknown): unknown {
   if (node === null || typeof node !== 'object') return node;
   const object = node as Record<string, unknown>;
   const keys = Object.keys(object);
-  if (keys.length === 1 && keys[0] === 'type' && typeof object['type'] === 'string' && PRIMITIVES.has(object['type'])) {
+  if (
+    keys.length === 1 &&
+    keys[0] === 'type' &&
+    typeof object['type'] === 'string' &&
+    PRIMITIVES.has(object['type'])
+  ) {
     return object['type'];
   }
   const out: Record<string, unknown> = {};

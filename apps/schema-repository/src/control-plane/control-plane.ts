@@ -41,14 +41,22 @@ export class ControlPlane {
   ) {}
 
   async revision(): Promise<number> {
-    const [rows] = await this.pool.query<RowDataPacket[]>('SELECT COALESCE(MAX(revision), 0) AS revision FROM control_changes');
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT COALESCE(MAX(revision), 0) AS revision FROM control_changes',
+    );
     return Number(rows[0]?.['revision'] ?? 0);
   }
 
   async listRoutes(): Promise<RouteListing> {
-    const [routes] = await this.pool.query<RowDataPacket[]>('SELECT table_name, spec, revision FROM table_routes ORDER BY table_name');
-    const [models] = await this.pool.query<RowDataPacket[]>('SELECT table_name, MAX(version) AS version FROM data_models GROUP BY table_name');
-    const latest = new Map(models.map((row) => [String(row['table_name']), Number(row['version'])]));
+    const [routes] = await this.pool.query<RowDataPacket[]>(
+      'SELECT table_name, spec, revision FROM table_routes ORDER BY table_name',
+    );
+    const [models] = await this.pool.query<RowDataPacket[]>(
+      'SELECT table_name, MAX(version) AS version FROM data_models GROUP BY table_name',
+    );
+    const latest = new Map(
+      models.map((row) => [String(row['table_name']), Number(row['version'])]),
+    );
     return {
       revision: await this.revision(),
       tables: routes.map((row) => ({
@@ -62,10 +70,16 @@ export class ControlPlane {
 
   async getRoute(table: string): Promise<StoredRoute> {
     assertTableName(table);
-    const [rows] = await this.pool.execute<RowDataPacket[]>('SELECT spec, revision FROM table_routes WHERE table_name = ?', [table]);
+    const [rows] = await this.pool.execute<RowDataPacket[]>(
+      'SELECT spec, revision FROM table_routes WHERE table_name = ?',
+      [table],
+    );
     const row = rows[0];
     if (!row) throw errors.tableNotFound(table);
-    return { ...(JSON.parse(String(row['spec'])) as TableRoute), revision: Number(row['revision']) };
+    return {
+      ...(JSON.parse(String(row['spec'])) as TableRoute),
+      revision: Number(row['revision']),
+    };
   }
 
   /** Idempotent: putting the same route again changes nothing, not even the revision. */
@@ -73,9 +87,13 @@ export class ControlPlane {
     const route = parseTableRoute(table, body);
     const spec = JSON.stringify(route);
     return inTransaction(this.pool, async (tx) => {
-      const [rows] = await tx.execute<RowDataPacket[]>('SELECT spec, revision FROM table_routes WHERE table_name = ? FOR UPDATE', [table]);
+      const [rows] = await tx.execute<RowDataPacket[]>(
+        'SELECT spec, revision FROM table_routes WHERE table_name = ? FOR UPDATE',
+        [table],
+      );
       const current = rows[0];
-      if (current && String(current['spec']) === spec) return { ...route, revision: Number(current['revision']) };
+      if (current && String(current['spec']) === spec)
+        return { ...route, revision: Number(current['revision']) };
       const revision = await this.recordChange(tx, 'route', table);
       await tx.execute(
         'INSERT INTO table_routes (table_name, spec, revision) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE spec = VALUES(spec), revision = VALUES(revision)',
@@ -88,7 +106,10 @@ export class ControlPlane {
   async deleteRoute(table: string): Promise<StoredRoute> {
     const route = await this.getRoute(table);
     await inTransaction(this.pool, async (tx) => {
-      const [result] = await tx.execute<ResultSetHeader>('DELETE FROM table_routes WHERE table_name = ?', [table]);
+      const [result] = await tx.execute<ResultSetHeader>(
+        'DELETE FROM table_routes WHERE table_name = ?',
+        [table],
+      );
       if (result.affectedRows === 0) throw errors.tableNotFound(table);
       await this.recordChange(tx, 'route', table);
     });
@@ -104,15 +125,21 @@ export class ControlPlane {
    */
   async registerModel(table: string, body: unknown): Promise<ModelVersion> {
     const route = await this.getRoute(table);
-    const input = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+    const input =
+      body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
     if (input['schema'] === undefined) throw errors.invalidModel('"schema" is required');
     const model = buildModelSchemas(table, route, input['schema'], input['eventTopic']);
 
     const latest = await this.latestModel(this.pool, table);
-    if (latest && latest.schemaText === model.canonical && latest.eventTopic === model.eventTopic) return latest.summary;
+    if (latest && latest.schemaText === model.canonical && latest.eventTopic === model.eventTopic)
+      return latest.summary;
 
-    const key = await this.registry.register(`${model.eventTopic}-key`, { schema: JSON.stringify(model.keySchema) });
-    const value = await this.registry.register(`${model.eventTopic}-value`, { schema: JSON.stringify(model.valueSchema) });
+    const key = await this.registry.register(`${model.eventTopic}-key`, {
+      schema: JSON.stringify(model.keySchema),
+    });
+    const value = await this.registry.register(`${model.eventTopic}-value`, {
+      schema: JSON.stringify(model.valueSchema),
+    });
 
     return inTransaction(this.pool, async (tx) => {
       const [rows] = await tx.execute<RowDataPacket[]>(
@@ -126,13 +153,22 @@ export class ControlPlane {
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
         [table, version, model.canonical, model.eventTopic, key.id, value.id, revision],
       );
-      return { table, version, keySchemaId: key.id, valueSchemaId: value.id, eventTopic: model.eventTopic };
+      return {
+        table,
+        version,
+        keySchemaId: key.id,
+        valueSchemaId: value.id,
+        eventTopic: model.eventTopic,
+      };
     });
   }
 
   async listModelVersions(table: string): Promise<number[]> {
     assertTableName(table);
-    const [rows] = await this.pool.execute<RowDataPacket[]>('SELECT version FROM data_models WHERE table_name = ? ORDER BY version', [table]);
+    const [rows] = await this.pool.execute<RowDataPacket[]>(
+      'SELECT version FROM data_models WHERE table_name = ? ORDER BY version',
+      [table],
+    );
     if (rows.length === 0) throw errors.modelNotFound(table);
     return rows.map((row) => Number(row['version']));
   }
@@ -141,10 +177,19 @@ export class ControlPlane {
     assertTableName(table);
     const [rows] =
       version === 'latest'
-        ? await this.pool.execute<RowDataPacket[]>('SELECT * FROM data_models WHERE table_name = ? ORDER BY version DESC LIMIT 1', [table])
-        : await this.pool.execute<RowDataPacket[]>('SELECT * FROM data_models WHERE table_name = ? AND version = ?', [table, version]);
+        ? await this.pool.execute<RowDataPacket[]>(
+            'SELECT * FROM data_models WHERE table_name = ? ORDER BY version DESC LIMIT 1',
+            [table],
+          )
+        : await this.pool.execute<RowDataPacket[]>(
+            'SELECT * FROM data_models WHERE table_name = ? AND version = ?',
+            [table, version],
+          );
     const row = rows[0];
-    if (!row) throw version === 'latest' ? errors.modelNotFound(table) : errors.modelVersionNotFound(table, version);
+    if (!row)
+      throw version === 'latest'
+        ? errors.modelNotFound(table)
+        : errors.modelVersionNotFound(table, version);
     const eventTopic = String(row['event_topic']);
     return {
       table,
@@ -179,8 +224,15 @@ export class ControlPlane {
     };
   }
 
-  private async recordChange(tx: PoolConnection, kind: 'route' | 'model', table: string): Promise<number> {
-    const [result] = await tx.execute<ResultSetHeader>('INSERT INTO control_changes (kind, table_name) VALUES (?, ?)', [kind, table]);
+  private async recordChange(
+    tx: PoolConnection,
+    kind: 'route' | 'model',
+    table: string,
+  ): Promise<number> {
+    const [result] = await tx.execute<ResultSetHeader>(
+      'INSERT INTO control_changes (kind, table_name) VALUES (?, ?)',
+      [kind, table],
+    );
     return result.insertId;
   }
 }

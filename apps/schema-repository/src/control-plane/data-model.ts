@@ -18,7 +18,15 @@ import { isTopicName, type TableRoute } from './table-route';
  *   }
  */
 
-const SUPPORTED_PRIMITIVES = new Set(['boolean', 'int', 'long', 'float', 'double', 'string', 'bytes']);
+const SUPPORTED_PRIMITIVES = new Set([
+  'boolean',
+  'int',
+  'long',
+  'float',
+  'double',
+  'string',
+  'bytes',
+]);
 const SUPPORTED_LOGICAL: Record<string, string> = {
   decimal: 'bytes',
   uuid: 'string',
@@ -50,7 +58,8 @@ function describeUnsupported(type: unknown): string | undefined {
     if (type.length !== 2 || nonNull.length !== 1) return 'unions must be ["null", T]';
     return describeUnsupported(nonNull[0]);
   }
-  if (typeof type === 'string') return SUPPORTED_PRIMITIVES.has(type) ? undefined : `type ${type} is not supported`;
+  if (typeof type === 'string')
+    return SUPPORTED_PRIMITIVES.has(type) ? undefined : `type ${type} is not supported`;
   if (type !== null && typeof type === 'object') {
     const object = type as Record<string, unknown>;
     const logical = object['logicalType'];
@@ -60,13 +69,19 @@ function describeUnsupported(type: unknown): string | undefined {
       if (object['type'] !== base) return `logical type ${logical} must annotate ${base}`;
       return undefined;
     }
-    if (typeof object['type'] === 'string' && SUPPORTED_PRIMITIVES.has(object['type'])) return undefined;
+    if (typeof object['type'] === 'string' && SUPPORTED_PRIMITIVES.has(object['type']))
+      return undefined;
     return `type ${JSON.stringify(object['type'])} is not supported (records, arrays, maps, enums and fixed are not column types)`;
   }
   return 'missing type';
 }
 
-export function buildModelSchemas(table: string, route: TableRoute, schemaInput: unknown, eventTopicInput: unknown): ModelSchemas {
+export function buildModelSchemas(
+  table: string,
+  route: TableRoute,
+  schemaInput: unknown,
+  eventTopicInput: unknown,
+): ModelSchemas {
   let json: unknown = schemaInput;
   if (typeof schemaInput === 'string') {
     try {
@@ -75,7 +90,12 @@ export function buildModelSchemas(table: string, route: TableRoute, schemaInput:
       throw errors.invalidModel('"schema" is a string that is not JSON');
     }
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json) || (json as Record<string, unknown>)['type'] !== 'record') {
+  if (
+    json === null ||
+    typeof json !== 'object' ||
+    Array.isArray(json) ||
+    (json as Record<string, unknown>)['type'] !== 'record'
+  ) {
     throw errors.invalidModel('"schema" must be an Avro record (an object with "type": "record")');
   }
   try {
@@ -90,7 +110,8 @@ export function buildModelSchemas(table: string, route: TableRoute, schemaInput:
   for (const field of fields) {
     const unsupported = describeUnsupported(field.type);
     if (unsupported) problems.push(`field "${field.name}": ${unsupported}`);
-    if (field.name === 'wail_ts') problems.push('field "wail_ts" is WAIL\'s version column; the event carries it as "version"');
+    if (field.name === 'wail_ts')
+      problems.push('field "wail_ts" is WAIL\'s version column; the event carries it as "version"');
   }
   const keyFields: Field[] = [];
   for (const column of route.keyColumns) {
@@ -100,13 +121,18 @@ export function buildModelSchemas(table: string, route: TableRoute, schemaInput:
     else keyFields.push({ name: field.name, type: field.type });
   }
   const eventTopic = eventTopicInput ?? `wail.events.${table}`;
-  if (typeof eventTopic !== 'string' || !isTopicName(eventTopic)) problems.push('"eventTopic" must be a legal Kafka topic name');
+  if (typeof eventTopic !== 'string' || !isTopicName(eventTopic))
+    problems.push('"eventTopic" must be a legal Kafka topic name');
   if (problems.length > 0) throw errors.invalidModel(problems.join('; '));
 
   const name = String(record['name']);
   const shortName = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
   const namespace =
-    typeof record['namespace'] === 'string' ? record['namespace'] : name.includes('.') ? name.slice(0, name.lastIndexOf('.')) : undefined;
+    typeof record['namespace'] === 'string'
+      ? record['namespace']
+      : name.includes('.')
+        ? name.slice(0, name.lastIndexOf('.'))
+        : undefined;
   const qualify = (local: string) => (namespace ? `${namespace}.${local}` : local);
   const keySchema = { type: 'record', name: qualify(`${shortName}Key`), fields: keyFields };
   const valueSchema = {
@@ -133,5 +159,11 @@ export function buildModelSchemas(table: string, route: TableRoute, schemaInput:
       { name: 'modelVersion', type: 'int' },
     ],
   };
-  return { record, canonical: canonicalText(record), keySchema, valueSchema, eventTopic: eventTopic as string };
+  return {
+    record,
+    canonical: canonicalText(record),
+    keySchema,
+    valueSchema,
+    eventTopic: eventTopic as string,
+  };
 }

@@ -5,12 +5,18 @@ describe('negotiate', () => {
     [undefined, V1],
     ['', V1],
     ['application/json', JSON_TYPE],
-    ['application/vnd.schemaregistry.v2+json;q=0.1, application/vnd.schemaregistry+json;q=0.9', GENERIC],
+    [
+      'application/vnd.schemaregistry.v2+json;q=0.1, application/vnd.schemaregistry+json;q=0.9',
+      GENERIC,
+    ],
     ['*', V1],
     ['*/*', V1],
     ['application/*', V1],
     ['*/does_not_matter', V1],
-    ['application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json', V1],
+    [
+      'application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json',
+      V1,
+    ],
     ['text/*', undefined],
     ['application/octet-stream', undefined],
     ['application/vnd.schemaregistry.v2+json', undefined],
@@ -29,7 +35,8 @@ describe('request body types', () => {
     'application/json; charset=utf-16',
   ])('accepts %s', (type) => expect(REQUEST_BODY_TYPES.test(type)).toBe(true));
 
-  it.each(['text/html', 'application/xml', 'application/x-www-form-urlencoded'])('refuses %s', (type) =>
-    expect(REQUEST_BODY_TYPES.test(type)).toBe(false),
+  it.each(['text/html', 'application/xml', 'application/x-www-form-urlencoded'])(
+    'refuses %s',
+    (type) => expect(REQUEST_BODY_TYPES.test(type)).toBe(false),
   );
 });

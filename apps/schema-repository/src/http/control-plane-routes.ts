@@ -10,7 +10,10 @@ interface ModelVersionParams extends TableParams {
 }
 
 /** WAIL's own control plane: `/v1/tables` (routes) and `/v1/models` (data models). */
-export async function controlPlaneRoutes(app: FastifyInstance, controlPlane: ControlPlane): Promise<void> {
+export async function controlPlaneRoutes(
+  app: FastifyInstance,
+  controlPlane: ControlPlane,
+): Promise<void> {
   const write = { config: { write: true } };
 
   // The listing's ETag is the control-plane revision: pollers send If-None-Match
@@ -22,7 +25,9 @@ export async function controlPlaneRoutes(app: FastifyInstance, controlPlane: Con
     return controlPlane.listRoutes();
   });
 
-  app.get<{ Params: TableParams }>('/v1/tables/:table', async (request) => controlPlane.getRoute(request.params.table));
+  app.get<{ Params: TableParams }>('/v1/tables/:table', async (request) =>
+    controlPlane.getRoute(request.params.table),
+  );
   app.put<{ Params: TableParams }>('/v1/tables/:table', write, async (request) =>
     controlPlane.putRoute(request.params.table, request.body),
   );

@@ -68,15 +68,23 @@ const MAX_VERSION = 2 ** 31 - 1;
 
 export const registryErrors = {
   badRequest: (message: string) => new RegistryError(400, message),
-  unauthorized: () => new RegistryError(40101, 'Unauthorized: a valid bearer token is required for this operation'),
+  unauthorized: () =>
+    new RegistryError(40101, 'Unauthorized: a valid bearer token is required for this operation'),
   subjectNotFound: (subject: string) => new RegistryError(40401, `Subject '${subject}' not found.`),
-  versionNotFound: (version: number | string) => new RegistryError(40402, `Version ${version} not found.`),
+  versionNotFound: (version: number | string) =>
+    new RegistryError(40402, `Version ${version} not found.`),
   schemaIdNotFound: (id: number | string) => new RegistryError(40403, `Schema ${id} not found`),
   schemaNotFound: () => new RegistryError(40403, 'Schema not found'),
   subjectSoftDeleted: (subject: string) =>
-    new RegistryError(40404, `Subject '${subject}' was soft deleted.Set permanent=true to delete permanently`),
+    new RegistryError(
+      40404,
+      `Subject '${subject}' was soft deleted.Set permanent=true to delete permanently`,
+    ),
   subjectNotSoftDeleted: (subject: string) =>
-    new RegistryError(40405, `Subject '${subject}' was not deleted first before being permanently deleted`),
+    new RegistryError(
+      40405,
+      `Subject '${subject}' was not deleted first before being permanently deleted`,
+    ),
   versionSoftDeleted: (subject: string, version: number) =>
     new RegistryError(
       40406,
@@ -88,14 +96,18 @@ export const registryErrors = {
       `Subject '${subject}' Version ${version} was not deleted first before being permanently deleted`,
     ),
   compatibilityNotConfigured: (subject: string) =>
-    new RegistryError(40408, `Subject '${subject}' does not have subject-level compatibility configured`),
+    new RegistryError(
+      40408,
+      `Subject '${subject}' does not have subject-level compatibility configured`,
+    ),
   modeNotConfigured: (subject: string) =>
     new RegistryError(40409, `Subject '${subject}' does not have subject-level mode configured`),
   tableNotFound: (table: string) => new RegistryError(40441, `Table '${table}' has no route.`),
   modelNotFound: (table: string) => new RegistryError(40442, `Table '${table}' has no data model.`),
   modelVersionNotFound: (table: string, version: number | string) =>
     new RegistryError(40443, `Data model version ${version} of table '${table}' not found.`),
-  routeNotFound: (method: string, url: string) => new RegistryError(404, `HTTP 404 Not Found: ${method} ${url}`),
+  routeNotFound: (method: string, url: string) =>
+    new RegistryError(404, `HTTP 404 Not Found: ${method} ${url}`),
   notAcceptable: () => new RegistryError(406, 'HTTP 406 Not Acceptable'),
   incompatible: (subject: string, details: readonly string[]) =>
     new RegistryError(
@@ -119,12 +131,18 @@ export const registryErrors = {
       `Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive (got ${level})`,
     ),
   invalidMode: (mode: string) =>
-    new RegistryError(42204, `Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT (got ${mode})`),
+    new RegistryError(
+      42204,
+      `Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT (got ${mode})`,
+    ),
   notPermitted: (message: string) => new RegistryError(42205, message),
-  referenceExists: (detail: string) => new RegistryError(42206, `One or more references exist to the schema ${detail}`),
+  referenceExists: (detail: string) =>
+    new RegistryError(42206, `One or more references exist to the schema ${detail}`),
   idMismatch: (message: string) => new RegistryError(42207, message),
-  invalidSubject: (subject: string) => new RegistryError(42208, `Invalid subject ${JSON.stringify(subject)}`),
-  schemaTooLarge: (limit: number) => new RegistryError(42209, `Schema is larger than ${limit} characters`),
+  invalidSubject: (subject: string) =>
+    new RegistryError(42208, `Invalid subject ${JSON.stringify(subject)}`),
+  schemaTooLarge: (limit: number) =>
+    new RegistryError(42209, `Schema is larger than ${limit} characters`),
   invalidRoute: (detail: string) => new RegistryError(42241, `Invalid table route: ${detail}`),
   invalidModel: (detail: string) => new RegistryError(42242, `Invalid data model: ${detail}`),
   storeError: () => new RegistryError(50001, 'Error in the backend data store'),

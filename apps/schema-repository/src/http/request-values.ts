@@ -36,7 +36,12 @@ export function parseId(raw: string): number {
 export function registerRequest(body: unknown): RegisterRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.emptySchema();
   const object = body as Record<string, unknown>;
-  const schema = typeof object['schema'] === 'string' ? object['schema'] : object['schema'] === undefined ? '' : JSON.stringify(object['schema']);
+  const schema =
+    typeof object['schema'] === 'string'
+      ? object['schema']
+      : object['schema'] === undefined
+        ? ''
+        : JSON.stringify(object['schema']);
   if (schema.length === 0) throw errors.emptySchema();
   const schemaType = object['schemaType'];
   if (schemaType !== undefined && schemaType !== null && typeof schemaType !== 'string') {
@@ -51,7 +56,11 @@ export function registerRequest(body: unknown): RegisterRequest {
   if (id !== undefined && id !== null && (!Number.isInteger(id) || (id as number) < 1)) {
     throw errors.unprocessable('id must be a positive integer');
   }
-  if (version !== undefined && version !== null && (!Number.isInteger(version) || (version as number) < 1)) {
+  if (
+    version !== undefined &&
+    version !== null &&
+    (!Number.isInteger(version) || (version as number) < 1)
+  ) {
     throw errors.unprocessable('version must be a positive integer');
   }
   return {
@@ -64,7 +73,10 @@ export function registerRequest(body: unknown): RegisterRequest {
 }
 
 export function requiredString(body: unknown, field: string): string {
-  const value = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+  const value =
+    body !== null && typeof body === 'object'
+      ? (body as Record<string, unknown>)[field]
+      : undefined;
   if (typeof value !== 'string') throw errors.unprocessable(`"${field}" must be a string`);
   return value;
 }

@@ -7,7 +7,12 @@ import {
   type CompatibilityFailure,
   type CompatibilityLevel,
 } from '../avro/compatibility';
-import { InvalidSchemaError, parseAvroSchema, type ParsedSchema, type ResolvedReference } from '../avro/parse';
+import {
+  InvalidSchemaError,
+  parseAvroSchema,
+  type ParsedSchema,
+  type ResolvedReference,
+} from '../avro/parse';
 import { registryErrors as errors } from '../http/registry-errors';
 import { LruCache } from '../storage/lru';
 import { inTransaction } from '../storage/transactions';
@@ -63,7 +68,10 @@ export class SchemaRegistry {
   async schemaById(id: number): Promise<StoredSchema> {
     const cached = this.byId.get(id);
     if (cached) return cached;
-    const [rows] = await this.pool.execute<RowDataPacket[]>('SELECT id, canonical, refs FROM stored_schemas WHERE id = ?', [id]);
+    const [rows] = await this.pool.execute<RowDataPacket[]>(
+      'SELECT id, canonical, refs FROM stored_schemas WHERE id = ?',
+      [id],
+    );
     const row = rows[0];
     if (!row) throw errors.schemaIdNotFound(id);
     const schema: StoredSchema = {
@@ -76,19 +84,33 @@ export class SchemaRegistry {
     return schema;
   }
 
-  async subjectVersionsForId(id: number, includeDeleted: boolean): Promise<{ subject: string; version: number }[]> {
+  async subjectVersionsForId(
+    id: number,
+    includeDeleted: boolean,
+  ): Promise<{ subject: string; version: number }[]> {
     await this.schemaById(id);
     const [rows] = await this.pool.execute<RowDataPacket[]>(
       `SELECT subject, version FROM subject_versions WHERE schema_id = ? ${includeDeleted ? '' : 'AND deleted = 0'} ORDER BY subject, version`,
       [id],
     );
-    return rows.map((row) => ({ subject: String(row['subject']), version: Number(row['version']) }));
+    return rows.map((row) => ({
+      subject: String(row['subject']),
+      version: Number(row['version']),
+    }));
   }
 
   // ---- subjects and versions -------------------------------------------------
 
-  async listSubjects(options: { deleted?: boolean; deletedOnly?: boolean; prefix?: string }): Promise<string[]> {
-    const filter = options.deletedOnly ? 'HAVING SUM(deleted = 0) = 0' : options.deleted ? '' : 'HAVING SUM(deleted = 0) > 0';
+  async listSubjects(options: {
+    deleted?: boolean;
+    deletedOnly?: boolean;
+    prefix?: string;
+  }): Promise<string[]> {
+    const filter = options.deletedOnly
+      ? 'HAVING SUM(deleted = 0) = 0'
+      : options.deleted
+        ? ''
+        : 'HAVING SUM(deleted = 0) > 0';
     const [rows] = await this.pool.execute<RowDataPacket[]>(
       `SELECT subject FROM subject_versions WHERE subject LIKE ? GROUP BY subject ${filter} ORDER BY subject`,
       [`${escapeLike(options.prefix ?? '')}%`],
@@ -96,7 +118,10 @@ export class SchemaRegistry {
     return rows.map((row) => String(row['subject']));
   }
 
-  async listVersions(subject: string, options: { deleted?: boolean; deletedOnly?: boolean }): Promise<number[]> {
+  async listVersions(
+    subject: string,
+    options: { deleted?: boolean; deletedOnly?: boolean },
+  ): Promise<number[]> {
     const rows = await this.versionRows(this.pool, subject);
     if (rows.length === 0) throw errors.subjectNotFound(subject);
     const live = rows.filter((row) => !row.deleted);
@@ -106,8 +131,17 @@ export class SchemaRegistry {
     return live.map((row) => row.version);
   }
 
-  async getVersion(subject: string, spec: VersionSpec, includeDeleted = false): Promise<SubjectVersion> {
-    const row = this.pick(subject, await this.versionRows(this.pool, subject), spec, includeDeleted);
+  async getVersion(
+    subject: string,
+    spec: VersionSpec,
+    includeDeleted = false,
+  ): Promise<SubjectVersion> {
+    const row = this.pick(
+      subject,
+      await this.versionRows(this.pool, subject),
+      spec,
+      includeDeleted,
+    );
     return { subject, version: row.version, ...(await this.schemaById(row.schemaId)) };
   }
 
@@ -120,7 +154,11 @@ export class SchemaRegistry {
     return rows.map((r) => Number(r['schema_id']));
   }
 
-  async listSchemas(options: { prefix?: string; deleted?: boolean; latestOnly?: boolean }): Promise<SubjectVersion[]> {
+  async listSchemas(options: {
+    prefix?: string;
+    deleted?: boolean;
+    latestOnly?: boolean;
+  }): Promise<SubjectVersion[]> {
     const [rows] = await this.pool.execute<RowDataPacket[]>(
       `SELECT subject, version, schema_id FROM subject_versions
         WHERE subject LIKE ? ${options.deleted ? '' : 'AND deleted = 0'} ORDER BY subject, version`,
@@ -137,17 +175,28 @@ export class SchemaRegistry {
       picked = [...latest.values()];
     }
     return Promise.all(
-      picked.map(async (row) => ({ subject: row.subject, version: row.version, ...(await this.schemaById(row.schemaId)) })),
+      picked.map(async (row) => ({
+        subject: row.subject,
+        version: row.version,
+        ...(await this.schemaById(row.schemaId)),
+      })),
     );
   }
 
   /** `POST /subjects/{s}`: the version of `subject` that holds this schema. */
-  async lookup(subject: string, request: RegisterRequest, includeDeleted = false): Promise<SubjectVersion> {
+  async lookup(
+    subject: string,
+    request: RegisterRequest,
+    includeDeleted = false,
+  ): Promise<SubjectVersion> {
     const rows = await this.versionRows(this.pool, subject);
     const visible = includeDeleted ? rows : rows.filter((row) => !row.deleted);
     if (visible.length === 0) throw errors.subjectNotFound(subject);
     const parsed = await this.parse(request);
-    const [found] = await this.pool.execute<RowDataPacket[]>('SELECT id FROM stored_schemas WHERE fingerprint = ?', [parsed.fingerprint]);
+    const [found] = await this.pool.execute<RowDataPacket[]>(
+      'SELECT id FROM stored_schemas WHERE fingerprint = ?',
+      [parsed.fingerprint],
+    );
     const id = found[0] ? Number(found[0]['id']) : undefined;
     const match = [...visible].reverse().find((row) => row.schemaId === id);
     if (id === undefined || !match) throw errors.schemaNotFound();
@@ -163,74 +212,139 @@ export class SchemaRegistry {
    * the level in force, and it gets the schema's global id (new or existing)
    * and the next version.
    */
-  async register(subject: string, request: RegisterRequest, options: { force?: boolean } = {}): Promise<{ id: number; version: number }> {
+  async register(
+    subject: string,
+    request: RegisterRequest,
+    options: { force?: boolean } = {},
+  ): Promise<{ id: number; version: number }> {
     validateSubject(subject);
-    const mode = await this.effectiveMode(subject);
-    if (mode === 'READONLY' || mode === 'READONLY_OVERRIDE') {
+    const settings = await this.effectiveSettings(this.pool, subject);
+    if (settings.mode === 'READONLY' || settings.mode === 'READONLY_OVERRIDE') {
       throw errors.notPermitted(`Subject ${subject} is in read-only mode`);
     }
-    if (request.id !== undefined && mode !== 'IMPORT') {
+    if (request.id !== undefined && settings.mode !== 'IMPORT') {
       throw errors.notPermitted(`Subject ${subject} is not in import mode`);
     }
     const parsed = await this.parse(request);
-    const references = request.references ?? [];
-
+    const check = settings.mode === 'IMPORT' || options.force ? 'NONE' : settings.compatibility;
+    const attempt = () =>
+      inTransaction(this.pool, async (tx) => {
+        const [locked] = await tx.execute<RowDataPacket[]>(
+          'SELECT subject FROM subjects WHERE subject = ? FOR UPDATE',
+          [subject],
+        );
+        if (locked.length === 0) return undefined;
+        return this.registerLocked(tx, subject, request, parsed, settings.mode, check);
+      });
+    const registered = await attempt();
+    if (registered) return registered;
+    // First registration under this subject: create its lock row, then go again.
     await this.pool.execute('INSERT IGNORE INTO subjects (subject) VALUES (?)', [subject]);
-    return inTransaction(this.pool, async (tx) => {
-      await tx.execute('SELECT subject FROM subjects WHERE subject = ? FOR UPDATE', [subject]);
-      const rows = await this.versionRows(tx, subject);
-      const [found] = await tx.execute<RowDataPacket[]>('SELECT id FROM stored_schemas WHERE fingerprint = ?', [parsed.fingerprint]);
-      const existingId = found[0] ? Number(found[0]['id']) : undefined;
-
-      if (existingId !== undefined) {
-        const live = rows.find((row) => row.schemaId === existingId && !row.deleted);
-        if (live) {
-          if (request.id !== undefined && request.id !== existingId) {
-            throw errors.idMismatch(`Schema already registered with id ${existingId} instead of input id ${request.id}`);
-          }
-          return { id: existingId, version: live.version };
-        }
-      }
-      if (request.id !== undefined) {
-        if (existingId !== undefined && existingId !== request.id) {
-          throw errors.idMismatch(`Schema already registered with id ${existingId} instead of input id ${request.id}`);
-        }
-        const [taken] = await tx.execute<RowDataPacket[]>('SELECT fingerprint FROM stored_schemas WHERE id = ?', [request.id]);
-        if (taken[0] && !Buffer.from(taken[0]['fingerprint'] as Buffer).equals(parsed.fingerprint)) {
-          throw errors.idMismatch(`Overwrite new schema with id ${request.id} is not permitted.`);
-        }
-      }
-
-      if (mode !== 'IMPORT' && !options.force) {
-        const level = await this.effectiveCompatibility(tx, subject);
-        const failures = await this.failuresAgainst(level, parsed.type, rows.filter((row) => !row.deleted));
-        if (failures.length > 0) throw errors.incompatible(subject, describeFailures(failures, level));
-      }
-
-      const nextVersion = rows.reduce((max, row) => Math.max(max, row.version), 0) + 1;
-      let version = nextVersion;
-      if (request.version !== undefined) {
-        if (mode === 'IMPORT') {
-          if (rows.some((row) => row.version === request.version)) {
-            throw errors.invalidSchema(`version ${request.version} already exists in subject ${subject}`);
-          }
-          version = request.version;
-        } else if (request.version !== nextVersion) {
-          throw errors.invalidSchema(`version ${request.version} is not the next version (${nextVersion}) of subject ${subject}`);
-        }
-      }
-
-      const id = existingId ?? (await this.insertSchema(tx, parsed, references, request.id));
-      // Re-registering a soft-deleted schema revives it under a new version; the
-      // old soft-deleted version of the same id is removed, as Confluent does.
-      await tx.execute('DELETE FROM subject_versions WHERE subject = ? AND schema_id = ? AND deleted = 1', [subject, id]);
-      await tx.execute('INSERT INTO subject_versions (subject, version, schema_id) VALUES (?, ?, ?)', [subject, version, id]);
-      return { id, version };
-    });
+    const retried = await attempt();
+    if (!retried) throw errors.storeError();
+    return retried;
   }
 
-  private async insertSchema(tx: PoolConnection, parsed: ParsedSchema, references: readonly SchemaReference[], explicitId?: number): Promise<number> {
-    const refs = JSON.stringify(references.map(({ name, subject, version }) => ({ name, subject, version })));
+  /** The body of `register`, run while holding the subject's row lock. */
+  private async registerLocked(
+    tx: PoolConnection,
+    subject: string,
+    request: RegisterRequest,
+    parsed: ParsedSchema,
+    mode: Mode,
+    level: CompatibilityLevel,
+  ): Promise<{ id: number; version: number }> {
+    const [found] = await tx.execute<RowDataPacket[]>(
+      'SELECT id FROM stored_schemas WHERE fingerprint = ?',
+      [parsed.fingerprint],
+    );
+    const existingId = found[0] ? Number(found[0]['id']) : undefined;
+    const sameSchemaRows =
+      existingId === undefined
+        ? []
+        : await this.versionRows(tx, subject, 'AND schema_id = ?', [existingId]);
+
+    const live = sameSchemaRows.find((row) => !row.deleted);
+    if (existingId !== undefined && live) {
+      if (request.id !== undefined && request.id !== existingId) {
+        throw errors.idMismatch(
+          `Schema already registered with id ${existingId} instead of input id ${request.id}`,
+        );
+      }
+      return { id: existingId, version: live.version };
+    }
+    if (request.id !== undefined) {
+      if (existingId !== undefined && existingId !== request.id) {
+        throw errors.idMismatch(
+          `Schema already registered with id ${existingId} instead of input id ${request.id}`,
+        );
+      }
+      const [taken] = await tx.execute<RowDataPacket[]>(
+        'SELECT fingerprint FROM stored_schemas WHERE id = ?',
+        [request.id],
+      );
+      if (taken[0] && !Buffer.from(taken[0]['fingerprint'] as Buffer).equals(parsed.fingerprint)) {
+        throw errors.idMismatch(`Overwrite new schema with id ${request.id} is not permitted.`);
+      }
+    }
+
+    if (level !== 'NONE') {
+      const previous = level.endsWith('_TRANSITIVE')
+        ? await this.versionRows(tx, subject, 'AND deleted = 0')
+        : await this.versionRows(tx, subject, 'AND deleted = 0', [], 'DESC LIMIT 1');
+      const failures = await this.failuresAgainst(level, parsed.type, previous);
+      if (failures.length > 0)
+        throw errors.incompatible(subject, describeFailures(failures, level));
+    }
+
+    const [maxRows] = await tx.execute<RowDataPacket[]>(
+      'SELECT COALESCE(MAX(version), 0) AS max FROM subject_versions WHERE subject = ?',
+      [subject],
+    );
+    const nextVersion = Number(maxRows[0]?.['max'] ?? 0) + 1;
+    let version = nextVersion;
+    if (request.version !== undefined) {
+      if (mode === 'IMPORT') {
+        const clash = await this.versionRows(tx, subject, 'AND version = ?', [request.version]);
+        if (clash.length > 0) {
+          throw errors.invalidSchema(
+            `version ${request.version} already exists in subject ${subject}`,
+          );
+        }
+        version = request.version;
+      } else if (request.version !== nextVersion) {
+        throw errors.invalidSchema(
+          `version ${request.version} is not the next version (${nextVersion}) of subject ${subject}`,
+        );
+      }
+    }
+
+    const id =
+      existingId ?? (await this.insertSchema(tx, parsed, request.references ?? [], request.id));
+    // Re-registering a soft-deleted schema revives it under a new version; the
+    // old soft-deleted version of the same id is removed, as Confluent does.
+    for (const row of sameSchemaRows) {
+      await tx.execute('DELETE FROM subject_versions WHERE subject = ? AND version = ?', [
+        subject,
+        row.version,
+      ]);
+    }
+    await tx.execute(
+      'INSERT INTO subject_versions (subject, version, schema_id) VALUES (?, ?, ?)',
+      [subject, version, id],
+    );
+    return { id, version };
+  }
+
+  private async insertSchema(
+    tx: PoolConnection,
+    parsed: ParsedSchema,
+    references: readonly SchemaReference[],
+    explicitId?: number,
+  ): Promise<number> {
+    const refs = JSON.stringify(
+      references.map(({ name, subject, version }) => ({ name, subject, version })),
+    );
     let id: number;
     if (explicitId !== undefined) {
       await tx.execute(
@@ -258,11 +372,16 @@ export class SchemaRegistry {
   // ---- compatibility -----------------------------------------------------------
 
   /** `POST /compatibility/subjects/{s}/versions[/{v}]`. Without a version: exactly the check register would run. */
-  async testCompatibility(subject: string, spec: VersionSpec | undefined, request: RegisterRequest, verbose: boolean): Promise<CompatibilityResult> {
+  async testCompatibility(
+    subject: string,
+    spec: VersionSpec | undefined,
+    request: RegisterRequest,
+    verbose: boolean,
+  ): Promise<CompatibilityResult> {
     const parsed = await this.parse(request);
     const rows = await this.versionRows(this.pool, subject);
     const live = rows.filter((row) => !row.deleted);
-    const level = await this.effectiveCompatibility(this.pool, subject);
+    const level = (await this.effectiveSettings(this.pool, subject)).compatibility;
     let failures: CompatibilityFailure[];
     if (spec === undefined) {
       failures = await this.failuresAgainst(level, parsed.type, live);
@@ -276,10 +395,19 @@ export class SchemaRegistry {
     return result(failures, level, verbose);
   }
 
-  private async failuresAgainst(level: CompatibilityLevel, candidate: Type, live: readonly VersionRow[]): Promise<CompatibilityFailure[]> {
+  private async failuresAgainst(
+    level: CompatibilityLevel,
+    candidate: Type,
+    live: readonly VersionRow[],
+  ): Promise<CompatibilityFailure[]> {
     if (level === 'NONE' || live.length === 0) return [];
     const needed = level.endsWith('_TRANSITIVE') ? live : live.slice(-1);
-    const previous = await Promise.all(needed.map(async (row) => ({ version: row.version, type: await this.parsedSchema(row.schemaId) })));
+    const previous = await Promise.all(
+      needed.map(async (row) => ({
+        version: row.version,
+        type: await this.parsedSchema(row.schemaId),
+      })),
+    );
     return checkCompatibility(level, candidate, previous);
   }
 
@@ -291,20 +419,30 @@ export class SchemaRegistry {
       await tx.execute('SELECT subject FROM subjects WHERE subject = ? FOR UPDATE', [subject]);
       const rows = await this.versionRows(tx, subject);
       if (rows.length === 0) throw errors.subjectNotFound(subject);
-      const row = spec === 'latest' ? rows.filter((r) => !r.deleted).at(-1) : rows.find((r) => r.version === spec);
+      const row =
+        spec === 'latest'
+          ? rows.filter((r) => !r.deleted).at(-1)
+          : rows.find((r) => r.version === spec);
       if (!row) {
-        if (rows.every((r) => r.deleted) && spec === 'latest') throw errors.subjectNotFound(subject);
+        if (rows.every((r) => r.deleted) && spec === 'latest')
+          throw errors.subjectNotFound(subject);
         throw errors.versionNotFound(spec === 'latest' ? 'latest' : spec);
       }
       if (!permanent) {
         if (row.deleted) throw errors.versionSoftDeleted(subject, row.version);
         await this.assertNotReferenced(tx, subject, [row.version]);
-        await tx.execute('UPDATE subject_versions SET deleted = 1 WHERE subject = ? AND version = ?', [subject, row.version]);
+        await tx.execute(
+          'UPDATE subject_versions SET deleted = 1 WHERE subject = ? AND version = ?',
+          [subject, row.version],
+        );
         return row.version;
       }
       if (!row.deleted) throw errors.versionNotSoftDeleted(subject, row.version);
       await this.assertNotReferenced(tx, subject, [row.version]);
-      await tx.execute('DELETE FROM subject_versions WHERE subject = ? AND version = ?', [subject, row.version]);
+      await tx.execute('DELETE FROM subject_versions WHERE subject = ? AND version = ?', [
+        subject,
+        row.version,
+      ]);
       if (rows.length === 1) await tx.execute('DELETE FROM settings WHERE scope = ?', [subject]);
       return row.version;
     });
@@ -319,19 +457,31 @@ export class SchemaRegistry {
       const live = rows.filter((row) => !row.deleted);
       if (!permanent) {
         if (live.length === 0) throw errors.subjectSoftDeleted(subject);
-        await this.assertNotReferenced(tx, subject, live.map((row) => row.version));
+        await this.assertNotReferenced(
+          tx,
+          subject,
+          live.map((row) => row.version),
+        );
         await tx.execute('UPDATE subject_versions SET deleted = 1 WHERE subject = ?', [subject]);
         return live.map((row) => row.version);
       }
       if (live.length > 0) throw errors.subjectNotSoftDeleted(subject);
-      await this.assertNotReferenced(tx, subject, rows.map((row) => row.version));
+      await this.assertNotReferenced(
+        tx,
+        subject,
+        rows.map((row) => row.version),
+      );
       await tx.execute('DELETE FROM subject_versions WHERE subject = ?', [subject]);
       await tx.execute('DELETE FROM settings WHERE scope = ?', [subject]);
       return rows.map((row) => row.version);
     });
   }
 
-  private async assertNotReferenced(tx: PoolConnection, subject: string, versions: readonly number[]): Promise<void> {
+  private async assertNotReferenced(
+    tx: PoolConnection,
+    subject: string,
+    versions: readonly number[],
+  ): Promise<void> {
     if (versions.length === 0) return;
     const [rows] = await tx.query<RowDataPacket[]>(
       `SELECT r.schema_id FROM schema_references r
@@ -339,17 +489,22 @@ export class SchemaRegistry {
         WHERE r.ref_subject = ? AND r.ref_version IN (?) LIMIT 1`,
       [subject, versions],
     );
-    if (rows[0]) throw errors.referenceExists(`${subject} (referenced by schema ${rows[0]['schema_id']})`);
+    if (rows[0])
+      throw errors.referenceExists(`${subject} (referenced by schema ${rows[0]['schema_id']})`);
   }
 
   private async assertWritable(subject: string): Promise<void> {
-    const mode = await this.effectiveMode(subject);
-    if (mode === 'READONLY' || mode === 'READONLY_OVERRIDE') throw errors.notPermitted(`Subject ${subject} is in read-only mode`);
+    const { mode } = await this.effectiveSettings(this.pool, subject);
+    if (mode === 'READONLY' || mode === 'READONLY_OVERRIDE')
+      throw errors.notPermitted(`Subject ${subject} is in read-only mode`);
   }
 
   // ---- config and mode ---------------------------------------------------------
 
-  async getCompatibility(subject: string | undefined, defaultToGlobal: boolean): Promise<CompatibilityLevel> {
+  async getCompatibility(
+    subject: string | undefined,
+    defaultToGlobal: boolean,
+  ): Promise<CompatibilityLevel> {
     const own = await this.setting(this.pool, subject ?? GLOBAL, 'compatibility');
     if (own && isCompatibilityLevel(own)) return own;
     if (subject !== undefined && !defaultToGlobal) throw errors.compatibilityNotConfigured(subject);
@@ -412,44 +567,74 @@ export class SchemaRegistry {
 
   // ---- helpers ---------------------------------------------------------------
 
-  private async effectiveMode(subject: string): Promise<Mode> {
-    const [rows] = await this.pool.execute<RowDataPacket[]>('SELECT scope, mode FROM settings WHERE scope IN (?, ?)', [subject, GLOBAL]);
-    const own = rows.find((row) => row['scope'] === subject && row['mode'])?.['mode'];
-    const global = rows.find((row) => row['scope'] === GLOBAL && row['mode'])?.['mode'];
-    const mode = own ?? global;
-    return isMode(mode) ? mode : DEFAULT_MODE;
+  /** The subject's own mode and level, else the global ones, else READWRITE and BACKWARD. */
+  private async effectiveSettings(
+    db: Pool | PoolConnection,
+    subject: string,
+  ): Promise<{ mode: Mode; compatibility: CompatibilityLevel }> {
+    const [rows] = await db.execute<RowDataPacket[]>(
+      'SELECT scope, compatibility, mode FROM settings WHERE scope IN (?, ?)',
+      [subject, GLOBAL],
+    );
+    const pick = (column: string): unknown =>
+      rows.find((row) => row['scope'] === subject && row[column])?.[column] ??
+      rows.find((row) => row['scope'] === GLOBAL && row[column])?.[column];
+    const mode = pick('mode');
+    const compatibility = pick('compatibility');
+    return {
+      mode: isMode(mode) ? mode : DEFAULT_MODE,
+      compatibility: isCompatibilityLevel(compatibility) ? compatibility : DEFAULT_COMPATIBILITY,
+    };
   }
 
-  private async effectiveCompatibility(db: Pool | PoolConnection, subject: string): Promise<CompatibilityLevel> {
-    const [rows] = await db.execute<RowDataPacket[]>('SELECT scope, compatibility FROM settings WHERE scope IN (?, ?)', [subject, GLOBAL]);
-    const own = rows.find((row) => row['scope'] === subject && row['compatibility'])?.['compatibility'];
-    const global = rows.find((row) => row['scope'] === GLOBAL && row['compatibility'])?.['compatibility'];
-    const level = own ?? global;
-    return isCompatibilityLevel(level) ? level : DEFAULT_COMPATIBILITY;
-  }
-
-  private async setting(db: Pool | PoolConnection, scope: string, column: 'compatibility' | 'mode'): Promise<string | undefined> {
-    const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${column} AS value FROM settings WHERE scope = ?`, [scope]);
+  private async setting(
+    db: Pool | PoolConnection,
+    scope: string,
+    column: 'compatibility' | 'mode',
+  ): Promise<string | undefined> {
+    const [rows] = await db.execute<RowDataPacket[]>(
+      `SELECT ${column} AS value FROM settings WHERE scope = ?`,
+      [scope],
+    );
     const value = rows[0]?.['value'];
     return typeof value === 'string' ? value : undefined;
   }
 
-  private async putSetting(scope: string, column: 'compatibility' | 'mode', value: string | null): Promise<void> {
+  private async putSetting(
+    scope: string,
+    column: 'compatibility' | 'mode',
+    value: string | null,
+  ): Promise<void> {
     await this.pool.execute(
       `INSERT INTO settings (scope, ${column}) VALUES (?, ?) ON DUPLICATE KEY UPDATE ${column} = VALUES(${column})`,
       [scope, value],
     );
   }
 
-  private async versionRows(db: Pool | PoolConnection, subject: string): Promise<VersionRow[]> {
+  private async versionRows(
+    db: Pool | PoolConnection,
+    subject: string,
+    filter = '',
+    parameters: readonly (string | number)[] = [],
+    order = 'ASC',
+  ): Promise<VersionRow[]> {
     const [rows] = await db.execute<RowDataPacket[]>(
-      'SELECT version, schema_id, deleted FROM subject_versions WHERE subject = ? ORDER BY version',
-      [subject],
+      `SELECT version, schema_id, deleted FROM subject_versions WHERE subject = ? ${filter} ORDER BY version ${order}`,
+      [subject, ...parameters],
     );
-    return rows.map((row) => ({ version: Number(row['version']), schemaId: Number(row['schema_id']), deleted: Boolean(row['deleted']) }));
+    return rows.map((row) => ({
+      version: Number(row['version']),
+      schemaId: Number(row['schema_id']),
+      deleted: Boolean(row['deleted']),
+    }));
   }
 
-  private pick(subject: string, rows: readonly VersionRow[], spec: VersionSpec, includeDeleted: boolean): VersionRow {
+  private pick(
+    subject: string,
+    rows: readonly VersionRow[],
+    spec: VersionSpec,
+    includeDeleted: boolean,
+  ): VersionRow {
     const visible = includeDeleted ? rows : rows.filter((row) => !row.deleted);
     if (visible.length === 0) throw errors.subjectNotFound(subject);
     const row = spec === 'latest' ? visible.at(-1) : visible.find((r) => r.version === spec);
@@ -463,7 +648,8 @@ export class SchemaRegistry {
     if (typeof request.schema !== 'string' || request.schema.length === 0) {
       throw errors.emptySchema();
     }
-    if (request.schema.length > this.maxSchemaLength) throw errors.schemaTooLarge(this.maxSchemaLength);
+    if (request.schema.length > this.maxSchemaLength)
+      throw errors.schemaTooLarge(this.maxSchemaLength);
     const references = await this.resolveReferences(request.references ?? [], 0);
     try {
       return parseAvroSchema(request.schema, references);
@@ -473,18 +659,32 @@ export class SchemaRegistry {
     }
   }
 
-  private async resolveReferences(references: readonly SchemaReference[], depth: number): Promise<ResolvedReference[]> {
+  private async resolveReferences(
+    references: readonly SchemaReference[],
+    depth: number,
+  ): Promise<ResolvedReference[]> {
     if (depth > 32) throw errors.invalidSchema('references nest deeper than 32 levels');
     return Promise.all(
       references.map(async (reference) => {
-        if (!reference || typeof reference.name !== 'string' || typeof reference.subject !== 'string' || !Number.isInteger(reference.version)) {
+        if (
+          !reference ||
+          typeof reference.name !== 'string' ||
+          typeof reference.subject !== 'string' ||
+          !Number.isInteger(reference.version)
+        ) {
           throw errors.invalidSchema('a reference needs a name, a subject and an integer version');
         }
         let target: SubjectVersion;
         try {
-          target = await this.getVersion(reference.subject, reference.version === -1 ? 'latest' : reference.version, true);
+          target = await this.getVersion(
+            reference.subject,
+            reference.version === -1 ? 'latest' : reference.version,
+            true,
+          );
         } catch {
-          throw errors.invalidSchema(`reference ${reference.name}: subject ${reference.subject} version ${reference.version} not found`);
+          throw errors.invalidSchema(
+            `reference ${reference.name}: subject ${reference.subject} version ${reference.version} not found`,
+          );
         }
         return {
           name: reference.name,
@@ -508,16 +708,28 @@ export class SchemaRegistry {
   }
 }
 
-function result(failures: readonly CompatibilityFailure[], level: CompatibilityLevel, verbose: boolean): CompatibilityResult {
+function result(
+  failures: readonly CompatibilityFailure[],
+  level: CompatibilityLevel,
+  verbose: boolean,
+): CompatibilityResult {
   const compatible = failures.length === 0;
-  return verbose ? { is_compatible: compatible, messages: describeFailures(failures, level) } : { is_compatible: compatible };
+  return verbose
+    ? { is_compatible: compatible, messages: describeFailures(failures, level) }
+    : { is_compatible: compatible };
 }
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function validateSubject(subject: string): void {
-  if (subject.length === 0 || subject.length > 255 || CONTROL.test(subject) || subject === '__GLOBAL' || subject === '__EMPTY') {
+  if (
+    subject.length === 0 ||
+    subject.length > 255 ||
+    CONTROL.test(subject) ||
+    subject === '__GLOBAL' ||
+    subject === '__EMPTY'
+  ) {
     throw errors.invalidSubject(subject);
   }
 }
@@ -525,4 +737,3 @@ export function validateSubject(subject: string): void {
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
-

@@ -39,11 +39,15 @@ export class DatabaseBootstrap {
     try {
       await this.ensureDatabase();
       const applied = await migrate(this.target.pool);
-      if (applied.length > 0) this.logger.info({ applied, database: this.database }, 'migrations applied');
+      if (applied.length > 0)
+        this.logger.info({ applied, database: this.database }, 'migrations applied');
       this.done = true;
     } catch (error) {
       this.lastError = (error as Error).message;
-      this.logger.warn({ err: error, retryMs: this.retryMs }, 'database bootstrap failed, retrying');
+      this.logger.warn(
+        { err: error, retryMs: this.retryMs },
+        'database bootstrap failed, retrying',
+      );
       if (!this.stopped) {
         this.timer = setTimeout(() => void this.attempt(), this.retryMs);
         this.timer.unref();
@@ -55,7 +59,9 @@ export class DatabaseBootstrap {
   private async ensureDatabase(): Promise<void> {
     const bootstrap = new MysqlConnection({ url: this.url, connectionLimit: 1 });
     try {
-      await bootstrap.pool.query(`CREATE DATABASE IF NOT EXISTS \`${this.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+      await bootstrap.pool.query(
+        `CREATE DATABASE IF NOT EXISTS \`${this.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+      );
     } finally {
       await bootstrap.close();
     }

@@ -12,7 +12,11 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
  * allocated as max+1 under a per-subject row lock (`subjects` FOR UPDATE), so
  * they have no gaps and subjects do not serialize each other.
  */
-export const MIGRATIONS: readonly { version: number; description: string; statements: readonly string[] }[] = [
+export const MIGRATIONS: readonly {
+  version: number;
+  description: string;
+  statements: readonly string[];
+}[] = [
   {
     version: 1,
     description: 'schemas, subjects, versions, references, settings',
@@ -94,7 +98,9 @@ export const MIGRATIONS: readonly { version: number; description: string; statem
 export async function migrate(pool: Pool): Promise<number[]> {
   const connection = await pool.getConnection();
   try {
-    const [[lock]] = await connection.query<RowDataPacket[]>("SELECT GET_LOCK('wail_repository_migrate', 60) AS got");
+    const [[lock]] = await connection.query<RowDataPacket[]>(
+      "SELECT GET_LOCK('wail_repository_migrate', 60) AS got",
+    );
     if (lock?.['got'] !== 1) throw new Error('could not take the migration lock within 60 s');
     try {
       await connection.query(
@@ -104,7 +110,9 @@ export async function migrate(pool: Pool): Promise<number[]> {
            applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
          ) ENGINE=InnoDB`,
       );
-      const [rows] = await connection.query<RowDataPacket[]>('SELECT version FROM schema_migrations');
+      const [rows] = await connection.query<RowDataPacket[]>(
+        'SELECT version FROM schema_migrations',
+      );
       const applied = new Set(rows.map((row) => Number(row['version'])));
       const done: number[] = [];
       for (const migration of MIGRATIONS) {
@@ -113,12 +121,14 @@ export async function migrate(pool: Pool): Promise<number[]> {
         // re-run from its first statement, so each must be safe to repeat or
         // fail loudly. Ours only create tables, checked here.
         for (const statement of migration.statements) {
-          await connection.query(statement.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '));
+          await connection.query(
+            statement.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '),
+          );
         }
-        await connection.query('INSERT INTO schema_migrations (version, description) VALUES (?, ?)', [
-          migration.version,
-          migration.description,
-        ]);
+        await connection.query(
+          'INSERT INTO schema_migrations (version, description) VALUES (?, ?)',
+          [migration.version, migration.description],
+        );
         done.push(migration.version);
       }
       return done;

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+
+export const repoRoot = join(__dirname, '..', '..', '..');
+const resultsFile = join(repoRoot, 'tools', 'bench', 'results.md');
+
+export const say = (line = '') => process.stdout.write(`${line}\n`);
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Starts one of our services as its own process, as in production, and waits for /readyz. */
+export async function startService(entry: string, env: NodeJS.ProcessEnv, readyUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+    cwd: repoRoot,
+    env: { ...process.env, WAIL_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', process.env['WAIL_BENCH_SERVICE_LOGS'] ? 'inherit' : 'ignore', 'inherit'],
+  });
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(readyUrl)).ok) return child;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${entry} not ready`);
+}
+
+export function stopService(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export interface LoadFigures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  total: number;
+}
+
+export async function load(options: autocannon.Options): Promise<LoadFigures> {
+  const result = await autocannon(options);
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  };
+}
+
+export function machine(): string {
+  return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** Appends a section to tools/bench/results.md: when, the command, the machine, a table. */
+export function record(title: string, command: string, rows: [string, string][], notes: string[] = []): void {
+  if (!existsSync(resultsFile)) {
+    writeFileSync(resultsFile, '# Benchmark results\n\nEach section is appended by the command it names. Newest last.\n');
+  }
+  const lines = [
+    '',
+    `## ${title} — ${new Date().toISOString()}`,
+    '',
+    `Command: \`${command}\`  `,
+    `Machine: ${machine()}`,
+    '',
+    '| Measure | Value |',
+    '| --- | --- |',
+    ...rows.map(([measure, value]) => `| ${measure} | ${value} |`),
+    ...(notes.length > 0 ? ['', ...notes.map((note) => `- ${note}`)] : []),
+    '',
+  ];
+  appendFileSync(resultsFile, lines.join('\n'));
+  say(`results appended to ${resultsFile}`);
+}
