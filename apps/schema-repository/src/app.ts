@@ -104,9 +104,9 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
 }
 
 function authorized(header: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!match) return false;
-  const given = Buffer.from(match[1]!.trim());
+  const [, presented] = /^Bearer\s+(.+)$/i.exec(header ?? '') ?? [];
+  if (presented === undefined) return false;
+  const given = Buffer.from(presented.trim());
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

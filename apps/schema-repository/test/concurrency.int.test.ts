@@ -26,7 +26,11 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} not ready`);
 }
 
-async function register(url: string, subject: string, schema: string): Promise<{ status: number; id?: number }> {
+async function register(
+  url: string,
+  subject: string,
+  schema: string,
+): Promise<{ status: number; id?: number }> {
   const response = await fetch(`${url}/subjects/${encodeURIComponent(subject)}/versions`, {
     method: 'POST',
     headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
@@ -43,11 +47,20 @@ async function getJson<T>(url: string): Promise<T> {
 beforeAll(async () => {
   for (let index = 0; index < 2; index++) {
     const { port } = await deadAddress();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'apps/schema-repository/src/main.ts')], {
-      cwd: root,
-      env: { ...process.env, WAIL_REPOSITORY_PORT: String(port), WAIL_REPOSITORY_DATABASE: database, WAIL_LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'apps/schema-repository/src/main.ts')],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          WAIL_REPOSITORY_PORT: String(port),
+          WAIL_REPOSITORY_DATABASE: database,
+          WAIL_LOG_LEVEL: 'warn',
+        },
+        stdio: 'ignore',
+      },
+    );
     processes.push(child);
     urls.push(`http://127.0.0.1:${port}`);
   }
@@ -77,33 +90,66 @@ describe('concurrent registration across two repository processes', () => {
       body: JSON.stringify({ compatibility: 'NONE' }),
     });
     const equal = record('Equal', [{ name: 'x', type: 'long' }]);
-    const distinct = Array.from({ length: 40 }, (_, i) => record(`Distinct${i}`, [{ name: 'x', type: 'long' }]));
+    const distinct = Array.from({ length: 40 }, (_, i) =>
+      record(`Distinct${i}`, [{ name: 'x', type: 'long' }]),
+    );
 
-    const jobs: Promise<{ kind: string; subject: string; schema: string; status: number; id?: number }>[] = [];
+    const jobs: Promise<{
+      kind: string;
+      subject: string;
+      schema: string;
+      status: number;
+      id?: number;
+    }>[] = [];
     // 30 registrations of one schema into three subjects, from both processes.
     for (let i = 0; i < 30; i++) {
       const subject = `conc-equal-${i % 3}-value`;
-      jobs.push(register(urls[i % 2]!, subject, equal).then((r) => ({ kind: 'equal', subject, schema: equal, ...r })));
+      jobs.push(
+        register(urls[i % 2]!, subject, equal).then((r) => ({
+          kind: 'equal',
+          subject,
+          schema: equal,
+          ...r,
+        })),
+      );
     }
     // 40 distinct schemas into one subject (versions must come out 1..40), from both processes.
     distinct.forEach((schema, i) =>
-      jobs.push(register(urls[i % 2]!, shared, schema).then((r) => ({ kind: 'distinct', subject: shared, schema, ...r }))),
+      jobs.push(
+        register(urls[i % 2]!, shared, schema).then((r) => ({
+          kind: 'distinct',
+          subject: shared,
+          schema,
+          ...r,
+        })),
+      ),
     );
     // The same 40 distinct schemas again into their own subjects: same ids as above.
     distinct.forEach((schema, i) =>
-      jobs.push(register(urls[(i + 1) % 2]!, `conc-own-${i}-value`, schema).then((r) => ({ kind: 'own', subject: `conc-own-${i}-value`, schema, ...r }))),
+      jobs.push(
+        register(urls[(i + 1) % 2]!, `conc-own-${i}-value`, schema).then((r) => ({
+          kind: 'own',
+          subject: `conc-own-${i}-value`,
+          schema,
+          ...r,
+        })),
+      ),
     );
     const results = await Promise.all(jobs);
 
     expect(results.filter((r) => r.status !== 200)).toEqual([]);
     const idsBySchema = new Map<string, Set<number>>();
-    for (const r of results) idsBySchema.set(r.schema, (idsBySchema.get(r.schema) ?? new Set()).add(r.id!));
+    for (const r of results)
+      idsBySchema.set(r.schema, (idsBySchema.get(r.schema) ?? new Set()).add(r.id!));
     for (const ids of idsBySchema.values()) expect(ids.size).toBe(1);
     const allIds = [...idsBySchema.values()].map((ids) => [...ids][0]!);
     expect(new Set(allIds).size).toBe(idsBySchema.size);
 
-    expect(await getJson(`${urls[1]}/subjects/${shared}/versions`)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    for (let s = 0; s < 3; s++) expect(await getJson(`${urls[0]}/subjects/conc-equal-${s}-value/versions`)).toEqual([1]);
+    expect(await getJson(`${urls[1]}/subjects/${shared}/versions`)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    for (let s = 0; s < 3; s++)
+      expect(await getJson(`${urls[0]}/subjects/conc-equal-${s}-value/versions`)).toEqual([1]);
 
     for (const [schema, ids] of idsBySchema) {
       const stored = await getJson<{ schema: string }>(`${urls[0]}/schemas/ids/${[...ids][0]}`);

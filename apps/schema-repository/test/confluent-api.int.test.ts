@@ -7,8 +7,10 @@ import { A1, A2, A3, call, record, startRepository, type TestRepository } from '
 let repo: TestRepository;
 let n = 0;
 const fresh = (prefix = 's') => `${prefix}-${++n}-value`;
-const get = (url: string, headers?: Record<string, string>) => call(repo.app, 'GET', url, undefined, headers);
-const post = (url: string, body: unknown, headers?: Record<string, string>) => call(repo.app, 'POST', url, body, headers);
+const get = (url: string, headers?: Record<string, string>) =>
+  call(repo.app, 'GET', url, undefined, headers);
+const post = (url: string, body: unknown, headers?: Record<string, string>) =>
+  call(repo.app, 'POST', url, body, headers);
 const put = (url: string, body: unknown) => call(repo.app, 'PUT', url, body);
 const del = (url: string) => call(repo.app, 'DELETE', url);
 const register = (subject: string, schema: string, extra: Record<string, unknown> = {}) =>
@@ -35,7 +37,13 @@ describe('envelope and transport', () => {
     'application/octet-stream',
     'application/vnd.schemaregistry.v1+json; charset=utf-8',
   ])('accepts request bodies of type %s', async (type) => {
-    const answer = await call(repo.app, 'POST', `/subjects/${fresh()}/versions`, { schema: A1 }, { 'content-type': type });
+    const answer = await call(
+      repo.app,
+      'POST',
+      `/subjects/${fresh()}/versions`,
+      { schema: A1 },
+      { 'content-type': type },
+    );
     expect(answer.status).toBe(200);
   });
 
@@ -48,12 +56,17 @@ describe('envelope and transport', () => {
 
   it('negotiates the response type from Accept', async () => {
     expect((await get('/subjects')).type).toMatch(/^application\/vnd\.schemaregistry\.v1\+json/);
-    expect((await get('/subjects', { accept: 'application/json' })).type).toMatch(/^application\/json/);
+    expect((await get('/subjects', { accept: 'application/json' })).type).toMatch(
+      /^application\/json/,
+    );
     const weighted = await get('/subjects', {
-      accept: 'application/vnd.schemaregistry.v2+json;q=0.1, application/vnd.schemaregistry+json;q=0.9',
+      accept:
+        'application/vnd.schemaregistry.v2+json;q=0.1, application/vnd.schemaregistry+json;q=0.9',
     });
     expect(weighted.type).toMatch(/^application\/vnd\.schemaregistry\+json/);
-    expect((await get('/subjects', { accept: '*/*' })).type).toMatch(/^application\/vnd\.schemaregistry\.v1\+json/);
+    expect((await get('/subjects', { accept: '*/*' })).type).toMatch(
+      /^application\/vnd\.schemaregistry\.v1\+json/,
+    );
   });
 
   it('answers 406 and 415 in the Confluent error shape', async () => {
@@ -61,7 +74,9 @@ describe('envelope and transport', () => {
       status: 406,
       body: { error_code: 406, message: 'HTTP 406 Not Acceptable' },
     });
-    const html = await call(repo.app, 'POST', `/subjects/${fresh()}/versions`, '<p>', { 'content-type': 'text/html' });
+    const html = await call(repo.app, 'POST', `/subjects/${fresh()}/versions`, '<p>', {
+      'content-type': 'text/html',
+    });
     expect(html).toMatchObject({ status: 415, body: { error_code: 415 } });
   });
 
@@ -93,7 +108,10 @@ describe('envelope and transport', () => {
     const subject = `a/b-${++n}`;
     const encoded = encodeURIComponent(subject);
     expect((await register(subject, A1)).status).toBe(200);
-    expect((await get(`/subjects/${encoded}/versions/1`)).body).toMatchObject({ subject, version: 1 });
+    expect((await get(`/subjects/${encoded}/versions/1`)).body).toMatchObject({
+      subject,
+      version: 1,
+    });
     expect((await get('/subjects')).body).toContain(subject);
     expect((await del(`/subjects/${encoded}`)).body).toEqual([1]);
   });
@@ -111,7 +129,8 @@ describe('register, lookup, ids', () => {
   it('gives whitespace and key-order variants the same id', async () => {
     const subject = fresh();
     const { id } = (await register(subject, A1)).body as { id: number };
-    const variant = '{ "fields": [ { "name": "f1", "type": "string" } ], "name": "myrecord", "type": "record" }';
+    const variant =
+      '{ "fields": [ { "name": "f1", "type": "string" } ], "name": "myrecord", "type": "record" }';
     expect((await register(subject, variant)).body).toEqual({ id });
   });
 
@@ -135,7 +154,11 @@ describe('register, lookup, ids', () => {
     const base = record('docs', [{ name: 'f', type: 'string' }]);
     const withDoc = record('docs', [{ name: 'f', type: 'string' }], { doc: 'a doc' });
     const withDefault = record('docs', [{ name: 'f', type: 'string', default: 'x' }]);
-    const ids = await Promise.all([base, withDoc, withDefault].map(async (schema) => ((await register(fresh(), schema)).body as { id: number }).id));
+    const ids = await Promise.all(
+      [base, withDoc, withDefault].map(
+        async (schema) => ((await register(fresh(), schema)).body as { id: number }).id,
+      ),
+    );
     expect(new Set(ids).size).toBe(3);
   });
 
@@ -169,7 +192,12 @@ describe('register, lookup, ids', () => {
   it('looks a schema up in a subject, or answers 40403 / 40401', async () => {
     const subject = fresh();
     const { id } = (await register(subject, A1)).body as { id: number };
-    expect((await post(`/subjects/${subject}`, { schema: A1 })).body).toMatchObject({ subject, id, version: 1, schema: expect.any(String) });
+    expect((await post(`/subjects/${subject}`, { schema: A1 })).body).toMatchObject({
+      subject,
+      id,
+      version: 1,
+      schema: expect.any(String),
+    });
     expect(await post(`/subjects/${subject}`, { schema: A2 })).toMatchObject({
       status: 404,
       body: { error_code: 40403, message: 'Schema not found' },
@@ -181,8 +209,12 @@ describe('register, lookup, ids', () => {
   });
 
   it('rejects invalid Avro, a bad default and an unknown schema type with 42201', async () => {
-    expect((await register(fresh(), record('bad', [{ name: 'f', type: 'str' }]))).body).toMatchObject({ error_code: 42201 });
-    expect((await register(fresh(), record('bad', [{ name: 'f', type: 'string', default: null }]))).body).toMatchObject({
+    expect(
+      (await register(fresh(), record('bad', [{ name: 'f', type: 'str' }]))).body,
+    ).toMatchObject({ error_code: 42201 });
+    expect(
+      (await register(fresh(), record('bad', [{ name: 'f', type: 'string', default: null }]))).body,
+    ).toMatchObject({
       error_code: 42201,
     });
     expect(await register(fresh(), A1, { schemaType: 'FOO' })).toMatchObject({
@@ -198,19 +230,34 @@ describe('register, lookup, ids', () => {
 
   it('resolves references, lists referrers and refuses to delete a referenced version', async () => {
     const address = `address-${++n}`;
-    await register(address, record('Address', [{ name: 'city', type: 'string' }], { namespace: 'shop' }));
+    await register(
+      address,
+      record('Address', [{ name: 'city', type: 'string' }], { namespace: 'shop' }),
+    );
     const customer = fresh('customer');
-    const answer = await register(customer, record('Customer', [{ name: 'home', type: 'shop.Address' }], { namespace: 'shop' }), {
-      references: [{ name: 'shop.Address', subject: address, version: 1 }],
-    });
+    const answer = await register(
+      customer,
+      record('Customer', [{ name: 'home', type: 'shop.Address' }], { namespace: 'shop' }),
+      {
+        references: [{ name: 'shop.Address', subject: address, version: 1 }],
+      },
+    );
     expect(answer.status).toBe(200);
     const { id } = answer.body as { id: number };
-    expect((await get(`/schemas/ids/${id}`)).body).toMatchObject({ references: [{ name: 'shop.Address', subject: address, version: 1 }] });
-    expect((await get(`/subjects/${address}/versions/1/referencedby`)).body).toEqual([id]);
-    expect((await del(`/subjects/${address}/versions/1`)).body).toMatchObject({ error_code: 42206 });
-    const missing = await register(fresh(), record('C2', [{ name: 'home', type: 'shop.Address' }]), {
-      references: [{ name: 'shop.Address', subject: 'no-such-subject', version: 1 }],
+    expect((await get(`/schemas/ids/${id}`)).body).toMatchObject({
+      references: [{ name: 'shop.Address', subject: address, version: 1 }],
     });
+    expect((await get(`/subjects/${address}/versions/1/referencedby`)).body).toEqual([id]);
+    expect((await del(`/subjects/${address}/versions/1`)).body).toMatchObject({
+      error_code: 42206,
+    });
+    const missing = await register(
+      fresh(),
+      record('C2', [{ name: 'home', type: 'shop.Address' }]),
+      {
+        references: [{ name: 'shop.Address', subject: 'no-such-subject', version: 1 }],
+      },
+    );
     expect(missing.body).toMatchObject({ error_code: 42201 });
   });
 });
@@ -225,22 +272,28 @@ describe('versions', () => {
     expect((await get(`/subjects/${subject}/versions/-1`)).body).toEqual(latest);
   });
 
-  it.each(['0', '-2', 'abc'])('answers 42202 with the exact message for version %s', async (version) => {
-    const subject = fresh();
-    await register(subject, A1);
-    expect(await get(`/subjects/${subject}/versions/${version}`)).toMatchObject({
-      status: 422,
-      body: {
-        error_code: 42202,
-        message: `The specified version '${version}' is not a valid version id. Allowed values are between [1, 2147483647] and the string "latest"`,
-      },
-    });
-  });
+  it.each(['0', '-2', 'abc'])(
+    'answers 42202 with the exact message for version %s',
+    async (version) => {
+      const subject = fresh();
+      await register(subject, A1);
+      expect(await get(`/subjects/${subject}/versions/${version}`)).toMatchObject({
+        status: 422,
+        body: {
+          error_code: 42202,
+          message: `The specified version '${version}' is not a valid version id. Allowed values are between [1, 2147483647] and the string "latest"`,
+        },
+      });
+    },
+  );
 
   it('answers 40402 for a missing version and 40401 for a missing subject', async () => {
     const subject = fresh();
     await register(subject, A1);
-    expect(await get(`/subjects/${subject}/versions/5`)).toMatchObject({ status: 404, body: { error_code: 40402, message: 'Version 5 not found.' } });
+    expect(await get(`/subjects/${subject}/versions/5`)).toMatchObject({
+      status: 404,
+      body: { error_code: 40402, message: 'Version 5 not found.' },
+    });
     expect((await get('/subjects/nope-nope/versions/1')).body).toMatchObject({ error_code: 40401 });
   });
 
@@ -253,7 +306,9 @@ describe('versions', () => {
     const plain = (await get('/subjects')).body as string[];
     expect(plain).toContain(live);
     expect(plain).not.toContain(gone);
-    expect((await get('/subjects?deleted=true')).body).toEqual(expect.arrayContaining([live, gone]));
+    expect((await get('/subjects?deleted=true')).body).toEqual(
+      expect.arrayContaining([live, gone]),
+    );
     const only = (await get('/subjects?deletedOnly=true')).body as string[];
     expect(only).toContain(gone);
     expect(only).not.toContain(live);
@@ -275,8 +330,12 @@ describe('compatibility', () => {
     const refused = await register(other, A3);
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ error_code: 409 });
-    expect((refused.body as { message: string }).message).toMatch(/^Schema being registered is incompatible with an earlier schema for subject "/);
-    expect((refused.body as { message: string }).message).toContain('READER_FIELD_MISSING_DEFAULT_VALUE');
+    expect((refused.body as { message: string }).message).toMatch(
+      /^Schema being registered is incompatible with an earlier schema for subject "/,
+    );
+    expect((refused.body as { message: string }).message).toContain(
+      'READER_FIELD_MISSING_DEFAULT_VALUE',
+    );
   });
 
   it('BACKWARD checks only the latest version; BACKWARD_TRANSITIVE checks all', async () => {
@@ -292,7 +351,10 @@ describe('compatibility', () => {
   it('FULL and FULL_TRANSITIVE follow the vectors; NONE accepts anything', async () => {
     expect((await register(await subjectWith('FULL', A1), A2)).status).toBe(200);
     expect((await register(await subjectWith('FULL_TRANSITIVE', A2, A1), A3)).status).toBe(409);
-    expect((await register(await subjectWith('NONE', A1), record('other', [{ name: 'x', type: 'int' }]))).status).toBe(200);
+    expect(
+      (await register(await subjectWith('NONE', A1), record('other', [{ name: 'x', type: 'int' }])))
+        .status,
+    ).toBe(200);
   });
 
   it('excludes soft-deleted versions from the check', async () => {
@@ -304,23 +366,39 @@ describe('compatibility', () => {
 
   it('tests compatibility without registering, verbose on request', async () => {
     const subject = await subjectWith(undefined, A1);
-    expect((await post(`/compatibility/subjects/${subject}/versions/latest`, { schema: A2 })).body).toEqual({ is_compatible: true });
-    expect((await post(`/compatibility/subjects/${subject}/versions/latest`, { schema: A3 })).body).toEqual({ is_compatible: false });
-    const verbose = (await post(`/compatibility/subjects/${subject}/versions/latest?verbose=true`, { schema: A3 })).body as {
+    expect(
+      (await post(`/compatibility/subjects/${subject}/versions/latest`, { schema: A2 })).body,
+    ).toEqual({ is_compatible: true });
+    expect(
+      (await post(`/compatibility/subjects/${subject}/versions/latest`, { schema: A3 })).body,
+    ).toEqual({ is_compatible: false });
+    const verbose = (
+      await post(`/compatibility/subjects/${subject}/versions/latest?verbose=true`, { schema: A3 })
+    ).body as {
       is_compatible: boolean;
       messages: string[];
     };
     expect(verbose.is_compatible).toBe(false);
-    expect(verbose.messages.join(' ')).toContain("The field 'f2' at path '/fields/1' in the new schema has no default value");
-    expect((await post(`/compatibility/subjects/${subject}/versions`, { schema: A3 })).body).toEqual({ is_compatible: false });
+    expect(verbose.messages.join(' ')).toContain(
+      "The field 'f2' at path '/fields/1' in the new schema has no default value",
+    );
+    expect(
+      (await post(`/compatibility/subjects/${subject}/versions`, { schema: A3 })).body,
+    ).toEqual({ is_compatible: false });
     expect((await get(`/subjects/${subject}/versions`)).body).toEqual([1]);
   });
 
   it('is compatible with a missing subject at latest, 40402 for a missing version, 42202 for earliest', async () => {
-    expect((await post('/compatibility/subjects/never-registered/versions/latest', { schema: A1 })).body).toEqual({ is_compatible: true });
+    expect(
+      (await post('/compatibility/subjects/never-registered/versions/latest', { schema: A1 })).body,
+    ).toEqual({ is_compatible: true });
     const subject = await subjectWith(undefined, A1);
-    expect((await post(`/compatibility/subjects/${subject}/versions/7`, { schema: A1 })).body).toMatchObject({ error_code: 40402 });
-    expect((await post(`/compatibility/subjects/${subject}/versions/earliest`, { schema: A1 })).body).toMatchObject({ error_code: 42202 });
+    expect(
+      (await post(`/compatibility/subjects/${subject}/versions/7`, { schema: A1 })).body,
+    ).toMatchObject({ error_code: 40402 });
+    expect(
+      (await post(`/compatibility/subjects/${subject}/versions/earliest`, { schema: A1 })).body,
+    ).toMatchObject({ error_code: 42202 });
   });
 
   it('accepts an added union branch and an alias rename, refuses a removed branch', async () => {
@@ -336,22 +414,33 @@ describe('compatibility', () => {
 describe('config and mode', () => {
   it('defaults to BACKWARD, and echoes a global change back', async () => {
     expect((await get('/config')).body).toEqual({ compatibilityLevel: 'BACKWARD' });
-    expect((await put('/config', { compatibility: 'FULL' })).body).toEqual({ compatibility: 'FULL' });
+    expect((await put('/config', { compatibility: 'FULL' })).body).toEqual({
+      compatibility: 'FULL',
+    });
     expect((await get('/config')).body).toEqual({ compatibilityLevel: 'FULL' });
-    expect((await put('/config', { compatibility: 'BOGUS' })).body).toMatchObject({ error_code: 42203 });
+    expect((await put('/config', { compatibility: 'BOGUS' })).body).toMatchObject({
+      error_code: 42203,
+    });
     expect((await del('/config')).body).toEqual({ compatibilityLevel: 'FULL' });
     expect((await get('/config')).body).toEqual({ compatibilityLevel: 'BACKWARD' });
   });
 
   it('answers 40408 for a subject without config, the global level with defaultToGlobal', async () => {
     const subject = fresh();
-    expect(await get(`/config/${subject}`)).toMatchObject({ status: 404, body: { error_code: 40408 } });
-    expect((await get(`/config/${subject}?defaultToGlobal=true`)).body).toEqual({ compatibilityLevel: 'BACKWARD' });
+    expect(await get(`/config/${subject}`)).toMatchObject({
+      status: 404,
+      body: { error_code: 40408 },
+    });
+    expect((await get(`/config/${subject}?defaultToGlobal=true`)).body).toEqual({
+      compatibilityLevel: 'BACKWARD',
+    });
   });
 
   it('sets a subject level before the subject exists, reads it back exactly, and deletes it', async () => {
     const subject = fresh();
-    expect((await put(`/config/${subject}`, { compatibility: 'NONE' })).body).toEqual({ compatibility: 'NONE' });
+    expect((await put(`/config/${subject}`, { compatibility: 'NONE' })).body).toEqual({
+      compatibility: 'NONE',
+    });
     expect((await get(`/config/${subject}`)).body).toEqual({ compatibilityLevel: 'NONE' });
     expect((await del(`/config/${subject}`)).body).toEqual({ compatibilityLevel: 'NONE' });
     expect((await get(`/config/${subject}`)).status).toBe(404);
@@ -367,10 +456,14 @@ describe('config and mode', () => {
   it('READONLY refuses registration and deletes with 42205; a bad mode is 42204', async () => {
     const subject = fresh();
     await register(subject, A1);
-    expect((await put(`/mode/${subject}`, { mode: 'READONLY' })).body).toEqual({ mode: 'READONLY' });
+    expect((await put(`/mode/${subject}`, { mode: 'READONLY' })).body).toEqual({
+      mode: 'READONLY',
+    });
     expect((await register(subject, A2)).body).toMatchObject({ error_code: 42205 });
     expect((await del(`/subjects/${subject}`)).body).toMatchObject({ error_code: 42205 });
-    expect((await put(`/mode/${subject}`, { mode: 'BAD' })).body).toMatchObject({ error_code: 42204 });
+    expect((await put(`/mode/${subject}`, { mode: 'BAD' })).body).toMatchObject({
+      error_code: 42204,
+    });
     expect((await del(`/mode/${subject}`)).body).toEqual({ mode: 'READONLY' });
     expect((await register(subject, A2)).status).toBe(200);
     expect((await get('/mode')).body).toEqual({ mode: 'READWRITE' });
@@ -381,11 +474,18 @@ describe('config and mode', () => {
     const subject = fresh('import');
     expect((await put(`/mode/${subject}`, { mode: 'IMPORT' })).status).toBe(200);
     const imported = record('imported', [{ name: 'x', type: 'long' }]);
-    expect((await register(subject, imported, { id: 424242, version: 7 })).body).toEqual({ id: 424242 });
-    expect((await get(`/subjects/${subject}/versions/7`)).body).toMatchObject({ id: 424242, version: 7 });
+    expect((await register(subject, imported, { id: 424242, version: 7 })).body).toEqual({
+      id: 424242,
+    });
+    expect((await get(`/subjects/${subject}/versions/7`)).body).toMatchObject({
+      id: 424242,
+      version: 7,
+    });
     const busy = fresh('busy');
     await register(busy, A1);
-    expect((await put(`/mode/${busy}`, { mode: 'IMPORT' })).body).toMatchObject({ error_code: 42205 });
+    expect((await put(`/mode/${busy}`, { mode: 'IMPORT' })).body).toMatchObject({
+      error_code: 42205,
+    });
   });
 });
 
@@ -395,8 +495,12 @@ describe('deletes', () => {
     const { id } = (await register(subject, A1)).body as { id: number };
     await register(subject, A2);
     expect((await del(`/subjects/${subject}/versions/1`)).body).toBe(1);
-    expect((await del(`/subjects/${subject}/versions/1`)).body).toMatchObject({ error_code: 40406 });
-    expect((await get(`/subjects/${subject}/versions/1`)).body).toMatchObject({ error_code: 40402 });
+    expect((await del(`/subjects/${subject}/versions/1`)).body).toMatchObject({
+      error_code: 40406,
+    });
+    expect((await get(`/subjects/${subject}/versions/1`)).body).toMatchObject({
+      error_code: 40402,
+    });
     expect((await get(`/subjects/${subject}/versions/1?deleted=true`)).status).toBe(200);
     expect((await get(`/schemas/ids/${id}`)).status).toBe(200);
   });
@@ -404,8 +508,12 @@ describe('deletes', () => {
   it('requires a soft delete before a permanent one', async () => {
     const subject = fresh();
     await register(subject, A1);
-    expect((await del(`/subjects/${subject}/versions/1?permanent=true`)).body).toMatchObject({ error_code: 40407 });
-    expect((await del(`/subjects/${subject}?permanent=true`)).body).toMatchObject({ error_code: 40405 });
+    expect((await del(`/subjects/${subject}/versions/1?permanent=true`)).body).toMatchObject({
+      error_code: 40407,
+    });
+    expect((await del(`/subjects/${subject}?permanent=true`)).body).toMatchObject({
+      error_code: 40405,
+    });
   });
 
   it('never reuses a version number, and keeps the id through soft and hard deletes', async () => {

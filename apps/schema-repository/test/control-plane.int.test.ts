@@ -1,7 +1,8 @@
 import { call, startRepository, type TestRepository } from './support';
 
 let repo: TestRepository;
-const get = (url: string, headers?: Record<string, string>) => call(repo.app, 'GET', url, undefined, headers);
+const get = (url: string, headers?: Record<string, string>) =>
+  call(repo.app, 'GET', url, undefined, headers);
 const put = (url: string, body: unknown) => call(repo.app, 'PUT', url, body);
 const post = (url: string, body: unknown) => call(repo.app, 'POST', url, body);
 const del = (url: string) => call(repo.app, 'DELETE', url);
@@ -47,7 +48,11 @@ describe('table routes', () => {
   });
 
   it('fills in the defaults: physical table, intent topic, failure mode, window', async () => {
-    const answer = await put('/v1/tables/orders', { store: 'cassandra', keyspace: 'shop', keyColumns: ['customer_id', 'order_id'] });
+    const answer = await put('/v1/tables/orders', {
+      store: 'cassandra',
+      keyspace: 'shop',
+      keyColumns: ['customer_id', 'order_id'],
+    });
     expect(answer.body).toEqual({
       store: 'cassandra',
       keyspace: 'shop',
@@ -63,15 +68,33 @@ describe('table routes', () => {
   it.each([
     ['an unknown store', { store: 'postgres', database: 'x', keyColumns: ['id'] }],
     ['a mysql route without database', { store: 'mysql', keyColumns: ['id'] }],
-    ['a cassandra route with a database', { store: 'cassandra', keyspace: 'k', database: 'd', keyColumns: ['id'] }],
+    [
+      'a cassandra route with a database',
+      { store: 'cassandra', keyspace: 'k', database: 'd', keyColumns: ['id'] },
+    ],
     ['no key columns', { store: 'mysql', database: 'shop', keyColumns: [] }],
-    ['an injection attempt in a column', { store: 'mysql', database: 'shop', keyColumns: ['id; DROP TABLE x'] }],
-    ['an illegal topic', { store: 'mysql', database: 'shop', keyColumns: ['id'], intentTopic: 'bad topic!' }],
-    ['a bad failure mode', { store: 'mysql', database: 'shop', keyColumns: ['id'], failureMode: 'yolo' }],
-    ['a tiny window', { store: 'mysql', database: 'shop', keyColumns: ['id'], visibilityWindowMs: 5 }],
+    [
+      'an injection attempt in a column',
+      { store: 'mysql', database: 'shop', keyColumns: ['id; DROP TABLE x'] },
+    ],
+    [
+      'an illegal topic',
+      { store: 'mysql', database: 'shop', keyColumns: ['id'], intentTopic: 'bad topic!' },
+    ],
+    [
+      'a bad failure mode',
+      { store: 'mysql', database: 'shop', keyColumns: ['id'], failureMode: 'yolo' },
+    ],
+    [
+      'a tiny window',
+      { store: 'mysql', database: 'shop', keyColumns: ['id'], visibilityWindowMs: 5 },
+    ],
     ['an unknown field', { store: 'mysql', database: 'shop', keyColumns: ['id'], colour: 'red' }],
   ])('rejects %s with 42241', async (_label, body) => {
-    expect(await put('/v1/tables/bad_route', body)).toMatchObject({ status: 422, body: { error_code: 42241 } });
+    expect(await put('/v1/tables/bad_route', body)).toMatchObject({
+      status: 422,
+      body: { error_code: 42241 },
+    });
   });
 
   it('rejects a table name that is not an identifier', async () => {
@@ -82,7 +105,9 @@ describe('table routes', () => {
     const listing = await get('/v1/tables');
     const body = listing.body as { revision: number; tables: { table: string }[] };
     expect(listing.headers['etag']).toBe(`"${body.revision}"`);
-    expect(body.tables.map((t) => t.table)).toEqual(expect.arrayContaining(['customers', 'orders']));
+    expect(body.tables.map((t) => t.table)).toEqual(
+      expect.arrayContaining(['customers', 'orders']),
+    );
     expect((await get('/v1/tables', { 'if-none-match': `"${body.revision}"` })).status).toBe(304);
     await put('/v1/tables/short_lived', { store: 'mysql', database: 'shop', keyColumns: ['id'] });
     const changed = await get('/v1/tables', { 'if-none-match': `"${body.revision}"` });
@@ -93,8 +118,13 @@ describe('table routes', () => {
   it('deletes a route, bumping the revision; a second delete is 40441', async () => {
     const before = ((await get('/v1/tables')).body as { revision: number }).revision;
     expect((await del('/v1/tables/short_lived')).status).toBe(200);
-    expect(((await get('/v1/tables')).body as { revision: number }).revision).toBeGreaterThan(before);
-    expect(await del('/v1/tables/short_lived')).toMatchObject({ status: 404, body: { error_code: 40441 } });
+    expect(((await get('/v1/tables')).body as { revision: number }).revision).toBeGreaterThan(
+      before,
+    );
+    expect(await del('/v1/tables/short_lived')).toMatchObject({
+      status: 404,
+      body: { error_code: 40441 },
+    });
     expect((await get('/v1/tables/short_lived')).body).toMatchObject({ error_code: 40441 });
   });
 });
@@ -110,25 +140,57 @@ describe('data models', () => {
       valueSchemaId: expect.any(Number),
       eventTopic: 'wail.events.customers',
     });
-    const { keySchemaId, valueSchemaId } = answer.body as { keySchemaId: number; valueSchemaId: number };
-    const key = JSON.parse(((await get(`/schemas/ids/${keySchemaId}`)).body as { schema: string }).schema);
-    expect(key).toEqual({ type: 'record', name: 'shop.CustomerKey', fields: [{ name: 'id', type: 'long' }] });
-    const value = JSON.parse(((await get(`/schemas/ids/${valueSchemaId}`)).body as { schema: string }).schema);
-    expect(value.fields.map((f: { name: string }) => f.name)).toEqual(['op', 'key', 'after', 'version', 'source', 'modelVersion']);
-    expect((await get('/subjects/wail.events.customers-value/versions/latest')).body).toMatchObject({ id: valueSchemaId });
-    expect((await get('/subjects/wail.events.customers-key/versions/latest')).body).toMatchObject({ id: keySchemaId });
+    const { keySchemaId, valueSchemaId } = answer.body as {
+      keySchemaId: number;
+      valueSchemaId: number;
+    };
+    const key = JSON.parse(
+      ((await get(`/schemas/ids/${keySchemaId}`)).body as { schema: string }).schema,
+    );
+    expect(key).toEqual({
+      type: 'record',
+      name: 'shop.CustomerKey',
+      fields: [{ name: 'id', type: 'long' }],
+    });
+    const value = JSON.parse(
+      ((await get(`/schemas/ids/${valueSchemaId}`)).body as { schema: string }).schema,
+    );
+    expect(value.fields.map((f: { name: string }) => f.name)).toEqual([
+      'op',
+      'key',
+      'after',
+      'version',
+      'source',
+      'modelVersion',
+    ]);
+    expect((await get('/subjects/wail.events.customers-value/versions/latest')).body).toMatchObject(
+      { id: valueSchemaId },
+    );
+    expect((await get('/subjects/wail.events.customers-key/versions/latest')).body).toMatchObject({
+      id: keySchemaId,
+    });
   });
 
   it('accepts the schema as a string too, and returns the latest model unchanged when it is registered again', async () => {
-    const again = await post('/v1/models/customers/versions', { schema: JSON.stringify(customerModel) });
+    const again = await post('/v1/models/customers/versions', {
+      schema: JSON.stringify(customerModel),
+    });
     expect(again.body).toMatchObject({ version: 1 });
     expect((await get('/v1/models/customers/versions')).body).toEqual([1]);
   });
 
   it('evolves compatibly to version 2 and refuses an incompatible change with 409 and reasons', async () => {
-    const evolved = { ...customerModel, fields: [...customerModel.fields, { name: 'tier', type: ['null', 'string'], default: null }] };
-    expect((await post('/v1/models/customers/versions', { schema: evolved })).body).toMatchObject({ version: 2 });
-    const breaking = { ...customerModel, fields: [...customerModel.fields, { name: 'required_new', type: 'string' }] };
+    const evolved = {
+      ...customerModel,
+      fields: [...customerModel.fields, { name: 'tier', type: ['null', 'string'], default: null }],
+    };
+    expect((await post('/v1/models/customers/versions', { schema: evolved })).body).toMatchObject({
+      version: 2,
+    });
+    const breaking = {
+      ...customerModel,
+      fields: [...customerModel.fields, { name: 'required_new', type: 'string' }],
+    };
     const refused = await post('/v1/models/customers/versions', { schema: breaking });
     expect(refused.status).toBe(409);
     expect((refused.body as { message: string }).message).toContain('required_new');
@@ -146,7 +208,9 @@ describe('data models', () => {
       schema: { name: 'Customer', namespace: 'shop' },
     });
     expect((await get('/v1/models/customers/versions/1')).body).toMatchObject({ version: 1 });
-    expect((await get('/v1/models/customers/versions/9')).body).toMatchObject({ error_code: 40443 });
+    expect((await get('/v1/models/customers/versions/9')).body).toMatchObject({
+      error_code: 40443,
+    });
     expect((await get('/v1/models/nobody/versions')).body).toMatchObject({ error_code: 40442 });
   });
 
@@ -161,21 +225,71 @@ describe('data models', () => {
   });
 
   it.each([
-    ['a table without a route', 'ghosts', { type: 'record', name: 'G', fields: [{ name: 'id', type: 'long' }] }, 40441],
+    [
+      'a table without a route',
+      'ghosts',
+      { type: 'record', name: 'G', fields: [{ name: 'id', type: 'long' }] },
+      40441,
+    ],
     ['a schema that is not a record', 'customers', { type: 'string' }, 42242],
-    ['a missing key column', 'customers', { type: 'record', name: 'Customer', namespace: 'shop', fields: [{ name: 'name', type: 'string' }] }, 42242],
-    ['a nullable key column', 'customers', { type: 'record', name: 'Customer', namespace: 'shop', fields: [{ name: 'id', type: ['null', 'long'] }] }, 42242],
-    ['an unsupported field type', 'customers', { type: 'record', name: 'Customer', namespace: 'shop', fields: [{ name: 'id', type: 'long' }, { name: 'tags', type: { type: 'array', items: 'string' } }] }, 42242],
-    ['invalid Avro', 'customers', { type: 'record', name: 'Customer', fields: [{ name: 'id', type: 'lng' }] }, 42242],
+    [
+      'a missing key column',
+      'customers',
+      {
+        type: 'record',
+        name: 'Customer',
+        namespace: 'shop',
+        fields: [{ name: 'name', type: 'string' }],
+      },
+      42242,
+    ],
+    [
+      'a nullable key column',
+      'customers',
+      {
+        type: 'record',
+        name: 'Customer',
+        namespace: 'shop',
+        fields: [{ name: 'id', type: ['null', 'long'] }],
+      },
+      42242,
+    ],
+    [
+      'an unsupported field type',
+      'customers',
+      {
+        type: 'record',
+        name: 'Customer',
+        namespace: 'shop',
+        fields: [
+          { name: 'id', type: 'long' },
+          { name: 'tags', type: { type: 'array', items: 'string' } },
+        ],
+      },
+      42242,
+    ],
+    [
+      'invalid Avro',
+      'customers',
+      { type: 'record', name: 'Customer', fields: [{ name: 'id', type: 'lng' }] },
+      42242,
+    ],
   ])('rejects %s', async (_label, table, schema, code) => {
-    expect((await post(`/v1/models/${table}/versions`, { schema })).body).toMatchObject({ error_code: code });
+    expect((await post(`/v1/models/${table}/versions`, { schema })).body).toMatchObject({
+      error_code: code,
+    });
   });
 
   it('bumps the control-plane revision when a model is registered', async () => {
     const before = ((await get('/v1/tables')).body as { revision: number }).revision;
     await put('/v1/tables/events_probe', { store: 'mysql', database: 'shop', keyColumns: ['id'] });
-    await post('/v1/models/events_probe/versions', { schema: { type: 'record', name: 'P', fields: [{ name: 'id', type: 'int' }] } });
-    const listing = (await get('/v1/tables')).body as { revision: number; tables: { table: string; modelVersion: number | null }[] };
+    await post('/v1/models/events_probe/versions', {
+      schema: { type: 'record', name: 'P', fields: [{ name: 'id', type: 'int' }] },
+    });
+    const listing = (await get('/v1/tables')).body as {
+      revision: number;
+      tables: { table: string; modelVersion: number | null }[];
+    };
     expect(listing.revision).toBeGreaterThan(before + 1);
     expect(listing.tables.find((t) => t.table === 'events_probe')?.modelVersion).toBe(1);
   });

@@ -33,7 +33,10 @@ describe('@kafkajs/confluent-schema-registry against the repository', () => {
   let id: number;
 
   it('registers a schema, setting the subject compatibility on first use', async () => {
-    const registered = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: 'payments-value' });
+    const registered = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+      { subject: 'payments-value' },
+    );
     expect(registered).toEqual({ id: expect.any(Number) });
     id = registered.id;
     const again = await registry.register(
@@ -54,22 +57,38 @@ describe('@kafkajs/confluent-schema-registry against the repository', () => {
 
   it('finds the latest id of a subject and the id of a known schema', async () => {
     expect(await registry.getLatestSchemaId('payments-value')).toBe(id);
-    expect(await registry.getRegistryIdBySchema('payments-value', { type: SchemaType.AVRO, schema: JSON.stringify(schema) })).toBe(id);
+    expect(
+      await registry.getRegistryIdBySchema('payments-value', {
+        type: SchemaType.AVRO,
+        schema: JSON.stringify(schema),
+      }),
+    ).toBe(id);
     expect(await registry.getRegistryId('payments-value', 1)).toBe(id);
   });
 
   it('surfaces the registry messages as client errors', async () => {
-    await expect(registry.getLatestSchemaId('no-such-subject')).rejects.toThrow("Subject 'no-such-subject' not found.");
+    await expect(registry.getLatestSchemaId('no-such-subject')).rejects.toThrow(
+      "Subject 'no-such-subject' not found.",
+    );
     const other = { ...schema, name: 'Other' };
     await expect(
-      registry.getRegistryIdBySchema('payments-value', { type: SchemaType.AVRO, schema: JSON.stringify(other) }),
+      registry.getRegistryIdBySchema('payments-value', {
+        type: SchemaType.AVRO,
+        schema: JSON.stringify(other),
+      }),
     ).rejects.toThrow('Schema not found');
   });
 
   it('rejects an incompatible evolution through the client', async () => {
-    const breaking = { ...schema, fields: [...schema.fields, { name: 'currency', type: 'string' }] };
+    const breaking = {
+      ...schema,
+      fields: [...schema.fields, { name: 'currency', type: 'string' }],
+    };
     await expect(
-      registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(breaking) }, { subject: 'payments-value' }),
+      registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(breaking) },
+        { subject: 'payments-value' },
+      ),
     ).rejects.toThrow(/incompatible/);
   });
 });

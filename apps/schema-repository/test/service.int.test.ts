@@ -9,36 +9,71 @@ const token = 'test-token-0123456789abcdef';
 describe('control-plane token', () => {
   let repo: TestRepository;
   beforeAll(async () => {
-    repo = await startRepository({ WAIL_REPOSITORY_TOKEN: token, WAIL_REPOSITORY_BODY_LIMIT: '4096' });
+    repo = await startRepository({
+      WAIL_REPOSITORY_TOKEN: token,
+      WAIL_REPOSITORY_BODY_LIMIT: '4096',
+    });
   });
   afterAll(async () => {
     await repo.close();
   });
 
   it('refuses writes without the bearer token with 401', async () => {
-    expect(await call(repo.app, 'POST', '/subjects/auth-value/versions', { schema: A1 })).toMatchObject({
+    expect(
+      await call(repo.app, 'POST', '/subjects/auth-value/versions', { schema: A1 }),
+    ).toMatchObject({
       status: 401,
       body: { error_code: 40101 },
     });
     const wrong = { authorization: 'Bearer not-the-token-at-all-000' };
-    expect((await call(repo.app, 'PUT', '/config', { compatibility: 'NONE' }, wrong)).status).toBe(401);
-    expect((await call(repo.app, 'PUT', '/v1/tables/t', { store: 'mysql', database: 'd', keyColumns: ['id'] }, wrong)).status).toBe(401);
+    expect((await call(repo.app, 'PUT', '/config', { compatibility: 'NONE' }, wrong)).status).toBe(
+      401,
+    );
+    expect(
+      (
+        await call(
+          repo.app,
+          'PUT',
+          '/v1/tables/t',
+          { store: 'mysql', database: 'd', keyColumns: ['id'] },
+          wrong,
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it('accepts writes with the token and keeps reads open', async () => {
     const auth = { authorization: `Bearer ${token}` };
-    const registered = await call(repo.app, 'POST', '/subjects/auth-value/versions', { schema: A1 }, auth);
+    const registered = await call(
+      repo.app,
+      'POST',
+      '/subjects/auth-value/versions',
+      { schema: A1 },
+      auth,
+    );
     expect(registered.status).toBe(200);
     const { id } = registered.body as { id: number };
     expect((await call(repo.app, 'GET', `/schemas/ids/${id}`)).status).toBe(200);
     expect((await call(repo.app, 'GET', '/subjects/auth-value/versions/latest')).status).toBe(200);
     expect((await call(repo.app, 'POST', '/subjects/auth-value', { schema: A1 })).status).toBe(200);
-    expect((await call(repo.app, 'POST', '/compatibility/subjects/auth-value/versions/latest', { schema: A1 })).status).toBe(200);
+    expect(
+      (
+        await call(repo.app, 'POST', '/compatibility/subjects/auth-value/versions/latest', {
+          schema: A1,
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('refuses a body over the limit with 413', async () => {
-    const huge = { schema: JSON.stringify({ type: 'record', name: 'Big', doc: 'x'.repeat(8000), fields: [] }) };
-    expect(await call(repo.app, 'POST', '/subjects/big-value/versions', huge, { authorization: `Bearer ${token}` })).toMatchObject({
+    const huge = {
+      schema: JSON.stringify({ type: 'record', name: 'Big', doc: 'x'.repeat(8000), fields: [] }),
+    };
+    expect(
+      await call(repo.app, 'POST', '/subjects/big-value/versions', huge, {
+        authorization: `Bearer ${token}`,
+      }),
+    ).toMatchObject({
       status: 413,
       body: { error_code: 413 },
     });
@@ -55,7 +90,9 @@ describe('documentation', () => {
   });
 
   const documented = Object.entries(openApiDocument.paths).flatMap(([path, operations]) =>
-    Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    Object.keys(operations).map(
+      (method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+    ),
   );
 
   it('documents every route in the OpenAPI document, and documents no route that does not exist', () => {
@@ -64,13 +101,18 @@ describe('documentation', () => {
 
   it('serves the OpenAPI document', async () => {
     const answer = await call(repo.app, 'GET', '/openapi.json');
-    expect(answer.body).toMatchObject({ openapi: '3.0.3', info: { title: 'WAIL schema repository' } });
+    expect(answer.body).toMatchObject({
+      openapi: '3.0.3',
+      info: { title: 'WAIL schema repository' },
+    });
   });
 
   it('lists every error code in the README, and no other', () => {
     const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Errors'));
-    const listed = [...section.matchAll(/^\|\s*(\d{3,5})\s*\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`\s*\|/gm)].map(([, code, status, name]) => ({
+    const listed = [
+      ...section.matchAll(/^\|\s*(\d{3,5})\s*\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`\s*\|/gm),
+    ].map(([, code, status, name]) => ({
       code: Number(code),
       status: Number(status),
       name,
@@ -80,6 +122,8 @@ describe('documentation', () => {
       status: Number(code.slice(0, 3)),
       name,
     }));
-    expect(listed.sort((a, b) => a.code - b.code)).toEqual(expected.sort((a, b) => a.code - b.code));
+    expect(listed.sort((a, b) => a.code - b.code)).toEqual(
+      expected.sort((a, b) => a.code - b.code),
+    );
   });
 });

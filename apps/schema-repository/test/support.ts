@@ -17,7 +17,10 @@ export interface TestRepository {
 /** A repository on its own fresh database, dropped again by `close()`. */
 export async function startRepository(env: Record<string, string> = {}): Promise<TestRepository> {
   const database = uniqueName('wail_repo');
-  const service = await compose(loadConfig({ ...process.env, WAIL_REPOSITORY_DATABASE: database, ...env }), silentLogger());
+  const service = await compose(
+    loadConfig({ ...process.env, WAIL_REPOSITORY_DATABASE: database, ...env }),
+    silentLogger(),
+  );
   return {
     app: service.app,
     database,
@@ -57,7 +60,9 @@ export async function call(
     method,
     url,
     headers: { 'content-type': V1, ...headers },
-    ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+    ...(payload === undefined
+      ? {}
+      : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
   });
   let body: unknown = response.body;
   try {

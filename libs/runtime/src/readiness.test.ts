@@ -20,7 +20,10 @@ describe('Readiness', () => {
   it('counts a check that never answers as down after its timeout', async () => {
     const hung = { name: 'cassandra', check: () => new Promise<void>(() => undefined) };
     const report = await new Readiness([hung], { timeoutMs: 50 }).evaluate();
-    expect(report.checks['cassandra']).toMatchObject({ status: 'down', error: 'no answer within 50 ms' });
+    expect(report.checks['cassandra']).toMatchObject({
+      status: 'down',
+      error: 'no answer within 50 ms',
+    });
   });
 
   it('reports unready while draining even when dependencies are up', async () => {

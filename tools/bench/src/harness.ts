@@ -20,7 +20,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts one of our services as its own process, as in production, and waits for /readyz. */
-export async function startService(entry: string, env: NodeJS.ProcessEnv, readyUrl: string): Promise<ChildProcess> {
+export async function startService(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  readyUrl: string,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
     cwd: repoRoot,
     env: { ...process.env, WAIL_LOG_LEVEL: 'warn', ...env },
@@ -72,9 +76,17 @@ export function machine(): string {
 }
 
 /** Appends a section to tools/bench/results.md: when, the command, the machine, a table. */
-export function record(title: string, command: string, rows: [string, string][], notes: string[] = []): void {
+export function record(
+  title: string,
+  command: string,
+  rows: [string, string][],
+  notes: string[] = [],
+): void {
   if (!existsSync(resultsFile)) {
-    writeFileSync(resultsFile, '# Benchmark results\n\nEach section is appended by the command it names. Newest last.\n');
+    writeFileSync(
+      resultsFile,
+      '# Benchmark results\n\nEach section is appended by the command it names. Newest last.\n',
+    );
   }
   const lines = [
     '',

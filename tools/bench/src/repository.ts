@@ -32,7 +32,15 @@ const schemaCount = Number(values.schemas);
 const mysqlUrl = process.env['WAIL_MYSQL_URL'] ?? Defaults.mysqlUrl;
 
 const schemaText = (name: string) =>
-  JSON.stringify({ type: 'record', name, namespace: 'bench', fields: [{ name: 'id', type: 'long' }, { name: 'v', type: 'string' }] });
+  JSON.stringify({
+    type: 'record',
+    name,
+    namespace: 'bench',
+    fields: [
+      { name: 'id', type: 'long' },
+      { name: 'v', type: 'string' },
+    ],
+  });
 
 async function registerAll(url: string, count: number): Promise<number[]> {
   const ids: number[] = [];
@@ -77,7 +85,9 @@ async function bareHttpBaseline(body: string): Promise<{ url: string; stop: () =
 
 async function mysqlInsertBaseline(database: string): Promise<number> {
   const pool = createPool({ uri: `${mysqlUrl}/${database}`, connectionLimit: writers });
-  await pool.query('CREATE TABLE IF NOT EXISTS bench_inserts (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(255) NOT NULL)');
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS bench_inserts (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(255) NOT NULL)',
+  );
   let count = 0;
   const until = Date.now() + duration * 1000;
   await Promise.all(
@@ -118,12 +128,22 @@ async function main(): Promise<void> {
     const lookups = {
       url,
       connections,
-      requests: [{ method: 'GET' as const, setupRequest: (request: autocannon.Request) => ({ ...request, path: `/schemas/ids/${pick()}` }) }],
+      requests: [
+        {
+          method: 'GET' as const,
+          setupRequest: (request: autocannon.Request) => ({
+            ...request,
+            path: `/schemas/ids/${pick()}`,
+          }),
+        },
+      ],
     };
     await load({ ...lookups, duration: 2 });
     const byId = await load({ ...lookups, duration });
 
-    say(`MySQL alone: single-row autocommit inserts with ${writers} connections for ${duration} s…`);
+    say(
+      `MySQL alone: single-row autocommit inserts with ${writers} connections for ${duration} s…`,
+    );
     const insertsPerSecond = await mysqlInsertBaseline(database);
 
     say(`repository: distinct-schema registrations with ${writers} writers for ${duration} s…`);
@@ -143,19 +163,38 @@ async function main(): Promise<void> {
           headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
           setupRequest: (request: autocannon.Request) => {
             const i = counter++;
-            return { ...request, path: `/subjects/bench-${i % writers}-value/versions`, body: JSON.stringify({ schema: schemaText(`Reg${i}`) }) };
+            return {
+              ...request,
+              path: `/subjects/bench-${i % writers}-value/versions`,
+              body: JSON.stringify({ schema: schemaText(`Reg${i}`) }),
+            };
           },
         },
       ],
     });
 
     const rows: [string, string][] = [
-      [`HTTP alone (bare node:http), ${connections} conns`, `${limit.requestsPerSecond} req/s, p50 ${limit.p50Ms} ms, p99 ${limit.p99Ms} ms`],
-      [`GET /schemas/ids/{id}, ${connections} conns, ${schemaCount} schemas`, `${byId.requestsPerSecond} req/s, p50 ${byId.p50Ms} ms, p99 ${byId.p99Ms} ms (errors ${byId.errors}, non-2xx ${byId.non2xx})`],
-      ['lookups vs HTTP alone', `${(byId.requestsPerSecond / limit.requestsPerSecond).toFixed(2)}×`],
+      [
+        `HTTP alone (bare node:http), ${connections} conns`,
+        `${limit.requestsPerSecond} req/s, p50 ${limit.p50Ms} ms, p99 ${limit.p99Ms} ms`,
+      ],
+      [
+        `GET /schemas/ids/{id}, ${connections} conns, ${schemaCount} schemas`,
+        `${byId.requestsPerSecond} req/s, p50 ${byId.p50Ms} ms, p99 ${byId.p99Ms} ms (errors ${byId.errors}, non-2xx ${byId.non2xx})`,
+      ],
+      [
+        'lookups vs HTTP alone',
+        `${(byId.requestsPerSecond / limit.requestsPerSecond).toFixed(2)}×`,
+      ],
       [`MySQL alone: autocommit inserts, ${writers} conns`, `${insertsPerSecond} rows/s`],
-      [`registrations of distinct schemas, ${writers} writers`, `${registrations.requestsPerSecond} /s, p50 ${registrations.p50Ms} ms, p99 ${registrations.p99Ms} ms (errors ${registrations.errors}, non-2xx ${registrations.non2xx})`],
-      ['registrations vs MySQL inserts', `${(registrations.requestsPerSecond / insertsPerSecond).toFixed(2)}×`],
+      [
+        `registrations of distinct schemas, ${writers} writers`,
+        `${registrations.requestsPerSecond} /s, p50 ${registrations.p50Ms} ms, p99 ${registrations.p99Ms} ms (errors ${registrations.errors}, non-2xx ${registrations.non2xx})`,
+      ],
+      [
+        'registrations vs MySQL inserts',
+        `${(registrations.requestsPerSecond / insertsPerSecond).toFixed(2)}×`,
+      ],
     ];
     for (const [measure, value] of rows) say(`${measure.padEnd(60)} ${value}`);
     record(

@@ -65,15 +65,10 @@ async function main(): Promise<number> {
     });
 
   try {
-    // The repository first: proxy and consumer read their routes from it.
-    for (const [index, spec] of specs.entries()) {
-      const child = runService(spec, index, width);
-      children.push(child);
-      if (index === 0) await waitReady(spec.readyUrl, child, 60_000);
-    }
-    await Promise.all(
-      specs.slice(1).map((spec, index) => waitReady(spec.readyUrl, children[index + 1]!, 60_000)),
-    );
+    // All three start together: proxy and consumer keep retrying the repository until it answers.
+    const started = specs.map((spec, index) => ({ spec, child: runService(spec, index, width) }));
+    children.push(...started.map(({ child }) => child));
+    for (const { spec, child } of started) await waitReady(spec.readyUrl, child, 60_000);
   } catch (error) {
     say(`start failed: ${(error as Error).message}`);
     stop();
