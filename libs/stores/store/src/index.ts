@@ -1,1 +1,29 @@
-export type { StoreConnection, StoreKind } from './store';
+export type {
+  ColumnInfo,
+  JsonValue,
+  ReadConsistency,
+  ReadResult,
+  RowStore,
+  StoreConnection,
+  StoreKind,
+  StoredValue,
+  TableRef,
+  WriteRequest,
+} from './store';
+export {
+  IDENTIFIER,
+  assertColumnName,
+  badValue,
+  isoToMicros,
+  microsToIso,
+  storedToJson,
+  tombstoneKey,
+  toBigInt,
+  toBoolean,
+  toBytes,
+  toDateString,
+  toDecimalString,
+  toFloat,
+  toSmallInt,
+  toText,
+} from './values';

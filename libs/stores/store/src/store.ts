@@ -1,10 +1,69 @@
+import type { KeyColumn } from '@wail/intent';
+
+export type StoreKind = 'cassandra' | 'mysql';
+
+/** A JSON value as it arrives in a mutation body. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A column value as the stores hand it back, the same whatever the database:
+ * integers that may exceed 2^53 as `bigint`; decimals, uuids, dates (`YYYY-MM-DD`)
+ * and timestamps (ISO 8601, UTC, microseconds) as strings; binary as `Buffer`.
+ */
+export type StoredValue = null | boolean | number | bigint | string | Buffer;
+
+/** Where a logical table lives: from its route, never from a request. */
+export interface TableRef {
+  store: StoreKind;
+  /** Keyspace (Cassandra) or database (MySQL). */
+  namespace: string;
+  table: string;
+  keyColumns: readonly string[];
+}
+
+export interface WriteRequest {
+  target: TableRef;
+  op: 'upsert' | 'delete';
+  key: readonly KeyColumn[];
+  /** Columns to set (upserts only); columns not named are left as they are. */
+  values: Readonly<Record<string, JsonValue>>;
+  /** The intent's timestamp: the row's `wail_ts` and, for Cassandra, the write timestamp. */
+  ts: bigint;
+}
+
+export type ReadResult =
+  | { state: 'present'; row: Record<string, StoredValue>; wailTs: bigint }
+  /** No row. `deletedTs` is the newest delete's timestamp when one is recorded. */
+  | { state: 'absent'; deletedTs: bigint | undefined };
+
+/**
+ * `fast`: the cheapest read that may lag (Cassandra LOCAL_ONE, a MySQL replica).
+ * `strong`: sees every acknowledged write (LOCAL_QUORUM, the MySQL primary).
+ */
+export type ReadConsistency = 'fast' | 'strong';
+
+export interface ColumnInfo {
+  name: string;
+  /** The database's own type name, lower case: `bigint`, `varchar`, `text`, `uuid`, … */
+  type: string;
+  nullable: boolean;
+}
+
 /** What every store adapter offers the services, whatever the database. */
 export interface StoreConnection {
-  /** `cassandra` or `mysql`: the value of a route's `store` field. */
   readonly kind: StoreKind;
   /** Resolves when the database answers a trivial query. Used by readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type StoreKind = 'cassandra' | 'mysql';
+export interface RowStore extends StoreConnection {
+  /** The physical table's columns, cached; fails with UNKNOWN_TABLE-like errors when it does not exist. */
+  describe(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>>;
+  /**
+   * Writes a mutation stamped with `ts`, last-writer-wins: an older `ts` never
+   * overwrites a newer write or resurrects a newer delete.
+   */
+  write(request: WriteRequest): Promise<void>;
+  read(target: TableRef, key: readonly KeyColumn[], consistency: ReadConsistency): Promise<ReadResult>;
+}

@@ -1,0 +1,232 @@
+import { errors as driverErrors, types } from 'cassandra-driver';
+import { WailError } from '@wail/errors';
+import type { KeyColumn } from '@wail/intent';
+import {
+  assertColumnName,
+  tombstoneKey,
+  type ColumnInfo,
+  type ReadConsistency,
+  type ReadResult,
+  type RowStore,
+  type StoredValue,
+  type TableRef,
+  type WriteRequest,
+} from '@wail/store';
+import { CassandraConnection, type CassandraOptions } from './cassandra-connection';
+import { TYPE_NAMES, fromCassandraValue, toCassandraParameter } from './cassandra-values';
+
+const quote = (identifier: string) => `"${identifier}"`;
+const { consistencies, responseErrorCodes } = types;
+
+const UNAVAILABLE_RESPONSES = new Set<number>([
+  responseErrorCodes.unavailableException,
+  responseErrorCodes.overloaded,
+  responseErrorCodes.isBootstrapping,
+  responseErrorCodes.writeTimeout,
+  responseErrorCodes.readTimeout,
+  responseErrorCodes.readFailure,
+  responseErrorCodes.writeFailure,
+  responseErrorCodes.serverError,
+]);
+
+/** Driver errors → WAIL errors, from error classes and response codes only. */
+export function translateCassandraError(error: unknown): WailError {
+  if (error instanceof WailError) return error;
+  if (error instanceof driverErrors.NoHostAvailableError || error instanceof driverErrors.OperationTimedOutError) {
+    return new WailError('DATABASE_UNAVAILABLE', `Cassandra is unavailable (${(error as Error).name})`, { cause: error });
+  }
+  if (error instanceof driverErrors.ResponseError) {
+    if (UNAVAILABLE_RESPONSES.has(error.code)) {
+      return new WailError('DATABASE_UNAVAILABLE', `Cassandra could not serve the request: ${error.message}`, { cause: error });
+    }
+    return new WailError('DATABASE_REJECTED', `Cassandra rejected the request: ${error.message}`, { cause: error, details: { code: error.code } });
+  }
+  if (error instanceof TypeError || error instanceof RangeError) {
+    return new WailError('DATABASE_REJECTED', `Cassandra could not encode a value: ${error.message}`, { cause: error });
+  }
+  return new WailError('DATABASE_UNAVAILABLE', `Cassandra call failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+}
+
+export interface CassandraRowStoreOptions extends CassandraOptions {
+  /** How long a table's column list is trusted before it is read again. */
+  describeTtlMs?: number;
+}
+
+/**
+ * Cassandra behind the store interface. Cassandra's own timestamps give
+ * last-writer-wins: every write carries `USING TIMESTAMP <intent ts>`, so an
+ * older write never shadows a newer one, and a row tombstone hides older
+ * writes that arrive late.
+ *
+ * - upsert: `INSERT … (keys, columns, wail_ts) USING TIMESTAMP ts` — only the
+ *   named columns are written, so a partial update is a partial INSERT.
+ * - delete: a logged batch of the row `DELETE … USING TIMESTAMP ts` and a
+ *   `wail_tombstones` entry at the same timestamp, so readers learn when the
+ *   row went (the consumer's verification needs it).
+ *
+ * `fast` reads are LOCAL_ONE, `strong` reads LOCAL_QUORUM.
+ */
+export class CassandraRowStore implements RowStore {
+  readonly kind = 'cassandra' as const;
+  private readonly connection: CassandraConnection;
+  private readonly describeTtlMs: number;
+  private readonly columns = new Map<string, { at: number; columns: Promise<ReadonlyMap<string, ColumnInfo>> }>();
+  private readonly tombstoneTables = new Map<string, Promise<void>>();
+
+  constructor(options: CassandraRowStoreOptions) {
+    this.connection = new CassandraConnection(options);
+    this.describeTtlMs = options.describeTtlMs ?? 30_000;
+  }
+
+  get client() {
+    return this.connection.client;
+  }
+
+  ping(): Promise<void> {
+    return this.connection.ping();
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  describe(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
+    const cacheKey = `${target.namespace}.${target.table}`;
+    const cached = this.columns.get(cacheKey);
+    if (cached && Date.now() - cached.at < this.describeTtlMs) return cached.columns;
+    const columns = this.loadColumns(target);
+    this.columns.set(cacheKey, { at: Date.now(), columns });
+    columns.catch(() => this.columns.delete(cacheKey));
+    return columns;
+  }
+
+  private async loadColumns(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
+    let table;
+    try {
+      await this.client.connect();
+      table = await this.client.metadata.getTable(target.namespace, target.table);
+    } catch (error) {
+      throw translateCassandraError(error);
+    }
+    if (!table) throw new WailError('DATABASE_REJECTED', `Cassandra table ${target.namespace}.${target.table} does not exist`);
+    const columns = new Map<string, ColumnInfo>(
+      table.columns.map((column) => [
+        column.name,
+        { name: column.name, type: TYPE_NAMES[column.type.code] ?? 'custom', nullable: true },
+      ]),
+    );
+    if (columns.get('wail_ts')?.type !== 'bigint') {
+      throw new WailError('DATABASE_REJECTED', `Cassandra table ${target.namespace}.${target.table} has no wail_ts bigint column`);
+    }
+    for (const key of target.keyColumns) {
+      if (!columns.has(key)) throw new WailError('DATABASE_REJECTED', `Cassandra table ${target.namespace}.${target.table} has no key column ${key}`);
+    }
+    return columns;
+  }
+
+  async write(request: WriteRequest): Promise<void> {
+    const { target, ts } = request;
+    const columns = await this.describe(target);
+    const keyParams = request.key.map(({ name, value }) => keyParameter(columns, name, value));
+    const table = `${quote(target.namespace)}.${quote(target.table)}`;
+    try {
+      if (request.op === 'upsert') {
+        const setColumns = Object.keys(request.values).filter((name) => !target.keyColumns.includes(name));
+        for (const name of setColumns) {
+          assertColumnName(name);
+          if (name === 'wail_ts') throw new WailError('BAD_REQUEST', 'wail_ts is set by WAIL, not by clients');
+          if (!columns.has(name)) {
+            this.columns.delete(`${target.namespace}.${target.table}`);
+            throw new WailError('BAD_REQUEST', `column "${name}" does not exist in ${target.table}`);
+          }
+        }
+        const values = setColumns.map((name) => toCassandraParameter(columns.get(name)!, request.values[name]!));
+        const names = [...target.keyColumns, ...setColumns, 'wail_ts'];
+        await this.client.execute(
+          `INSERT INTO ${table} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')}) USING TIMESTAMP ?`,
+          [...keyParams, ...values, ts, ts],
+          { prepare: true, consistency: consistencies.localQuorum },
+        );
+        return;
+      }
+      await this.ensureTombstones(target.namespace);
+      const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
+      await this.client.batch(
+        [
+          { query: `DELETE FROM ${table} USING TIMESTAMP ? WHERE ${where}`, params: [ts, ...keyParams] },
+          {
+            query: `INSERT INTO ${quote(target.namespace)}.wail_tombstones (table_name, key_hash, wail_ts) VALUES (?, ?, ?) USING TIMESTAMP ?`,
+            params: [target.table, tombstoneKey(target.table, request.key), ts, ts],
+          },
+        ],
+        { prepare: true, logged: true, consistency: consistencies.localQuorum },
+      );
+    } catch (error) {
+      throw translateCassandraError(error);
+    }
+  }
+
+  async read(target: TableRef, key: readonly KeyColumn[], consistency: ReadConsistency): Promise<ReadResult> {
+    const columns = await this.describe(target);
+    const keyParams = key.map(({ name, value }) => keyParameter(columns, name, value));
+    const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
+    const level = consistency === 'fast' ? consistencies.localOne : consistencies.localQuorum;
+    try {
+      const result = await this.client.execute(`SELECT * FROM ${quote(target.namespace)}.${quote(target.table)} WHERE ${where}`, keyParams, {
+        prepare: true,
+        consistency: level,
+      });
+      const found = result.first();
+      if (found && found.get('wail_ts') !== null) {
+        const row: Record<string, StoredValue> = {};
+        for (const name of result.columns.map((column) => column.name)) {
+          if (name !== 'wail_ts') row[name] = fromCassandraValue(found.get(name));
+        }
+        return { state: 'present', row, wailTs: BigInt(found.get('wail_ts') as bigint) };
+      }
+      await this.ensureTombstones(target.namespace);
+      const tombstone = await this.client.execute(
+        `SELECT wail_ts FROM ${quote(target.namespace)}.wail_tombstones WHERE table_name = ? AND key_hash = ?`,
+        [target.table, tombstoneKey(target.table, key)],
+        { prepare: true, consistency: level },
+      );
+      const deleted = tombstone.first()?.get('wail_ts') as bigint | undefined;
+      return { state: 'absent', deletedTs: deleted === undefined || deleted === null ? undefined : BigInt(deleted) };
+    } catch (error) {
+      throw translateCassandraError(error);
+    }
+  }
+
+  private ensureTombstones(keyspace: string): Promise<void> {
+    let ready = this.tombstoneTables.get(keyspace);
+    if (!ready) {
+      ready = this.client
+        .execute(
+          `CREATE TABLE IF NOT EXISTS ${quote(keyspace)}.wail_tombstones (table_name text, key_hash blob, wail_ts bigint, ` +
+            'PRIMARY KEY ((table_name, key_hash))) WITH default_time_to_live = 2592000',
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.tombstoneTables.delete(keyspace);
+            throw translateCassandraError(error);
+          },
+        );
+      this.tombstoneTables.set(keyspace, ready);
+    }
+    return ready;
+  }
+}
+
+function keyParameter(columns: ReadonlyMap<string, ColumnInfo>, name: string, value: KeyColumn['value']): unknown {
+  const column = columns.get(name);
+  if (!column) throw new WailError('BAD_REQUEST', `key column "${name}" does not exist`);
+  if (value === null) throw new WailError('BAD_REQUEST', `key column "${name}" cannot be null`);
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  if (typeof value === 'bigint') {
+    if (column.type === 'bigint' || column.type === 'varint' || column.type === 'counter') return value;
+    return toCassandraParameter(column, value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString());
+  }
+  return toCassandraParameter(column, value);
+}
+

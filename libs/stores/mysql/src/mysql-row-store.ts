@@ -1,0 +1,238 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { WailError } from '@wail/errors';
+import type { KeyColumn } from '@wail/intent';
+import {
+  assertColumnName,
+  tombstoneKey,
+  type ColumnInfo,
+  type ReadConsistency,
+  type ReadResult,
+  type RowStore,
+  type StoredValue,
+  type TableRef,
+  type WriteRequest,
+} from '@wail/store';
+import { MysqlConnection, type MysqlOptions } from './mysql-connection';
+import { translateMysqlError } from './mysql-errors';
+import { fromMysqlValue, toMysqlParameter } from './mysql-values';
+
+export interface MysqlRowStoreOptions extends MysqlOptions {
+  /** A read replica for `fast` reads; without one every read goes to the primary. */
+  replicaUrl?: string;
+  /** Per-statement timeout, so a hung server answers 503 instead of holding requests. */
+  queryTimeoutMs?: number;
+  /** How long a table's column list is trusted before it is read again. */
+  describeTtlMs?: number;
+}
+
+const quote = (identifier: string) => `\`${identifier}\``;
+
+/**
+ * MySQL/MariaDB behind the store interface, with Cassandra's last-writer-wins
+ * outcome:
+ *
+ * - upsert: `INSERT … SELECT … WHERE NOT EXISTS (newer tombstone) ON DUPLICATE
+ *   KEY UPDATE c = IF(new wail_ts > wail_ts, new, c), …, wail_ts = GREATEST(…)`
+ *   — one statement; an older write changes nothing, an equal one (a retry)
+ *   neither. `wail_ts` is assigned last: MySQL evaluates the assignments in
+ *   order, and the guards must see the old value.
+ * - delete: in one transaction, delete the row if its `wail_ts` is not newer,
+ *   and record the delete in `wail_tombstones` (`GREATEST` of timestamps), so a
+ *   late, older upsert cannot resurrect the row and readers learn when it went.
+ *
+ * `wail_tombstones` lives in each route's database, created on first use:
+ * (table_name, key_hash = sha256(canonical key)) → wail_ts.
+ */
+export class MysqlRowStore implements RowStore {
+  readonly kind = 'mysql' as const;
+  private readonly primary: MysqlConnection;
+  private readonly replica: MysqlConnection | undefined;
+  private readonly timeout: number;
+  private readonly describeTtlMs: number;
+  private readonly columns = new Map<string, { at: number; columns: Promise<ReadonlyMap<string, ColumnInfo>> }>();
+  private readonly tombstoneTables = new Map<string, Promise<void>>();
+
+  constructor(options: MysqlRowStoreOptions) {
+    this.primary = new MysqlConnection(options);
+    this.replica = options.replicaUrl ? new MysqlConnection({ ...options, url: options.replicaUrl }) : undefined;
+    this.timeout = options.queryTimeoutMs ?? 3000;
+    this.describeTtlMs = options.describeTtlMs ?? 30_000;
+  }
+
+  get pool(): Pool {
+    return this.primary.pool;
+  }
+
+  async ping(): Promise<void> {
+    await this.primary.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.primary.close(), this.replica?.close()]);
+  }
+
+  describe(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
+    const cacheKey = `${target.namespace}.${target.table}`;
+    const cached = this.columns.get(cacheKey);
+    if (cached && Date.now() - cached.at < this.describeTtlMs) return cached.columns;
+    const columns = this.loadColumns(target);
+    this.columns.set(cacheKey, { at: Date.now(), columns });
+    columns.catch(() => this.columns.delete(cacheKey));
+    return columns;
+  }
+
+  private async loadColumns(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
+    let rows: RowDataPacket[];
+    try {
+      [rows] = await this.primary.pool.query<RowDataPacket[]>({
+        sql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, IS_NULLABLE AS nullable
+                FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+        values: [target.namespace, target.table],
+        timeout: this.timeout,
+      });
+    } catch (error) {
+      throw translateMysqlError(error);
+    }
+    if (rows.length === 0) {
+      throw new WailError('DATABASE_REJECTED', `MySQL table ${target.namespace}.${target.table} does not exist`);
+    }
+    const columns = new Map<string, ColumnInfo>(
+      rows.map((row) => [
+        String(row['name']),
+        { name: String(row['name']), type: String(row['type']).toLowerCase(), nullable: row['nullable'] === 'YES' },
+      ]),
+    );
+    if (!columns.has('wail_ts')) {
+      throw new WailError('DATABASE_REJECTED', `MySQL table ${target.namespace}.${target.table} has no wail_ts BIGINT column`);
+    }
+    for (const key of target.keyColumns) {
+      if (!columns.has(key)) throw new WailError('DATABASE_REJECTED', `MySQL table ${target.namespace}.${target.table} has no key column ${key}`);
+    }
+    return columns;
+  }
+
+  async write(request: WriteRequest): Promise<void> {
+    const { target } = request;
+    const columns = await this.describe(target);
+    const keyParams = request.key.map(({ name, value }) => this.keyParameter(columns, name, value));
+    const table = `${quote(target.namespace)}.${quote(target.table)}`;
+    const keyHash = tombstoneKey(target.table, request.key);
+    await this.ensureTombstones(target.namespace);
+    try {
+      if (request.op === 'upsert') {
+        const setColumns = Object.keys(request.values).filter((name) => !target.keyColumns.includes(name));
+        for (const name of setColumns) {
+          assertColumnName(name);
+          if (name === 'wail_ts') throw new WailError('BAD_REQUEST', 'wail_ts is set by WAIL, not by clients');
+          if (!columns.has(name)) {
+            this.columns.delete(`${target.namespace}.${target.table}`);
+            throw new WailError('BAD_REQUEST', `column "${name}" does not exist in ${target.table}`);
+          }
+        }
+        const values = setColumns.map((name) => toMysqlParameter(columns.get(name)!, request.values[name]!));
+        const insertColumns = [...target.keyColumns, ...setColumns, 'wail_ts'].map(quote).join(', ');
+        const placeholders = [...target.keyColumns, ...setColumns, 'wail_ts'].map(() => '?').join(', ');
+        const guarded = setColumns.map((name) => `${quote(name)} = IF(VALUES(\`wail_ts\`) > \`wail_ts\`, VALUES(${quote(name)}), ${quote(name)})`);
+        const sql =
+          `INSERT INTO ${table} (${insertColumns}) SELECT ${placeholders} FROM DUAL ` +
+          `WHERE NOT EXISTS (SELECT 1 FROM ${quote(target.namespace)}.\`wail_tombstones\` t ` +
+          `WHERE t.table_name = ? AND t.key_hash = ? AND t.wail_ts >= ?) ` +
+          `ON DUPLICATE KEY UPDATE ${[...guarded, '`wail_ts` = GREATEST(`wail_ts`, VALUES(`wail_ts`))'].join(', ')}`;
+        await this.primary.pool.execute({
+          sql,
+          values: [...keyParams, ...values, request.ts.toString(), target.table, keyHash, request.ts.toString()],
+          timeout: this.timeout,
+        });
+        return;
+      }
+      const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
+      const connection = await this.primary.pool.getConnection();
+      try {
+        await connection.beginTransaction();
+        await connection.execute({ sql: `DELETE FROM ${table} WHERE ${where} AND \`wail_ts\` <= ?`, values: [...keyParams, request.ts.toString()], timeout: this.timeout });
+        await connection.execute({
+          sql:
+            `INSERT INTO ${quote(target.namespace)}.\`wail_tombstones\` (table_name, key_hash, wail_ts) VALUES (?, ?, ?) ` +
+            'ON DUPLICATE KEY UPDATE wail_ts = GREATEST(wail_ts, VALUES(wail_ts))',
+          values: [target.table, keyHash, request.ts.toString()],
+          timeout: this.timeout,
+        });
+        await connection.commit();
+      } catch (error) {
+        await connection.rollback().catch(() => undefined);
+        throw error;
+      } finally {
+        connection.release();
+      }
+    } catch (error) {
+      throw translateMysqlError(error);
+    }
+  }
+
+  async read(target: TableRef, key: readonly KeyColumn[], consistency: ReadConsistency): Promise<ReadResult> {
+    const columns = await this.describe(target);
+    const keyParams = key.map(({ name, value }) => this.keyParameter(columns, name, value));
+    const pool = consistency === 'fast' && this.replica ? this.replica.pool : this.primary.pool;
+    const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
+    try {
+      const [rows] = await pool.execute<RowDataPacket[]>({
+        sql: `SELECT * FROM ${quote(target.namespace)}.${quote(target.table)} WHERE ${where}`,
+        values: keyParams,
+        timeout: this.timeout,
+      });
+      const found = rows[0];
+      if (found) {
+        const row: Record<string, StoredValue> = {};
+        for (const [name, value] of Object.entries(found)) {
+          if (name !== 'wail_ts') row[name] = fromMysqlValue(columns.get(name), value);
+        }
+        return { state: 'present', row, wailTs: BigInt(found['wail_ts'] as string) };
+      }
+      const [tombstones] = await pool.execute<RowDataPacket[]>({
+        sql: `SELECT wail_ts FROM ${quote(target.namespace)}.\`wail_tombstones\` WHERE table_name = ? AND key_hash = ?`,
+        values: [target.table, tombstoneKey(target.table, key)],
+        timeout: this.timeout,
+      });
+      const tombstone = tombstones[0];
+      return { state: 'absent', deletedTs: tombstone ? BigInt(tombstone['wail_ts'] as string) : undefined };
+    } catch (error) {
+      if ((error as { errno?: number }).errno === 1146 && /wail_tombstones/.test(String((error as Error).message))) {
+        return { state: 'absent', deletedTs: undefined };
+      }
+      throw translateMysqlError(error);
+    }
+  }
+
+  private keyParameter(columns: ReadonlyMap<string, ColumnInfo>, name: string, value: KeyColumn['value']): string | number | Buffer | null {
+    const column = columns.get(name);
+    if (!column) throw new WailError('BAD_REQUEST', `key column "${name}" does not exist`);
+    if (typeof value === 'bigint') return value.toString();
+    if (value instanceof Uint8Array) return Buffer.from(value);
+    if (value === null) throw new WailError('BAD_REQUEST', `key column "${name}" cannot be null`);
+    return toMysqlParameter(column, value);
+  }
+
+  private ensureTombstones(database: string): Promise<void> {
+    let ready = this.tombstoneTables.get(database);
+    if (!ready) {
+      ready = this.primary.pool
+        .query({
+          sql:
+            `CREATE TABLE IF NOT EXISTS ${quote(database)}.\`wail_tombstones\` (` +
+            'table_name VARCHAR(64) NOT NULL, key_hash BINARY(32) NOT NULL, wail_ts BIGINT NOT NULL, ' +
+            'PRIMARY KEY (table_name, key_hash)) ENGINE=InnoDB',
+          timeout: this.timeout,
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.tombstoneTables.delete(database);
+            throw translateMysqlError(error);
+          },
+        );
+      this.tombstoneTables.set(database, ready);
+    }
+    return ready;
+  }
+}
+
