@@ -1,4 +1,4 @@
-import { Kafka, type Admin } from 'kafkajs';
+import { Kafka, type Admin, type Consumer, type ConsumerConfig, type Producer, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsLevel, pinoLogCreator } from './log-creator';
 
@@ -41,6 +41,38 @@ export class KafkaClient {
 
   get clientId(): string {
     return this.options.clientId;
+  }
+
+  /** For this library's producers and consumers only: kafkajs types stay inside libs/kafka. */
+  createProducer(config: ProducerConfig): Producer {
+    return this.kafka.producer(config);
+  }
+
+  createConsumer(config: ConsumerConfig): Consumer {
+    return this.kafka.consumer(config);
+  }
+
+  /** Partition count of each topic, for ownership and lag reporting. */
+  async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    const admin = await this.admin();
+    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+    return new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
+  }
+
+  /** Committed offsets of a group (the next offset it will read), by topic and partition. */
+  async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, Map<number, bigint>>> {
+    const admin = await this.admin();
+    const result = await admin.fetchOffsets({ groupId, topics: [...topics] });
+    return new Map(
+      result.map(({ topic, partitions }) => [topic, new Map(partitions.map((p) => [p.partition, BigInt(p.offset)]))]),
+    );
+  }
+
+  /** The high watermark (end offset) of every partition of a topic. */
+  async endOffsets(topic: string): Promise<Map<number, bigint>> {
+    const admin = await this.admin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   }
 
   /** Resolves when a broker answers a metadata request. Used by readiness probes. */

@@ -1,0 +1,140 @@
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaClient } from './kafka-client';
+import type { IncomingBatch, IncomingRecord } from './records';
+
+export interface PartitionConsumerOptions {
+  groupId: string;
+  logger: Logger;
+  /** Called for every fetched batch; the consumer moves on when it resolves. */
+  onBatch(batch: IncomingBatch): Promise<void>;
+  /** Called after every (re)assignment with the partitions this member now owns. */
+  onAssignment?(owned: ReadonlyMap<string, ReadonlySet<number>>): void;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  maxBytesPerPartition?: number;
+  partitionsConsumedConcurrently?: number;
+}
+
+/**
+ * A consumer-group member with manual offset commits: kafkajs advances the
+ * fetch position after each batch, but nothing is committed until the caller
+ * says which offset is safe (`commit`). The set of topics can change at run
+ * time (`setTopics` restarts the member with the new subscription).
+ */
+export class PartitionConsumer {
+  private consumer: Consumer | undefined;
+  private topics: string[] = [];
+  private readonly owned = new Map<string, Set<number>>();
+  private generation = 0;
+  private restarting: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly kafka: KafkaClient,
+    private readonly options: PartitionConsumerOptions,
+  ) {}
+
+  get subscribedTopics(): readonly string[] {
+    return this.topics;
+  }
+
+  ownedPartitions(): ReadonlyMap<string, ReadonlySet<number>> {
+    return this.owned;
+  }
+
+  /** Subscribes to exactly these topics, restarting the member if they changed. */
+  setTopics(topics: readonly string[]): Promise<void> {
+    const wanted = [...new Set(topics)].sort();
+    if (wanted.join('\n') === this.topics.join('\n')) return this.restarting;
+    this.topics = wanted;
+    this.restarting = this.restarting.then(() => this.restart()).catch((error: unknown) => {
+      this.options.logger.error({ err: error }, 'consumer restart failed');
+    });
+    return this.restarting;
+  }
+
+  /** Commits `offset` (the next offset to read) for a partition this member owns. */
+  async commit(offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer || offsets.length === 0) return;
+    await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset.toString() })));
+  }
+
+  pause(topic: string, partition: number): void {
+    this.consumer?.pause([{ topic, partitions: [partition] }]);
+  }
+
+  resume(topic: string, partition: number): void {
+    this.consumer?.resume([{ topic, partitions: [partition] }]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.restarting;
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (consumer) await consumer.disconnect();
+  }
+
+  private async restart(): Promise<void> {
+    const previous = this.consumer;
+    this.consumer = undefined;
+    if (previous) await previous.disconnect().catch(() => undefined);
+    this.owned.clear();
+    this.options.onAssignment?.(this.owned);
+    if (this.stopped || this.topics.length === 0) return;
+
+    const consumer = this.kafka.createConsumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? 1000,
+      maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+      allowAutoTopicCreation: false,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.generation++;
+      this.owned.clear();
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        this.owned.set(topic, new Set(partitions));
+      }
+      this.options.logger.info({ assignment: payload.memberAssignment, generation: this.generation }, 'partitions assigned');
+      this.options.onAssignment?.(this.owned);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.options.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    this.consumer = consumer;
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 8,
+      eachBatchAutoResolve: true,
+      eachBatch: async (payload: EachBatchPayload) => {
+        const { batch } = payload;
+        const generation = this.generation;
+        const records: IncomingRecord[] = batch.messages.map((message) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: BigInt(message.offset),
+          key: message.key,
+          value: message.value,
+          headers: Object.fromEntries(
+            Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
+              value === undefined ? [] : [[name, Buffer.isBuffer(value) ? value : Buffer.from(String(value))]],
+            ),
+          ),
+          timestamp: Number(message.timestamp),
+        }));
+        await this.options.onBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          records,
+          isStale: () => generation !== this.generation || payload.isStale() || !payload.isRunning(),
+        });
+      },
+    });
+  }
+}

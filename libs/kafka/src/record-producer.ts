@@ -1,0 +1,108 @@
+import type { Producer } from 'kafkajs';
+import { WailError } from '@wail/errors';
+import type { KafkaClient } from './kafka-client';
+import type { OutgoingRecord } from './records';
+
+export interface RecordProducerOptions {
+  /** A transactional id turns on exactly-once publishing (see `transaction`). */
+  transactionalId?: string;
+  /** Broker-side wait for acks=all. */
+  ackTimeoutMs?: number;
+  retries?: number;
+}
+
+function toMessages(records: readonly OutgoingRecord[]) {
+  const byTopic = new Map<string, { key: Buffer | null; value: Buffer | null; headers?: Record<string, string | Buffer>; partition?: number }[]>();
+  for (const record of records) {
+    const list = byTopic.get(record.topic) ?? [];
+    list.push({
+      key: record.key,
+      value: record.value,
+      ...(record.headers ? { headers: record.headers } : {}),
+      ...(record.partition === undefined ? {} : { partition: record.partition }),
+    });
+    byTopic.set(record.topic, list);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+export function kafkaUnavailable(error: unknown): WailError {
+  if (error instanceof WailError) return error;
+  return new WailError('INTENT_LOG_UNAVAILABLE', `Kafka did not acknowledge: ${(error as Error).message ?? String(error)}`, { cause: error });
+}
+
+/**
+ * An idempotent producer (acks=all, one request in flight, so retries never
+ * reorder or duplicate), optionally transactional.
+ */
+export class RecordProducer {
+  private readonly producer: Producer;
+  private connecting: Promise<void> | undefined;
+
+  constructor(
+    kafka: KafkaClient,
+    private readonly options: RecordProducerOptions = {},
+  ) {
+    this.producer = kafka.createProducer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
+      retry: { retries: options.retries ?? 5, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw kafkaUnavailable(error);
+    });
+    return this.connecting;
+  }
+
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.connect();
+    try {
+      await this.producer.sendBatch({ topicMessages: toMessages(records), acks: -1, timeout: this.options.ackTimeoutMs ?? 5000 });
+    } catch (error) {
+      throw kafkaUnavailable(error);
+    }
+  }
+
+  /**
+   * Exactly-once: publishes `records` and commits the consumer offsets in one
+   * Kafka transaction; either both become visible or neither.
+   */
+  async sendWithOffsets(
+    records: readonly OutgoingRecord[],
+    consumerGroupId: string,
+    offsets: readonly { topic: string; partition: number; offset: bigint }[],
+  ): Promise<void> {
+    await this.connect();
+    const transaction = await this.producer.transaction();
+    try {
+      if (records.length > 0) {
+        await transaction.sendBatch({ topicMessages: toMessages(records), acks: -1, timeout: this.options.ackTimeoutMs ?? 5000 });
+      }
+      const topics = new Map<string, { partition: number; offset: string }[]>();
+      for (const { topic, partition, offset } of offsets) {
+        topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset: offset.toString() }]);
+      }
+      if (topics.size > 0) {
+        await transaction.sendOffsets({
+          consumerGroupId,
+          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+        });
+      }
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      throw kafkaUnavailable(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.connecting) await this.producer.disconnect().catch(() => undefined);
+    this.connecting = undefined;
+  }
+}
