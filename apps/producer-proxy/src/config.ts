@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   CassandraEnv,
@@ -5,57 +6,80 @@ import {
   KafkaEnv,
   LogEnv,
   MysqlEnv,
+  RepositoryUrlEnv,
+  StoresEnv,
+  TracingEnv,
   listenEnv,
   loadEnv,
   splitList,
+  storeSettings,
   type Env,
+  type StoreSettings,
 } from '@wail/config';
+import { WailError } from '@wail/errors';
 
 export const ProxyEnv = Type.Object({
   ...LogEnv,
   ...KafkaEnv,
   ...CassandraEnv,
   ...MysqlEnv,
+  ...StoresEnv,
+  ...RepositoryUrlEnv,
+  ...TracingEnv,
   ...listenEnv('WAIL_PROXY', Defaults.proxyPort),
-  WAIL_REPOSITORY_URL: Type.String({
-    pattern: '^https?://',
-    default: Defaults.repositoryUrl,
-    description: 'base URL of the schema repository (routes are read from it)',
-  }),
-  WAIL_PROXY_BODY_LIMIT: Type.Integer({
-    minimum: 1024,
-    default: 1_048_576,
-    description: 'largest accepted request body, in bytes',
-  }),
+  WAIL_PROXY_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$', description: 'this instance in intents (default host:pid)' })),
+  WAIL_PROXY_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'largest accepted request body, in bytes' }),
+  WAIL_PROXY_BATCH_LIMIT: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'mutations per batch request' }),
+  WAIL_PROXY_INTENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000, description: 'Kafka must acknowledge an intent within this' }),
+  WAIL_PROXY_QUEUE_LIMIT: Type.Integer({ minimum: 1, default: 20_000, description: 'intents waiting for Kafka before new ones get 503' }),
+  WAIL_PROXY_BACKLOG_LIMIT: Type.Integer({ minimum: 0, default: 10_000, description: 'intents of independent tables kept for re-append while Kafka is down' }),
+  WAIL_PROXY_TOKENS: Type.Optional(
+    Type.String({ description: 'token=table,table;token=* — per-table write/read permissions (tokens ≥ 16 chars)' }),
+  ),
 });
 
 export interface ProxyConfig {
   logLevel: Static<typeof ProxyEnv>['WAIL_LOG_LEVEL'];
+  proxyId: string;
   http: { host: string; port: number; bodyLimit: number };
   kafka: { brokers: string[] };
-  cassandra: {
-    contactPoints: string[];
-    localDataCenter: string;
-    username?: string;
-    password?: string;
-  };
-  mysql: { url: string };
-  repositoryUrl: string;
+  stores: StoreSettings;
+  repository: { url: string; token: string | undefined; refreshMs: number };
+  intents: { timeoutMs: number; queueLimit: number; backlogLimit: number };
+  batchLimit: number;
+  /** token → tables it may use (`*` = all); absent = no authentication. */
+  tokens: Map<string, Set<string>> | undefined;
+  exportTraces: boolean;
+}
+
+export function parseTokens(spec: string): Map<string, Set<string>> {
+  const tokens = new Map<string, Set<string>>();
+  for (const entry of spec.split(';').map((part) => part.trim()).filter(Boolean)) {
+    const [token = '', tables = ''] = entry.split('=');
+    if (token.trim().length < 16) {
+      throw new WailError('CONFIG_INVALID', 'invalid configuration:\n  WAIL_PROXY_TOKENS: every token must be at least 16 characters');
+    }
+    const names = splitList(tables);
+    if (names.length === 0) {
+      throw new WailError('CONFIG_INVALID', 'invalid configuration:\n  WAIL_PROXY_TOKENS: every token needs tables (or *)');
+    }
+    tokens.set(token.trim(), new Set(names));
+  }
+  return tokens;
 }
 
 export function loadConfig(env: Env): ProxyConfig {
   const e = loadEnv(ProxyEnv, env);
   return {
     logLevel: e.WAIL_LOG_LEVEL,
+    proxyId: e.WAIL_PROXY_ID ?? `${hostname()}:${process.pid}`,
     http: { host: e.WAIL_PROXY_HOST, port: e.WAIL_PROXY_PORT, bodyLimit: e.WAIL_PROXY_BODY_LIMIT },
     kafka: { brokers: splitList(e.WAIL_KAFKA_BROKERS) },
-    cassandra: {
-      contactPoints: splitList(e.WAIL_CASSANDRA_CONTACT_POINTS),
-      localDataCenter: e.WAIL_CASSANDRA_DATACENTER,
-      ...(e.WAIL_CASSANDRA_USERNAME === undefined ? {} : { username: e.WAIL_CASSANDRA_USERNAME }),
-      ...(e.WAIL_CASSANDRA_PASSWORD === undefined ? {} : { password: e.WAIL_CASSANDRA_PASSWORD }),
-    },
-    mysql: { url: e.WAIL_MYSQL_URL },
-    repositoryUrl: e.WAIL_REPOSITORY_URL,
+    stores: storeSettings(e),
+    repository: { url: e.WAIL_REPOSITORY_URL, token: e.WAIL_REPOSITORY_TOKEN, refreshMs: e.WAIL_ROUTES_REFRESH_MS },
+    intents: { timeoutMs: e.WAIL_PROXY_INTENT_TIMEOUT_MS, queueLimit: e.WAIL_PROXY_QUEUE_LIMIT, backlogLimit: e.WAIL_PROXY_BACKLOG_LIMIT },
+    batchLimit: e.WAIL_PROXY_BATCH_LIMIT,
+    tokens: e.WAIL_PROXY_TOKENS ? parseTokens(e.WAIL_PROXY_TOKENS) : undefined,
+    exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
   };
 }

@@ -1,11 +1,17 @@
-import { KafkaClient } from '@wail/kafka';
-import { Readiness, runService, type RunningService } from '@wail/runtime';
 import type { FastifyInstance } from 'fastify';
-import { CassandraConnection } from '@wail/store-cassandra';
-import { MysqlConnection } from '@wail/store-mysql';
-import { createMetricsRegistry, type Logger } from '@wail/telemetry';
+import { RepositoryClient, RouteCache } from '@wail/control-plane';
+import { HybridLogicalClock } from '@wail/intent';
+import { GroupCommitLog, KafkaClient } from '@wail/kafka';
+import { Readiness, runService, type RunningService } from '@wail/runtime';
+import type { RowStore, StoreKind } from '@wail/store';
+import { CassandraRowStore } from '@wail/store-cassandra';
+import { MysqlRowStore } from '@wail/store-mysql';
+import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
 import { buildApp } from './app';
 import { loadConfig, type ProxyConfig } from './config';
+import { IntentBacklog } from './mutations/intent-backlog';
+import { proxyMetrics } from './mutations/metrics';
+import { MutationService } from './mutations/mutation-service';
 
 export interface ProxyService extends RunningService {
   app: FastifyInstance;
@@ -13,30 +19,61 @@ export interface ProxyService extends RunningService {
 
 /** The composition root: the only place that chooses adapters and wires them. */
 export async function compose(config: ProxyConfig, logger: Logger): Promise<ProxyService> {
-  const kafka = new KafkaClient({
-    brokers: config.kafka.brokers,
-    clientId: 'wail-producer-proxy',
-    logger,
+  const kafka = new KafkaClient({ brokers: config.kafka.brokers, clientId: `wail-proxy-${config.proxyId}`, logger });
+  const log = new GroupCommitLog(kafka, { appendTimeoutMs: config.intents.timeoutMs, maxQueued: config.intents.queueLimit });
+  const stores = new Map<StoreKind, RowStore>();
+  if (config.stores.stores.includes('cassandra')) stores.set('cassandra', new CassandraRowStore(config.stores.cassandra));
+  if (config.stores.stores.includes('mysql')) stores.set('mysql', new MysqlRowStore(config.stores.mysql));
+
+  const routes = new RouteCache({
+    client: new RepositoryClient({ baseUrl: config.repository.url, ...(config.repository.token ? { token: config.repository.token } : {}) }),
+    logger: logger.child({ component: 'routes' }),
+    refreshMs: config.repository.refreshMs,
   });
-  const cassandra = new CassandraConnection(config.cassandra);
-  const mysql = new MysqlConnection({ url: config.mysql.url });
+  await routes.start();
+
+  const registry = createMetricsRegistry('producer-proxy');
+  let backlog: IntentBacklog | undefined;
+  const metrics = proxyMetrics(registry, {
+    backlogSize: () => backlog?.size ?? 0,
+    intentRequests: () => log.stats.requests,
+    intentRecords: () => log.stats.records,
+  });
+  backlog = new IntentBacklog(log, config.intents.backlogLimit, logger.child({ component: 'backlog' }), metrics.dropped);
+
+  const mutations = new MutationService({
+    routes,
+    stores,
+    log,
+    backlog,
+    clock: new HybridLogicalClock(),
+    proxyId: config.proxyId,
+    logger,
+    metrics,
+  });
   const readiness = new Readiness([
     { name: 'kafka', check: () => kafka.ping() },
-    { name: 'cassandra', check: () => cassandra.ping() },
-    { name: 'mysql', check: () => mysql.ping() },
+    ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
   ]);
   const app = await buildApp({
     logger,
     readiness,
-    metrics: createMetricsRegistry('producer-proxy'),
+    metrics: registry,
+    mutations,
+    tokens: config.tokens,
     bodyLimit: config.http.bodyLimit,
+    batchLimit: config.batchLimit,
   });
+  log.connect().catch((error: unknown) => logger.warn({ err: error }, 'Kafka not reachable yet'));
   return {
     app,
     async stop() {
       readiness.startDraining();
+      routes.stop();
       await app.close();
-      await Promise.allSettled([kafka.close(), cassandra.close(), mysql.close()]);
+      await backlog.flush();
+      backlog.stop();
+      await Promise.allSettled([log.close(), kafka.close(), ...[...stores.values()].map((store) => store.close())]);
     },
   };
 }
@@ -46,9 +83,17 @@ if (require.main === module) {
     service: 'producer-proxy',
     loadConfig,
     async start(config, logger) {
+      const tracing = startTracing({ service: 'wail-producer-proxy', export: config.exportTraces });
       const service = await compose(config, logger);
       await service.app.listen({ host: config.http.host, port: config.http.port });
-      return service;
+      logger.info({ proxyId: config.proxyId, stores: config.stores.stores }, 'producer proxy ready');
+      return {
+        app: service.app,
+        async stop() {
+          await service.stop();
+          await tracing.shutdown();
+        },
+      };
     },
   });
 }

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { healthRoutes, type Readiness } from '@wail/runtime';
+import { healthRoutes, recordRoutes, type Readiness } from '@wail/runtime';
 import type { Logger, Registry } from '@wail/telemetry';
 import type { ControlPlane } from './control-plane/control-plane';
 import { negotiate, REQUEST_BODY_TYPES } from './http/content-negotiation';
@@ -41,12 +41,7 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 1024 },
   });
 
-  const routeList: string[] = [];
-  app.decorate('routeList', routeList);
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat())
-      if (method !== 'HEAD') routeList.push(`${method} ${route.url}`);
-  });
+  app.decorate('routeList', recordRoutes(app));
 
   // Every accepted body type is JSON; a body-less request that still carries a
   // JSON content type (the Java and Go clients send one on every GET) is fine.

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   CassandraEnv,
@@ -5,10 +6,15 @@ import {
   KafkaEnv,
   LogEnv,
   MysqlEnv,
+  RepositoryUrlEnv,
+  StoresEnv,
+  TracingEnv,
   listenEnv,
   loadEnv,
   splitList,
+  storeSettings,
   type Env,
+  type StoreSettings,
 } from '@wail/config';
 
 export const ConsumerEnv = Type.Object({
@@ -16,48 +22,57 @@ export const ConsumerEnv = Type.Object({
   ...KafkaEnv,
   ...CassandraEnv,
   ...MysqlEnv,
+  ...StoresEnv,
+  ...RepositoryUrlEnv,
+  ...TracingEnv,
   ...listenEnv('WAIL_CONSUMER', Defaults.consumerPort),
-  WAIL_REPOSITORY_URL: Type.String({
-    pattern: '^https?://',
-    default: Defaults.repositoryUrl,
-    description: 'base URL of the schema repository (routes and data models are read from it)',
-  }),
-  WAIL_CONSUMER_GROUP: Type.String({
-    minLength: 1,
-    default: 'wail-smart-consumer',
-    description: 'Kafka consumer group of the intent topics',
-  }),
+  WAIL_CONSUMER_GROUP: Type.String({ minLength: 1, default: 'wail-smart-consumer', description: 'Kafka consumer group of the intent topics' }),
+  WAIL_CONSUMER_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$', description: 'this instance (default host:pid)' })),
+  WAIL_CONSUMER_KEY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 10_000, default: 64, description: 'keys processed at once' }),
+  WAIL_CONSUMER_MAX_IN_FLIGHT: Type.Integer({ minimum: 10, default: 20_000, description: 'unfinished intents per partition before it is paused' }),
+  WAIL_CONSUMER_GRACE_MS: Type.Integer({ minimum: 0, default: 30_000, description: 'how long an unknown table or missing model is retried before dead-lettering' }),
+  WAIL_CONSUMER_COMMIT_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500, description: 'how often safe offsets are committed' }),
+  WAIL_UNMATERIALIZED_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$', default: 'wail.intents.unmaterialized', description: 'where unmaterialized intents are recorded' }),
+  WAIL_DLQ_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$', default: 'wail.dlq', description: 'dead-letter topic' }),
 });
 
 export interface ConsumerConfig {
   logLevel: Static<typeof ConsumerEnv>['WAIL_LOG_LEVEL'];
+  consumerId: string;
   http: { host: string; port: number };
   group: string;
   kafka: { brokers: string[] };
-  cassandra: {
-    contactPoints: string[];
-    localDataCenter: string;
-    username?: string;
-    password?: string;
+  stores: StoreSettings;
+  repository: { url: string; token: string | undefined; refreshMs: number };
+  pipeline: {
+    keyConcurrency: number;
+    maxInFlightPerPartition: number;
+    graceMs: number;
+    commitIntervalMs: number;
+    unmaterializedTopic: string;
+    deadLetterTopic: string;
   };
-  mysql: { url: string };
-  repositoryUrl: string;
+  exportTraces: boolean;
 }
 
 export function loadConfig(env: Env): ConsumerConfig {
   const e = loadEnv(ConsumerEnv, env);
   return {
     logLevel: e.WAIL_LOG_LEVEL,
+    consumerId: e.WAIL_CONSUMER_ID ?? `${hostname()}:${process.pid}`,
     http: { host: e.WAIL_CONSUMER_HOST, port: e.WAIL_CONSUMER_PORT },
     group: e.WAIL_CONSUMER_GROUP,
     kafka: { brokers: splitList(e.WAIL_KAFKA_BROKERS) },
-    cassandra: {
-      contactPoints: splitList(e.WAIL_CASSANDRA_CONTACT_POINTS),
-      localDataCenter: e.WAIL_CASSANDRA_DATACENTER,
-      ...(e.WAIL_CASSANDRA_USERNAME === undefined ? {} : { username: e.WAIL_CASSANDRA_USERNAME }),
-      ...(e.WAIL_CASSANDRA_PASSWORD === undefined ? {} : { password: e.WAIL_CASSANDRA_PASSWORD }),
+    stores: storeSettings(e),
+    repository: { url: e.WAIL_REPOSITORY_URL, token: e.WAIL_REPOSITORY_TOKEN, refreshMs: e.WAIL_ROUTES_REFRESH_MS },
+    pipeline: {
+      keyConcurrency: e.WAIL_CONSUMER_KEY_CONCURRENCY,
+      maxInFlightPerPartition: e.WAIL_CONSUMER_MAX_IN_FLIGHT,
+      graceMs: e.WAIL_CONSUMER_GRACE_MS,
+      commitIntervalMs: e.WAIL_CONSUMER_COMMIT_INTERVAL_MS,
+      unmaterializedTopic: e.WAIL_UNMATERIALIZED_TOPIC,
+      deadLetterTopic: e.WAIL_DLQ_TOPIC,
     },
-    mysql: { url: e.WAIL_MYSQL_URL },
-    repositoryUrl: e.WAIL_REPOSITORY_URL,
+    exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
   };
 }

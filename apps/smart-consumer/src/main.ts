@@ -1,41 +1,115 @@
-import { KafkaClient } from '@wail/kafka';
-import { Readiness, runService, type RunningService } from '@wail/runtime';
 import type { FastifyInstance } from 'fastify';
-import { CassandraConnection } from '@wail/store-cassandra';
-import { MysqlConnection } from '@wail/store-mysql';
-import { createMetricsRegistry, type Logger } from '@wail/telemetry';
+import { RepositoryClient, RouteCache } from '@wail/control-plane';
+import { GroupCommitLog, KafkaClient, PartitionConsumer } from '@wail/kafka';
+import { Readiness, runService, type RunningService } from '@wail/runtime';
+import type { RowStore, StoreKind } from '@wail/store';
+import { CassandraRowStore } from '@wail/store-cassandra';
+import { MysqlRowStore } from '@wail/store-mysql';
+import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
 import { buildApp } from './app';
 import { loadConfig, type ConsumerConfig } from './config';
+import { IntentProcessor } from './pipeline/intent-processor';
+import { consumerMetrics } from './pipeline/metrics';
+import { ModelCache } from './pipeline/model-cache';
+import { TopicSet } from './pipeline/topic-set';
 
 export interface ConsumerService extends RunningService {
   app: FastifyInstance;
+  processor: IntentProcessor;
 }
 
 /** The composition root: the only place that chooses adapters and wires them. */
 export async function compose(config: ConsumerConfig, logger: Logger): Promise<ConsumerService> {
-  const kafka = new KafkaClient({
-    brokers: config.kafka.brokers,
-    clientId: 'wail-smart-consumer',
-    logger,
+  const kafka = new KafkaClient({ brokers: config.kafka.brokers, clientId: `wail-consumer-${config.consumerId}`, logger });
+  const publisher = new GroupCommitLog(kafka, { appendTimeoutMs: 10_000, maxQueued: 100_000 });
+  const stores = new Map<StoreKind, RowStore>();
+  if (config.stores.stores.includes('cassandra')) stores.set('cassandra', new CassandraRowStore(config.stores.cassandra));
+  if (config.stores.stores.includes('mysql')) stores.set('mysql', new MysqlRowStore(config.stores.mysql));
+  const repository = new RepositoryClient({ baseUrl: config.repository.url, ...(config.repository.token ? { token: config.repository.token } : {}) });
+  const routes = new RouteCache({ client: repository, logger: logger.child({ component: 'routes' }), refreshMs: config.repository.refreshMs });
+  const models = new ModelCache(repository, (model) => kafka.ensureTopics([{ topic: model.eventTopic }]));
+
+  const registry = createMetricsRegistry('smart-consumer');
+  let processor: IntentProcessor | undefined;
+  const metrics = consumerMetrics(registry, () => processor?.inFlight ?? 0);
+  const consumer = new PartitionConsumer(kafka, {
+    groupId: config.group,
+    logger: logger.child({ component: 'consumer' }),
+    onBatch: (batch) => processor!.onBatch(batch),
+    onAssignment: (owned) => processor?.retain(owned),
   });
-  const cassandra = new CassandraConnection(config.cassandra);
-  const mysql = new MysqlConnection({ url: config.mysql.url });
+  processor = new IntentProcessor({
+    routes,
+    models,
+    stores,
+    publisher,
+    control: consumer,
+    logger: logger.child({ component: 'processor' }),
+    metrics,
+    options: {
+      keyConcurrency: config.pipeline.keyConcurrency,
+      maxInFlightPerPartition: config.pipeline.maxInFlightPerPartition,
+      graceMs: config.pipeline.graceMs,
+      unmaterializedTopic: config.pipeline.unmaterializedTopic,
+      deadLetterTopic: config.pipeline.deadLetterTopic,
+    },
+  });
+
+  const topics = new TopicSet(kafka, config.group);
+  const subscribe = async (list: string[]) => {
+    await kafka.ensureTopics(list.map((topic) => ({ topic })));
+    await consumer.setTopics(list);
+  };
+  routes.onChange((all) => {
+    void subscribe(topics.update([...all.values()].map((route) => route.intentTopic))).catch((error: unknown) =>
+      logger.error({ err: error }, 'subscription update failed'),
+    );
+  });
+
+  const committed = new Map<string, bigint>();
+  const commitSafeOffsets = async () => {
+    const changed = processor!.safeOffsets().filter(({ topic, partition, offset }) => committed.get(`${topic}:${partition}`) !== offset);
+    if (changed.length === 0) return;
+    await consumer.commit(changed);
+    for (const { topic, partition, offset } of changed) committed.set(`${topic}:${partition}`, offset);
+  };
+  const commitTimer = setInterval(() => {
+    commitSafeOffsets().catch((error: unknown) => logger.debug({ err: error }, 'offset commit failed; will retry'));
+  }, config.pipeline.commitIntervalMs);
+  const pruneTimer = setInterval(() => {
+    topics
+      .prune()
+      .then((list) => (list ? subscribe(list) : undefined))
+      .catch((error: unknown) => logger.debug({ err: error }, 'topic prune failed'));
+  }, 10_000);
+  pruneTimer.unref();
+
+  await kafka.ensureTopics([{ topic: config.pipeline.unmaterializedTopic }, { topic: config.pipeline.deadLetterTopic }]).catch((error: unknown) =>
+    logger.warn({ err: error }, 'could not create the unmaterialized and dead-letter topics yet'),
+  );
+  await routes.start();
+
   const readiness = new Readiness([
     { name: 'kafka', check: () => kafka.ping() },
-    { name: 'cassandra', check: () => cassandra.ping() },
-    { name: 'mysql', check: () => mysql.ping() },
+    ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
   ]);
-  const app = await buildApp({
-    logger,
-    readiness,
-    metrics: createMetricsRegistry('smart-consumer'),
-  });
+  const app = await buildApp({ logger, readiness, metrics: registry });
   return {
     app,
+    processor,
     async stop() {
       readiness.startDraining();
+      routes.stop();
+      clearInterval(pruneTimer);
+      for (const [topic, partitions] of consumer.ownedPartitions()) for (const partition of partitions) consumer.pause(topic, partition);
+      const drained = await processor!.drain(10_000);
+      if (!drained) logger.warn({ inFlight: processor!.inFlight }, 'stopping with unfinished intents; they will be replayed');
+      processor!.stop();
+      clearInterval(commitTimer);
+      await commitSafeOffsets().catch((error: unknown) => logger.warn({ err: error }, 'final offset commit failed; intents will be replayed'));
+      await consumer.stop();
       await app.close();
-      await Promise.allSettled([kafka.close(), cassandra.close(), mysql.close()]);
+      await Promise.allSettled([publisher.close(), kafka.close(), ...[...stores.values()].map((store) => store.close())]);
     },
   };
 }
@@ -44,10 +118,18 @@ if (require.main === module) {
   void runService({
     service: 'smart-consumer',
     loadConfig,
+    stopTimeoutMs: 30_000,
     async start(config, logger) {
+      const tracing = startTracing({ service: 'wail-smart-consumer', export: config.exportTraces });
       const service = await compose(config, logger);
       await service.app.listen({ host: config.http.host, port: config.http.port });
-      return service;
+      logger.info({ consumerId: config.consumerId, group: config.group }, 'smart consumer ready');
+      return {
+        async stop() {
+          await service.stop();
+          await tracing.shutdown();
+        },
+      };
     },
   });
 }

@@ -77,3 +77,61 @@ export function listenEnv<P extends string>(prefix: P, port: number) {
   } as Record<`${P}_HOST`, ReturnType<typeof Type.String>> &
     Record<`${P}_PORT`, ReturnType<typeof Type.Integer>>;
 }
+
+export const StoresEnv = {
+  WAIL_STORES: Type.String({
+    pattern: '^\\s*(cassandra|mysql)\\s*(,\\s*(cassandra|mysql)\\s*)*$',
+    default: 'cassandra,mysql',
+    description: 'stores this service connects to (cassandra, mysql, or both)',
+  }),
+  WAIL_DB_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 3000, description: 'per-statement timeout' }),
+  WAIL_MYSQL_REPLICA_URL: Type.Optional(Type.String({ pattern: '^mysql://', description: 'read replica for fast reads' })),
+};
+
+export const RepositoryUrlEnv = {
+  WAIL_REPOSITORY_URL: Type.String({
+    pattern: '^https?://',
+    default: Defaults.repositoryUrl,
+    description: 'base URL of the schema repository',
+  }),
+  WAIL_REPOSITORY_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'token for the repository, when it requires one' })),
+  WAIL_ROUTES_REFRESH_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 1000, description: 'route polling interval' }),
+};
+
+export const TracingEnv = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ description: 'export traces over OTLP to this endpoint' })),
+};
+
+export interface StoreEnvValues {
+  WAIL_STORES: string;
+  WAIL_DB_TIMEOUT_MS: number;
+  WAIL_MYSQL_URL: string;
+  WAIL_MYSQL_REPLICA_URL?: string | undefined;
+  WAIL_CASSANDRA_CONTACT_POINTS: string;
+  WAIL_CASSANDRA_DATACENTER: string;
+  WAIL_CASSANDRA_USERNAME?: string | undefined;
+  WAIL_CASSANDRA_PASSWORD?: string | undefined;
+}
+
+/** The store connection settings shared by the proxy and the consumer. */
+export function storeSettings(e: StoreEnvValues) {
+  const stores = [...new Set(e.WAIL_STORES.split(',').map((s) => s.trim()))] as ('cassandra' | 'mysql')[];
+  return {
+    stores,
+    timeoutMs: e.WAIL_DB_TIMEOUT_MS,
+    cassandra: {
+      contactPoints: e.WAIL_CASSANDRA_CONTACT_POINTS.split(',').map((s) => s.trim()).filter(Boolean),
+      localDataCenter: e.WAIL_CASSANDRA_DATACENTER,
+      readTimeoutMs: e.WAIL_DB_TIMEOUT_MS,
+      ...(e.WAIL_CASSANDRA_USERNAME === undefined ? {} : { username: e.WAIL_CASSANDRA_USERNAME }),
+      ...(e.WAIL_CASSANDRA_PASSWORD === undefined ? {} : { password: e.WAIL_CASSANDRA_PASSWORD }),
+    },
+    mysql: {
+      url: e.WAIL_MYSQL_URL,
+      queryTimeoutMs: e.WAIL_DB_TIMEOUT_MS,
+      ...(e.WAIL_MYSQL_REPLICA_URL === undefined ? {} : { replicaUrl: e.WAIL_MYSQL_REPLICA_URL }),
+    },
+  };
+}
+
+export type StoreSettings = ReturnType<typeof storeSettings>;

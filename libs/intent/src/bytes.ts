@@ -96,7 +96,9 @@ export class ByteReader {
 
   private need(count: number, what: string): void {
     if (this.offset + count > this.bytes.length) {
-      throw new IntentMalformedError(`truncated: ${what} needs ${count} bytes at offset ${this.offset}, ${this.remaining} left`);
+      throw new IntentMalformedError(
+        `truncated: ${what} needs ${count} bytes at offset ${this.offset}, ${this.remaining} left`,
+      );
     }
   }
 

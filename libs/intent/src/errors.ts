@@ -3,7 +3,10 @@ import { WailError } from '@wail/errors';
 /** The first byte of an intent names a format this build cannot read. Poison: dead-letter it. */
 export class IntentFormatError extends WailError {
   constructor(readonly formatVersion: number) {
-    super('INTENT_FORMAT_UNSUPPORTED', `intent format version ${formatVersion} is not supported (this build reads version 1)`);
+    super(
+      'INTENT_FORMAT_UNSUPPORTED',
+      `intent format version ${formatVersion} is not supported (this build reads version 1)`,
+    );
     this.name = 'IntentFormatError';
   }
 }

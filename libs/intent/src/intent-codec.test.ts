@@ -69,13 +69,17 @@ describe('intent format version 1', () => {
   it('refuses every truncation of a valid intent', () => {
     const bytes = encodeIntent(customer);
     for (let length = 0; length < bytes.length; length++) {
-      expect(() => decodeIntent(bytes.subarray(0, length))).toThrow(length === 0 ? IntentMalformedError : Error);
+      expect(() => decodeIntent(bytes.subarray(0, length))).toThrow(
+        length === 0 ? IntentMalformedError : Error,
+      );
     }
   });
 
   it('refuses trailing bytes, unknown flags, ops and tags', () => {
     const bytes = encodeIntent(order);
-    expect(() => decodeIntent(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(IntentMalformedError);
+    expect(() => decodeIntent(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(
+      IntentMalformedError,
+    );
     const flags = Buffer.from(bytes);
     flags[1] = 0x80;
     expect(() => decodeIntent(flags)).toThrow(IntentMalformedError);
@@ -98,10 +102,15 @@ const arbitraryIntent: fc.Arbitrary<Intent> = fc
     intentId: fc.uint8Array({ minLength: 16, maxLength: 16 }),
     table: fc.string({ maxLength: 64 }),
     op: fc.constantFrom('upsert' as const, 'delete' as const),
-    key: fc.array(fc.record({ name: fc.string({ maxLength: 20 }), value: scalar }), { minLength: 1, maxLength: 8 }),
+    key: fc.array(fc.record({ name: fc.string({ maxLength: 20 }), value: scalar }), {
+      minLength: 1,
+      maxLength: 8,
+    }),
     ts: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
     proxyId: fc.string({ maxLength: 30 }),
-    columns: fc.option(fc.array(fc.string({ maxLength: 20 }), { maxLength: 10 }), { nil: undefined }),
+    columns: fc.option(fc.array(fc.string({ maxLength: 20 }), { maxLength: 10 }), {
+      nil: undefined,
+    }),
   })
   .map(({ columns, ...rest }) => (columns === undefined ? rest : { ...rest, columns }));
 
@@ -122,7 +131,9 @@ describe('intent format properties', () => {
         try {
           decodeIntent(bytes);
         } catch (error) {
-          expect(error instanceof IntentMalformedError || error instanceof IntentFormatError).toBe(true);
+          expect(error instanceof IntentMalformedError || error instanceof IntentFormatError).toBe(
+            true,
+          );
         }
       }),
       { numRuns: 2000 },
@@ -132,7 +143,9 @@ describe('intent format properties', () => {
 
 describe('canonicalKey', () => {
   it('is the same for an integer given as a number or a bigint', () => {
-    expect(canonicalKey('t', [{ name: 'id', value: 7 }])).toEqual(canonicalKey('t', [{ name: 'id', value: 7n }]));
+    expect(canonicalKey('t', [{ name: 'id', value: 7 }])).toEqual(
+      canonicalKey('t', [{ name: 'id', value: 7n }]),
+    );
   });
 
   it('differs between tables and between value types', () => {

@@ -56,7 +56,8 @@ const enum Tag {
  */
 export function encodeIntent(intent: Intent): Uint8Array {
   if (intent.intentId.length !== 16) throw new RangeError('intentId must be 16 bytes');
-  if (intent.key.length === 0 || intent.key.length > 255) throw new RangeError('an intent has 1..255 key columns');
+  if (intent.key.length === 0 || intent.key.length > 255)
+    throw new RangeError('an intent has 1..255 key columns');
   const writer = new ByteWriter()
     .u8(INTENT_FORMAT_VERSION)
     .u8(intent.columns ? 1 : 0)
@@ -112,10 +113,12 @@ export function writeValue(writer: ByteWriter, value: KeyScalar): void {
   if (value === null) writer.u8(Tag.Null);
   else if (typeof value === 'string') writer.u8(Tag.String).string(value);
   else if (typeof value === 'bigint') {
-    if (value < -(2n ** 63n) || value >= 2n ** 63n) throw new RangeError('integer key values must fit in 64 bits');
+    if (value < -(2n ** 63n) || value >= 2n ** 63n)
+      throw new RangeError('integer key values must fit in 64 bits');
     writer.u8(Tag.Int64).i64(value);
   } else if (typeof value === 'number') {
-    if (Number.isInteger(value) && Number.isSafeInteger(value)) writer.u8(Tag.Int64).i64(BigInt(value));
+    if (Number.isInteger(value) && Number.isSafeInteger(value))
+      writer.u8(Tag.Int64).i64(BigInt(value));
     else writer.u8(Tag.Double).f64(value);
   } else if (typeof value === 'boolean') writer.u8(value ? Tag.True : Tag.False);
   else writer.u8(Tag.Bytes).bytes(value);

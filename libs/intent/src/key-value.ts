@@ -17,13 +17,17 @@ export function keyScalarFromJson(value: unknown): KeyScalar {
     if (!Number.isFinite(value)) throw new RangeError('key values must be finite numbers');
     return Number.isInteger(value) ? BigInt(value) : value;
   }
-  throw new TypeError(`a key value must be a string, a number, a boolean or null, not ${typeof value}`);
+  throw new TypeError(
+    `a key value must be a string, a number, a boolean or null, not ${typeof value}`,
+  );
 }
 
 /** The JSON form of a key value: bigints within ±2^53 become numbers, larger ones strings. */
 export function keyScalarToJson(value: KeyScalar): string | number | boolean | null {
   if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   }
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   return value;

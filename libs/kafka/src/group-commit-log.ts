@@ -55,7 +55,12 @@ export class GroupCommitLog {
   /** Resolves once every record is acknowledged by all in-sync replicas. */
   append(records: readonly OutgoingRecord[]): Promise<void> {
     if (this.queuedRecords + records.length > this.maxQueued) {
-      return Promise.reject(new WailError('INTENT_LOG_UNAVAILABLE', `intent log queue is full (${this.maxQueued} records waiting for Kafka)`));
+      return Promise.reject(
+        new WailError(
+          'INTENT_LOG_UNAVAILABLE',
+          `intent log queue is full (${this.maxQueued} records waiting for Kafka)`,
+        ),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = {
@@ -64,7 +69,13 @@ export class GroupCommitLog {
         reject,
         settled: false,
         timer: setTimeout(() => {
-          this.settle(pending, new WailError('INTENT_LOG_UNAVAILABLE', `Kafka did not acknowledge the intent within ${this.appendTimeoutMs} ms`));
+          this.settle(
+            pending,
+            new WailError(
+              'INTENT_LOG_UNAVAILABLE',
+              `Kafka did not acknowledge the intent within ${this.appendTimeoutMs} ms`,
+            ),
+          );
         }, this.appendTimeoutMs),
       };
       this.queue.push(pending);
@@ -93,7 +104,10 @@ export class GroupCommitLog {
     if (this.inFlight || this.queue.length === 0) return;
     const batch: Pending[] = [];
     let count = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || count + this.queue[0]!.records.length <= this.maxBatch)) {
+    while (
+      this.queue.length > 0 &&
+      (batch.length === 0 || count + this.queue[0]!.records.length <= this.maxBatch)
+    ) {
       const next = this.queue.shift()!;
       this.queuedRecords -= next.records.length;
       // An append that already timed out is not sent: its caller has answered 503.
@@ -105,16 +119,19 @@ export class GroupCommitLog {
     this.inFlight = true;
     this.stats.requests++;
     this.stats.records += count;
-    this.producer.send(batch.flatMap((pending) => pending.records)).then(
-      () => {
-        for (const pending of batch) this.settle(pending);
-      },
-      (error: unknown) => {
-        for (const pending of batch) this.settle(pending, error as Error);
-      },
-    ).finally(() => {
-      this.inFlight = false;
-      this.pump();
-    });
+    this.producer
+      .send(batch.flatMap((pending) => pending.records))
+      .then(
+        () => {
+          for (const pending of batch) this.settle(pending);
+        },
+        (error: unknown) => {
+          for (const pending of batch) this.settle(pending, error as Error);
+        },
+      )
+      .finally(() => {
+        this.inFlight = false;
+        this.pump();
+      });
   }
 }

@@ -1,4 +1,11 @@
-import { Kafka, type Admin, type Consumer, type ConsumerConfig, type Producer, type ProducerConfig } from 'kafkajs';
+import {
+  Kafka,
+  type Admin,
+  type Consumer,
+  type ConsumerConfig,
+  type Producer,
+  type ProducerConfig,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsLevel, pinoLogCreator } from './log-creator';
 
@@ -60,11 +67,17 @@ export class KafkaClient {
   }
 
   /** Committed offsets of a group (the next offset it will read), by topic and partition. */
-  async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, Map<number, bigint>>> {
+  async committedOffsets(
+    groupId: string,
+    topics: readonly string[],
+  ): Promise<Map<string, Map<number, bigint>>> {
     const admin = await this.admin();
     const result = await admin.fetchOffsets({ groupId, topics: [...topics] });
     return new Map(
-      result.map(({ topic, partitions }) => [topic, new Map(partitions.map((p) => [p.partition, BigInt(p.offset)]))]),
+      result.map(({ topic, partitions }) => [
+        topic,
+        new Map(partitions.map((p) => [p.partition, BigInt(p.offset)])),
+      ]),
     );
   }
 

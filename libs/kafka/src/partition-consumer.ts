@@ -48,17 +48,27 @@ export class PartitionConsumer {
     const wanted = [...new Set(topics)].sort();
     if (wanted.join('\n') === this.topics.join('\n')) return this.restarting;
     this.topics = wanted;
-    this.restarting = this.restarting.then(() => this.restart()).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, 'consumer restart failed');
-    });
+    this.restarting = this.restarting
+      .then(() => this.restart())
+      .catch((error: unknown) => {
+        this.options.logger.error({ err: error }, 'consumer restart failed');
+      });
     return this.restarting;
   }
 
   /** Commits `offset` (the next offset to read) for a partition this member owns. */
-  async commit(offsets: readonly { topic: string; partition: number; offset: bigint }[]): Promise<void> {
+  async commit(
+    offsets: readonly { topic: string; partition: number; offset: bigint }[],
+  ): Promise<void> {
     const consumer = this.consumer;
     if (!consumer || offsets.length === 0) return;
-    await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset.toString() })));
+    await consumer.commitOffsets(
+      offsets.map(({ topic, partition, offset }) => ({
+        topic,
+        partition,
+        offset: offset.toString(),
+      })),
+    );
   }
 
   pause(topic: string, partition: number): void {
@@ -99,11 +109,17 @@ export class PartitionConsumer {
       for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
         this.owned.set(topic, new Set(partitions));
       }
-      this.options.logger.info({ assignment: payload.memberAssignment, generation: this.generation }, 'partitions assigned');
+      this.options.logger.info(
+        { assignment: payload.memberAssignment, generation: this.generation },
+        'partitions assigned',
+      );
       this.options.onAssignment?.(this.owned);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.options.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      this.options.logger.error(
+        { err: payload.error, restart: payload.restart },
+        'consumer crashed',
+      );
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: true });
@@ -123,7 +139,9 @@ export class PartitionConsumer {
           value: message.value,
           headers: Object.fromEntries(
             Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
-              value === undefined ? [] : [[name, Buffer.isBuffer(value) ? value : Buffer.from(String(value))]],
+              value === undefined
+                ? []
+                : [[name, Buffer.isBuffer(value) ? value : Buffer.from(String(value))]],
             ),
           ),
           timestamp: Number(message.timestamp),
@@ -132,7 +150,8 @@ export class PartitionConsumer {
           topic: batch.topic,
           partition: batch.partition,
           records,
-          isStale: () => generation !== this.generation || payload.isStale() || !payload.isRunning(),
+          isStale: () =>
+            generation !== this.generation || payload.isStale() || !payload.isRunning(),
         });
       },
     });

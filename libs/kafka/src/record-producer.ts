@@ -12,7 +12,15 @@ export interface RecordProducerOptions {
 }
 
 function toMessages(records: readonly OutgoingRecord[]) {
-  const byTopic = new Map<string, { key: Buffer | null; value: Buffer | null; headers?: Record<string, string | Buffer>; partition?: number }[]>();
+  const byTopic = new Map<
+    string,
+    {
+      key: Buffer | null;
+      value: Buffer | null;
+      headers?: Record<string, string | Buffer>;
+      partition?: number;
+    }[]
+  >();
   for (const record of records) {
     const list = byTopic.get(record.topic) ?? [];
     list.push({
@@ -28,7 +36,11 @@ function toMessages(records: readonly OutgoingRecord[]) {
 
 export function kafkaUnavailable(error: unknown): WailError {
   if (error instanceof WailError) return error;
-  return new WailError('INTENT_LOG_UNAVAILABLE', `Kafka did not acknowledge: ${(error as Error).message ?? String(error)}`, { cause: error });
+  return new WailError(
+    'INTENT_LOG_UNAVAILABLE',
+    `Kafka did not acknowledge: ${(error as Error).message ?? String(error)}`,
+    { cause: error },
+  );
 }
 
 /**
@@ -63,7 +75,11 @@ export class RecordProducer {
     if (records.length === 0) return;
     await this.connect();
     try {
-      await this.producer.sendBatch({ topicMessages: toMessages(records), acks: -1, timeout: this.options.ackTimeoutMs ?? 5000 });
+      await this.producer.sendBatch({
+        topicMessages: toMessages(records),
+        acks: -1,
+        timeout: this.options.ackTimeoutMs ?? 5000,
+      });
     } catch (error) {
       throw kafkaUnavailable(error);
     }
@@ -82,7 +98,11 @@ export class RecordProducer {
     const transaction = await this.producer.transaction();
     try {
       if (records.length > 0) {
-        await transaction.sendBatch({ topicMessages: toMessages(records), acks: -1, timeout: this.options.ackTimeoutMs ?? 5000 });
+        await transaction.sendBatch({
+          topicMessages: toMessages(records),
+          acks: -1,
+          timeout: this.options.ackTimeoutMs ?? 5000,
+        });
       }
       const topics = new Map<string, { partition: number; offset: string }[]>();
       for (const { topic, partition, offset } of offsets) {

@@ -2,3 +2,5 @@ export { createLogger, silentLogger } from './logger';
 export type { Logger, LoggerOptions } from './logger';
 export { Counter, Gauge, Histogram, createMetricsRegistry } from './metrics';
 export type { Registry } from './metrics';
+export { contextFromHeaders, startTracing, traceHeaders, tracer } from './tracing';
+export type { TracingOptions } from './tracing';

@@ -2,9 +2,10 @@ import { errors as driverErrors, types } from 'cassandra-driver';
 import { WailError } from '@wail/errors';
 import type { KeyColumn } from '@wail/intent';
 import {
-  assertColumnName,
   tombstoneKey,
+  checkedColumns,
   type ColumnInfo,
+  type PreparedWrite,
   type ReadConsistency,
   type ReadResult,
   type RowStore,
@@ -32,19 +33,41 @@ const UNAVAILABLE_RESPONSES = new Set<number>([
 /** Driver errors → WAIL errors, from error classes and response codes only. */
 export function translateCassandraError(error: unknown): WailError {
   if (error instanceof WailError) return error;
-  if (error instanceof driverErrors.NoHostAvailableError || error instanceof driverErrors.OperationTimedOutError) {
-    return new WailError('DATABASE_UNAVAILABLE', `Cassandra is unavailable (${(error as Error).name})`, { cause: error });
+  if (
+    error instanceof driverErrors.NoHostAvailableError ||
+    error instanceof driverErrors.OperationTimedOutError
+  ) {
+    return new WailError(
+      'DATABASE_UNAVAILABLE',
+      `Cassandra is unavailable (${(error as Error).name})`,
+      { cause: error },
+    );
   }
   if (error instanceof driverErrors.ResponseError) {
     if (UNAVAILABLE_RESPONSES.has(error.code)) {
-      return new WailError('DATABASE_UNAVAILABLE', `Cassandra could not serve the request: ${error.message}`, { cause: error });
+      return new WailError(
+        'DATABASE_UNAVAILABLE',
+        `Cassandra could not serve the request: ${error.message}`,
+        { cause: error },
+      );
     }
-    return new WailError('DATABASE_REJECTED', `Cassandra rejected the request: ${error.message}`, { cause: error, details: { code: error.code } });
+    return new WailError('DATABASE_REJECTED', `Cassandra rejected the request: ${error.message}`, {
+      cause: error,
+      details: { code: error.code },
+    });
   }
   if (error instanceof TypeError || error instanceof RangeError) {
-    return new WailError('DATABASE_REJECTED', `Cassandra could not encode a value: ${error.message}`, { cause: error });
+    return new WailError(
+      'DATABASE_REJECTED',
+      `Cassandra could not encode a value: ${error.message}`,
+      { cause: error },
+    );
   }
-  return new WailError('DATABASE_UNAVAILABLE', `Cassandra call failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+  return new WailError(
+    'DATABASE_UNAVAILABLE',
+    `Cassandra call failed: ${(error as Error).message ?? String(error)}`,
+    { cause: error },
+  );
 }
 
 export interface CassandraRowStoreOptions extends CassandraOptions {
@@ -70,7 +93,10 @@ export class CassandraRowStore implements RowStore {
   readonly kind = 'cassandra' as const;
   private readonly connection: CassandraConnection;
   private readonly describeTtlMs: number;
-  private readonly columns = new Map<string, { at: number; columns: Promise<ReadonlyMap<string, ColumnInfo>> }>();
+  private readonly columns = new Map<
+    string,
+    { at: number; columns: Promise<ReadonlyMap<string, ColumnInfo>> }
+  >();
   private readonly tombstoneTables = new Map<string, Promise<void>>();
 
   constructor(options: CassandraRowStoreOptions) {
@@ -108,7 +134,11 @@ export class CassandraRowStore implements RowStore {
     } catch (error) {
       throw translateCassandraError(error);
     }
-    if (!table) throw new WailError('DATABASE_REJECTED', `Cassandra table ${target.namespace}.${target.table} does not exist`);
+    if (!table)
+      throw new WailError(
+        'DATABASE_REJECTED',
+        `Cassandra table ${target.namespace}.${target.table} does not exist`,
+      );
     const columns = new Map<string, ColumnInfo>(
       table.columns.map((column) => [
         column.name,
@@ -116,66 +146,102 @@ export class CassandraRowStore implements RowStore {
       ]),
     );
     if (columns.get('wail_ts')?.type !== 'bigint') {
-      throw new WailError('DATABASE_REJECTED', `Cassandra table ${target.namespace}.${target.table} has no wail_ts bigint column`);
+      throw new WailError(
+        'DATABASE_REJECTED',
+        `Cassandra table ${target.namespace}.${target.table} has no wail_ts bigint column`,
+      );
     }
     for (const key of target.keyColumns) {
-      if (!columns.has(key)) throw new WailError('DATABASE_REJECTED', `Cassandra table ${target.namespace}.${target.table} has no key column ${key}`);
+      if (!columns.has(key))
+        throw new WailError(
+          'DATABASE_REJECTED',
+          `Cassandra table ${target.namespace}.${target.table} has no key column ${key}`,
+        );
     }
     return columns;
   }
 
   async write(request: WriteRequest): Promise<void> {
+    await (await this.prepareWrite(request)).execute();
+  }
+
+  async prepareWrite(request: WriteRequest): Promise<PreparedWrite> {
     const { target, ts } = request;
     const columns = await this.describe(target);
     const keyParams = request.key.map(({ name, value }) => keyParameter(columns, name, value));
     const table = `${quote(target.namespace)}.${quote(target.table)}`;
-    try {
-      if (request.op === 'upsert') {
-        const setColumns = Object.keys(request.values).filter((name) => !target.keyColumns.includes(name));
-        for (const name of setColumns) {
-          assertColumnName(name);
-          if (name === 'wail_ts') throw new WailError('BAD_REQUEST', 'wail_ts is set by WAIL, not by clients');
-          if (!columns.has(name)) {
-            this.columns.delete(`${target.namespace}.${target.table}`);
-            throw new WailError('BAD_REQUEST', `column "${name}" does not exist in ${target.table}`);
-          }
-        }
-        const values = setColumns.map((name) => toCassandraParameter(columns.get(name)!, request.values[name]!));
-        const names = [...target.keyColumns, ...setColumns, 'wail_ts'];
-        await this.client.execute(
-          `INSERT INTO ${table} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')}) USING TIMESTAMP ?`,
-          [...keyParams, ...values, ts, ts],
-          { prepare: true, consistency: consistencies.localQuorum },
-        );
-        return;
-      }
-      await this.ensureTombstones(target.namespace);
-      const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
-      await this.client.batch(
-        [
-          { query: `DELETE FROM ${table} USING TIMESTAMP ? WHERE ${where}`, params: [ts, ...keyParams] },
-          {
-            query: `INSERT INTO ${quote(target.namespace)}.wail_tombstones (table_name, key_hash, wail_ts) VALUES (?, ?, ?) USING TIMESTAMP ?`,
-            params: [target.table, tombstoneKey(target.table, request.key), ts, ts],
-          },
-        ],
-        { prepare: true, logged: true, consistency: consistencies.localQuorum },
+
+    if (request.op === 'upsert') {
+      const setColumns = checkedColumns(target, columns, request.values, () =>
+        this.columns.delete(`${target.namespace}.${target.table}`),
       );
-    } catch (error) {
-      throw translateCassandraError(error);
+      const values = setColumns.map((name) =>
+        toCassandraParameter(columns.get(name)!, request.values[name]!),
+      );
+      const names = [...target.keyColumns, ...setColumns, 'wail_ts'];
+      const query = `INSERT INTO ${table} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')}) USING TIMESTAMP ?`;
+      const parameters = [...keyParams, ...values, ts, ts];
+      return {
+        request,
+        execute: async () => {
+          try {
+            await this.client.execute(query, parameters, {
+              prepare: true,
+              consistency: consistencies.localQuorum,
+            });
+          } catch (error) {
+            throw translateCassandraError(error);
+          }
+        },
+      };
     }
+
+    await this.ensureTombstones(target.namespace);
+    const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
+    const statements = [
+      {
+        query: `DELETE FROM ${table} USING TIMESTAMP ? WHERE ${where}`,
+        params: [ts, ...keyParams],
+      },
+      {
+        query: `INSERT INTO ${quote(target.namespace)}.wail_tombstones (table_name, key_hash, wail_ts) VALUES (?, ?, ?) USING TIMESTAMP ?`,
+        params: [target.table, tombstoneKey(target.table, request.key), ts, ts],
+      },
+    ];
+    return {
+      request,
+      execute: async () => {
+        try {
+          await this.client.batch(statements, {
+            prepare: true,
+            logged: true,
+            consistency: consistencies.localQuorum,
+          });
+        } catch (error) {
+          throw translateCassandraError(error);
+        }
+      },
+    };
   }
 
-  async read(target: TableRef, key: readonly KeyColumn[], consistency: ReadConsistency): Promise<ReadResult> {
+  async read(
+    target: TableRef,
+    key: readonly KeyColumn[],
+    consistency: ReadConsistency,
+  ): Promise<ReadResult> {
     const columns = await this.describe(target);
     const keyParams = key.map(({ name, value }) => keyParameter(columns, name, value));
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
     const level = consistency === 'fast' ? consistencies.localOne : consistencies.localQuorum;
     try {
-      const result = await this.client.execute(`SELECT * FROM ${quote(target.namespace)}.${quote(target.table)} WHERE ${where}`, keyParams, {
-        prepare: true,
-        consistency: level,
-      });
+      const result = await this.client.execute(
+        `SELECT * FROM ${quote(target.namespace)}.${quote(target.table)} WHERE ${where}`,
+        keyParams,
+        {
+          prepare: true,
+          consistency: level,
+        },
+      );
       const found = result.first();
       if (found && found.get('wail_ts') !== null) {
         const row: Record<string, StoredValue> = {};
@@ -191,7 +257,10 @@ export class CassandraRowStore implements RowStore {
         { prepare: true, consistency: level },
       );
       const deleted = tombstone.first()?.get('wail_ts') as bigint | undefined;
-      return { state: 'absent', deletedTs: deleted === undefined || deleted === null ? undefined : BigInt(deleted) };
+      return {
+        state: 'absent',
+        deletedTs: deleted === undefined || deleted === null ? undefined : BigInt(deleted),
+      };
     } catch (error) {
       throw translateCassandraError(error);
     }
@@ -218,15 +287,24 @@ export class CassandraRowStore implements RowStore {
   }
 }
 
-function keyParameter(columns: ReadonlyMap<string, ColumnInfo>, name: string, value: KeyColumn['value']): unknown {
+function keyParameter(
+  columns: ReadonlyMap<string, ColumnInfo>,
+  name: string,
+  value: KeyColumn['value'],
+): unknown {
   const column = columns.get(name);
   if (!column) throw new WailError('BAD_REQUEST', `key column "${name}" does not exist`);
   if (value === null) throw new WailError('BAD_REQUEST', `key column "${name}" cannot be null`);
   if (value instanceof Uint8Array) return Buffer.from(value);
   if (typeof value === 'bigint') {
-    if (column.type === 'bigint' || column.type === 'varint' || column.type === 'counter') return value;
-    return toCassandraParameter(column, value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString());
+    if (column.type === 'bigint' || column.type === 'varint' || column.type === 'counter')
+      return value;
+    return toCassandraParameter(
+      column,
+      value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+        ? Number(value)
+        : value.toString(),
+    );
   }
   return toCassandraParameter(column, value);
 }
-

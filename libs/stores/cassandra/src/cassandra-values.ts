@@ -81,7 +81,9 @@ export function toCassandraParameter(column: ColumnInfo, value: JsonValue): unkn
     case 'uuid':
     case 'timeuuid':
       try {
-        return type === 'uuid' ? types.Uuid.fromString(toText(name, value)) : types.TimeUuid.fromString(toText(name, value));
+        return type === 'uuid'
+          ? types.Uuid.fromString(toText(name, value))
+          : types.TimeUuid.fromString(toText(name, value));
       } catch {
         throw badValue(name, `a ${type}`, value);
       }
@@ -99,7 +101,13 @@ export function toCassandraParameter(column: ColumnInfo, value: JsonValue): unkn
 /** A driver value → the store-neutral form (see StoredValue). */
 export function fromCassandraValue(value: unknown): StoredValue {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value;
+  if (
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    typeof value === 'bigint'
+  )
+    return value;
   if (Buffer.isBuffer(value)) return value;
   if (value instanceof Date) return microsToIso(BigInt(value.getTime()) * 1000n);
   if (value instanceof types.Long) return BigInt(value.toString());

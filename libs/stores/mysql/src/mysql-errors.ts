@@ -40,16 +40,34 @@ export function translateMysqlError(error: unknown): WailError {
   if (error instanceof WailError) return error;
   const e = error as { code?: string; errno?: number; sqlMessage?: string; message?: string };
   if (e.errno !== undefined && REJECTED.has(e.errno)) {
-    return new WailError('DATABASE_REJECTED', `MySQL rejected the write: ${REJECTED.get(e.errno)} (${e.sqlMessage ?? e.message ?? ''})`, {
-      cause: error,
-      details: { errno: e.errno },
-    });
+    return new WailError(
+      'DATABASE_REJECTED',
+      `MySQL rejected the write: ${REJECTED.get(e.errno)} (${e.sqlMessage ?? e.message ?? ''})`,
+      {
+        cause: error,
+        details: { errno: e.errno },
+      },
+    );
   }
-  if ((e.code && UNAVAILABLE_CODES.has(e.code)) || e.message === 'Queue limit reached.' || /timeout/i.test(e.code ?? '')) {
-    return new WailError('DATABASE_UNAVAILABLE', `MySQL is unavailable (${e.code ?? e.message ?? 'unknown'})`, { cause: error });
+  if (
+    (e.code && UNAVAILABLE_CODES.has(e.code)) ||
+    e.message === 'Queue limit reached.' ||
+    /timeout/i.test(e.code ?? '')
+  ) {
+    return new WailError(
+      'DATABASE_UNAVAILABLE',
+      `MySQL is unavailable (${e.code ?? e.message ?? 'unknown'})`,
+      { cause: error },
+    );
   }
   if (e.errno !== undefined) {
-    return new WailError('DATABASE_REJECTED', `MySQL error ${e.errno}: ${e.sqlMessage ?? e.message ?? ''}`, { cause: error, details: { errno: e.errno } });
+    return new WailError(
+      'DATABASE_REJECTED',
+      `MySQL error ${e.errno}: ${e.sqlMessage ?? e.message ?? ''}`,
+      { cause: error, details: { errno: e.errno } },
+    );
   }
-  return new WailError('DATABASE_UNAVAILABLE', `MySQL call failed: ${e.message ?? String(error)}`, { cause: error });
+  return new WailError('DATABASE_UNAVAILABLE', `MySQL call failed: ${e.message ?? String(error)}`, {
+    cause: error,
+  });
 }

@@ -2,9 +2,10 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { WailError } from '@wail/errors';
 import type { KeyColumn } from '@wail/intent';
 import {
-  assertColumnName,
   tombstoneKey,
+  checkedColumns,
   type ColumnInfo,
+  type PreparedWrite,
   type ReadConsistency,
   type ReadResult,
   type RowStore,
@@ -49,12 +50,17 @@ export class MysqlRowStore implements RowStore {
   private readonly replica: MysqlConnection | undefined;
   private readonly timeout: number;
   private readonly describeTtlMs: number;
-  private readonly columns = new Map<string, { at: number; columns: Promise<ReadonlyMap<string, ColumnInfo>> }>();
+  private readonly columns = new Map<
+    string,
+    { at: number; columns: Promise<ReadonlyMap<string, ColumnInfo>> }
+  >();
   private readonly tombstoneTables = new Map<string, Promise<void>>();
 
   constructor(options: MysqlRowStoreOptions) {
     this.primary = new MysqlConnection(options);
-    this.replica = options.replicaUrl ? new MysqlConnection({ ...options, url: options.replicaUrl }) : undefined;
+    this.replica = options.replicaUrl
+      ? new MysqlConnection({ ...options, url: options.replicaUrl })
+      : undefined;
     this.timeout = options.queryTimeoutMs ?? 3000;
     this.describeTtlMs = options.describeTtlMs ?? 30_000;
   }
@@ -94,82 +100,119 @@ export class MysqlRowStore implements RowStore {
       throw translateMysqlError(error);
     }
     if (rows.length === 0) {
-      throw new WailError('DATABASE_REJECTED', `MySQL table ${target.namespace}.${target.table} does not exist`);
+      throw new WailError(
+        'DATABASE_REJECTED',
+        `MySQL table ${target.namespace}.${target.table} does not exist`,
+      );
     }
     const columns = new Map<string, ColumnInfo>(
       rows.map((row) => [
         String(row['name']),
-        { name: String(row['name']), type: String(row['type']).toLowerCase(), nullable: row['nullable'] === 'YES' },
+        {
+          name: String(row['name']),
+          type: String(row['type']).toLowerCase(),
+          nullable: row['nullable'] === 'YES',
+        },
       ]),
     );
     if (!columns.has('wail_ts')) {
-      throw new WailError('DATABASE_REJECTED', `MySQL table ${target.namespace}.${target.table} has no wail_ts BIGINT column`);
+      throw new WailError(
+        'DATABASE_REJECTED',
+        `MySQL table ${target.namespace}.${target.table} has no wail_ts BIGINT column`,
+      );
     }
     for (const key of target.keyColumns) {
-      if (!columns.has(key)) throw new WailError('DATABASE_REJECTED', `MySQL table ${target.namespace}.${target.table} has no key column ${key}`);
+      if (!columns.has(key))
+        throw new WailError(
+          'DATABASE_REJECTED',
+          `MySQL table ${target.namespace}.${target.table} has no key column ${key}`,
+        );
     }
     return columns;
   }
 
   async write(request: WriteRequest): Promise<void> {
+    await (await this.prepareWrite(request)).execute();
+  }
+
+  async prepareWrite(request: WriteRequest): Promise<PreparedWrite> {
     const { target } = request;
     const columns = await this.describe(target);
     const keyParams = request.key.map(({ name, value }) => this.keyParameter(columns, name, value));
     const table = `${quote(target.namespace)}.${quote(target.table)}`;
     const keyHash = tombstoneKey(target.table, request.key);
+    const ts = request.ts.toString();
     await this.ensureTombstones(target.namespace);
-    try {
-      if (request.op === 'upsert') {
-        const setColumns = Object.keys(request.values).filter((name) => !target.keyColumns.includes(name));
-        for (const name of setColumns) {
-          assertColumnName(name);
-          if (name === 'wail_ts') throw new WailError('BAD_REQUEST', 'wail_ts is set by WAIL, not by clients');
-          if (!columns.has(name)) {
-            this.columns.delete(`${target.namespace}.${target.table}`);
-            throw new WailError('BAD_REQUEST', `column "${name}" does not exist in ${target.table}`);
+
+    if (request.op === 'upsert') {
+      const setColumns = checkedColumns(target, columns, request.values, () =>
+        this.columns.delete(`${target.namespace}.${target.table}`),
+      );
+      const values = setColumns.map((name) =>
+        toMysqlParameter(columns.get(name)!, request.values[name]!),
+      );
+      const names = [...target.keyColumns, ...setColumns, 'wail_ts'];
+      const guarded = setColumns.map(
+        (name) =>
+          `${quote(name)} = IF(VALUES(\`wail_ts\`) > \`wail_ts\`, VALUES(${quote(name)}), ${quote(name)})`,
+      );
+      const sql =
+        `INSERT INTO ${table} (${names.map(quote).join(', ')}) SELECT ${names.map(() => '?').join(', ')} FROM DUAL ` +
+        `WHERE NOT EXISTS (SELECT 1 FROM ${quote(target.namespace)}.\`wail_tombstones\` t ` +
+        'WHERE t.table_name = ? AND t.key_hash = ? AND t.wail_ts >= ?) ' +
+        `ON DUPLICATE KEY UPDATE ${[...guarded, '`wail_ts` = GREATEST(`wail_ts`, VALUES(`wail_ts`))'].join(', ')}`;
+      const parameters = [...keyParams, ...values, ts, target.table, keyHash, ts];
+      return {
+        request,
+        execute: async () => {
+          try {
+            await this.primary.pool.execute({ sql, values: parameters, timeout: this.timeout });
+          } catch (error) {
+            throw translateMysqlError(error);
           }
-        }
-        const values = setColumns.map((name) => toMysqlParameter(columns.get(name)!, request.values[name]!));
-        const insertColumns = [...target.keyColumns, ...setColumns, 'wail_ts'].map(quote).join(', ');
-        const placeholders = [...target.keyColumns, ...setColumns, 'wail_ts'].map(() => '?').join(', ');
-        const guarded = setColumns.map((name) => `${quote(name)} = IF(VALUES(\`wail_ts\`) > \`wail_ts\`, VALUES(${quote(name)}), ${quote(name)})`);
-        const sql =
-          `INSERT INTO ${table} (${insertColumns}) SELECT ${placeholders} FROM DUAL ` +
-          `WHERE NOT EXISTS (SELECT 1 FROM ${quote(target.namespace)}.\`wail_tombstones\` t ` +
-          `WHERE t.table_name = ? AND t.key_hash = ? AND t.wail_ts >= ?) ` +
-          `ON DUPLICATE KEY UPDATE ${[...guarded, '`wail_ts` = GREATEST(`wail_ts`, VALUES(`wail_ts`))'].join(', ')}`;
-        await this.primary.pool.execute({
-          sql,
-          values: [...keyParams, ...values, request.ts.toString(), target.table, keyHash, request.ts.toString()],
-          timeout: this.timeout,
-        });
-        return;
-      }
-      const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
-      const connection = await this.primary.pool.getConnection();
-      try {
-        await connection.beginTransaction();
-        await connection.execute({ sql: `DELETE FROM ${table} WHERE ${where} AND \`wail_ts\` <= ?`, values: [...keyParams, request.ts.toString()], timeout: this.timeout });
-        await connection.execute({
-          sql:
-            `INSERT INTO ${quote(target.namespace)}.\`wail_tombstones\` (table_name, key_hash, wail_ts) VALUES (?, ?, ?) ` +
-            'ON DUPLICATE KEY UPDATE wail_ts = GREATEST(wail_ts, VALUES(wail_ts))',
-          values: [target.table, keyHash, request.ts.toString()],
-          timeout: this.timeout,
-        });
-        await connection.commit();
-      } catch (error) {
-        await connection.rollback().catch(() => undefined);
-        throw error;
-      } finally {
-        connection.release();
-      }
-    } catch (error) {
-      throw translateMysqlError(error);
+        },
+      };
     }
+
+    const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
+    return {
+      request,
+      execute: async () => {
+        try {
+          const connection = await this.primary.pool.getConnection();
+          try {
+            await connection.beginTransaction();
+            await connection.execute({
+              sql: `DELETE FROM ${table} WHERE ${where} AND \`wail_ts\` <= ?`,
+              values: [...keyParams, ts],
+              timeout: this.timeout,
+            });
+            await connection.execute({
+              sql:
+                `INSERT INTO ${quote(target.namespace)}.\`wail_tombstones\` (table_name, key_hash, wail_ts) VALUES (?, ?, ?) ` +
+                'ON DUPLICATE KEY UPDATE wail_ts = GREATEST(wail_ts, VALUES(wail_ts))',
+              values: [target.table, keyHash, ts],
+              timeout: this.timeout,
+            });
+            await connection.commit();
+          } catch (error) {
+            await connection.rollback().catch(() => undefined);
+            throw error;
+          } finally {
+            connection.release();
+          }
+        } catch (error) {
+          throw translateMysqlError(error);
+        }
+      },
+    };
   }
 
-  async read(target: TableRef, key: readonly KeyColumn[], consistency: ReadConsistency): Promise<ReadResult> {
+  async read(
+    target: TableRef,
+    key: readonly KeyColumn[],
+    consistency: ReadConsistency,
+  ): Promise<ReadResult> {
     const columns = await this.describe(target);
     const keyParams = key.map(({ name, value }) => this.keyParameter(columns, name, value));
     const pool = consistency === 'fast' && this.replica ? this.replica.pool : this.primary.pool;
@@ -194,16 +237,26 @@ export class MysqlRowStore implements RowStore {
         timeout: this.timeout,
       });
       const tombstone = tombstones[0];
-      return { state: 'absent', deletedTs: tombstone ? BigInt(tombstone['wail_ts'] as string) : undefined };
+      return {
+        state: 'absent',
+        deletedTs: tombstone ? BigInt(tombstone['wail_ts'] as string) : undefined,
+      };
     } catch (error) {
-      if ((error as { errno?: number }).errno === 1146 && /wail_tombstones/.test(String((error as Error).message))) {
+      if (
+        (error as { errno?: number }).errno === 1146 &&
+        /wail_tombstones/.test(String((error as Error).message))
+      ) {
         return { state: 'absent', deletedTs: undefined };
       }
       throw translateMysqlError(error);
     }
   }
 
-  private keyParameter(columns: ReadonlyMap<string, ColumnInfo>, name: string, value: KeyColumn['value']): string | number | Buffer | null {
+  private keyParameter(
+    columns: ReadonlyMap<string, ColumnInfo>,
+    name: string,
+    value: KeyColumn['value'],
+  ): string | number | Buffer | null {
     const column = columns.get(name);
     if (!column) throw new WailError('BAD_REQUEST', `key column "${name}" does not exist`);
     if (typeof value === 'bigint') return value.toString();
@@ -235,4 +288,3 @@ export class MysqlRowStore implements RowStore {
     return ready;
   }
 }
-

@@ -7,7 +7,12 @@ import { MysqlConnection, MysqlRowStore } from '../src';
 const env = stackEnv();
 const database = uniqueName('wail_it_rows');
 const store = new MysqlRowStore({ url: env.mysqlUrl });
-const target: TableRef = { store: 'mysql', namespace: database, table: 'items', keyColumns: ['id'] };
+const target: TableRef = {
+  store: 'mysql',
+  namespace: database,
+  table: 'items',
+  keyColumns: ['id'],
+};
 const key = (id: string | bigint): KeyColumn[] => [{ name: 'id', value: id }];
 const read = (id: string | bigint) => store.read(target, key(id), 'strong');
 
@@ -72,7 +77,13 @@ describe('MysqlRowStore', () => {
   });
 
   it('ignores an older write and a repeated one (last writer wins)', async () => {
-    await store.write({ target, op: 'upsert', key: key('a'), ts: 1500n, values: { qty: 99, name: 'Old' } });
+    await store.write({
+      target,
+      op: 'upsert',
+      key: key('a'),
+      ts: 1500n,
+      values: { qty: 99, name: 'Old' },
+    });
     await store.write({ target, op: 'upsert', key: key('a'), ts: 2000n, values: { qty: 77 } });
     expect(await read('a')).toMatchObject({ wailTs: 2000n, row: { name: 'Ada', qty: 4 } });
   });
@@ -80,10 +91,26 @@ describe('MysqlRowStore', () => {
   it('deletes with a tombstone that a late, older upsert cannot get past', async () => {
     await store.write({ target, op: 'delete', key: key('a'), ts: 3000n, values: {} });
     expect(await read('a')).toEqual({ state: 'absent', deletedTs: 3000n });
-    await store.write({ target, op: 'upsert', key: key('a'), ts: 2500n, values: { name: 'Zombie' } });
+    await store.write({
+      target,
+      op: 'upsert',
+      key: key('a'),
+      ts: 2500n,
+      values: { name: 'Zombie' },
+    });
     expect(await read('a')).toEqual({ state: 'absent', deletedTs: 3000n });
-    await store.write({ target, op: 'upsert', key: key('a'), ts: 3500n, values: { name: 'Reborn' } });
-    expect(await read('a')).toMatchObject({ state: 'present', wailTs: 3500n, row: { name: 'Reborn', qty: null } });
+    await store.write({
+      target,
+      op: 'upsert',
+      key: key('a'),
+      ts: 3500n,
+      values: { name: 'Reborn' },
+    });
+    expect(await read('a')).toMatchObject({
+      state: 'present',
+      wailTs: 3500n,
+      row: { name: 'Reborn', qty: null },
+    });
   });
 
   it('keeps a row that is newer than a late delete', async () => {
@@ -96,18 +123,24 @@ describe('MysqlRowStore', () => {
     expect(await read('never')).toEqual({ state: 'absent', deletedTs: undefined });
   });
 
-  it('rejects wrong values, unknown columns and WAIL\'s own column before touching the row', async () => {
+  it("rejects wrong values, unknown columns and WAIL's own column before touching the row", async () => {
     const attempt = (values: Record<string, never | string | number>) =>
       store.write({ target, op: 'upsert', key: key('c'), ts: 6000n, values: values as never });
     await expect(attempt({ qty: 'many' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(attempt({ colour: 'red' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(attempt({ colour: 'red' as never })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     await expect(attempt({ wail_ts: 1 as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(attempt({ 'name`; DROP TABLE items; --': 'x' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(attempt({ 'name`; DROP TABLE items; --': 'x' as never })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     expect(await read('c')).toMatchObject({ state: 'absent' });
   });
 
   it('reports a missing table as rejected and a stopped server as unavailable', async () => {
-    await expect(store.describe({ ...target, table: 'nope' })).rejects.toMatchObject({ code: 'DATABASE_REJECTED' });
+    await expect(store.describe({ ...target, table: 'nope' })).rejects.toMatchObject({
+      code: 'DATABASE_REJECTED',
+    });
     const { host, port } = await deadAddress();
     const dead = new MysqlRowStore({ url: `mysql://root@${host}:${port}`, connectTimeoutMs: 300 });
     const error = await dead.read(target, key('a'), 'strong').catch((e: unknown) => e);

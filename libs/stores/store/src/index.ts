@@ -1,6 +1,7 @@
 export type {
   ColumnInfo,
   JsonValue,
+  PreparedWrite,
   ReadConsistency,
   ReadResult,
   RowStore,
@@ -14,6 +15,7 @@ export {
   IDENTIFIER,
   assertColumnName,
   badValue,
+  checkedColumns,
   isoToMicros,
   microsToIso,
   storedToJson,

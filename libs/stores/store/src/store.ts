@@ -3,7 +3,8 @@ import type { KeyColumn } from '@wail/intent';
 export type StoreKind = 'cassandra' | 'mysql';
 
 /** A JSON value as it arrives in a mutation body. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /**
  * A column value as the stores hand it back, the same whatever the database:
@@ -29,6 +30,15 @@ export interface WriteRequest {
   values: Readonly<Record<string, JsonValue>>;
   /** The intent's timestamp: the row's `wail_ts` and, for Cassandra, the write timestamp. */
   ts: bigint;
+}
+
+export interface PreparedWrite {
+  readonly request: WriteRequest;
+  /**
+   * Writes the mutation stamped with `request.ts`, last-writer-wins: an older
+   * `ts` never overwrites a newer write or resurrects a newer delete.
+   */
+  execute(): Promise<void>;
 }
 
 export type ReadResult =
@@ -61,9 +71,16 @@ export interface RowStore extends StoreConnection {
   /** The physical table's columns, cached; fails with UNKNOWN_TABLE-like errors when it does not exist. */
   describe(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>>;
   /**
-   * Writes a mutation stamped with `ts`, last-writer-wins: an older `ts` never
-   * overwrites a newer write or resurrects a newer delete.
+   * Validates and converts a mutation against the physical table (unknown
+   * columns and wrong value types fail here, with BAD_REQUEST) without
+   * touching the row. The proxy prepares, then logs the intent, then executes.
    */
+  prepareWrite(request: WriteRequest): Promise<PreparedWrite>;
+  /** `prepareWrite` then `execute`. */
   write(request: WriteRequest): Promise<void>;
-  read(target: TableRef, key: readonly KeyColumn[], consistency: ReadConsistency): Promise<ReadResult>;
+  read(
+    target: TableRef,
+    key: readonly KeyColumn[],
+    consistency: ReadConsistency,
+  ): Promise<ReadResult>;
 }

@@ -1,5 +1,12 @@
 import { WailError } from '@wail/errors';
-import { isoToMicros, microsToIso, storedToJson, toBigInt, toBytes, toDecimalString } from './values';
+import {
+  isoToMicros,
+  microsToIso,
+  storedToJson,
+  toBigInt,
+  toBytes,
+  toDecimalString,
+} from './values';
 
 describe('value conversion', () => {
   it('parses ISO timestamps to microseconds, with offsets and fractions', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WailError } from '@wail/errors';
 import { canonicalKey, type KeyColumn } from '@wail/intent';
-import type { JsonValue, StoredValue } from './store';
+import type { ColumnInfo, JsonValue, StoredValue, TableRef } from './store';
 
 /** A value of the wrong type for its column: the client's mistake, reported before anything is logged. */
 export function badValue(column: string, expected: string, value: unknown): WailError {
@@ -25,7 +25,8 @@ export function toBigInt(column: string, value: JsonValue | bigint): bigint {
 
 export function toSmallInt(column: string, value: JsonValue | bigint): number {
   const big = toBigInt(column, value);
-  if (big < -(2n ** 31n) || big >= 2n ** 31n) throw badValue(column, 'a 32-bit integer', big.toString());
+  if (big < -(2n ** 31n) || big >= 2n ** 31n)
+    throw badValue(column, 'a 32-bit integer', big.toString());
   return Number(big);
 }
 
@@ -57,7 +58,8 @@ export function toBytes(column: string, value: JsonValue): Buffer {
   throw badValue(column, 'base64-encoded bytes', value);
 }
 
-const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** Microseconds since the epoch from an ISO 8601 timestamp (UTC unless an offset is given). */
 export function isoToMicros(column: string, value: JsonValue): bigint {
@@ -86,14 +88,21 @@ export function microsToIso(micros: bigint): string {
 }
 
 export function toDateString(column: string, value: JsonValue): string {
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`))) return value;
+  if (
+    typeof value === 'string' &&
+    /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+    !Number.isNaN(Date.parse(`${value}T00:00:00Z`))
+  )
+    return value;
   throw badValue(column, 'a date YYYY-MM-DD', value);
 }
 
 /** The JSON form of a stored value for HTTP answers: big integers as strings, bytes as base64. */
 export function storedToJson(value: StoredValue): JsonValue {
   if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   }
   if (Buffer.isBuffer(value)) return value.toString('base64');
   return value;
@@ -104,11 +113,41 @@ export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 export function assertColumnName(name: string): void {
   if (!IDENTIFIER.test(name)) {
-    throw new WailError('BAD_REQUEST', `"${name.slice(0, 80)}" is not a column name (letters, digits and _, ≤ 64)`);
+    throw new WailError(
+      'BAD_REQUEST',
+      `"${name.slice(0, 80)}" is not a column name (letters, digits and _, ≤ 64)`,
+    );
   }
 }
 
 /** The key under which a delete is recorded in `wail_tombstones`: sha256 of the canonical key, fixed-size whatever the key. */
 export function tombstoneKey(table: string, key: readonly KeyColumn[]): Buffer {
   return createHash('sha256').update(canonicalKey(table, key)).digest();
+}
+
+/**
+ * The columns an upsert sets, checked against the physical table: names must
+ * be identifiers and exist, and `wail_ts` belongs to WAIL. Key columns in
+ * `values` are ignored (the key says them). `onUnknown` lets the adapter drop
+ * a stale column cache before the error goes back.
+ */
+export function checkedColumns(
+  target: TableRef,
+  columns: ReadonlyMap<string, ColumnInfo>,
+  values: Readonly<Record<string, JsonValue>>,
+  onUnknown: () => void,
+): string[] {
+  const names = Object.keys(values).filter((name) => !target.keyColumns.includes(name));
+  for (const name of names) {
+    assertColumnName(name);
+    if (name === 'wail_ts')
+      throw new WailError('BAD_REQUEST', 'wail_ts is set by WAIL, not by clients');
+    if (!columns.has(name)) {
+      onUnknown();
+      throw new WailError('BAD_REQUEST', `column "${name}" does not exist in ${target.table}`, {
+        details: { column: name },
+      });
+    }
+  }
+  return names;
 }

@@ -1,0 +1,268 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { RouteCache, TableRoute } from '@wail/control-plane';
+import { WailError, isWailError } from '@wail/errors';
+import {
+  HybridLogicalClock,
+  canonicalKey,
+  encodeIntent,
+  intentIdToString,
+  keyScalarFromJson,
+  newIntentId,
+  type Intent,
+  type KeyColumn,
+} from '@wail/intent';
+import type { GroupCommitLog, OutgoingRecord } from '@wail/kafka';
+import { storedToJson, type JsonValue, type PreparedWrite, type RowStore, type StoreKind, type TableRef } from '@wail/store';
+import { traceHeaders, tracer, type Logger } from '@wail/telemetry';
+import type { IntentBacklog } from './intent-backlog';
+import type { ProxyMetrics } from './metrics';
+
+export interface MutationInput {
+  table: string;
+  op: 'upsert' | 'delete';
+  key: Record<string, JsonValue>;
+  values?: Record<string, JsonValue> | undefined;
+}
+
+export interface MutationResult {
+  intentId: string;
+  ts: number;
+  intentLogged: boolean;
+}
+
+export type BatchItemResult = ({ status: number } & MutationResult) | { status: number; error: { code: string; message: string } };
+
+interface Planned {
+  route: TableRoute;
+  intent: Intent;
+  record: OutgoingRecord;
+  prepared: PreparedWrite;
+}
+
+export interface MutationServiceDeps {
+  routes: RouteCache;
+  stores: ReadonlyMap<StoreKind, RowStore>;
+  log: GroupCommitLog;
+  backlog: IntentBacklog;
+  clock: HybridLogicalClock;
+  proxyId: string;
+  logger: Logger;
+  metrics: ProxyMetrics;
+}
+
+export function tableRef(route: TableRoute): TableRef {
+  return {
+    store: route.store,
+    namespace: route.store === 'cassandra' ? route.keyspace! : route.database!,
+    table: route.physicalTable,
+    keyColumns: route.keyColumns,
+  };
+}
+
+/**
+ * The write path. Per mutation: resolve the route; check the key and values
+ * against the physical table (nothing is logged for a request that cannot
+ * succeed); stamp it with the clock; log the intent (acks=all, group commit);
+ * only then write the database with that timestamp.
+ *
+ * `transactional` tables: no intent, no write (503). `independent` tables: the
+ * write goes ahead, the answer says `intentLogged: false`, and the intent waits
+ * in a bounded backlog for Kafka to come back.
+ */
+export class MutationService {
+  private readonly tracer = tracer('producer-proxy');
+
+  constructor(private readonly deps: MutationServiceDeps) {}
+
+  async mutate(input: MutationInput): Promise<MutationResult> {
+    const started = performance.now();
+    const span = this.tracer.startSpan('wail.mutation', { kind: SpanKind.PRODUCER, attributes: { 'wail.table': input.table, 'wail.op': input.op } });
+    try {
+      const planned = await this.plan(input, traceHeaders(span));
+      const [logged] = await this.appendIntents([planned]);
+      await this.execute(planned);
+      this.deps.metrics.mutations.inc({ table: input.table, op: input.op, outcome: logged ? 'ok' : 'ok_unlogged' });
+      return this.result(planned, logged!);
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      this.deps.metrics.mutations.inc({ table: input.table, op: input.op, outcome: isWailError(error) ? error.code : 'INTERNAL' });
+      throw error;
+    } finally {
+      span.end();
+      this.deps.metrics.latency.observe({ kind: 'single' }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /**
+   * A batch: items that fail validation get their error and are not logged;
+   * the intents of the others go to Kafka in one request; then their writes
+   * run, a bounded number at a time.
+   */
+  async mutateBatch(inputs: readonly MutationInput[]): Promise<BatchItemResult[]> {
+    const started = performance.now();
+    const span = this.tracer.startSpan('wail.mutation.batch', { kind: SpanKind.PRODUCER, attributes: { 'wail.count': inputs.length } });
+    const headers = traceHeaders(span);
+    try {
+      const results: BatchItemResult[] = new Array(inputs.length);
+      const plans = await Promise.all(
+        inputs.map(async (input, index) => {
+          try {
+            return { index, planned: await this.plan(input, headers) };
+          } catch (error) {
+            results[index] = failure(error);
+            return undefined;
+          }
+        }),
+      );
+      const ready = plans.filter((plan): plan is { index: number; planned: Planned } => plan !== undefined);
+      let logged: boolean[];
+      try {
+        logged = await this.appendIntents(ready.map((plan) => plan.planned));
+      } catch (error) {
+        for (const { index } of ready) results[index] = failure(error);
+        return results;
+      }
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(16, ready.length) }, async () => {
+          while (next < ready.length) {
+            const position = next++;
+            const { index, planned } = ready[position]!;
+            try {
+              await this.execute(planned);
+              results[index] = { status: 200, ...this.result(planned, logged[position]!) };
+            } catch (error) {
+              results[index] = failure(error);
+            }
+          }
+        }),
+      );
+      for (const [index, result] of results.entries()) {
+        this.deps.metrics.mutations.inc({
+          table: inputs[index]!.table,
+          op: inputs[index]!.op,
+          outcome: 'error' in result ? result.error.code : result.intentLogged ? 'ok' : 'ok_unlogged',
+        });
+      }
+      return results;
+    } finally {
+      span.end();
+      this.deps.metrics.latency.observe({ kind: 'batch' }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** The current row (strong read), for `GET /v1/tables/{table}/rows`. */
+  async read(table: string, keyInput: Record<string, JsonValue>): Promise<{ row: Record<string, JsonValue>; wail_ts: JsonValue }> {
+    const route = await this.route(table);
+    const key = this.key(route, keyInput);
+    const state = await this.store(route).read(tableRef(route), key, 'strong');
+    if (state.state === 'absent') throw new WailError('ROW_NOT_FOUND', `no row in ${table} with that key`);
+    const row: Record<string, JsonValue> = {};
+    for (const [name, value] of Object.entries(state.row)) row[name] = storedToJson(value);
+    return { row, wail_ts: storedToJson(state.wailTs) };
+  }
+
+  async route(table: string): Promise<TableRoute> {
+    const route = await this.deps.routes.get(table);
+    if (route) return route;
+    if (!this.deps.routes.isLoaded) {
+      throw new WailError('REPOSITORY_UNAVAILABLE', 'routes are not loaded yet: the schema repository has not answered');
+    }
+    throw new WailError('UNKNOWN_TABLE', `table "${table.slice(0, 100)}" has no route`);
+  }
+
+  private async plan(input: MutationInput, headers: Record<string, string>): Promise<Planned> {
+    const route = await this.route(input.table);
+    const key = this.key(route, input.key);
+    const values = input.op === 'upsert' ? this.values(route, input.values ?? {}, input.key) : this.noValues(input.values);
+    const ts = this.deps.clock.now();
+    const prepared = await this.store(route).prepareWrite({ target: tableRef(route), op: input.op, key, values, ts });
+    const intent: Intent = {
+      intentId: newIntentId(),
+      table: route.table,
+      op: input.op,
+      key,
+      ts,
+      proxyId: this.deps.proxyId,
+      ...(input.op === 'upsert' ? { columns: Object.keys(values).filter((name) => !route.keyColumns.includes(name)) } : {}),
+    };
+    const record: OutgoingRecord = {
+      topic: route.intentTopic,
+      key: Buffer.from(canonicalKey(route.table, key)),
+      value: Buffer.from(encodeIntent(intent)),
+      headers,
+    };
+    return { route, intent, record, prepared };
+  }
+
+  /** Appends intents; returns per plan whether its intent is in Kafka. Throws when a transactional one is not. */
+  private async appendIntents(plans: readonly Planned[]): Promise<boolean[]> {
+    if (plans.length === 0) return [];
+    try {
+      await this.deps.log.append(plans.map((plan) => plan.record));
+      return plans.map(() => true);
+    } catch (error) {
+      if (plans.some((plan) => plan.route.failureMode === 'transactional')) {
+        // Independent ones in the same batch share the fate: their write would
+        // be fine, but an all-or-nothing answer is easier to reason about.
+        throw error;
+      }
+      for (const plan of plans) this.deps.backlog.add(plan.record, plan.route.table, intentIdToString(plan.intent.intentId));
+      this.deps.logger.warn({ err: error, intents: plans.length }, 'intent log unavailable; independent writes proceed');
+      return plans.map(() => false);
+    }
+  }
+
+  private async execute(planned: Planned): Promise<void> {
+    await planned.prepared.execute();
+  }
+
+  private result(planned: Planned, logged: boolean): MutationResult {
+    return { intentId: intentIdToString(planned.intent.intentId), ts: Number(planned.intent.ts), intentLogged: logged };
+  }
+
+  private store(route: TableRoute): RowStore {
+    const store = this.deps.stores.get(route.store);
+    if (!store) throw new WailError('DATABASE_UNAVAILABLE', `this proxy is not configured for ${route.store} (WAIL_STORES)`);
+    return store;
+  }
+
+  private key(route: TableRoute, input: Record<string, JsonValue>): KeyColumn[] {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new WailError('BAD_REQUEST', '"key" must be an object');
+    const extra = Object.keys(input).filter((name) => !route.keyColumns.includes(name));
+    if (extra.length > 0) {
+      throw new WailError('BAD_REQUEST', `"key" has columns that are not key columns of ${route.table}: ${extra.join(', ')} (key: ${route.keyColumns.join(', ')})`);
+    }
+    return route.keyColumns.map((name) => {
+      const value = input[name];
+      if (value === undefined || value === null) throw new WailError('BAD_REQUEST', `"key" is missing key column "${name}" (key: ${route.keyColumns.join(', ')})`);
+      try {
+        return { name, value: keyScalarFromJson(value) };
+      } catch (error) {
+        throw new WailError('BAD_REQUEST', `key column "${name}": ${(error as Error).message}`);
+      }
+    });
+  }
+
+  private values(route: TableRoute, values: Record<string, JsonValue>, key: Record<string, JsonValue>): Record<string, JsonValue> {
+    if (values === null || typeof values !== 'object' || Array.isArray(values)) throw new WailError('BAD_REQUEST', '"values" must be an object');
+    for (const name of route.keyColumns) {
+      if (name in values && JSON.stringify(values[name]) !== JSON.stringify(key[name])) {
+        throw new WailError('BAD_REQUEST', `"values.${name}" differs from the key; a key cannot be changed by an upsert`);
+      }
+    }
+    return values;
+  }
+
+  private noValues(values: Record<string, JsonValue> | undefined): Record<string, JsonValue> {
+    if (values !== undefined && (typeof values !== 'object' || values === null || Object.keys(values).length > 0)) {
+      throw new WailError('BAD_REQUEST', 'a delete takes no "values"');
+    }
+    return {};
+  }
+}
+
+function failure(error: unknown): BatchItemResult {
+  if (isWailError(error)) return { status: error.statusCode, error: { code: error.code, message: error.message } };
+  return { status: 500, error: { code: 'INTERNAL', message: 'internal error' } };
+}

@@ -1,0 +1,416 @@
+import type { RouteCache, TableRoute } from '@wail/control-plane';
+import { WailError, isWailError, type ErrorCode } from '@wail/errors';
+import { canonicalKeyString, decodeIntent, intentIdToString, keyScalarToJson, type Intent } from '@wail/intent';
+import type { GroupCommitLog, IncomingBatch, IncomingRecord, OutgoingRecord } from '@wail/kafka';
+import { type ReadConsistency, type ReadResult, type RowStore, type StoreKind, type StoredValue, type TableRef } from '@wail/store';
+import type { Logger } from '@wail/telemetry';
+import { toWireFormat } from './avro';
+import type { ConsumerMetrics } from './metrics';
+import type { ModelCache, ResolvedModel } from './model-cache';
+import { PartitionTracker } from './partition-tracker';
+
+export interface ProcessorOptions {
+  keyConcurrency: number;
+  maxInFlightPerPartition: number;
+  graceMs: number;
+  unmaterializedTopic: string;
+  deadLetterTopic: string;
+}
+
+export interface PartitionControl {
+  pause(topic: string, partition: number): void;
+  resume(topic: string, partition: number): void;
+}
+
+export interface ProcessorDeps {
+  routes: RouteCache;
+  models: ModelCache;
+  stores: ReadonlyMap<StoreKind, RowStore>;
+  /** Events, unmaterialized records and dead letters go through one batching producer. */
+  publisher: GroupCommitLog;
+  control: PartitionControl;
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  options: ProcessorOptions;
+  now?: () => number;
+}
+
+interface PendingIntent {
+  intent: Intent;
+  record: IncomingRecord;
+}
+
+class KeyState {
+  readonly queue: PendingIntent[] = [];
+  running = false;
+  waiting = false;
+  attempts = 0;
+  firstAttemptAt = 0;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly partition: PartitionState,
+  ) {}
+}
+
+class PartitionState {
+  readonly tracker = new PartitionTracker();
+  readonly keys = new Map<string, KeyState>();
+  paused = false;
+  revoked = false;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+}
+
+/** A failure that retrying cannot fix: the intent goes to the dead-letter topic. */
+class Poison extends Error {
+  constructor(
+    readonly code: ErrorCode | 'UNKNOWN_TABLE_PAST_GRACE' | 'MODEL_MISSING' | 'ENCODE_FAILED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const partitionId = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/**
+ * The smart consumer's core (DESIGN "Smart consumer"). Per partition: decode,
+ * group by key; keys run in parallel up to a bound, one round at a time per
+ * key; a round takes every pending intent of the key (coalescing them into one
+ * read), reads the row (LOCAL_ONE / replica first, then LOCAL_QUORUM / primary),
+ * and decides per intent:
+ *
+ * - materialized when the row's `wail_ts` ≥ the intent's ts (a present row),
+ *   or the recorded delete's ts ≥ it (an absent row) — "≥" includes being
+ *   superseded by a newer write, whose current state is what gets published;
+ * - otherwise not visible yet: retried with backoff, escalating consistency,
+ *   until the table's visibility window (from the intent's ts) closes, then
+ *   recorded on the unmaterialized topic with the observed state.
+ *
+ * One event per round carries the current state at version = `wail_ts` (or
+ * the delete's ts), and only if it is newer than the last version published
+ * for the key: versions never go backwards. Poison (undecodable bytes, an
+ * unknown table or missing model past the grace period, a row the model
+ * cannot encode) goes to the dead-letter topic with the reason; the partition
+ * keeps flowing. An offset finishes only when its intent is published,
+ * recorded unmaterialized or dead-lettered.
+ */
+export class IntentProcessor {
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly ready: KeyState[] = [];
+  private active = 0;
+  private readonly lastPublished = new Map<string, bigint>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  get inFlight(): number {
+    let total = 0;
+    for (const state of this.partitions.values()) total += state.tracker.inFlight;
+    return total;
+  }
+
+  /** Safe offsets to commit: the lowest unfinished intent of every partition seen. */
+  safeOffsets(): { topic: string; partition: number; offset: bigint }[] {
+    const offsets: { topic: string; partition: number; offset: bigint }[] = [];
+    for (const state of this.partitions.values()) {
+      const offset = state.tracker.safeOffset();
+      if (offset !== undefined && !state.revoked) offsets.push({ topic: state.topic, partition: state.partition, offset });
+    }
+    return offsets;
+  }
+
+  /** Keeps the partitions this member owns; forgets the others (their new owner replays from the committed offset). */
+  retain(owned: ReadonlyMap<string, ReadonlySet<number>>): void {
+    for (const [id, state] of this.partitions) {
+      if (owned.get(state.topic)?.has(state.partition)) continue;
+      state.revoked = true;
+      for (const key of state.keys.values()) clearTimeout(key.timer);
+      this.partitions.delete(id);
+    }
+  }
+
+  async onBatch(batch: IncomingBatch): Promise<void> {
+    const id = partitionId(batch.topic, batch.partition);
+    let state = this.partitions.get(id);
+    if (!state) {
+      state = new PartitionState(batch.topic, batch.partition);
+      this.partitions.set(id, state);
+    }
+    for (const record of batch.records) {
+      state.tracker.track(record.offset);
+      let intent: Intent;
+      try {
+        if (!record.value) throw new WailError('INTENT_MALFORMED', 'malformed intent: the record has no value');
+        intent = decodeIntent(record.value);
+      } catch (error) {
+        // Undecodable bytes never reach a key: dead-letter, then finish the offset.
+        const partitionState = state;
+        void this.deadLetter(partitionState, [{ record }], isWailError(error) ? error.code : 'INTENT_MALFORMED', (error as Error).message, 1).then(() =>
+          partitionState.tracker.finish(record.offset),
+        );
+        continue;
+      }
+      this.deps.metrics.intents.inc({ table: intent.table });
+      const keyId = canonicalKeyString(intent.table, intent.key);
+      let key = state.keys.get(keyId);
+      if (!key) {
+        key = new KeyState(keyId, state);
+        state.keys.set(keyId, key);
+      }
+      key.queue.push({ intent, record });
+      this.schedule(key);
+    }
+    if (!state.paused && state.tracker.inFlight > this.deps.options.maxInFlightPerPartition) {
+      state.paused = true;
+      this.deps.control.pause(state.topic, state.partition);
+      this.deps.logger.warn({ topic: state.topic, partition: state.partition, inFlight: state.tracker.inFlight }, 'partition paused: too many unfinished intents');
+    }
+  }
+
+  /** Resolves when nothing is left in flight, or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = this.now() + timeoutMs;
+    while (this.inFlight > 0 && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    return this.inFlight === 0;
+  }
+
+  stop(): void {
+    for (const state of this.partitions.values()) {
+      state.revoked = true;
+      for (const key of state.keys.values()) clearTimeout(key.timer);
+    }
+  }
+
+  private schedule(key: KeyState): void {
+    if (key.running || key.waiting || key.timer || key.partition.revoked) return;
+    if (this.active >= this.deps.options.keyConcurrency) {
+      key.waiting = true;
+      this.ready.push(key);
+      return;
+    }
+    this.run(key);
+  }
+
+  private run(key: KeyState): void {
+    key.running = true;
+    this.active++;
+    this.round(key)
+      .catch((error: unknown) => this.deps.logger.error({ err: error, key: key.id }, 'key round failed'))
+      .finally(() => {
+        key.running = false;
+        this.active--;
+        if (key.queue.length === 0) {
+          key.partition.keys.delete(key.id);
+        } else if (!key.timer) {
+          this.schedule(key);
+        }
+        this.maybeResume(key.partition);
+        while (this.active < this.deps.options.keyConcurrency && this.ready.length > 0) {
+          const next = this.ready.shift()!;
+          next.waiting = false;
+          if (!next.partition.revoked && !next.running && !next.timer) this.run(next);
+        }
+      });
+  }
+
+  private retryLater(key: KeyState): void {
+    key.attempts++;
+    const delay = Math.min(1000, 10 * 2 ** Math.min(key.attempts, 7)) * (0.75 + Math.random() * 0.5);
+    key.timer = setTimeout(() => {
+      key.timer = undefined;
+      this.schedule(key);
+    }, delay);
+  }
+
+  private maybeResume(state: PartitionState): void {
+    if (state.paused && !state.revoked && state.tracker.inFlight < this.deps.options.maxInFlightPerPartition / 2) {
+      state.paused = false;
+      this.deps.control.resume(state.topic, state.partition);
+      this.deps.logger.info({ topic: state.topic, partition: state.partition }, 'partition resumed');
+    }
+  }
+
+  private finish(key: KeyState, done: readonly PendingIntent[]): void {
+    const finished = new Set(done);
+    for (let i = key.queue.length - 1; i >= 0; i--) if (finished.has(key.queue[i]!)) key.queue.splice(i, 1);
+    for (const pending of done) key.partition.tracker.finish(pending.record.offset);
+    if (key.queue.length === 0) key.attempts = 0;
+  }
+
+  /** One round for one key: every pending intent, one read, at most one event. */
+  private async round(key: KeyState): Promise<void> {
+    const pending = [...key.queue];
+    if (pending.length === 0) return;
+    if (key.attempts === 0) key.firstAttemptAt = this.now();
+    const table = pending[0]!.intent.table;
+    try {
+      const route = await this.deps.routes.get(table);
+      if (!route) throw this.pastGrace(key, new Poison('UNKNOWN_TABLE_PAST_GRACE', `table "${table}" has no route`));
+      const model = await this.deps.models.get(table, route.modelVersion);
+      if (!model) throw this.pastGrace(key, new Poison('MODEL_MISSING', `table "${table}" has no data model`));
+      const store = this.deps.stores.get(route.store);
+      if (!store) throw this.pastGrace(key, new Poison('DATABASE_UNAVAILABLE', `this consumer is not configured for ${route.store}`));
+
+      const consistency: ReadConsistency = key.attempts === 0 ? 'fast' : 'strong';
+      const state = await store.read(tableRef(route), pending[0]!.intent.key, consistency);
+      this.deps.metrics.reads.inc({ table, consistency });
+      if (key.partition.revoked) return;
+
+      const done = pending.filter((p) => materialized(state, p.intent));
+      const notYet = pending.filter((p) => !materialized(state, p.intent));
+      if (done.length > 0) {
+        await this.publish(key, route, model, state, done);
+        this.finish(key, done);
+      }
+      const expired = notYet.filter((p) => this.now() - Number(p.intent.ts / 1000n) > route.visibilityWindowMs);
+      if (expired.length > 0) {
+        await this.recordUnmaterialized(route, state, expired);
+        this.finish(key, expired);
+      }
+      if (notYet.length > expired.length) this.retryLater(key);
+    } catch (error) {
+      if (key.partition.revoked) return;
+      if (error instanceof Poison) {
+        await this.deadLetter(key.partition, pending, error.code, error.message, key.attempts + 1);
+        this.finish(key, pending);
+        return;
+      }
+      this.deps.logger.warn({ err: error, table, attempts: key.attempts }, 'intent round failed; retrying');
+      this.retryLater(key);
+    }
+  }
+
+  /** Unknown tables and missing models may be a moment away (a route being created): poison only after the grace period. */
+  private pastGrace(key: KeyState, poison: Poison): Error {
+    if (this.now() - key.firstAttemptAt >= this.deps.options.graceMs) return poison;
+    return new WailError('REPOSITORY_UNAVAILABLE', `${poison.message}; retrying within the grace period`);
+  }
+
+  private async publish(key: KeyState, route: TableRoute, model: ResolvedModel, state: ReadResult, done: readonly PendingIntent[]): Promise<void> {
+    const version = state.state === 'present' ? state.wailTs : state.deletedTs!;
+    const last = this.lastPublished.get(key.id);
+    if (last !== undefined && version <= last) return;
+    const newest = done.reduce((a, b) => (b.intent.ts > a.intent.ts ? b : a));
+    let record: OutgoingRecord;
+    try {
+      const keyRow: Record<string, StoredValue> = {};
+      for (const column of newest.intent.key) {
+        keyRow[column.name] = column.value instanceof Uint8Array ? Buffer.from(column.value) : column.value;
+      }
+      const keyRecord = model.keyMapper.map(keyRow);
+      const envelope = {
+        op: state.state === 'present' ? 'UPSERT' : 'DELETE',
+        key: keyRecord,
+        after: state.state === 'present' ? model.rowMapper.map(state.row) : null,
+        version,
+        source: { table: route.table, store: route.store, intentId: intentIdToString(newest.intent.intentId), intentTs: newest.intent.ts },
+        modelVersion: model.version,
+      };
+      record = {
+        topic: model.eventTopic,
+        key: toWireFormat(model.keySchemaId, model.keyType, keyRecord),
+        value: toWireFormat(model.valueSchemaId, model.valueType, envelope),
+        headers: { ...traceparent(newest.record), 'wail.intent-id': intentIdToString(newest.intent.intentId) },
+      };
+    } catch (error) {
+      throw new Poison('ENCODE_FAILED', `the row cannot be encoded with model version ${model.version}: ${(error as Error).message}`);
+    }
+    await this.deps.publisher.append([record]);
+    this.lastPublished.set(key.id, version);
+    this.deps.metrics.events.inc({ table: route.table, op: state.state === 'present' ? 'upsert' : 'delete' });
+    this.deps.metrics.lag.observe(Math.max(0, this.now() - Number(newest.intent.ts / 1000n)) / 1000);
+  }
+
+  private async recordUnmaterialized(route: TableRoute, state: ReadResult, expired: readonly PendingIntent[]): Promise<void> {
+    const observed =
+      state.state === 'present'
+        ? { state: 'present', wailTs: state.wailTs.toString() }
+        : { state: 'absent', deletedTs: state.deletedTs?.toString() ?? null };
+    await this.deps.publisher.append(
+      expired.map(({ intent, record }) => ({
+        topic: this.deps.options.unmaterializedTopic,
+        key: record.key,
+        value: Buffer.from(
+          JSON.stringify({
+            intentId: intentIdToString(intent.intentId),
+            table: intent.table,
+            op: intent.op,
+            key: Object.fromEntries(intent.key.map((column) => [column.name, keyScalarToJson(column.value)])),
+            ts: intent.ts.toString(),
+            proxyId: intent.proxyId,
+            reason: `not visible within the visibility window of ${route.visibilityWindowMs} ms`,
+            observed,
+            recordedAt: new Date(this.now()).toISOString(),
+            origin: { topic: record.topic, partition: record.partition, offset: record.offset.toString() },
+          }),
+        ),
+        headers: traceparent(record),
+      })),
+    );
+    this.deps.metrics.unmaterialized.inc({ table: route.table }, expired.length);
+    this.deps.logger.warn({ table: route.table, intents: expired.length }, 'intents recorded as unmaterialized');
+  }
+
+  private async deadLetter(state: PartitionState, intents: readonly { record: IncomingRecord }[], code: string, message: string, attempts: number): Promise<void> {
+    for (;;) {
+      try {
+        await this.deps.publisher.append(
+          intents.map(({ record }) => ({
+            topic: this.deps.options.deadLetterTopic,
+            key: record.key,
+            value: record.value,
+            headers: {
+              ...record.headers,
+              'wail.error.code': code,
+              'wail.error.message': message.slice(0, 1000),
+              'wail.origin.topic': record.topic,
+              'wail.origin.partition': String(record.partition),
+              'wail.origin.offset': record.offset.toString(),
+              'wail.attempts': String(attempts),
+              'wail.failed-at': new Date(this.now()).toISOString(),
+            },
+          })),
+        );
+        break;
+      } catch (error) {
+        if (state.revoked) return;
+        this.deps.logger.warn({ err: error }, 'dead-letter topic unavailable; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    this.deps.metrics.deadLetters.inc({ code }, intents.length);
+    this.deps.logger.error({ code, message, intents: intents.length, topic: state.topic, partition: state.partition }, 'intents dead-lettered');
+  }
+}
+
+/** Whether the row (or its recorded delete) already reflects the intent — itself or a newer write. */
+export function materialized(state: ReadResult, intent: Intent): boolean {
+  if (state.state === 'present') return state.wailTs >= intent.ts;
+  return state.deletedTs !== undefined && state.deletedTs >= intent.ts;
+}
+
+export function tableRef(route: TableRoute): TableRef {
+  return {
+    store: route.store,
+    namespace: route.store === 'cassandra' ? route.keyspace! : route.database!,
+    table: route.physicalTable,
+    keyColumns: route.keyColumns,
+  };
+}
+
+function traceparent(record: IncomingRecord): Record<string, Buffer> {
+  const headers: Record<string, Buffer> = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = record.headers[name];
+    if (value) headers[name] = value;
+  }
+  return headers;
+}

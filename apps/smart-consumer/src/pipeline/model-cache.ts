@@ -1,0 +1,74 @@
+import type { Type } from 'avsc';
+import type { ModelVersion, RepositoryClient } from '@wail/control-plane';
+import { parseSchema } from './avro';
+import { RowMapper } from './row-mapper';
+
+/** A data model version, ready to encode events. */
+export interface ResolvedModel {
+  table: string;
+  version: number;
+  eventTopic: string;
+  keySchemaId: number;
+  valueSchemaId: number;
+  keyType: Type;
+  valueType: Type;
+  rowMapper: RowMapper;
+  keyMapper: RowMapper;
+}
+
+/**
+ * The latest data model of each table, fetched from the repository when the
+ * route listing announces a new model version, so a new version is used
+ * without a restart. Key and envelope schemas are fetched by id (the same
+ * schemas consumers will resolve from the id in each event).
+ */
+export class ModelCache {
+  private readonly models = new Map<string, Promise<ResolvedModel | undefined>>();
+  private readonly versions = new Map<string, number>();
+
+  constructor(
+    private readonly client: RepositoryClient,
+    /** Called once per newly loaded model, before it is used (e.g. to create its event topic). */
+    private readonly onModel: (model: ResolvedModel) => Promise<void> = async () => undefined,
+  ) {}
+
+  /** The model of `table` at (at least) `announcedVersion`; undefined when the table has none. */
+  get(table: string, announcedVersion: number | null): Promise<ResolvedModel | undefined> {
+    const cached = this.models.get(table);
+    if (cached && announcedVersion !== null && this.versions.get(table) === announcedVersion) return cached;
+    if (cached && announcedVersion === null && this.versions.has(table)) return cached;
+    const loading = this.load(table).then(
+      (model) => {
+        if (model) this.versions.set(table, model.version);
+        else this.models.delete(table);
+        return model;
+      },
+      (error: unknown) => {
+        this.models.delete(table);
+        throw error;
+      },
+    );
+    this.models.set(table, loading);
+    return loading;
+  }
+
+  private async load(table: string): Promise<ResolvedModel | undefined> {
+    const model: ModelVersion | undefined = await this.client.model(table, 'latest');
+    if (!model) return undefined;
+    const [keySchema, valueSchema] = await Promise.all([this.client.schemaById(model.keySchemaId), this.client.schemaById(model.valueSchemaId)]);
+    const keyJson = JSON.parse(keySchema) as Record<string, unknown>;
+    const resolved: ResolvedModel = {
+      table,
+      version: model.version,
+      eventTopic: model.eventTopic,
+      keySchemaId: model.keySchemaId,
+      valueSchemaId: model.valueSchemaId,
+      keyType: parseSchema(keyJson),
+      valueType: parseSchema(valueSchema),
+      rowMapper: new RowMapper(model.schema),
+      keyMapper: new RowMapper(keyJson),
+    };
+    await this.onModel(resolved);
+    return resolved;
+  }
+}

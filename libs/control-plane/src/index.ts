@@ -1,0 +1,7 @@
+export { RepositoryClient, RouteCache } from './routes';
+export type {
+  ModelVersion,
+  RepositoryClientOptions,
+  RouteCacheOptions,
+  TableRoute,
+} from './routes';
