@@ -36,7 +36,11 @@ export async function buildApp(deps: ProxyDeps): Promise<FastifyInstance> {
   // Mutations are the hot path: no per-request log lines at info; errors are logged.
   await app.register(
     async (scope) =>
-      proxyRoutes(scope, { mutations: deps.mutations, authorizer: new TableAuthorizer(deps.tokens), batchLimit: deps.batchLimit }),
+      proxyRoutes(scope, {
+        mutations: deps.mutations,
+        authorizer: new TableAuthorizer(deps.tokens),
+        batchLimit: deps.batchLimit,
+      }),
     { logLevel: 'warn' },
   );
   return app;

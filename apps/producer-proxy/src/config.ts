@@ -27,14 +27,44 @@ export const ProxyEnv = Type.Object({
   ...RepositoryUrlEnv,
   ...TracingEnv,
   ...listenEnv('WAIL_PROXY', Defaults.proxyPort),
-  WAIL_PROXY_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$', description: 'this instance in intents (default host:pid)' })),
-  WAIL_PROXY_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'largest accepted request body, in bytes' }),
-  WAIL_PROXY_BATCH_LIMIT: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'mutations per batch request' }),
-  WAIL_PROXY_INTENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000, description: 'Kafka must acknowledge an intent within this' }),
-  WAIL_PROXY_QUEUE_LIMIT: Type.Integer({ minimum: 1, default: 20_000, description: 'intents waiting for Kafka before new ones get 503' }),
-  WAIL_PROXY_BACKLOG_LIMIT: Type.Integer({ minimum: 0, default: 10_000, description: 'intents of independent tables kept for re-append while Kafka is down' }),
+  WAIL_PROXY_ID: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9._:-]{1,64}$',
+      description: 'this instance in intents (default host:pid)',
+    }),
+  ),
+  WAIL_PROXY_BODY_LIMIT: Type.Integer({
+    minimum: 1024,
+    default: 1_048_576,
+    description: 'largest accepted request body, in bytes',
+  }),
+  WAIL_PROXY_BATCH_LIMIT: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 500,
+    description: 'mutations per batch request',
+  }),
+  WAIL_PROXY_INTENT_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 60_000,
+    default: 2000,
+    description: 'Kafka must acknowledge an intent within this',
+  }),
+  WAIL_PROXY_QUEUE_LIMIT: Type.Integer({
+    minimum: 1,
+    default: 20_000,
+    description: 'intents waiting for Kafka before new ones get 503',
+  }),
+  WAIL_PROXY_BACKLOG_LIMIT: Type.Integer({
+    minimum: 0,
+    default: 10_000,
+    description: 'intents of independent tables kept for re-append while Kafka is down',
+  }),
   WAIL_PROXY_TOKENS: Type.Optional(
-    Type.String({ description: 'token=table,table;token=* — per-table write/read permissions (tokens ≥ 16 chars)' }),
+    Type.String({
+      description:
+        'token=table,table;token=* — per-table write/read permissions (tokens ≥ 16 chars)',
+    }),
   ),
 });
 
@@ -54,14 +84,23 @@ export interface ProxyConfig {
 
 export function parseTokens(spec: string): Map<string, Set<string>> {
   const tokens = new Map<string, Set<string>>();
-  for (const entry of spec.split(';').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [token = '', tables = ''] = entry.split('=');
     if (token.trim().length < 16) {
-      throw new WailError('CONFIG_INVALID', 'invalid configuration:\n  WAIL_PROXY_TOKENS: every token must be at least 16 characters');
+      throw new WailError(
+        'CONFIG_INVALID',
+        'invalid configuration:\n  WAIL_PROXY_TOKENS: every token must be at least 16 characters',
+      );
     }
     const names = splitList(tables);
     if (names.length === 0) {
-      throw new WailError('CONFIG_INVALID', 'invalid configuration:\n  WAIL_PROXY_TOKENS: every token needs tables (or *)');
+      throw new WailError(
+        'CONFIG_INVALID',
+        'invalid configuration:\n  WAIL_PROXY_TOKENS: every token needs tables (or *)',
+      );
     }
     tokens.set(token.trim(), new Set(names));
   }
@@ -76,8 +115,16 @@ export function loadConfig(env: Env): ProxyConfig {
     http: { host: e.WAIL_PROXY_HOST, port: e.WAIL_PROXY_PORT, bodyLimit: e.WAIL_PROXY_BODY_LIMIT },
     kafka: { brokers: splitList(e.WAIL_KAFKA_BROKERS) },
     stores: storeSettings(e),
-    repository: { url: e.WAIL_REPOSITORY_URL, token: e.WAIL_REPOSITORY_TOKEN, refreshMs: e.WAIL_ROUTES_REFRESH_MS },
-    intents: { timeoutMs: e.WAIL_PROXY_INTENT_TIMEOUT_MS, queueLimit: e.WAIL_PROXY_QUEUE_LIMIT, backlogLimit: e.WAIL_PROXY_BACKLOG_LIMIT },
+    repository: {
+      url: e.WAIL_REPOSITORY_URL,
+      token: e.WAIL_REPOSITORY_TOKEN,
+      refreshMs: e.WAIL_ROUTES_REFRESH_MS,
+    },
+    intents: {
+      timeoutMs: e.WAIL_PROXY_INTENT_TIMEOUT_MS,
+      queueLimit: e.WAIL_PROXY_QUEUE_LIMIT,
+      backlogLimit: e.WAIL_PROXY_BACKLOG_LIMIT,
+    },
     batchLimit: e.WAIL_PROXY_BATCH_LIMIT,
     tokens: e.WAIL_PROXY_TOKENS ? parseTokens(e.WAIL_PROXY_TOKENS) : undefined,
     exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,

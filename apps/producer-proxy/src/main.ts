@@ -19,14 +19,26 @@ export interface ProxyService extends RunningService {
 
 /** The composition root: the only place that chooses adapters and wires them. */
 export async function compose(config: ProxyConfig, logger: Logger): Promise<ProxyService> {
-  const kafka = new KafkaClient({ brokers: config.kafka.brokers, clientId: `wail-proxy-${config.proxyId}`, logger });
-  const log = new GroupCommitLog(kafka, { appendTimeoutMs: config.intents.timeoutMs, maxQueued: config.intents.queueLimit });
+  const kafka = new KafkaClient({
+    brokers: config.kafka.brokers,
+    clientId: `wail-proxy-${config.proxyId}`,
+    logger,
+  });
+  const log = new GroupCommitLog(kafka, {
+    appendTimeoutMs: config.intents.timeoutMs,
+    maxQueued: config.intents.queueLimit,
+  });
   const stores = new Map<StoreKind, RowStore>();
-  if (config.stores.stores.includes('cassandra')) stores.set('cassandra', new CassandraRowStore(config.stores.cassandra));
-  if (config.stores.stores.includes('mysql')) stores.set('mysql', new MysqlRowStore(config.stores.mysql));
+  if (config.stores.stores.includes('cassandra'))
+    stores.set('cassandra', new CassandraRowStore(config.stores.cassandra));
+  if (config.stores.stores.includes('mysql'))
+    stores.set('mysql', new MysqlRowStore(config.stores.mysql));
 
   const routes = new RouteCache({
-    client: new RepositoryClient({ baseUrl: config.repository.url, ...(config.repository.token ? { token: config.repository.token } : {}) }),
+    client: new RepositoryClient({
+      baseUrl: config.repository.url,
+      ...(config.repository.token ? { token: config.repository.token } : {}),
+    }),
     logger: logger.child({ component: 'routes' }),
     refreshMs: config.repository.refreshMs,
   });
@@ -39,7 +51,12 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     intentRequests: () => log.stats.requests,
     intentRecords: () => log.stats.records,
   });
-  backlog = new IntentBacklog(log, config.intents.backlogLimit, logger.child({ component: 'backlog' }), metrics.dropped);
+  backlog = new IntentBacklog(
+    log,
+    config.intents.backlogLimit,
+    logger.child({ component: 'backlog' }),
+    metrics.dropped,
+  );
 
   const mutations = new MutationService({
     routes,
@@ -73,7 +90,11 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
       await app.close();
       await backlog.flush();
       backlog.stop();
-      await Promise.allSettled([log.close(), kafka.close(), ...[...stores.values()].map((store) => store.close())]);
+      await Promise.allSettled([
+        log.close(),
+        kafka.close(),
+        ...[...stores.values()].map((store) => store.close()),
+      ]);
     },
   };
 }
@@ -86,7 +107,10 @@ if (require.main === module) {
       const tracing = startTracing({ service: 'wail-producer-proxy', export: config.exportTraces });
       const service = await compose(config, logger);
       await service.app.listen({ host: config.http.host, port: config.http.port });
-      logger.info({ proxyId: config.proxyId, stores: config.stores.stores }, 'producer proxy ready');
+      logger.info(
+        { proxyId: config.proxyId, stores: config.stores.stores },
+        'producer proxy ready',
+      );
       return {
         app: service.app,
         async stop() {

@@ -92,7 +92,6 @@ describe('documentation', () => {
 
   const documented = documentedRoutes(openApiDocument.paths);
 
-
   it('documents every route in the OpenAPI document, and documents no route that does not exist', () => {
     expect([...new Set(repo.app.routeList)].sort()).toEqual([...new Set(documented)].sort());
   });

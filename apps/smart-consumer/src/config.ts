@@ -26,14 +26,48 @@ export const ConsumerEnv = Type.Object({
   ...RepositoryUrlEnv,
   ...TracingEnv,
   ...listenEnv('WAIL_CONSUMER', Defaults.consumerPort),
-  WAIL_CONSUMER_GROUP: Type.String({ minLength: 1, default: 'wail-smart-consumer', description: 'Kafka consumer group of the intent topics' }),
-  WAIL_CONSUMER_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$', description: 'this instance (default host:pid)' })),
-  WAIL_CONSUMER_KEY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 10_000, default: 64, description: 'keys processed at once' }),
-  WAIL_CONSUMER_MAX_IN_FLIGHT: Type.Integer({ minimum: 10, default: 20_000, description: 'unfinished intents per partition before it is paused' }),
-  WAIL_CONSUMER_GRACE_MS: Type.Integer({ minimum: 0, default: 30_000, description: 'how long an unknown table or missing model is retried before dead-lettering' }),
-  WAIL_CONSUMER_COMMIT_INTERVAL_MS: Type.Integer({ minimum: 10, default: 500, description: 'how often safe offsets are committed' }),
-  WAIL_UNMATERIALIZED_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$', default: 'wail.intents.unmaterialized', description: 'where unmaterialized intents are recorded' }),
-  WAIL_DLQ_TOPIC: Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$', default: 'wail.dlq', description: 'dead-letter topic' }),
+  WAIL_CONSUMER_GROUP: Type.String({
+    minLength: 1,
+    default: 'wail-smart-consumer',
+    description: 'Kafka consumer group of the intent topics',
+  }),
+  WAIL_CONSUMER_ID: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9._:-]{1,64}$',
+      description: 'this instance (default host:pid)',
+    }),
+  ),
+  WAIL_CONSUMER_KEY_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 64,
+    description: 'keys processed at once',
+  }),
+  WAIL_CONSUMER_MAX_IN_FLIGHT: Type.Integer({
+    minimum: 10,
+    default: 20_000,
+    description: 'unfinished intents per partition before it is paused',
+  }),
+  WAIL_CONSUMER_GRACE_MS: Type.Integer({
+    minimum: 0,
+    default: 30_000,
+    description: 'how long an unknown table or missing model is retried before dead-lettering',
+  }),
+  WAIL_CONSUMER_COMMIT_INTERVAL_MS: Type.Integer({
+    minimum: 10,
+    default: 500,
+    description: 'how often safe offsets are committed',
+  }),
+  WAIL_UNMATERIALIZED_TOPIC: Type.String({
+    pattern: '^[A-Za-z0-9._-]{1,249}$',
+    default: 'wail.intents.unmaterialized',
+    description: 'where unmaterialized intents are recorded',
+  }),
+  WAIL_DLQ_TOPIC: Type.String({
+    pattern: '^[A-Za-z0-9._-]{1,249}$',
+    default: 'wail.dlq',
+    description: 'dead-letter topic',
+  }),
 });
 
 export interface ConsumerConfig {
@@ -64,7 +98,11 @@ export function loadConfig(env: Env): ConsumerConfig {
     group: e.WAIL_CONSUMER_GROUP,
     kafka: { brokers: splitList(e.WAIL_KAFKA_BROKERS) },
     stores: storeSettings(e),
-    repository: { url: e.WAIL_REPOSITORY_URL, token: e.WAIL_REPOSITORY_TOKEN, refreshMs: e.WAIL_ROUTES_REFRESH_MS },
+    repository: {
+      url: e.WAIL_REPOSITORY_URL,
+      token: e.WAIL_REPOSITORY_TOKEN,
+      refreshMs: e.WAIL_ROUTES_REFRESH_MS,
+    },
     pipeline: {
       keyConcurrency: e.WAIL_CONSUMER_KEY_CONCURRENCY,
       maxInFlightPerPartition: e.WAIL_CONSUMER_MAX_IN_FLIGHT,

@@ -20,14 +20,29 @@ export interface ConsumerService extends RunningService {
 
 /** The composition root: the only place that chooses adapters and wires them. */
 export async function compose(config: ConsumerConfig, logger: Logger): Promise<ConsumerService> {
-  const kafka = new KafkaClient({ brokers: config.kafka.brokers, clientId: `wail-consumer-${config.consumerId}`, logger });
+  const kafka = new KafkaClient({
+    brokers: config.kafka.brokers,
+    clientId: `wail-consumer-${config.consumerId}`,
+    logger,
+  });
   const publisher = new GroupCommitLog(kafka, { appendTimeoutMs: 10_000, maxQueued: 100_000 });
   const stores = new Map<StoreKind, RowStore>();
-  if (config.stores.stores.includes('cassandra')) stores.set('cassandra', new CassandraRowStore(config.stores.cassandra));
-  if (config.stores.stores.includes('mysql')) stores.set('mysql', new MysqlRowStore(config.stores.mysql));
-  const repository = new RepositoryClient({ baseUrl: config.repository.url, ...(config.repository.token ? { token: config.repository.token } : {}) });
-  const routes = new RouteCache({ client: repository, logger: logger.child({ component: 'routes' }), refreshMs: config.repository.refreshMs });
-  const models = new ModelCache(repository, (model) => kafka.ensureTopics([{ topic: model.eventTopic }]));
+  if (config.stores.stores.includes('cassandra'))
+    stores.set('cassandra', new CassandraRowStore(config.stores.cassandra));
+  if (config.stores.stores.includes('mysql'))
+    stores.set('mysql', new MysqlRowStore(config.stores.mysql));
+  const repository = new RepositoryClient({
+    baseUrl: config.repository.url,
+    ...(config.repository.token ? { token: config.repository.token } : {}),
+  });
+  const routes = new RouteCache({
+    client: repository,
+    logger: logger.child({ component: 'routes' }),
+    refreshMs: config.repository.refreshMs,
+  });
+  const models = new ModelCache(repository, (model) =>
+    kafka.ensureTopics([{ topic: model.eventTopic }]),
+  );
 
   const registry = createMetricsRegistry('smart-consumer');
   let processor: IntentProcessor | undefined;
@@ -61,20 +76,25 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     await consumer.setTopics(list);
   };
   routes.onChange((all) => {
-    void subscribe(topics.update([...all.values()].map((route) => route.intentTopic))).catch((error: unknown) =>
-      logger.error({ err: error }, 'subscription update failed'),
+    void subscribe(topics.update([...all.values()].map((route) => route.intentTopic))).catch(
+      (error: unknown) => logger.error({ err: error }, 'subscription update failed'),
     );
   });
 
   const committed = new Map<string, bigint>();
   const commitSafeOffsets = async () => {
-    const changed = processor!.safeOffsets().filter(({ topic, partition, offset }) => committed.get(`${topic}:${partition}`) !== offset);
+    const changed = processor!
+      .safeOffsets()
+      .filter(({ topic, partition, offset }) => committed.get(`${topic}:${partition}`) !== offset);
     if (changed.length === 0) return;
     await consumer.commit(changed);
-    for (const { topic, partition, offset } of changed) committed.set(`${topic}:${partition}`, offset);
+    for (const { topic, partition, offset } of changed)
+      committed.set(`${topic}:${partition}`, offset);
   };
   const commitTimer = setInterval(() => {
-    commitSafeOffsets().catch((error: unknown) => logger.debug({ err: error }, 'offset commit failed; will retry'));
+    commitSafeOffsets().catch((error: unknown) =>
+      logger.debug({ err: error }, 'offset commit failed; will retry'),
+    );
   }, config.pipeline.commitIntervalMs);
   const pruneTimer = setInterval(() => {
     topics
@@ -84,9 +104,14 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   }, 10_000);
   pruneTimer.unref();
 
-  await kafka.ensureTopics([{ topic: config.pipeline.unmaterializedTopic }, { topic: config.pipeline.deadLetterTopic }]).catch((error: unknown) =>
-    logger.warn({ err: error }, 'could not create the unmaterialized and dead-letter topics yet'),
-  );
+  await kafka
+    .ensureTopics([
+      { topic: config.pipeline.unmaterializedTopic },
+      { topic: config.pipeline.deadLetterTopic },
+    ])
+    .catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not create the unmaterialized and dead-letter topics yet'),
+    );
   await routes.start();
 
   const readiness = new Readiness([
@@ -101,15 +126,26 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       readiness.startDraining();
       routes.stop();
       clearInterval(pruneTimer);
-      for (const [topic, partitions] of consumer.ownedPartitions()) for (const partition of partitions) consumer.pause(topic, partition);
+      for (const [topic, partitions] of consumer.ownedPartitions())
+        for (const partition of partitions) consumer.pause(topic, partition);
       const drained = await processor!.drain(10_000);
-      if (!drained) logger.warn({ inFlight: processor!.inFlight }, 'stopping with unfinished intents; they will be replayed');
+      if (!drained)
+        logger.warn(
+          { inFlight: processor!.inFlight },
+          'stopping with unfinished intents; they will be replayed',
+        );
       processor!.stop();
       clearInterval(commitTimer);
-      await commitSafeOffsets().catch((error: unknown) => logger.warn({ err: error }, 'final offset commit failed; intents will be replayed'));
+      await commitSafeOffsets().catch((error: unknown) =>
+        logger.warn({ err: error }, 'final offset commit failed; intents will be replayed'),
+      );
       await consumer.stop();
       await app.close();
-      await Promise.allSettled([publisher.close(), kafka.close(), ...[...stores.values()].map((store) => store.close())]);
+      await Promise.allSettled([
+        publisher.close(),
+        kafka.close(),
+        ...[...stores.values()].map((store) => store.close()),
+      ]);
     },
   };
 }

@@ -84,8 +84,15 @@ export const StoresEnv = {
     default: 'cassandra,mysql',
     description: 'stores this service connects to (cassandra, mysql, or both)',
   }),
-  WAIL_DB_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 3000, description: 'per-statement timeout' }),
-  WAIL_MYSQL_REPLICA_URL: Type.Optional(Type.String({ pattern: '^mysql://', description: 'read replica for fast reads' })),
+  WAIL_DB_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 60_000,
+    default: 3000,
+    description: 'per-statement timeout',
+  }),
+  WAIL_MYSQL_REPLICA_URL: Type.Optional(
+    Type.String({ pattern: '^mysql://', description: 'read replica for fast reads' }),
+  ),
 };
 
 export const RepositoryUrlEnv = {
@@ -94,12 +101,21 @@ export const RepositoryUrlEnv = {
     default: Defaults.repositoryUrl,
     description: 'base URL of the schema repository',
   }),
-  WAIL_REPOSITORY_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'token for the repository, when it requires one' })),
-  WAIL_ROUTES_REFRESH_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 1000, description: 'route polling interval' }),
+  WAIL_REPOSITORY_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, description: 'token for the repository, when it requires one' }),
+  ),
+  WAIL_ROUTES_REFRESH_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 1000,
+    description: 'route polling interval',
+  }),
 };
 
 export const TracingEnv = {
-  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ description: 'export traces over OTLP to this endpoint' })),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({ description: 'export traces over OTLP to this endpoint' }),
+  ),
 };
 
 export interface StoreEnvValues {
@@ -115,12 +131,16 @@ export interface StoreEnvValues {
 
 /** The store connection settings shared by the proxy and the consumer. */
 export function storeSettings(e: StoreEnvValues) {
-  const stores = [...new Set(e.WAIL_STORES.split(',').map((s) => s.trim()))] as ('cassandra' | 'mysql')[];
+  const stores = [...new Set(e.WAIL_STORES.split(',').map((s) => s.trim()))] as (
+    'cassandra' | 'mysql'
+  )[];
   return {
     stores,
     timeoutMs: e.WAIL_DB_TIMEOUT_MS,
     cassandra: {
-      contactPoints: e.WAIL_CASSANDRA_CONTACT_POINTS.split(',').map((s) => s.trim()).filter(Boolean),
+      contactPoints: e.WAIL_CASSANDRA_CONTACT_POINTS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       localDataCenter: e.WAIL_CASSANDRA_DATACENTER,
       readTimeoutMs: e.WAIL_DB_TIMEOUT_MS,
       ...(e.WAIL_CASSANDRA_USERNAME === undefined ? {} : { username: e.WAIL_CASSANDRA_USERNAME }),

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 export function recordRoutes(app: FastifyInstance): string[] {
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
   });
   return routes;
 }
@@ -15,6 +16,8 @@ export function recordRoutes(app: FastifyInstance): string[] {
 /** The `METHOD /path/:param` list of an OpenAPI document's operations. */
 export function documentedRoutes(paths: Record<string, object>): string[] {
   return Object.entries(paths).flatMap(([path, operations]) =>
-    Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    Object.keys(operations).map(
+      (method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+    ),
   );
 }

@@ -1,7 +1,13 @@
 /** The proxy's OpenAPI document, served at `GET /openapi.json`; a test checks it against the routes. */
 const json = 'application/json';
 const error = { $ref: '#/components/responses/Error' };
-const table = { name: 'table', in: 'path', required: true, schema: { type: 'string' }, description: 'logical table name (its route)' };
+const table = {
+  name: 'table',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'logical table name (its route)',
+};
 const secured = [{ bearer: [] }];
 const scalar = { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] };
 const mutation = {
@@ -10,11 +16,16 @@ const mutation = {
   additionalProperties: false,
   properties: {
     op: { type: 'string', enum: ['upsert', 'delete'] },
-    key: { type: 'object', additionalProperties: scalar, description: 'exactly the key columns of the route' },
+    key: {
+      type: 'object',
+      additionalProperties: scalar,
+      description: 'exactly the key columns of the route',
+    },
     values: {
       type: 'object',
       additionalProperties: true,
-      description: 'columns to set (upsert only); omitted columns are left as they are. Binary as base64, timestamps as ISO 8601.',
+      description:
+        'columns to set (upsert only); omitted columns are left as they are. Binary as base64, timestamps as ISO 8601.',
     },
   },
 };
@@ -23,10 +34,16 @@ const result = {
   properties: {
     intentId: { type: 'string', format: 'uuid' },
     ts: { type: 'integer', description: 'microseconds; the row version (wail_ts)' },
-    intentLogged: { type: 'boolean', description: 'false only for independent tables while Kafka is down' },
+    intentLogged: {
+      type: 'boolean',
+      description: 'false only for independent tables while Kafka is down',
+    },
   },
 };
-const ok = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({ description, content: { [json]: { schema } } });
+const ok = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({
+  description,
+  content: { [json]: { schema } },
+});
 
 export const openApiDocument = {
   openapi: '3.0.3',
@@ -38,7 +55,9 @@ export const openApiDocument = {
       'Errors are {"error": {"code": "…", "message": "…"}} (codes in docs/errors.md).',
   },
   components: {
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'when WAIL_PROXY_TOKENS is set' } },
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'when WAIL_PROXY_TOKENS is set' },
+    },
     responses: {
       Error: {
         description: 'an error',
@@ -46,7 +65,12 @@ export const openApiDocument = {
           [json]: {
             schema: {
               type: 'object',
-              properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+              properties: {
+                error: {
+                  type: 'object',
+                  properties: { code: { type: 'string' }, message: { type: 'string' } },
+                },
+              },
             },
           },
         },
@@ -60,7 +84,16 @@ export const openApiDocument = {
         security: secured,
         parameters: [table],
         requestBody: { required: true, content: { [json]: { schema: mutation } } },
-        responses: { 200: ok('logged and written', result), 400: error, 401: error, 403: error, 404: error, 413: error, 422: error, 503: error },
+        responses: {
+          200: ok('logged and written', result),
+          400: error,
+          401: error,
+          403: error,
+          404: error,
+          413: error,
+          422: error,
+          503: error,
+        },
       },
     },
     '/v1/mutations': {
@@ -74,16 +107,28 @@ export const openApiDocument = {
               schema: {
                 type: 'object',
                 required: ['mutations'],
-                properties: { mutations: { type: 'array', items: { ...mutation, required: ['table', 'op', 'key'], properties: { table: { type: 'string' }, ...mutation.properties } } } },
+                properties: {
+                  mutations: {
+                    type: 'array',
+                    items: {
+                      ...mutation,
+                      required: ['table', 'op', 'key'],
+                      properties: { table: { type: 'string' }, ...mutation.properties },
+                    },
+                  },
+                },
               },
             },
           },
         },
         responses: {
-          200: ok('per-item results, in order: {status, intentId, ts, intentLogged} or {status, error}', {
-            type: 'object',
-            properties: { results: { type: 'array', items: { type: 'object' } } },
-          }),
+          200: ok(
+            'per-item results, in order: {status, intentId, ts, intentLogged} or {status, error}',
+            {
+              type: 'object',
+              properties: { results: { type: 'array', items: { type: 'object' } } },
+            },
+          ),
           400: error,
           413: error,
         },
@@ -93,13 +138,32 @@ export const openApiDocument = {
       get: {
         summary: 'the current row by key (strong read)',
         security: secured,
-        parameters: [table, { name: '<keyColumn>', in: 'query', required: true, schema: { type: 'string' }, description: 'one per key column' }],
+        parameters: [
+          table,
+          {
+            name: '<keyColumn>',
+            in: 'query',
+            required: true,
+            schema: { type: 'string' },
+            description: 'one per key column',
+          },
+        ],
         responses: { 200: ok('{"row": {…}, "wail_ts": N}'), 404: error, 503: error },
       },
     },
     '/healthz': { get: { summary: 'liveness', responses: { 200: ok('live') } } },
-    '/readyz': { get: { summary: 'readiness: Kafka and the configured stores', responses: { 200: ok('ready'), 503: ok('unready') } } },
-    '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
+    '/readyz': {
+      get: {
+        summary: 'readiness: Kafka and the configured stores',
+        responses: { 200: ok('ready'), 503: ok('unready') },
+      },
+    },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics',
+        responses: { 200: { description: 'text exposition format' } },
+      },
+    },
     '/openapi.json': { get: { summary: 'this document', responses: { 200: ok('OpenAPI 3') } } },
   },
 } as const;

@@ -12,24 +12,47 @@ export interface ProxyRouteOptions {
   batchLimit: number;
 }
 
-export async function proxyRoutes(root: FastifyInstance, options: ProxyRouteOptions): Promise<void> {
+export async function proxyRoutes(
+  root: FastifyInstance,
+  options: ProxyRouteOptions,
+): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { mutations, authorizer } = options;
 
-  app.post('/v1/tables/:table/mutations', { schema: { params: TableParams, body: MutationBody } }, async (request) => {
-    authorizer.assert(request.headers.authorization, [request.params.table]);
-    const { op, key, values } = request.body;
-    return mutations.mutate({ table: request.params.table, op, key, values: values as Record<string, JsonValue> | undefined });
-  });
+  app.post(
+    '/v1/tables/:table/mutations',
+    { schema: { params: TableParams, body: MutationBody } },
+    async (request) => {
+      authorizer.assert(request.headers.authorization, [request.params.table]);
+      const { op, key, values } = request.body;
+      return mutations.mutate({
+        table: request.params.table,
+        op,
+        key,
+        values: values as Record<string, JsonValue> | undefined,
+      });
+    },
+  );
 
   app.post('/v1/mutations', { schema: { body: BatchBody } }, async (request) => {
     const items = request.body.mutations;
     if (items.length > options.batchLimit) {
-      throw new WailError('PAYLOAD_TOO_LARGE', `a batch holds at most ${options.batchLimit} mutations (got ${items.length})`);
+      throw new WailError(
+        'PAYLOAD_TOO_LARGE',
+        `a batch holds at most ${options.batchLimit} mutations (got ${items.length})`,
+      );
     }
-    authorizer.assert(request.headers.authorization, items.map((item) => item.table));
+    authorizer.assert(
+      request.headers.authorization,
+      items.map((item) => item.table),
+    );
     const results = await mutations.mutateBatch(
-      items.map((item) => ({ table: item.table, op: item.op, key: item.key, values: item.values as Record<string, JsonValue> | undefined })),
+      items.map((item) => ({
+        table: item.table,
+        op: item.op,
+        key: item.key,
+        values: item.values as Record<string, JsonValue> | undefined,
+      })),
     );
     return { results };
   });
@@ -38,7 +61,8 @@ export async function proxyRoutes(root: FastifyInstance, options: ProxyRouteOpti
     authorizer.assert(request.headers.authorization, [request.params.table]);
     const query = request.query as Record<string, string | string[]>;
     const key: Record<string, JsonValue> = {};
-    for (const [name, value] of Object.entries(query)) key[name] = Array.isArray(value) ? value.at(-1)! : value;
+    for (const [name, value] of Object.entries(query))
+      key[name] = Array.isArray(value) ? value.at(-1)! : value;
     return mutations.read(request.params.table, key);
   });
 }

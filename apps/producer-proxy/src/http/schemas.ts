@@ -22,7 +22,10 @@ export const BatchItem = Type.Object(
   { additionalProperties: false },
 );
 
-export const BatchBody = Type.Object({ mutations: Type.Array(BatchItem, { minItems: 1 }) }, { additionalProperties: false });
+export const BatchBody = Type.Object(
+  { mutations: Type.Array(BatchItem, { minItems: 1 }) },
+  { additionalProperties: false },
+);
 
 export const TableParams = Type.Object({ table: Type.String({ minLength: 1, maxLength: 64 }) });
 

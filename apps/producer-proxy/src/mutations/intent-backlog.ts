@@ -54,9 +54,15 @@ export class IntentBacklog {
     try {
       await this.log.append(batch.map((held) => held.record));
       this.held.splice(0, batch.length);
-      this.logger.info({ reappended: batch.length, remaining: this.held.length }, 'backlogged intents re-appended');
+      this.logger.info(
+        { reappended: batch.length, remaining: this.held.length },
+        'backlogged intents re-appended',
+      );
     } catch (error) {
-      this.logger.warn({ err: error, held: this.held.length }, 'Kafka still unavailable; intents stay in the backlog');
+      this.logger.warn(
+        { err: error, held: this.held.length },
+        'Kafka still unavailable; intents stay in the backlog',
+      );
     } finally {
       this.flushing = false;
       this.schedule();
@@ -74,6 +80,9 @@ export class IntentBacklog {
 
   private drop(held: Held, reason: string): void {
     this.dropped.inc({ table: held.table });
-    this.logger.error({ table: held.table, intentId: held.intentId, reason }, 'intent dropped: this write will have no event');
+    this.logger.error(
+      { table: held.table, intentId: held.intentId, reason },
+      'intent dropped: this write will have no event',
+    );
   }
 }

@@ -6,7 +6,10 @@ export interface ProxyMetrics {
   dropped: Counter<'table'>;
 }
 
-export function proxyMetrics(registry: Registry, sources: { backlogSize(): number; intentRequests(): number; intentRecords(): number }): ProxyMetrics {
+export function proxyMetrics(
+  registry: Registry,
+  sources: { backlogSize(): number; intentRequests(): number; intentRecords(): number },
+): ProxyMetrics {
   new Gauge({
     name: 'wail_proxy_backlog_intents',
     help: 'intents of independent tables waiting for Kafka',

@@ -12,7 +12,14 @@ import {
   type KeyColumn,
 } from '@wail/intent';
 import type { GroupCommitLog, OutgoingRecord } from '@wail/kafka';
-import { storedToJson, type JsonValue, type PreparedWrite, type RowStore, type StoreKind, type TableRef } from '@wail/store';
+import {
+  storedToJson,
+  type JsonValue,
+  type PreparedWrite,
+  type RowStore,
+  type StoreKind,
+  type TableRef,
+} from '@wail/store';
 import { traceHeaders, tracer, type Logger } from '@wail/telemetry';
 import type { IntentBacklog } from './intent-backlog';
 import type { ProxyMetrics } from './metrics';
@@ -30,7 +37,9 @@ export interface MutationResult {
   intentLogged: boolean;
 }
 
-export type BatchItemResult = ({ status: number } & MutationResult) | { status: number; error: { code: string; message: string } };
+export type BatchItemResult =
+  | ({ status: number } & MutationResult)
+  | { status: number; error: { code: string; message: string } };
 
 interface Planned {
   route: TableRoute;
@@ -76,16 +85,27 @@ export class MutationService {
 
   async mutate(input: MutationInput): Promise<MutationResult> {
     const started = performance.now();
-    const span = this.tracer.startSpan('wail.mutation', { kind: SpanKind.PRODUCER, attributes: { 'wail.table': input.table, 'wail.op': input.op } });
+    const span = this.tracer.startSpan('wail.mutation', {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'wail.table': input.table, 'wail.op': input.op },
+    });
     try {
       const planned = await this.plan(input, traceHeaders(span));
       const [logged] = await this.appendIntents([planned]);
       await this.execute(planned);
-      this.deps.metrics.mutations.inc({ table: input.table, op: input.op, outcome: logged ? 'ok' : 'ok_unlogged' });
+      this.deps.metrics.mutations.inc({
+        table: input.table,
+        op: input.op,
+        outcome: logged ? 'ok' : 'ok_unlogged',
+      });
       return this.result(planned, logged!);
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR });
-      this.deps.metrics.mutations.inc({ table: input.table, op: input.op, outcome: isWailError(error) ? error.code : 'INTERNAL' });
+      this.deps.metrics.mutations.inc({
+        table: input.table,
+        op: input.op,
+        outcome: isWailError(error) ? error.code : 'INTERNAL',
+      });
       throw error;
     } finally {
       span.end();
@@ -100,7 +120,10 @@ export class MutationService {
    */
   async mutateBatch(inputs: readonly MutationInput[]): Promise<BatchItemResult[]> {
     const started = performance.now();
-    const span = this.tracer.startSpan('wail.mutation.batch', { kind: SpanKind.PRODUCER, attributes: { 'wail.count': inputs.length } });
+    const span = this.tracer.startSpan('wail.mutation.batch', {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'wail.count': inputs.length },
+    });
     const headers = traceHeaders(span);
     try {
       const results: BatchItemResult[] = new Array(inputs.length);
@@ -114,7 +137,9 @@ export class MutationService {
           }
         }),
       );
-      const ready = plans.filter((plan): plan is { index: number; planned: Planned } => plan !== undefined);
+      const ready = plans.filter(
+        (plan): plan is { index: number; planned: Planned } => plan !== undefined,
+      );
       let logged: boolean[];
       try {
         logged = await this.appendIntents(ready.map((plan) => plan.planned));
@@ -141,7 +166,8 @@ export class MutationService {
         this.deps.metrics.mutations.inc({
           table: inputs[index]!.table,
           op: inputs[index]!.op,
-          outcome: 'error' in result ? result.error.code : result.intentLogged ? 'ok' : 'ok_unlogged',
+          outcome:
+            'error' in result ? result.error.code : result.intentLogged ? 'ok' : 'ok_unlogged',
         });
       }
       return results;
@@ -152,11 +178,15 @@ export class MutationService {
   }
 
   /** The current row (strong read), for `GET /v1/tables/{table}/rows`. */
-  async read(table: string, keyInput: Record<string, JsonValue>): Promise<{ row: Record<string, JsonValue>; wail_ts: JsonValue }> {
+  async read(
+    table: string,
+    keyInput: Record<string, JsonValue>,
+  ): Promise<{ row: Record<string, JsonValue>; wail_ts: JsonValue }> {
     const route = await this.route(table);
     const key = this.key(route, keyInput);
     const state = await this.store(route).read(tableRef(route), key, 'strong');
-    if (state.state === 'absent') throw new WailError('ROW_NOT_FOUND', `no row in ${table} with that key`);
+    if (state.state === 'absent')
+      throw new WailError('ROW_NOT_FOUND', `no row in ${table} with that key`);
     const row: Record<string, JsonValue> = {};
     for (const [name, value] of Object.entries(state.row)) row[name] = storedToJson(value);
     return { row, wail_ts: storedToJson(state.wailTs) };
@@ -166,7 +196,10 @@ export class MutationService {
     const route = await this.deps.routes.get(table);
     if (route) return route;
     if (!this.deps.routes.isLoaded) {
-      throw new WailError('REPOSITORY_UNAVAILABLE', 'routes are not loaded yet: the schema repository has not answered');
+      throw new WailError(
+        'REPOSITORY_UNAVAILABLE',
+        'routes are not loaded yet: the schema repository has not answered',
+      );
     }
     throw new WailError('UNKNOWN_TABLE', `table "${table.slice(0, 100)}" has no route`);
   }
@@ -174,9 +207,18 @@ export class MutationService {
   private async plan(input: MutationInput, headers: Record<string, string>): Promise<Planned> {
     const route = await this.route(input.table);
     const key = this.key(route, input.key);
-    const values = input.op === 'upsert' ? this.values(route, input.values ?? {}, input.key) : this.noValues(input.values);
+    const values =
+      input.op === 'upsert'
+        ? this.values(route, input.values ?? {}, input.key)
+        : this.noValues(input.values);
     const ts = this.deps.clock.now();
-    const prepared = await this.store(route).prepareWrite({ target: tableRef(route), op: input.op, key, values, ts });
+    const prepared = await this.store(route).prepareWrite({
+      target: tableRef(route),
+      op: input.op,
+      key,
+      values,
+      ts,
+    });
     const intent: Intent = {
       intentId: newIntentId(),
       table: route.table,
@@ -184,7 +226,9 @@ export class MutationService {
       key,
       ts,
       proxyId: this.deps.proxyId,
-      ...(input.op === 'upsert' ? { columns: Object.keys(values).filter((name) => !route.keyColumns.includes(name)) } : {}),
+      ...(input.op === 'upsert'
+        ? { columns: Object.keys(values).filter((name) => !route.keyColumns.includes(name)) }
+        : {}),
     };
     const record: OutgoingRecord = {
       topic: route.intentTopic,
@@ -207,8 +251,16 @@ export class MutationService {
         // be fine, but an all-or-nothing answer is easier to reason about.
         throw error;
       }
-      for (const plan of plans) this.deps.backlog.add(plan.record, plan.route.table, intentIdToString(plan.intent.intentId));
-      this.deps.logger.warn({ err: error, intents: plans.length }, 'intent log unavailable; independent writes proceed');
+      for (const plan of plans)
+        this.deps.backlog.add(
+          plan.record,
+          plan.route.table,
+          intentIdToString(plan.intent.intentId),
+        );
+      this.deps.logger.warn(
+        { err: error, intents: plans.length },
+        'intent log unavailable; independent writes proceed',
+      );
       return plans.map(() => false);
     }
   }
@@ -218,24 +270,40 @@ export class MutationService {
   }
 
   private result(planned: Planned, logged: boolean): MutationResult {
-    return { intentId: intentIdToString(planned.intent.intentId), ts: Number(planned.intent.ts), intentLogged: logged };
+    return {
+      intentId: intentIdToString(planned.intent.intentId),
+      ts: Number(planned.intent.ts),
+      intentLogged: logged,
+    };
   }
 
   private store(route: TableRoute): RowStore {
     const store = this.deps.stores.get(route.store);
-    if (!store) throw new WailError('DATABASE_UNAVAILABLE', `this proxy is not configured for ${route.store} (WAIL_STORES)`);
+    if (!store)
+      throw new WailError(
+        'DATABASE_UNAVAILABLE',
+        `this proxy is not configured for ${route.store} (WAIL_STORES)`,
+      );
     return store;
   }
 
   private key(route: TableRoute, input: Record<string, JsonValue>): KeyColumn[] {
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new WailError('BAD_REQUEST', '"key" must be an object');
+    if (input === null || typeof input !== 'object' || Array.isArray(input))
+      throw new WailError('BAD_REQUEST', '"key" must be an object');
     const extra = Object.keys(input).filter((name) => !route.keyColumns.includes(name));
     if (extra.length > 0) {
-      throw new WailError('BAD_REQUEST', `"key" has columns that are not key columns of ${route.table}: ${extra.join(', ')} (key: ${route.keyColumns.join(', ')})`);
+      throw new WailError(
+        'BAD_REQUEST',
+        `"key" has columns that are not key columns of ${route.table}: ${extra.join(', ')} (key: ${route.keyColumns.join(', ')})`,
+      );
     }
     return route.keyColumns.map((name) => {
       const value = input[name];
-      if (value === undefined || value === null) throw new WailError('BAD_REQUEST', `"key" is missing key column "${name}" (key: ${route.keyColumns.join(', ')})`);
+      if (value === undefined || value === null)
+        throw new WailError(
+          'BAD_REQUEST',
+          `"key" is missing key column "${name}" (key: ${route.keyColumns.join(', ')})`,
+        );
       try {
         return { name, value: keyScalarFromJson(value) };
       } catch (error) {
@@ -244,18 +312,29 @@ export class MutationService {
     });
   }
 
-  private values(route: TableRoute, values: Record<string, JsonValue>, key: Record<string, JsonValue>): Record<string, JsonValue> {
-    if (values === null || typeof values !== 'object' || Array.isArray(values)) throw new WailError('BAD_REQUEST', '"values" must be an object');
+  private values(
+    route: TableRoute,
+    values: Record<string, JsonValue>,
+    key: Record<string, JsonValue>,
+  ): Record<string, JsonValue> {
+    if (values === null || typeof values !== 'object' || Array.isArray(values))
+      throw new WailError('BAD_REQUEST', '"values" must be an object');
     for (const name of route.keyColumns) {
       if (name in values && JSON.stringify(values[name]) !== JSON.stringify(key[name])) {
-        throw new WailError('BAD_REQUEST', `"values.${name}" differs from the key; a key cannot be changed by an upsert`);
+        throw new WailError(
+          'BAD_REQUEST',
+          `"values.${name}" differs from the key; a key cannot be changed by an upsert`,
+        );
       }
     }
     return values;
   }
 
   private noValues(values: Record<string, JsonValue> | undefined): Record<string, JsonValue> {
-    if (values !== undefined && (typeof values !== 'object' || values === null || Object.keys(values).length > 0)) {
+    if (
+      values !== undefined &&
+      (typeof values !== 'object' || values === null || Object.keys(values).length > 0)
+    ) {
       throw new WailError('BAD_REQUEST', 'a delete takes no "values"');
     }
     return {};
@@ -263,6 +342,7 @@ export class MutationService {
 }
 
 function failure(error: unknown): BatchItemResult {
-  if (isWailError(error)) return { status: error.statusCode, error: { code: error.code, message: error.message } };
+  if (isWailError(error))
+    return { status: error.statusCode, error: { code: error.code, message: error.message } };
   return { status: 500, error: { code: 'INTERNAL', message: 'internal error' } };
 }

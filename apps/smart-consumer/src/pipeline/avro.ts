@@ -18,10 +18,34 @@ const BigIntLong = (types.LongType as unknown as { __with(methods: object): Type
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
+/**
+ * An avsc type for encoding with a schema fetched from the registry. Logical
+ * annotations on `long` (timestamp-micros, …) are dropped before parsing:
+ * they do not change the bytes, and keeping them would make avsc build a
+ * plain number-based long instead of the bigint one.
+ */
 export function parseSchema(schema: string | object): Type {
-  return Type.forSchema((typeof schema === 'string' ? JSON.parse(schema) : schema) as never, {
-    registry: { long: BigIntLong },
-  });
+  const json: unknown = typeof schema === 'string' ? JSON.parse(schema) : schema;
+  return Type.forSchema(plainLongs(json) as never, { registry: { long: BigIntLong } });
+}
+
+/** Rewrites every type position (not fields, not defaults) so `{type: "long", …}` becomes `"long"`. */
+function plainLongs(type: unknown): unknown {
+  if (Array.isArray(type)) return type.map(plainLongs);
+  if (type === null || typeof type !== 'object') return type;
+  const object = type as Record<string, unknown>;
+  if (object['type'] === 'long') return 'long';
+  const out: Record<string, unknown> = { ...object };
+  if (typeof object['type'] === 'object') out['type'] = plainLongs(object['type']);
+  if (Array.isArray(object['fields'])) {
+    out['fields'] = (object['fields'] as Record<string, unknown>[]).map((field) => ({
+      ...field,
+      type: plainLongs(field['type']),
+    }));
+  }
+  if (object['items'] !== undefined) out['items'] = plainLongs(object['items']);
+  if (object['values'] !== undefined) out['values'] = plainLongs(object['values']);
+  return out;
 }
 
 /*

@@ -1,8 +1,21 @@
 import type { RouteCache, TableRoute } from '@wail/control-plane';
 import { WailError, isWailError, type ErrorCode } from '@wail/errors';
-import { canonicalKeyString, decodeIntent, intentIdToString, keyScalarToJson, type Intent } from '@wail/intent';
+import {
+  canonicalKeyString,
+  decodeIntent,
+  intentIdToString,
+  keyScalarToJson,
+  type Intent,
+} from '@wail/intent';
 import type { GroupCommitLog, IncomingBatch, IncomingRecord, OutgoingRecord } from '@wail/kafka';
-import { type ReadConsistency, type ReadResult, type RowStore, type StoreKind, type StoredValue, type TableRef } from '@wail/store';
+import {
+  type ReadConsistency,
+  type ReadResult,
+  type RowStore,
+  type StoreKind,
+  type StoredValue,
+  type TableRef,
+} from '@wail/store';
 import type { Logger } from '@wail/telemetry';
 import { toWireFormat } from './avro';
 import type { ConsumerMetrics } from './metrics';
@@ -122,7 +135,8 @@ export class IntentProcessor {
     const offsets: { topic: string; partition: number; offset: bigint }[] = [];
     for (const state of this.partitions.values()) {
       const offset = state.tracker.safeOffset();
-      if (offset !== undefined && !state.revoked) offsets.push({ topic: state.topic, partition: state.partition, offset });
+      if (offset !== undefined && !state.revoked)
+        offsets.push({ topic: state.topic, partition: state.partition, offset });
     }
     return offsets;
   }
@@ -144,18 +158,26 @@ export class IntentProcessor {
       state = new PartitionState(batch.topic, batch.partition);
       this.partitions.set(id, state);
     }
+    // Every record of the batch is queued before any key starts a round, so
+    // intents of one key that arrive together are answered by one read.
+    const touched = new Set<KeyState>();
     for (const record of batch.records) {
       state.tracker.track(record.offset);
       let intent: Intent;
       try {
-        if (!record.value) throw new WailError('INTENT_MALFORMED', 'malformed intent: the record has no value');
+        if (!record.value)
+          throw new WailError('INTENT_MALFORMED', 'malformed intent: the record has no value');
         intent = decodeIntent(record.value);
       } catch (error) {
         // Undecodable bytes never reach a key: dead-letter, then finish the offset.
         const partitionState = state;
-        void this.deadLetter(partitionState, [{ record }], isWailError(error) ? error.code : 'INTENT_MALFORMED', (error as Error).message, 1).then(() =>
-          partitionState.tracker.finish(record.offset),
-        );
+        void this.deadLetter(
+          partitionState,
+          [{ record }],
+          isWailError(error) ? error.code : 'INTENT_MALFORMED',
+          (error as Error).message,
+          1,
+        ).then(() => partitionState.tracker.finish(record.offset));
         continue;
       }
       this.deps.metrics.intents.inc({ table: intent.table });
@@ -166,19 +188,24 @@ export class IntentProcessor {
         state.keys.set(keyId, key);
       }
       key.queue.push({ intent, record });
-      this.schedule(key);
+      touched.add(key);
     }
+    for (const key of touched) this.schedule(key);
     if (!state.paused && state.tracker.inFlight > this.deps.options.maxInFlightPerPartition) {
       state.paused = true;
       this.deps.control.pause(state.topic, state.partition);
-      this.deps.logger.warn({ topic: state.topic, partition: state.partition, inFlight: state.tracker.inFlight }, 'partition paused: too many unfinished intents');
+      this.deps.logger.warn(
+        { topic: state.topic, partition: state.partition, inFlight: state.tracker.inFlight },
+        'partition paused: too many unfinished intents',
+      );
     }
   }
 
   /** Resolves when nothing is left in flight, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<boolean> {
     const deadline = this.now() + timeoutMs;
-    while (this.inFlight > 0 && this.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (this.inFlight > 0 && this.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     return this.inFlight === 0;
   }
 
@@ -203,7 +230,9 @@ export class IntentProcessor {
     key.running = true;
     this.active++;
     this.round(key)
-      .catch((error: unknown) => this.deps.logger.error({ err: error, key: key.id }, 'key round failed'))
+      .catch((error: unknown) =>
+        this.deps.logger.error({ err: error, key: key.id }, 'key round failed'),
+      )
       .finally(() => {
         key.running = false;
         this.active--;
@@ -223,7 +252,8 @@ export class IntentProcessor {
 
   private retryLater(key: KeyState): void {
     key.attempts++;
-    const delay = Math.min(1000, 10 * 2 ** Math.min(key.attempts, 7)) * (0.75 + Math.random() * 0.5);
+    const delay =
+      Math.min(1000, 10 * 2 ** Math.min(key.attempts, 7)) * (0.75 + Math.random() * 0.5);
     key.timer = setTimeout(() => {
       key.timer = undefined;
       this.schedule(key);
@@ -231,16 +261,24 @@ export class IntentProcessor {
   }
 
   private maybeResume(state: PartitionState): void {
-    if (state.paused && !state.revoked && state.tracker.inFlight < this.deps.options.maxInFlightPerPartition / 2) {
+    if (
+      state.paused &&
+      !state.revoked &&
+      state.tracker.inFlight < this.deps.options.maxInFlightPerPartition / 2
+    ) {
       state.paused = false;
       this.deps.control.resume(state.topic, state.partition);
-      this.deps.logger.info({ topic: state.topic, partition: state.partition }, 'partition resumed');
+      this.deps.logger.info(
+        { topic: state.topic, partition: state.partition },
+        'partition resumed',
+      );
     }
   }
 
   private finish(key: KeyState, done: readonly PendingIntent[]): void {
     const finished = new Set(done);
-    for (let i = key.queue.length - 1; i >= 0; i--) if (finished.has(key.queue[i]!)) key.queue.splice(i, 1);
+    for (let i = key.queue.length - 1; i >= 0; i--)
+      if (finished.has(key.queue[i]!)) key.queue.splice(i, 1);
     for (const pending of done) key.partition.tracker.finish(pending.record.offset);
     if (key.queue.length === 0) key.attempts = 0;
   }
@@ -253,16 +291,38 @@ export class IntentProcessor {
     const table = pending[0]!.intent.table;
     try {
       const route = await this.deps.routes.get(table);
-      if (!route) throw this.pastGrace(key, new Poison('UNKNOWN_TABLE_PAST_GRACE', `table "${table}" has no route`));
+      if (!route)
+        throw this.pastGrace(
+          key,
+          new Poison('UNKNOWN_TABLE_PAST_GRACE', `table "${table}" has no route`),
+        );
       const model = await this.deps.models.get(table, route.modelVersion);
-      if (!model) throw this.pastGrace(key, new Poison('MODEL_MISSING', `table "${table}" has no data model`));
+      if (!model)
+        throw this.pastGrace(
+          key,
+          new Poison('MODEL_MISSING', `table "${table}" has no data model`),
+        );
       const store = this.deps.stores.get(route.store);
-      if (!store) throw this.pastGrace(key, new Poison('DATABASE_UNAVAILABLE', `this consumer is not configured for ${route.store}`));
+      if (!store)
+        throw this.pastGrace(
+          key,
+          new Poison('DATABASE_UNAVAILABLE', `this consumer is not configured for ${route.store}`),
+        );
 
       const consistency: ReadConsistency = key.attempts === 0 ? 'fast' : 'strong';
       const state = await store.read(tableRef(route), pending[0]!.intent.key, consistency);
       this.deps.metrics.reads.inc({ table, consistency });
       if (key.partition.revoked) return;
+      this.deps.logger.debug(
+        {
+          table,
+          consistency,
+          state: state.state,
+          version: (state.state === 'present' ? state.wailTs : state.deletedTs)?.toString(),
+          intents: pending.length,
+        },
+        'key read',
+      );
 
       const done = pending.filter((p) => materialized(state, p.intent));
       const notYet = pending.filter((p) => !materialized(state, p.intent));
@@ -270,7 +330,9 @@ export class IntentProcessor {
         await this.publish(key, route, model, state, done);
         this.finish(key, done);
       }
-      const expired = notYet.filter((p) => this.now() - Number(p.intent.ts / 1000n) > route.visibilityWindowMs);
+      const expired = notYet.filter(
+        (p) => this.now() - Number(p.intent.ts / 1000n) > route.visibilityWindowMs,
+      );
       if (expired.length > 0) {
         await this.recordUnmaterialized(route, state, expired);
         this.finish(key, expired);
@@ -283,7 +345,10 @@ export class IntentProcessor {
         this.finish(key, pending);
         return;
       }
-      this.deps.logger.warn({ err: error, table, attempts: key.attempts }, 'intent round failed; retrying');
+      this.deps.logger.warn(
+        { err: error, table, attempts: key.attempts },
+        'intent round failed; retrying',
+      );
       this.retryLater(key);
     }
   }
@@ -291,10 +356,19 @@ export class IntentProcessor {
   /** Unknown tables and missing models may be a moment away (a route being created): poison only after the grace period. */
   private pastGrace(key: KeyState, poison: Poison): Error {
     if (this.now() - key.firstAttemptAt >= this.deps.options.graceMs) return poison;
-    return new WailError('REPOSITORY_UNAVAILABLE', `${poison.message}; retrying within the grace period`);
+    return new WailError(
+      'REPOSITORY_UNAVAILABLE',
+      `${poison.message}; retrying within the grace period`,
+    );
   }
 
-  private async publish(key: KeyState, route: TableRoute, model: ResolvedModel, state: ReadResult, done: readonly PendingIntent[]): Promise<void> {
+  private async publish(
+    key: KeyState,
+    route: TableRoute,
+    model: ResolvedModel,
+    state: ReadResult,
+    done: readonly PendingIntent[],
+  ): Promise<void> {
     const version = state.state === 'present' ? state.wailTs : state.deletedTs!;
     const last = this.lastPublished.get(key.id);
     if (last !== undefined && version <= last) return;
@@ -303,7 +377,8 @@ export class IntentProcessor {
     try {
       const keyRow: Record<string, StoredValue> = {};
       for (const column of newest.intent.key) {
-        keyRow[column.name] = column.value instanceof Uint8Array ? Buffer.from(column.value) : column.value;
+        keyRow[column.name] =
+          column.value instanceof Uint8Array ? Buffer.from(column.value) : column.value;
       }
       const keyRecord = model.keyMapper.map(keyRow);
       const envelope = {
@@ -311,25 +386,45 @@ export class IntentProcessor {
         key: keyRecord,
         after: state.state === 'present' ? model.rowMapper.map(state.row) : null,
         version,
-        source: { table: route.table, store: route.store, intentId: intentIdToString(newest.intent.intentId), intentTs: newest.intent.ts },
+        source: {
+          table: route.table,
+          store: route.store,
+          intentId: intentIdToString(newest.intent.intentId),
+          intentTs: newest.intent.ts,
+        },
         modelVersion: model.version,
       };
       record = {
         topic: model.eventTopic,
         key: toWireFormat(model.keySchemaId, model.keyType, keyRecord),
         value: toWireFormat(model.valueSchemaId, model.valueType, envelope),
-        headers: { ...traceparent(newest.record), 'wail.intent-id': intentIdToString(newest.intent.intentId) },
+        headers: {
+          ...traceparent(newest.record),
+          'wail.intent-id': intentIdToString(newest.intent.intentId),
+        },
       };
     } catch (error) {
-      throw new Poison('ENCODE_FAILED', `the row cannot be encoded with model version ${model.version}: ${(error as Error).message}`);
+      throw new Poison(
+        'ENCODE_FAILED',
+        `the row cannot be encoded with model version ${model.version}: ${(error as Error).message}`,
+      );
     }
     await this.deps.publisher.append([record]);
     this.lastPublished.set(key.id, version);
-    this.deps.metrics.events.inc({ table: route.table, op: state.state === 'present' ? 'upsert' : 'delete' });
-    this.deps.metrics.lag.observe(Math.max(0, this.now() - Number(newest.intent.ts / 1000n)) / 1000);
+    this.deps.metrics.events.inc({
+      table: route.table,
+      op: state.state === 'present' ? 'upsert' : 'delete',
+    });
+    this.deps.metrics.lag.observe(
+      Math.max(0, this.now() - Number(newest.intent.ts / 1000n)) / 1000,
+    );
   }
 
-  private async recordUnmaterialized(route: TableRoute, state: ReadResult, expired: readonly PendingIntent[]): Promise<void> {
+  private async recordUnmaterialized(
+    route: TableRoute,
+    state: ReadResult,
+    expired: readonly PendingIntent[],
+  ): Promise<void> {
     const observed =
       state.state === 'present'
         ? { state: 'present', wailTs: state.wailTs.toString() }
@@ -343,23 +438,38 @@ export class IntentProcessor {
             intentId: intentIdToString(intent.intentId),
             table: intent.table,
             op: intent.op,
-            key: Object.fromEntries(intent.key.map((column) => [column.name, keyScalarToJson(column.value)])),
+            key: Object.fromEntries(
+              intent.key.map((column) => [column.name, keyScalarToJson(column.value)]),
+            ),
             ts: intent.ts.toString(),
             proxyId: intent.proxyId,
             reason: `not visible within the visibility window of ${route.visibilityWindowMs} ms`,
             observed,
             recordedAt: new Date(this.now()).toISOString(),
-            origin: { topic: record.topic, partition: record.partition, offset: record.offset.toString() },
+            origin: {
+              topic: record.topic,
+              partition: record.partition,
+              offset: record.offset.toString(),
+            },
           }),
         ),
         headers: traceparent(record),
       })),
     );
     this.deps.metrics.unmaterialized.inc({ table: route.table }, expired.length);
-    this.deps.logger.warn({ table: route.table, intents: expired.length }, 'intents recorded as unmaterialized');
+    this.deps.logger.warn(
+      { table: route.table, intents: expired.length },
+      'intents recorded as unmaterialized',
+    );
   }
 
-  private async deadLetter(state: PartitionState, intents: readonly { record: IncomingRecord }[], code: string, message: string, attempts: number): Promise<void> {
+  private async deadLetter(
+    state: PartitionState,
+    intents: readonly { record: IncomingRecord }[],
+    code: string,
+    message: string,
+    attempts: number,
+  ): Promise<void> {
     for (;;) {
       try {
         await this.deps.publisher.append(
@@ -387,7 +497,10 @@ export class IntentProcessor {
       }
     }
     this.deps.metrics.deadLetters.inc({ code }, intents.length);
-    this.deps.logger.error({ code, message, intents: intents.length, topic: state.topic, partition: state.partition }, 'intents dead-lettered');
+    this.deps.logger.error(
+      { code, message, intents: intents.length, topic: state.topic, partition: state.partition },
+      'intents dead-lettered',
+    );
   }
 }
 

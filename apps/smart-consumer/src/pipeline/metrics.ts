@@ -10,11 +10,36 @@ export function consumerMetrics(registry: Registry, inFlight: () => number) {
     },
   });
   return {
-    intents: new Counter({ name: 'wail_consumer_intents_total', help: 'intents consumed', labelNames: ['table'], registers: [registry] }),
-    reads: new Counter({ name: 'wail_consumer_reads_total', help: 'database reads', labelNames: ['table', 'consistency'], registers: [registry] }),
-    events: new Counter({ name: 'wail_consumer_events_total', help: 'events published', labelNames: ['table', 'op'], registers: [registry] }),
-    unmaterialized: new Counter({ name: 'wail_consumer_unmaterialized_total', help: 'intents recorded as never materialized', labelNames: ['table'], registers: [registry] }),
-    deadLetters: new Counter({ name: 'wail_consumer_dead_letters_total', help: 'intents sent to the dead-letter topic', labelNames: ['code'], registers: [registry] }),
+    intents: new Counter({
+      name: 'wail_consumer_intents_total',
+      help: 'intents consumed',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    reads: new Counter({
+      name: 'wail_consumer_reads_total',
+      help: 'database reads',
+      labelNames: ['table', 'consistency'],
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'wail_consumer_events_total',
+      help: 'events published',
+      labelNames: ['table', 'op'],
+      registers: [registry],
+    }),
+    unmaterialized: new Counter({
+      name: 'wail_consumer_unmaterialized_total',
+      help: 'intents recorded as never materialized',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'wail_consumer_dead_letters_total',
+      help: 'intents sent to the dead-letter topic',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
     lag: new Histogram({
       name: 'wail_consumer_intent_to_event_seconds',
       help: 'from the intent timestamp to the event acknowledgement',

@@ -35,7 +35,8 @@ export class ModelCache {
   /** The model of `table` at (at least) `announcedVersion`; undefined when the table has none. */
   get(table: string, announcedVersion: number | null): Promise<ResolvedModel | undefined> {
     const cached = this.models.get(table);
-    if (cached && announcedVersion !== null && this.versions.get(table) === announcedVersion) return cached;
+    if (cached && announcedVersion !== null && this.versions.get(table) === announcedVersion)
+      return cached;
     if (cached && announcedVersion === null && this.versions.has(table)) return cached;
     const loading = this.load(table).then(
       (model) => {
@@ -55,7 +56,10 @@ export class ModelCache {
   private async load(table: string): Promise<ResolvedModel | undefined> {
     const model: ModelVersion | undefined = await this.client.model(table, 'latest');
     if (!model) return undefined;
-    const [keySchema, valueSchema] = await Promise.all([this.client.schemaById(model.keySchemaId), this.client.schemaById(model.valueSchemaId)]);
+    const [keySchema, valueSchema] = await Promise.all([
+      this.client.schemaById(model.keySchemaId),
+      this.client.schemaById(model.valueSchemaId),
+    ]);
     const keyJson = JSON.parse(keySchema) as Record<string, unknown>;
     const resolved: ResolvedModel = {
       table,

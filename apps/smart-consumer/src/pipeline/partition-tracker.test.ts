@@ -26,22 +26,26 @@ describe('PartitionTracker', () => {
 
   it('never passes an unfinished offset, whatever the finishing order', () => {
     fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 1_000_000 }), (finishes, seed) => {
-        const tracker = new PartitionTracker();
-        const offsets = finishes.map((_, i) => BigInt(seed + i));
-        offsets.forEach((offset) => tracker.track(offset));
-        const finished = new Set<bigint>();
-        offsets.forEach((offset, i) => {
-          if (finishes[i]) {
-            tracker.finish(offset);
-            finished.add(offset);
-          }
-        });
-        const safe = tracker.safeOffset()!;
-        const firstUnfinished = offsets.find((offset) => !finished.has(offset));
-        expect(safe).toBe(firstUnfinished ?? offsets.at(-1)! + 1n);
-        expect(tracker.inFlight).toBe(offsets.length - finished.size);
-      }),
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (finishes, seed) => {
+          const tracker = new PartitionTracker();
+          const offsets = finishes.map((_, i) => BigInt(seed + i));
+          offsets.forEach((offset) => tracker.track(offset));
+          const finished = new Set<bigint>();
+          offsets.forEach((offset, i) => {
+            if (finishes[i]) {
+              tracker.finish(offset);
+              finished.add(offset);
+            }
+          });
+          const safe = tracker.safeOffset()!;
+          const firstUnfinished = offsets.find((offset) => !finished.has(offset));
+          expect(safe).toBe(firstUnfinished ?? offsets.at(-1)! + 1n);
+          expect(tracker.inFlight).toBe(offsets.length - finished.size);
+        },
+      ),
     );
   });
 });

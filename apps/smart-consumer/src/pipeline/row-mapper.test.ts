@@ -1,3 +1,4 @@
+import { parseSchema } from './avro';
 import { RowMapper, decimalBytes } from './row-mapper';
 
 const model = {
@@ -44,9 +45,15 @@ describe('RowMapper', () => {
   });
 
   it('says which field cannot be represented', () => {
-    expect(() => mapper.map({ id: 1n, name: null, active: true, balance: '1', created_at: 0n, score: 1 })).toThrow('column "name" is null');
-    expect(() => mapper.map({ id: 'x', name: 'a', active: true, balance: '1', created_at: 0n, score: 1 })).toThrow('column "id": expected an integer');
-    expect(() => mapper.map({ id: 1n, name: 'a', active: true, balance: '1.234', created_at: 0n, score: 1 })).toThrow('more than 2 decimal places');
+    expect(() =>
+      mapper.map({ id: 1n, name: null, active: true, balance: '1', created_at: 0n, score: 1 }),
+    ).toThrow('column "name" is null');
+    expect(() =>
+      mapper.map({ id: 'x', name: 'a', active: true, balance: '1', created_at: 0n, score: 1 }),
+    ).toThrow('column "id": expected an integer');
+    expect(() =>
+      mapper.map({ id: 1n, name: 'a', active: true, balance: '1.234', created_at: 0n, score: 1 }),
+    ).toThrow('more than 2 decimal places');
   });
 });
 
@@ -63,5 +70,21 @@ describe('decimalBytes', () => {
     ['-0.01', 2, 'ff'],
   ])('%s at scale %d is %s', (text, scale, hex) => {
     expect(decimalBytes(text, scale).toString('hex')).toBe(hex);
+  });
+});
+
+describe('parseSchema', () => {
+  it('encodes longs, logical longs and nullable longs from bigint', () => {
+    const type = parseSchema({
+      type: 'record',
+      name: 'X',
+      fields: [
+        { name: 'a', type: 'long' },
+        { name: 'b', type: { type: 'long', logicalType: 'timestamp-micros' } },
+        { name: 'c', type: ['null', 'long'], default: null },
+      ],
+    });
+    expect(type.toBuffer({ a: 1n, b: 2n, c: 3n }).toString('hex')).toBe('02040206');
+    expect(type.fromBuffer(Buffer.from('020400', 'hex'))).toEqual({ a: 1n, b: 2n, c: null });
   });
 });

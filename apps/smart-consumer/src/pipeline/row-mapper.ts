@@ -39,7 +39,10 @@ export class RowMapper {
       const value = row[field.name];
       if (value === null || value === undefined) {
         if (!field.nullable) {
-          throw new WailError('DATABASE_REJECTED', `column "${field.name}" is ${value === undefined ? 'missing from the table' : 'null'} but the model says it cannot be null`);
+          throw new WailError(
+            'DATABASE_REJECTED',
+            `column "${field.name}" is ${value === undefined ? 'missing from the table' : 'null'} but the model says it cannot be null`,
+          );
         }
         out[field.name] = null;
         continue;
@@ -48,7 +51,10 @@ export class RowMapper {
         out[field.name] = field.convert(value);
       } catch (error) {
         if (error instanceof WailError) throw error;
-        throw new WailError('DATABASE_REJECTED', `column "${field.name}": ${(error as Error).message}`);
+        throw new WailError(
+          'DATABASE_REJECTED',
+          `column "${field.name}": ${(error as Error).message}`,
+        );
       }
     }
     return out;
@@ -63,7 +69,9 @@ function plan(name: string, type: AvroFieldType): FieldPlan {
   const base = typeof type === 'string' ? type : type.type;
   const logical = typeof type === 'object' ? type.logicalType : undefined;
   const fail = (expected: string, value: unknown) => {
-    throw new TypeError(`expected ${expected}, found ${typeof value === 'bigint' ? `${value}n` : JSON.stringify(value)?.slice(0, 60)}`);
+    throw new TypeError(
+      `expected ${expected}, found ${typeof value === 'bigint' ? `${value}n` : JSON.stringify(value)?.slice(0, 60)}`,
+    );
   };
   const integer = (value: Exclude<StoredValue, null>): bigint => {
     if (typeof value === 'bigint') return value;
@@ -75,12 +83,20 @@ function plan(name: string, type: AvroFieldType): FieldPlan {
   let convert: FieldPlan['convert'];
   switch (base) {
     case 'boolean':
-      convert = (value) => (typeof value === 'boolean' ? value : value === 1 || value === 0 ? value === 1 : fail('a boolean', value));
+      convert = (value) =>
+        typeof value === 'boolean'
+          ? value
+          : value === 1 || value === 0
+            ? value === 1
+            : fail('a boolean', value);
       break;
     case 'int':
       convert =
         logical === 'date'
-          ? (value) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? Math.round(Date.parse(`${value}T00:00:00Z`) / 86_400_000) : fail('a date', value))
+          ? (value) =>
+              typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
+                ? Math.round(Date.parse(`${value}T00:00:00Z`) / 86_400_000)
+                : fail('a date', value)
           : (value) => {
               const n = integer(value);
               if (n < -(2n ** 31n) || n >= 2n ** 31n) fail('a 32-bit integer', value);
@@ -91,26 +107,53 @@ function plan(name: string, type: AvroFieldType): FieldPlan {
       convert =
         logical === 'timestamp-micros' || logical === 'timestamp-millis'
           ? (value) => {
-              const micros = typeof value === 'string' && !/^-?\d+$/.test(value) ? isoToMicros(name, value) : integer(value);
+              const micros =
+                typeof value === 'string' && !/^-?\d+$/.test(value)
+                  ? isoToMicros(name, value)
+                  : integer(value);
               return logical === 'timestamp-millis' ? micros / 1000n : micros;
             }
           : integer;
       break;
     case 'float':
     case 'double':
-      convert = (value) => (typeof value === 'number' ? value : typeof value === 'string' && Number.isFinite(Number(value)) ? Number(value) : typeof value === 'bigint' ? Number(value) : fail('a number', value));
+      convert = (value) =>
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && Number.isFinite(Number(value))
+            ? Number(value)
+            : typeof value === 'bigint'
+              ? Number(value)
+              : fail('a number', value);
       break;
     case 'string':
-      convert = (value) => (typeof value === 'string' ? value : typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : value.toString('utf8'));
+      convert = (value) =>
+        typeof value === 'string'
+          ? value
+          : typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean'
+            ? String(value)
+            : value.toString('utf8');
       break;
     case 'bytes':
       convert =
         logical === 'decimal'
-          ? (value) => decimalBytes(String(value), typeof type === 'object' && !Array.isArray(type) ? (type.scale ?? 0) : 0)
-          : (value) => (Buffer.isBuffer(value) ? value : typeof value === 'string' ? Buffer.from(value, 'utf8') : fail('bytes', value));
+          ? (value) =>
+              decimalBytes(
+                String(value),
+                typeof type === 'object' && !Array.isArray(type) ? (type.scale ?? 0) : 0,
+              )
+          : (value) =>
+              Buffer.isBuffer(value)
+                ? value
+                : typeof value === 'string'
+                  ? Buffer.from(value, 'utf8')
+                  : fail('bytes', value);
       break;
     default:
-      throw new WailError('INTERNAL', `field "${name}" has an Avro type WAIL cannot map (${String(base)})`);
+      throw new WailError(
+        'INTERNAL',
+        `field "${name}" has an Avro type WAIL cannot map (${String(base)})`,
+      );
   }
   return { name, nullable: false, convert };
 }
@@ -120,7 +163,8 @@ export function decimalBytes(text: string, scale: number): Buffer {
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text.trim());
   if (!match) throw new TypeError(`expected a decimal, found ${JSON.stringify(text)}`);
   const [, sign, whole, fraction = ''] = match;
-  if (fraction.replace(/0+$/, '').length > scale) throw new TypeError(`${text} has more than ${scale} decimal places`);
+  if (fraction.replace(/0+$/, '').length > scale)
+    throw new TypeError(`${text} has more than ${scale} decimal places`);
   let unscaled = BigInt(`${whole}${fraction.padEnd(scale, '0')}`);
   if (sign === '-') unscaled = -unscaled;
   const bytes: number[] = [];
@@ -128,6 +172,9 @@ export function decimalBytes(text: string, scale: number): Buffer {
   do {
     bytes.unshift(Number(rest & 0xffn));
     rest >>= 8n;
-  } while (!(rest === 0n && (bytes[0]! & 0x80) === 0) && !(rest === -1n && (bytes[0]! & 0x80) !== 0));
+  } while (
+    !(rest === 0n && (bytes[0]! & 0x80) === 0) &&
+    !(rest === -1n && (bytes[0]! & 0x80) !== 0)
+  );
   return Buffer.from(bytes);
 }

@@ -34,7 +34,9 @@ export class TopicSet {
     let changed = false;
     for (const topic of [...this.draining]) {
       const ends = await this.kafka.endOffsets(topic);
-      const done = [...ends].every(([partition, end]) => (committed.get(topic)?.get(partition) ?? -1n) >= end || end === 0n);
+      const done = [...ends].every(
+        ([partition, end]) => (committed.get(topic)?.get(partition) ?? -1n) >= end || end === 0n,
+      );
       if (done) {
         this.draining.delete(topic);
         changed = true;

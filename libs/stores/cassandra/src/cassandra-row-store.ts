@@ -142,7 +142,12 @@ export class CassandraRowStore implements RowStore {
     const columns = new Map<string, ColumnInfo>(
       table.columns.map((column) => [
         column.name,
-        { name: column.name, type: TYPE_NAMES[column.type.code] ?? 'custom', nullable: true },
+        {
+          name: column.name,
+          type: TYPE_NAMES[column.type.code] ?? 'custom',
+          nullable: true,
+          optional: true,
+        },
       ]),
     );
     if (columns.get('wail_ts')?.type !== 'bigint') {

@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { WailError } from '@wail/errors';
 import type { KeyColumn } from '@wail/intent';
 import {
@@ -91,7 +91,8 @@ export class MysqlRowStore implements RowStore {
     let rows: RowDataPacket[];
     try {
       [rows] = await this.primary.pool.query<RowDataPacket[]>({
-        sql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, IS_NULLABLE AS nullable
+        sql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, IS_NULLABLE AS nullable,
+                     COLUMN_DEFAULT IS NOT NULL OR EXTRA <> '' AS has_default
                 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
         values: [target.namespace, target.table],
         timeout: this.timeout,
@@ -112,6 +113,7 @@ export class MysqlRowStore implements RowStore {
           name: String(row['name']),
           type: String(row['type']).toLowerCase(),
           nullable: row['nullable'] === 'YES',
+          optional: row['nullable'] === 'YES' || Number(row['has_default']) === 1,
         },
       ]),
     );
@@ -151,6 +153,25 @@ export class MysqlRowStore implements RowStore {
       const values = setColumns.map((name) =>
         toMysqlParameter(columns.get(name)!, request.values[name]!),
       );
+      const missing = [...columns.values()].filter(
+        (column) =>
+          !column.optional &&
+          column.name !== 'wail_ts' &&
+          !target.keyColumns.includes(column.name) &&
+          !setColumns.includes(column.name),
+      );
+      if (missing.length > 0) {
+        // A partial update that leaves out a required column cannot insert a
+        // row, so it may only update one: guarded the same way, by wail_ts.
+        return this.preparePartialUpdate(
+          request,
+          table,
+          keyParams,
+          setColumns,
+          values,
+          missing.map((column) => column.name),
+        );
+      }
       const names = [...target.keyColumns, ...setColumns, 'wail_ts'];
       const guarded = setColumns.map(
         (name) =>
@@ -201,6 +222,47 @@ export class MysqlRowStore implements RowStore {
           } finally {
             connection.release();
           }
+        } catch (error) {
+          throw translateMysqlError(error);
+        }
+      },
+    };
+  }
+
+  private preparePartialUpdate(
+    request: WriteRequest,
+    table: string,
+    keyParams: unknown[],
+    setColumns: string[],
+    values: unknown[],
+    missing: string[],
+  ): PreparedWrite {
+    const { target } = request;
+    const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
+    const assignments = [...setColumns.map((name) => `${quote(name)} = ?`), '`wail_ts` = ?'].join(
+      ', ',
+    );
+    const ts = request.ts.toString();
+    return {
+      request,
+      execute: async () => {
+        try {
+          const [result] = await this.primary.pool.execute<ResultSetHeader>({
+            sql: `UPDATE ${table} SET ${assignments} WHERE ${where} AND \`wail_ts\` < ?`,
+            values: [...values, ts, ...keyParams, ts] as never[],
+            timeout: this.timeout,
+          });
+          if (result.affectedRows > 0) return;
+          const [rows] = await this.primary.pool.execute<RowDataPacket[]>({
+            sql: `SELECT 1 FROM ${table} WHERE ${where}`,
+            values: keyParams as never[],
+            timeout: this.timeout,
+          });
+          if (rows.length > 0) return; // a newer write already won
+          throw new WailError(
+            'DATABASE_REJECTED',
+            `no row with this key in ${target.table}, and a new row needs ${missing.map((name) => `"${name}"`).join(', ')}`,
+          );
         } catch (error) {
           throw translateMysqlError(error);
         }

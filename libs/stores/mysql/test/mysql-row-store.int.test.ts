@@ -25,6 +25,9 @@ beforeAll(async () => {
        price DECIMAL(12,2) NULL, ratio DOUBLE NULL, active BOOLEAN NULL, payload BLOB NULL,
        seen_at DATETIME(6) NULL, born DATE NULL, wail_ts BIGINT NOT NULL)`,
   );
+  await admin.pool.query(
+    `CREATE TABLE \`${database}\`.people (id INT PRIMARY KEY, name VARCHAR(50) NOT NULL, age INT NULL, wail_ts BIGINT NOT NULL)`,
+  );
   await admin.close();
 });
 
@@ -135,6 +138,41 @@ describe('MysqlRowStore', () => {
       code: 'BAD_REQUEST',
     });
     expect(await read('c')).toMatchObject({ state: 'absent' });
+  });
+
+  it('updates part of a row whose other required columns are not given, guarded by wail_ts', async () => {
+    const people: TableRef = {
+      store: 'mysql',
+      namespace: database,
+      table: 'people',
+      keyColumns: ['id'],
+    };
+    const person = [{ name: 'id', value: 1n }];
+    await store.write({
+      target: people,
+      op: 'upsert',
+      key: person,
+      ts: 10n,
+      values: { name: 'Ann', age: 30 },
+    });
+    await store.write({ target: people, op: 'upsert', key: person, ts: 20n, values: { age: 31 } });
+    await store.write({ target: people, op: 'upsert', key: person, ts: 15n, values: { age: 99 } });
+    expect(await store.read(people, person, 'strong')).toMatchObject({
+      wailTs: 20n,
+      row: { name: 'Ann', age: 31 },
+    });
+    await expect(
+      store.write({
+        target: people,
+        op: 'upsert',
+        key: [{ name: 'id', value: 2n }],
+        ts: 30n,
+        values: { age: 5 },
+      }),
+    ).rejects.toMatchObject({
+      code: 'DATABASE_REJECTED',
+      message: expect.stringContaining('"name"'),
+    });
   });
 
   it('reports a missing table as rejected and a stopped server as unavailable', async () => {

@@ -57,6 +57,8 @@ export interface ColumnInfo {
   /** The database's own type name, lower case: `bigint`, `varchar`, `text`, `uuid`, … */
   type: string;
   nullable: boolean;
+  /** Whether an INSERT may leave the column out (nullable, a default, auto-increment or generated). */
+  optional: boolean;
 }
 
 /** What every store adapter offers the services, whatever the database. */

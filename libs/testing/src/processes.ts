@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { deadAddress } from './stack-env';
+
+const repoRoot = join(__dirname, '..', '..', '..');
+
+export interface ServiceProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: a crash, no graceful shutdown. */
+  kill(): Promise<void>;
+}
+
+const ENTRIES = {
+  repository: { entry: 'apps/schema-repository/src/main.ts', portVariable: 'WAIL_REPOSITORY_PORT' },
+  proxy: { entry: 'apps/producer-proxy/src/main.ts', portVariable: 'WAIL_PROXY_PORT' },
+  consumer: { entry: 'apps/smart-consumer/src/main.ts', portVariable: 'WAIL_CONSUMER_PORT' },
+} as const;
+
+/**
+ * Starts one of WAIL's services as its own process (by path: tests never
+ * import another app) on a free port, and waits for `/readyz`.
+ */
+export async function startServiceProcess(
+  service: keyof typeof ENTRIES,
+  env: Record<string, string>,
+  options: { readyTimeoutMs?: number; logs?: boolean } = {},
+): Promise<ServiceProcess> {
+  const { port } = await deadAddress();
+  const { entry, portVariable } = ENTRIES[service];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      WAIL_LOG_LEVEL: options.logs ? 'info' : 'warn',
+      ...env,
+      [portVariable]: String(port),
+    },
+    stdio: ['ignore', options.logs ? 'inherit' : 'ignore', options.logs ? 'inherit' : 'ignore'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
+      try {
+        return (await fetch(`${url}/readyz`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs: options.readyTimeoutMs ?? 60_000, what: `${service} ready` },
+  );
+  return {
+    url,
+    port,
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value (which is returned) or the timeout passes. */
+export async function waitFor<T>(
+  check: () => Promise<T | false | undefined | null> | T | false | undefined | null,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+      if ((error as Error).message?.includes('exited with')) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out waiting for ${options.what ?? 'a condition'}${last ? `: ${(last as Error).message}` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  }
+}
