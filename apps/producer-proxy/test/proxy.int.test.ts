@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { decodeIntent, intentIdToString } from '@wail/intent';
 import { documentedRoutes } from '@wail/runtime';
 import { MysqlConnection } from '@wail/store-mysql';
-import { silentLogger } from '@wail/telemetry';
+import { silentLogger, startTracing } from '@wail/telemetry';
 import { deadAddress, stackEnv, startServiceProcess, uniqueName, waitFor, type ServiceProcess } from '@wail/testing';
 import { loadConfig } from '../src/config';
 import { openApiDocument } from '../src/http/openapi';
@@ -15,6 +15,8 @@ let repository: ServiceProcess;
 let proxy: ProxyService;
 const token = 'proxy-test-token-0123456789';
 const extraProxies: ProxyService[] = [];
+// As main.ts does: spans are recorded so intents carry a W3C traceparent.
+const tracing = startTracing({ service: 'proxy-test', export: false });
 
 async function proxyWith(env: Record<string, string> = {}): Promise<ProxyService> {
   const service = await compose(
@@ -49,6 +51,7 @@ afterAll(async () => {
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}_repo\``);
   await mysql.close();
+  await tracing.shutdown();
 });
 
 async function intentsOnTopic(count: number): Promise<ReturnType<typeof decodeIntent>[]> {
