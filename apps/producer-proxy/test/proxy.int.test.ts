@@ -3,7 +3,14 @@ import { decodeIntent, intentIdToString } from '@wail/intent';
 import { documentedRoutes } from '@wail/runtime';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger, startTracing } from '@wail/telemetry';
-import { deadAddress, stackEnv, startServiceProcess, uniqueName, waitFor, type ServiceProcess } from '@wail/testing';
+import {
+  deadAddress,
+  stackEnv,
+  startServiceProcess,
+  uniqueName,
+  waitFor,
+  type ServiceProcess,
+} from '@wail/testing';
 import { loadConfig } from '../src/config';
 import { openApiDocument } from '../src/http/openapi';
 import { compose, type ProxyService } from '../src/main';
@@ -20,26 +27,52 @@ const tracing = startTracing({ service: 'proxy-test', export: false });
 
 async function proxyWith(env: Record<string, string> = {}): Promise<ProxyService> {
   const service = await compose(
-    loadConfig({ ...process.env, WAIL_REPOSITORY_URL: repository.url, WAIL_STORES: 'mysql', WAIL_PROXY_BATCH_LIMIT: '5', WAIL_PROXY_BODY_LIMIT: '8192', ...env }),
+    loadConfig({
+      ...process.env,
+      WAIL_REPOSITORY_URL: repository.url,
+      WAIL_STORES: 'mysql',
+      WAIL_PROXY_BATCH_LIMIT: '5',
+      WAIL_PROXY_BODY_LIMIT: '8192',
+      ...env,
+    }),
     silentLogger(),
   );
   extraProxies.push(service);
   return service;
 }
 
-const post = (service: ProxyService, url: string, body: unknown, headers: Record<string, string> = {}) =>
-  service.app.inject({ method: 'POST', url, payload: body as object, headers });
+const post = (
+  service: ProxyService,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => service.app.inject({ method: 'POST', url, payload: body as object, headers });
 
 beforeAll(async () => {
   await mysql.pool.query(`CREATE DATABASE \`${name}\``);
-  await mysql.pool.query(`CREATE TABLE \`${name}\`.accounts (id BIGINT PRIMARY KEY, owner VARCHAR(50) NULL, balance DECIMAL(10,2) NULL, wail_ts BIGINT NOT NULL)`);
-  await mysql.pool.query(`CREATE TABLE \`${name}\`.audit (id BIGINT PRIMARY KEY, note VARCHAR(50) NULL, wail_ts BIGINT NOT NULL)`);
-  repository = await startServiceProcess('repository', { WAIL_REPOSITORY_DATABASE: `${name}_repo` });
-  for (const [table, failureMode] of [['accounts', 'transactional'], ['audit', 'independent']] as const) {
+  await mysql.pool.query(
+    `CREATE TABLE \`${name}\`.accounts (id BIGINT PRIMARY KEY, owner VARCHAR(50) NULL, balance DECIMAL(10,2) NULL, wail_ts BIGINT NOT NULL)`,
+  );
+  await mysql.pool.query(
+    `CREATE TABLE \`${name}\`.audit (id BIGINT PRIMARY KEY, note VARCHAR(50) NULL, wail_ts BIGINT NOT NULL)`,
+  );
+  repository = await startServiceProcess('repository', {
+    WAIL_REPOSITORY_DATABASE: `${name}_repo`,
+  });
+  for (const [table, failureMode] of [
+    ['accounts', 'transactional'],
+    ['audit', 'independent'],
+  ] as const) {
     await fetch(`${repository.url}/v1/tables/${table}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ store: 'mysql', database: name, keyColumns: ['id'], intentTopic, failureMode }),
+      body: JSON.stringify({
+        store: 'mysql',
+        database: name,
+        keyColumns: ['id'],
+        intentTopic,
+        failureMode,
+      }),
     });
   }
   proxy = await proxyWith();
@@ -55,19 +88,28 @@ afterAll(async () => {
 });
 
 async function intentsOnTopic(count: number): Promise<ReturnType<typeof decodeIntent>[]> {
-  const kafka = new Kafka({ brokers: stackEnv().kafkaBrokers, clientId: 'wail-proxy-test', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    brokers: stackEnv().kafkaBrokers,
+    clientId: 'wail-proxy-test',
+    logLevel: logLevel.NOTHING,
+  });
   const consumer = kafka.consumer({ groupId: uniqueName('wail_proxy_test') });
-  const intents: { intent: ReturnType<typeof decodeIntent>; traceparent: string | undefined }[] = [];
+  const intents: { intent: ReturnType<typeof decodeIntent>; traceparent: string | undefined }[] =
+    [];
   await consumer.connect();
   await consumer.subscribe({ topics: [intentTopic], fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      intents.push({ intent: decodeIntent(message.value!), traceparent: message.headers?.['traceparent']?.toString() });
+      intents.push({
+        intent: decodeIntent(message.value!),
+        traceparent: message.headers?.['traceparent']?.toString(),
+      });
     },
   });
   await waitFor(() => intents.length >= count, { timeoutMs: 15_000, what: `${count} intents` });
   await consumer.disconnect();
-  for (const { traceparent } of intents) expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  for (const { traceparent } of intents)
+    expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   return intents.map(({ intent }) => intent);
 }
 
@@ -75,41 +117,130 @@ describe('a mutation', () => {
   let answer: { intentId: string; ts: number; intentLogged: boolean };
 
   it('logs the intent, then writes the row stamped with the same timestamp', async () => {
-    const response = await post(proxy, '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 1 }, values: { owner: 'Ada', balance: '10.50' } });
+    const response = await post(proxy, '/v1/tables/accounts/mutations', {
+      op: 'upsert',
+      key: { id: 1 },
+      values: { owner: 'Ada', balance: '10.50' },
+    });
     expect(response.statusCode).toBe(200);
     answer = response.json();
-    expect(answer).toEqual({ intentId: expect.stringMatching(/^[0-9a-f-]{36}$/), ts: expect.any(Number), intentLogged: true });
-    const [rows] = await mysql.pool.query(`SELECT owner, balance, wail_ts FROM \`${name}\`.accounts WHERE id = 1`);
+    expect(answer).toEqual({
+      intentId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      ts: expect.any(Number),
+      intentLogged: true,
+    });
+    const [rows] = await mysql.pool.query(
+      `SELECT owner, balance, wail_ts FROM \`${name}\`.accounts WHERE id = 1`,
+    );
     expect(rows).toEqual([{ owner: 'Ada', balance: '10.50', wail_ts: String(answer.ts) }]);
   });
 
   it('put exactly the table, key, op, timestamp and written columns in the intent — no values', async () => {
     const [intent] = await intentsOnTopic(1);
-    expect(intent).toMatchObject({ table: 'accounts', op: 'upsert', key: [{ name: 'id', value: 1n }], ts: BigInt(answer.ts), columns: ['owner', 'balance'] });
+    expect(intent).toMatchObject({
+      table: 'accounts',
+      op: 'upsert',
+      key: [{ name: 'id', value: 1n }],
+      ts: BigInt(answer.ts),
+      columns: ['owner', 'balance'],
+    });
     expect(intentIdToString(intent!.intentId)).toBe(answer.intentId);
-    expect(JSON.stringify(intent, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('Ada');
+    expect(
+      JSON.stringify(intent, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+    ).not.toContain('Ada');
   }, 30_000);
 
   it('reads the row back by key, and answers 404 for a missing one', async () => {
     const found = await proxy.app.inject({ method: 'GET', url: '/v1/tables/accounts/rows?id=1' });
-    expect(found.json()).toEqual({ row: { id: 1, owner: 'Ada', balance: '10.50' }, wail_ts: answer.ts });
-    expect((await proxy.app.inject({ method: 'GET', url: '/v1/tables/accounts/rows?id=999' })).json()).toMatchObject({ error: { code: 'ROW_NOT_FOUND' } });
+    expect(found.json()).toEqual({
+      row: { id: 1, owner: 'Ada', balance: '10.50' },
+      wail_ts: answer.ts,
+    });
+    expect(
+      (await proxy.app.inject({ method: 'GET', url: '/v1/tables/accounts/rows?id=999' })).json(),
+    ).toMatchObject({ error: { code: 'ROW_NOT_FOUND' } });
   });
 });
 
 describe('bad input', () => {
   it.each([
-    ['an unknown table', '/v1/tables/nope/mutations', { op: 'upsert', key: { id: 1 }, values: {} }, 404, 'UNKNOWN_TABLE'],
-    ['a missing key column', '/v1/tables/accounts/mutations', { op: 'upsert', key: {}, values: {} }, 400, 'BAD_REQUEST'],
-    ['an extra key column', '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 1, owner: 'x' }, values: {} }, 400, 'BAD_REQUEST'],
-    ['an unknown op', '/v1/tables/accounts/mutations', { op: 'merge', key: { id: 1 } }, 400, 'BAD_REQUEST'],
-    ['a wrong value type', '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 7 }, values: { balance: 'lots' } }, 400, 'BAD_REQUEST'],
-    ['an unknown column', '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 7 }, values: { colour: 'red' } }, 400, 'BAD_REQUEST'],
-    ['WAIL\'s own column', '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 7 }, values: { wail_ts: 1 } }, 400, 'BAD_REQUEST'],
-    ['an injection attempt as a column', '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 7 }, values: { 'owner`=1; DROP TABLE accounts; --': 'x' } }, 400, 'BAD_REQUEST'],
-    ['values on a delete', '/v1/tables/accounts/mutations', { op: 'delete', key: { id: 7 }, values: { owner: 'x' } }, 400, 'BAD_REQUEST'],
-    ['a key that changes in values', '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 7 }, values: { id: 8 } }, 400, 'BAD_REQUEST'],
-    ['a nested key value', '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: { $gt: 1 } }, values: {} }, 400, 'BAD_REQUEST'],
+    [
+      'an unknown table',
+      '/v1/tables/nope/mutations',
+      { op: 'upsert', key: { id: 1 }, values: {} },
+      404,
+      'UNKNOWN_TABLE',
+    ],
+    [
+      'a missing key column',
+      '/v1/tables/accounts/mutations',
+      { op: 'upsert', key: {}, values: {} },
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'an extra key column',
+      '/v1/tables/accounts/mutations',
+      { op: 'upsert', key: { id: 1, owner: 'x' }, values: {} },
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'an unknown op',
+      '/v1/tables/accounts/mutations',
+      { op: 'merge', key: { id: 1 } },
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'a wrong value type',
+      '/v1/tables/accounts/mutations',
+      { op: 'upsert', key: { id: 7 }, values: { balance: 'lots' } },
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'an unknown column',
+      '/v1/tables/accounts/mutations',
+      { op: 'upsert', key: { id: 7 }, values: { colour: 'red' } },
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      "WAIL's own column",
+      '/v1/tables/accounts/mutations',
+      { op: 'upsert', key: { id: 7 }, values: { wail_ts: 1 } },
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'an injection attempt as a column',
+      '/v1/tables/accounts/mutations',
+      { op: 'upsert', key: { id: 7 }, values: { 'owner`=1; DROP TABLE accounts; --': 'x' } },
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'values on a delete',
+      '/v1/tables/accounts/mutations',
+      { op: 'delete', key: { id: 7 }, values: { owner: 'x' } },
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'a key that changes in values',
+      '/v1/tables/accounts/mutations',
+      { op: 'upsert', key: { id: 7 }, values: { id: 8 } },
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'a nested key value',
+      '/v1/tables/accounts/mutations',
+      { op: 'upsert', key: { id: { $gt: 1 } }, values: {} },
+      400,
+      'BAD_REQUEST',
+    ],
   ])('refuses %s with a clear error and logs nothing', async (_label, url, body, status, code) => {
     const response = await post(proxy, url, body);
     expect(response.statusCode).toBe(status);
@@ -119,11 +250,25 @@ describe('bad input', () => {
   });
 
   it('refuses a body that is not JSON, one that is too large, and a batch over its limit', async () => {
-    const notJson = await proxy.app.inject({ method: 'POST', url: '/v1/tables/accounts/mutations', payload: '{"op":', headers: { 'content-type': 'application/json' } });
+    const notJson = await proxy.app.inject({
+      method: 'POST',
+      url: '/v1/tables/accounts/mutations',
+      payload: '{"op":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(notJson.statusCode).toBe(400);
-    const large = await post(proxy, '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 8 }, values: { owner: 'x'.repeat(10_000) } });
+    const large = await post(proxy, '/v1/tables/accounts/mutations', {
+      op: 'upsert',
+      key: { id: 8 },
+      values: { owner: 'x'.repeat(10_000) },
+    });
     expect(large.statusCode).toBe(413);
-    const mutations = Array.from({ length: 6 }, (_, i) => ({ table: 'accounts', op: 'upsert', key: { id: 100 + i }, values: {} }));
+    const mutations = Array.from({ length: 6 }, (_, i) => ({
+      table: 'accounts',
+      op: 'upsert',
+      key: { id: 100 + i },
+      values: {},
+    }));
     const batch = await post(proxy, '/v1/mutations', { mutations });
     expect(batch.statusCode).toBe(413);
     expect(batch.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
@@ -131,7 +276,11 @@ describe('bad input', () => {
 
   it('accepts SQL-looking and unicode text as plain values', async () => {
     const owner = "Robert'); DROP TABLE accounts;-- ✓ 漢字";
-    const response = await post(proxy, '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 9 }, values: { owner } });
+    const response = await post(proxy, '/v1/tables/accounts/mutations', {
+      op: 'upsert',
+      key: { id: 9 },
+      values: { owner },
+    });
     expect(response.statusCode).toBe(200);
     const [rows] = await mysql.pool.query(`SELECT owner FROM \`${name}\`.accounts WHERE id = 9`);
     expect(rows).toEqual([{ owner }]);
@@ -158,9 +307,16 @@ describe('a batch', () => {
 describe('failure modes', () => {
   it('answers 503 quickly for a transactional table when Kafka is down, and writes nothing', async () => {
     const { host, port } = await deadAddress();
-    const service = await proxyWith({ WAIL_KAFKA_BROKERS: `${host}:${port}`, WAIL_PROXY_INTENT_TIMEOUT_MS: '1000' });
+    const service = await proxyWith({
+      WAIL_KAFKA_BROKERS: `${host}:${port}`,
+      WAIL_PROXY_INTENT_TIMEOUT_MS: '1000',
+    });
     const started = Date.now();
-    const response = await post(service, '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 30 }, values: { owner: 'x' } });
+    const response = await post(service, '/v1/tables/accounts/mutations', {
+      op: 'upsert',
+      key: { id: 30 },
+      values: { owner: 'x' },
+    });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toMatchObject({ error: { code: 'INTENT_LOG_UNAVAILABLE' } });
     expect(Date.now() - started).toBeLessThan(3000);
@@ -170,8 +326,15 @@ describe('failure modes', () => {
 
   it('writes an independent table anyway and says the intent was not logged', async () => {
     const { host, port } = await deadAddress();
-    const service = await proxyWith({ WAIL_KAFKA_BROKERS: `${host}:${port}`, WAIL_PROXY_INTENT_TIMEOUT_MS: '500' });
-    const response = await post(service, '/v1/tables/audit/mutations', { op: 'upsert', key: { id: 31 }, values: { note: 'x' } });
+    const service = await proxyWith({
+      WAIL_KAFKA_BROKERS: `${host}:${port}`,
+      WAIL_PROXY_INTENT_TIMEOUT_MS: '500',
+    });
+    const response = await post(service, '/v1/tables/audit/mutations', {
+      op: 'upsert',
+      key: { id: 31 },
+      values: { note: 'x' },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ intentLogged: false });
     const [rows] = await mysql.pool.query(`SELECT note FROM \`${name}\`.audit WHERE id = 31`);
@@ -184,7 +347,11 @@ describe('failure modes', () => {
     const { host, port } = await deadAddress();
     const service = await proxyWith({ WAIL_MYSQL_URL: `mysql://root@${host}:${port}` });
     const started = Date.now();
-    const response = await post(service, '/v1/tables/accounts/mutations', { op: 'upsert', key: { id: 32 }, values: { owner: 'x' } });
+    const response = await post(service, '/v1/tables/accounts/mutations', {
+      op: 'upsert',
+      key: { id: 32 },
+      values: { owner: 'x' },
+    });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toMatchObject({ error: { code: 'DATABASE_UNAVAILABLE' } });
     expect(Date.now() - started).toBeLessThan(5000);
@@ -196,14 +363,34 @@ describe('tokens', () => {
     const service = await proxyWith({ WAIL_PROXY_TOKENS: `${token}=audit` });
     const body = { op: 'upsert', key: { id: 40 }, values: {} };
     expect((await post(service, '/v1/tables/audit/mutations', body)).statusCode).toBe(401);
-    expect((await post(service, '/v1/tables/audit/mutations', body, { authorization: 'Bearer wrong-token-000000000000' })).statusCode).toBe(401);
-    expect((await post(service, '/v1/tables/accounts/mutations', body, { authorization: `Bearer ${token}` })).statusCode).toBe(403);
-    expect((await post(service, '/v1/tables/audit/mutations', body, { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+    expect(
+      (
+        await post(service, '/v1/tables/audit/mutations', body, {
+          authorization: 'Bearer wrong-token-000000000000',
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await post(service, '/v1/tables/accounts/mutations', body, {
+          authorization: `Bearer ${token}`,
+        })
+      ).statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await post(service, '/v1/tables/audit/mutations', body, {
+          authorization: `Bearer ${token}`,
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 });
 
 describe('documentation', () => {
   it('documents every route in the OpenAPI document and nothing else', () => {
-    expect([...new Set(proxy.app.routeList)].sort()).toEqual([...new Set(documentedRoutes(openApiDocument.paths))].sort());
+    expect([...new Set(proxy.app.routeList)].sort()).toEqual(
+      [...new Set(documentedRoutes(openApiDocument.paths))].sort(),
+    );
   });
 });

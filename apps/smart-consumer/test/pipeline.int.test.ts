@@ -159,33 +159,57 @@ describe('coalescing', () => {
     // A consumer that is behind: the three writes have landed by the time it
     // sees their intents, which arrive together in one produce request.
     const store = new MysqlRowStore({ url: stackEnv().mysqlUrl });
-    const target = { store: 'mysql' as const, namespace: env.name, table: 'customers', keyColumns: ['id'] };
+    const target = {
+      store: 'mysql' as const,
+      namespace: env.name,
+      table: 'customers',
+      keyColumns: ['id'],
+    };
     const key = [{ name: 'id', value: 202n }];
     const base = BigInt(Date.now()) * 1000n;
     const intents: Intent[] = [];
     for (const [i, name] of ['one', 'two', 'three'].entries()) {
       const ts = base + BigInt(i);
       await store.write({ target, op: 'upsert', key, values: { name }, ts });
-      intents.push({ intentId: newIntentId(), table: 'customers', op: 'upsert', key, ts, proxyId: 'test', columns: ['name'] });
+      intents.push({
+        intentId: newIntentId(),
+        table: 'customers',
+        op: 'upsert',
+        key,
+        ts,
+        proxyId: 'test',
+        columns: ['name'],
+      });
     }
     await store.close();
     const readsBefore = await env.metric('wail_consumer_reads_total', { table: 'customers' });
-    const kafka = new Kafka({ brokers: stackEnv().kafkaBrokers, clientId: 'wail-e2e-coalesce', logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      brokers: stackEnv().kafkaBrokers,
+      clientId: 'wail-e2e-coalesce',
+      logLevel: logLevel.NOTHING,
+    });
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({
       topic: env.intentTopic,
       acks: -1,
-      messages: intents.map((intent) => ({ key: Buffer.from(canonicalKey('customers', key)), value: Buffer.from(encodeIntent(intent)) })),
+      messages: intents.map((intent) => ({
+        key: Buffer.from(canonicalKey('customers', key)),
+        value: Buffer.from(encodeIntent(intent)),
+      })),
     });
     await producer.disconnect();
 
     const newest = Number(base + 2n);
-    const events = await eventsFor('customers', byId(202), (list) => list.some((e) => e.value.version === newest));
+    const events = await eventsFor('customers', byId(202), (list) =>
+      list.some((e) => e.value.version === newest),
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(env.events.forKey('customers', byId(202))).toHaveLength(1);
     expect(events[0]!.value.after).toMatchObject({ name: 'three' });
-    expect((await env.metric('wail_consumer_reads_total', { table: 'customers' })) - readsBefore).toBe(1);
+    expect(
+      (await env.metric('wail_consumer_reads_total', { table: 'customers' })) - readsBefore,
+    ).toBe(1);
   }, 30_000);
 });
 

@@ -1,3 +1,5 @@
+export { applyDefinitions, readDefinitions } from './definitions';
+export type { TableDefinition } from './definitions';
 export { RepositoryClient, RouteCache } from './routes';
 export type {
   ModelVersion,

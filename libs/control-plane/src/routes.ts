@@ -116,6 +116,7 @@ export class RouteCache {
   private refreshing: Promise<void> | undefined;
   private lastMissRefresh = 0;
   private loaded = false;
+  private failing = false;
   private readonly listeners: ((routes: ReadonlyMap<string, TableRoute>) => void)[] = [];
 
   constructor(private readonly options: RouteCacheOptions) {}
@@ -179,6 +180,10 @@ export class RouteCache {
     try {
       const listing = await this.options.client.routes(this.etag);
       this.loaded = true;
+      if (this.failing) this.options.logger.info('schema repository answers again');
+      this.failing = false;
+      if (this.failing) this.options.logger.info('schema repository answers again');
+      this.failing = false;
       if (!listing) return;
       this.etag = listing.etag;
       this.revisionSeen = listing.revision;
@@ -189,8 +194,11 @@ export class RouteCache {
       );
       for (const listener of this.listeners) listener(this.routes);
     } catch (error) {
-      this.options.logger.warn(
-        { err: error },
+      // Once per outage at warn; the repeats at debug.
+      const level = this.failing ? 'debug' : 'warn';
+      this.failing = true;
+      this.options.logger[level](
+        { error: (error as Error).message },
         'routes refresh failed; keeping the last known routes',
       );
       throw error;

@@ -14,6 +14,8 @@ export interface PartitionConsumerOptions {
   heartbeatIntervalMs?: number;
   maxBytesPerPartition?: number;
   partitionsConsumedConcurrently?: number;
+  /** Where a group without committed offsets starts (default: the beginning). */
+  fromBeginning?: boolean;
 }
 
 /**
@@ -122,7 +124,10 @@ export class PartitionConsumer {
       );
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await consumer.subscribe({
+      topics: this.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     this.consumer = consumer;
     await consumer.run({
       autoCommit: false,

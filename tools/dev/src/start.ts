@@ -1,5 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { setUpDemo, walkthrough } from './demo';
 import { repoRoot, runService, waitReady, type ServiceSpec } from './services';
 
 /**
@@ -76,10 +77,16 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  try {
+    await setUpDemo(env, `http://${host}:${ports.repository}`, say);
+  } catch (error) {
+    say(`demo set-up failed: ${(error as Error).message}`);
+  }
   say('');
   say(
     `WAIL is up — schema repository http://${host}:${ports.repository}, producer proxy http://${host}:${ports.proxy}, consumer health http://${host}:${ports.consumer}/readyz`,
   );
+  say(walkthrough(`http://${host}:${ports.proxy}`));
   say('Ctrl-C stops the services; `npm run stack -- down` stops Kafka and Cassandra.');
   say('');
 

@@ -1,0 +1,9 @@
+CREATE DATABASE IF NOT EXISTS wail_demo;
+CREATE TABLE IF NOT EXISTS wail_demo.customers (
+  id BIGINT PRIMARY KEY,
+  name VARCHAR(100) NOT NULL,
+  email VARCHAR(200) NULL,
+  balance DECIMAL(12,2) NULL,
+  updated_at DATETIME(6) NULL,
+  wail_ts BIGINT NOT NULL
+);

@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { Defaults, splitList } from '@wail/config';
+import { applyDefinitions, readDefinitions } from '@wail/control-plane';
+import { tail } from './tail';
+
+const usage = `usage: npm run wail -- <command> [options]
+
+commands:
+  apply <file|folder>...      apply table definitions (route + data model) to the schema repository
+  tail <topic>... [--new]     print records as JSON lines (Avro decoded through the repository);
+                              from the beginning unless --new
+
+environment: WAIL_REPOSITORY_URL (${Defaults.repositoryUrl}), WAIL_REPOSITORY_TOKEN, WAIL_KAFKA_BROKERS (${Defaults.kafkaBrokers})`;
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { new: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, ...rest] = positionals;
+  const repositoryUrl = process.env['WAIL_REPOSITORY_URL'] ?? Defaults.repositoryUrl;
+  const brokers = splitList(process.env['WAIL_KAFKA_BROKERS'] ?? Defaults.kafkaBrokers);
+  if (values.help || command === undefined) {
+    say(usage);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  switch (command) {
+    case 'apply':
+      if (rest.length === 0) throw new Error('apply needs at least one file or folder');
+      await applyDefinitions(
+        repositoryUrl,
+        readDefinitions(rest),
+        process.env['WAIL_REPOSITORY_TOKEN'],
+        say,
+      );
+      return 0;
+    case 'tail': {
+      if (rest.length === 0) throw new Error('tail needs at least one topic');
+      const stop = await tail({
+        brokers,
+        repositoryUrl,
+        topics: rest,
+        fromBeginning: !values.new,
+        say,
+      });
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await stop();
+      return 0;
+    }
+    default:
+      say(`unknown command "${command}"\n\n${usage}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`wail: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Defaults, splitList } from '@wail/config';
+import { applyDefinitions, readDefinitions } from '@wail/control-plane';
+import { CassandraConnection } from '@wail/store-cassandra';
+import { MysqlConnection } from '@wail/store-mysql';
+import { repoRoot } from './services';
+
+const demoDir = join(repoRoot, 'infra', 'demo');
+
+function statements(file: string): string[] {
+  return readFileSync(join(demoDir, file), 'utf8')
+    .split(';')
+    .map((statement) => statement.trim())
+    .filter((statement) => statement.length > 0);
+}
+
+/**
+ * The demo of `npm start`: a MySQL table (customers) and a Cassandra table
+ * (orders), created if missing, with their routes and data models applied
+ * from infra/demo/*.json — the same files `npm run wail -- apply` takes.
+ */
+export async function setUpDemo(
+  env: NodeJS.ProcessEnv,
+  repositoryUrl: string,
+  say: (line: string) => void,
+): Promise<void> {
+  const mysql = new MysqlConnection({
+    url: env['WAIL_MYSQL_URL'] ?? Defaults.mysqlUrl,
+    connectionLimit: 1,
+  });
+  try {
+    for (const statement of statements('mysql.sql')) await mysql.pool.query(statement);
+  } finally {
+    await mysql.close();
+  }
+  const cassandra = new CassandraConnection({
+    contactPoints: splitList(
+      env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints,
+    ),
+    localDataCenter: env['WAIL_CASSANDRA_DATACENTER'] ?? Defaults.cassandraDatacenter,
+  });
+  try {
+    for (const statement of statements('cassandra.cql')) await cassandra.client.execute(statement);
+  } finally {
+    await cassandra.close();
+  }
+  await applyDefinitions(
+    repositoryUrl,
+    readDefinitions([demoDir]),
+    env['WAIL_REPOSITORY_TOKEN'],
+    (line) => say(`demo       ${line}`),
+  );
+}
+
+export const walkthrough = (proxy: string) => `
+Try it (in another terminal):
+
+  curl -s -X POST ${proxy}/v1/tables/customers/mutations -H 'content-type: application/json' \\
+    -d '{"op":"upsert","key":{"id":1},"values":{"name":"Ada","email":"ada@example.com","balance":"12.50"}}'
+  curl -s -X POST ${proxy}/v1/tables/orders/mutations -H 'content-type: application/json' \\
+    -d '{"op":"upsert","key":{"customer_id":1,"order_id":1},"values":{"status":"paid","total":"99.90","placed_at":"2026-01-01T10:00:00Z"}}'
+  curl -s '${proxy}/v1/tables/customers/rows?id=1'
+
+  npm run wail -- tail wail.events.customers wail.events.orders     # the decoded Avro events
+`;
