@@ -45,18 +45,18 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
   await routes.start();
 
   const registry = createMetricsRegistry('producer-proxy');
-  let backlog: IntentBacklog | undefined;
-  const metrics = proxyMetrics(registry, {
-    backlogSize: () => backlog?.size ?? 0,
-    intentRequests: () => log.stats.requests,
-    intentRecords: () => log.stats.records,
-  });
-  backlog = new IntentBacklog(
+  const metrics = proxyMetrics(registry);
+  const backlog = new IntentBacklog(
     log,
     config.intents.backlogLimit,
     logger.child({ component: 'backlog' }),
     metrics.dropped,
   );
+  metrics.observe({
+    backlogSize: () => backlog.size,
+    intentRequests: () => log.stats.requests,
+    intentRecords: () => log.stats.records,
+  });
 
   const mutations = new MutationService({
     routes,

@@ -45,20 +45,17 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   );
 
   const registry = createMetricsRegistry('smart-consumer');
-  let processor: IntentProcessor | undefined;
-  const metrics = consumerMetrics(registry, () => processor?.inFlight ?? 0);
-  const consumer = new PartitionConsumer(kafka, {
-    groupId: config.group,
-    logger: logger.child({ component: 'consumer' }),
-    onBatch: (batch) => processor!.onBatch(batch),
-    onAssignment: (owned) => processor?.retain(owned),
-  });
-  processor = new IntentProcessor({
+  const metrics = consumerMetrics(registry);
+  const processor: IntentProcessor = new IntentProcessor({
     routes,
     models,
     stores,
     publisher,
-    control: consumer,
+    // The consumer is created below; the processor only calls these once batches flow.
+    control: {
+      pause: (topic, partition) => consumer.pause(topic, partition),
+      resume: (topic, partition) => consumer.resume(topic, partition),
+    },
     logger: logger.child({ component: 'processor' }),
     metrics,
     options: {
@@ -68,6 +65,13 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       unmaterializedTopic: config.pipeline.unmaterializedTopic,
       deadLetterTopic: config.pipeline.deadLetterTopic,
     },
+  });
+  metrics.observeInFlight(() => processor.inFlight);
+  const consumer = new PartitionConsumer(kafka, {
+    groupId: config.group,
+    logger: logger.child({ component: 'consumer' }),
+    onBatch: (batch) => processor.onBatch(batch),
+    onAssignment: (owned) => processor.retain(owned),
   });
 
   const topics = new TopicSet(kafka, config.group);
@@ -128,13 +132,13 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       clearInterval(pruneTimer);
       for (const [topic, partitions] of consumer.ownedPartitions())
         for (const partition of partitions) consumer.pause(topic, partition);
-      const drained = await processor!.drain(10_000);
+      const drained = await processor.drain(10_000);
       if (!drained)
         logger.warn(
-          { inFlight: processor!.inFlight },
+          { inFlight: processor.inFlight },
           'stopping with unfinished intents; they will be replayed',
         );
-      processor!.stop();
+      processor.stop();
       clearInterval(commitTimer);
       await commitSafeOffsets().catch((error: unknown) =>
         logger.warn({ err: error }, 'final offset commit failed; intents will be replayed'),

@@ -1,33 +1,40 @@
 import { Counter, Gauge, Histogram, type Registry } from '@wail/telemetry';
 
+export interface MetricSources {
+  backlogSize(): number;
+  intentRequests(): number;
+  intentRecords(): number;
+}
+
 export interface ProxyMetrics {
   mutations: Counter<'table' | 'op' | 'outcome'>;
   latency: Histogram<'kind'>;
   dropped: Counter<'table'>;
+  /** Registers the gauges read from live components, once they exist. */
+  observe(sources: MetricSources): void;
 }
 
-export function proxyMetrics(
-  registry: Registry,
-  sources: { backlogSize(): number; intentRequests(): number; intentRecords(): number },
-): ProxyMetrics {
-  new Gauge({
-    name: 'wail_proxy_backlog_intents',
-    help: 'intents of independent tables waiting for Kafka',
-    registers: [registry],
-    collect() {
-      this.set(sources.backlogSize());
-    },
-  });
-  new Gauge({
-    name: 'wail_proxy_intent_records_per_request',
-    help: 'average intents per Kafka request since start (group commit)',
-    registers: [registry],
-    collect() {
-      const requests = sources.intentRequests();
-      this.set(requests === 0 ? 0 : sources.intentRecords() / requests);
-    },
-  });
+export function proxyMetrics(registry: Registry): ProxyMetrics {
   return {
+    observe(sources) {
+      new Gauge({
+        name: 'wail_proxy_backlog_intents',
+        help: 'intents of independent tables waiting for Kafka',
+        registers: [registry],
+        collect() {
+          this.set(sources.backlogSize());
+        },
+      });
+      new Gauge({
+        name: 'wail_proxy_intent_records_per_request',
+        help: 'average intents per Kafka request since start (group commit)',
+        registers: [registry],
+        collect() {
+          const requests = sources.intentRequests();
+          this.set(requests === 0 ? 0 : sources.intentRecords() / requests);
+        },
+      });
+    },
     mutations: new Counter({
       name: 'wail_proxy_mutations_total',
       help: 'mutations by table, operation and outcome (ok, ok_unlogged or an error code)',

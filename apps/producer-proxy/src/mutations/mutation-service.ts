@@ -2,7 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { RouteCache, TableRoute } from '@wail/control-plane';
 import { WailError, isWailError } from '@wail/errors';
 import {
-  HybridLogicalClock,
+  type HybridLogicalClock,
   canonicalKey,
   encodeIntent,
   intentIdToString,

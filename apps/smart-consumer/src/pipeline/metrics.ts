@@ -1,15 +1,18 @@
 import { Counter, Gauge, Histogram, type Registry } from '@wail/telemetry';
 
-export function consumerMetrics(registry: Registry, inFlight: () => number) {
-  new Gauge({
-    name: 'wail_consumer_intents_in_flight',
-    help: 'intents read from Kafka and not finished yet',
-    registers: [registry],
-    collect() {
-      this.set(inFlight());
-    },
-  });
+export function consumerMetrics(registry: Registry) {
   return {
+    /** Registers the in-flight gauge once the processor exists. */
+    observeInFlight(inFlight: () => number): void {
+      new Gauge({
+        name: 'wail_consumer_intents_in_flight',
+        help: 'intents read from Kafka and not finished yet',
+        registers: [registry],
+        collect() {
+          this.set(inFlight());
+        },
+      });
+    },
     intents: new Counter({
       name: 'wail_consumer_intents_total',
       help: 'intents consumed',
