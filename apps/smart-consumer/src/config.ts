@@ -48,6 +48,13 @@ export const ConsumerEnv = Type.Object({
     default: 20_000,
     description: 'unfinished intents per partition before it is paused',
   }),
+  WAIL_CONSUMER_COALESCE_MS: Type.Integer({
+    minimum: 0,
+    maximum: 10_000,
+    default: 100,
+    description:
+      'a key is first read this long after its oldest pending intent: more intents per read, fewer reads before the write lands',
+  }),
   WAIL_CONSUMER_GRACE_MS: Type.Integer({
     minimum: 0,
     default: 30_000,
@@ -82,6 +89,7 @@ export interface ConsumerConfig {
     keyConcurrency: number;
     maxInFlightPerPartition: number;
     graceMs: number;
+    coalesceMs: number;
     commitIntervalMs: number;
     unmaterializedTopic: string;
     deadLetterTopic: string;
@@ -107,6 +115,7 @@ export function loadConfig(env: Env): ConsumerConfig {
       keyConcurrency: e.WAIL_CONSUMER_KEY_CONCURRENCY,
       maxInFlightPerPartition: e.WAIL_CONSUMER_MAX_IN_FLIGHT,
       graceMs: e.WAIL_CONSUMER_GRACE_MS,
+      coalesceMs: e.WAIL_CONSUMER_COALESCE_MS,
       commitIntervalMs: e.WAIL_CONSUMER_COMMIT_INTERVAL_MS,
       unmaterializedTopic: e.WAIL_UNMATERIALIZED_TOPIC,
       deadLetterTopic: e.WAIL_DLQ_TOPIC,

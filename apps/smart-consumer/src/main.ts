@@ -62,6 +62,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       keyConcurrency: config.pipeline.keyConcurrency,
       maxInFlightPerPartition: config.pipeline.maxInFlightPerPartition,
       graceMs: config.pipeline.graceMs,
+      coalesceMs: config.pipeline.coalesceMs,
       unmaterializedTopic: config.pipeline.unmaterializedTopic,
       deadLetterTopic: config.pipeline.deadLetterTopic,
     },

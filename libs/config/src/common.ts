@@ -90,6 +90,12 @@ export const StoresEnv = {
     default: 3000,
     description: 'per-statement timeout',
   }),
+  WAIL_MYSQL_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 64,
+    description: 'MySQL connections per service',
+  }),
   WAIL_MYSQL_REPLICA_URL: Type.Optional(
     Type.String({ pattern: '^mysql://', description: 'read replica for fast reads' }),
   ),
@@ -121,6 +127,7 @@ export const TracingEnv = {
 export interface StoreEnvValues {
   WAIL_STORES: string;
   WAIL_DB_TIMEOUT_MS: number;
+  WAIL_MYSQL_POOL_SIZE: number;
   WAIL_MYSQL_URL: string;
   WAIL_MYSQL_REPLICA_URL?: string | undefined;
   WAIL_CASSANDRA_CONTACT_POINTS: string;
@@ -149,6 +156,7 @@ export function storeSettings(e: StoreEnvValues) {
     mysql: {
       url: e.WAIL_MYSQL_URL,
       queryTimeoutMs: e.WAIL_DB_TIMEOUT_MS,
+      connectionLimit: e.WAIL_MYSQL_POOL_SIZE,
       ...(e.WAIL_MYSQL_REPLICA_URL === undefined ? {} : { replicaUrl: e.WAIL_MYSQL_REPLICA_URL }),
     },
   };

@@ -24,8 +24,10 @@ export async function startService(
   entry: string,
   env: NodeJS.ProcessEnv,
   readyUrl: string,
+  /** Extra node flags, e.g. ['--cpu-prof'] to profile a service under load. */
+  nodeArgs: readonly string[] = [],
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(repoRoot, entry)], {
     cwd: repoRoot,
     env: { ...process.env, WAIL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', process.env['WAIL_BENCH_SERVICE_LOGS'] ? 'inherit' : 'ignore', 'inherit'],

@@ -26,6 +26,8 @@ export interface ProcessorOptions {
   keyConcurrency: number;
   maxInFlightPerPartition: number;
   graceMs: number;
+  /** A key's first read waits until its oldest pending intent is this old. */
+  coalesceMs: number;
   unmaterializedTopic: string;
   deadLetterTopic: string;
 }
@@ -218,6 +220,22 @@ export class IntentProcessor {
 
   private schedule(key: KeyState): void {
     if (key.running || key.waiting || key.timer || key.partition.revoked) return;
+    if (key.attempts === 0 && this.deps.options.coalesceMs > 0 && key.queue.length > 0) {
+      // Let the write land and more intents of the key arrive before the first
+      // read: the intent was logged just before its database write.
+      const oldest = key.queue.reduce(
+        (min, p) => (p.intent.ts < min ? p.intent.ts : min),
+        key.queue[0]!.intent.ts,
+      );
+      const wait = Number(oldest / 1000n) + this.deps.options.coalesceMs - this.now();
+      if (wait > 0) {
+        key.timer = setTimeout(() => {
+          key.timer = undefined;
+          this.schedule(key);
+        }, wait);
+        return;
+      }
+    }
     if (this.active >= this.deps.options.keyConcurrency) {
       key.waiting = true;
       this.ready.push(key);
@@ -308,6 +326,17 @@ export class IntentProcessor {
           key,
           new Poison('DATABASE_UNAVAILABLE', `this consumer is not configured for ${route.store}`),
         );
+
+      // Intents at or below a version already published for the key are
+      // covered by that event: no read needed (a superseded write).
+      const published = this.lastPublished.get(key.id);
+      if (published !== undefined) {
+        const covered = pending.filter((p) => p.intent.ts <= published);
+        if (covered.length === pending.length) {
+          this.finish(key, covered);
+          return;
+        }
+      }
 
       const consistency: ReadConsistency = key.attempts === 0 ? 'fast' : 'strong';
       const state = await store.read(tableRef(route), pending[0]!.intent.key, consistency);

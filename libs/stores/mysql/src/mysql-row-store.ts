@@ -187,7 +187,7 @@ export class MysqlRowStore implements RowStore {
         request,
         execute: async () => {
           try {
-            await this.primary.pool.execute({ sql, values: parameters, timeout: this.timeout });
+            await this.primary.execute({ sql, values: parameters, timeout: this.timeout });
           } catch (error) {
             throw translateMysqlError(error);
           }
@@ -247,13 +247,13 @@ export class MysqlRowStore implements RowStore {
       request,
       execute: async () => {
         try {
-          const [result] = await this.primary.pool.execute<ResultSetHeader>({
+          const result = await this.primary.execute<ResultSetHeader>({
             sql: `UPDATE ${table} SET ${assignments} WHERE ${where} AND \`wail_ts\` < ?`,
             values: [...values, ts, ...keyParams, ts] as never[],
             timeout: this.timeout,
           });
           if (result.affectedRows > 0) return;
-          const [rows] = await this.primary.pool.execute<RowDataPacket[]>({
+          const rows = await this.primary.execute<RowDataPacket[]>({
             sql: `SELECT 1 FROM ${table} WHERE ${where}`,
             values: keyParams as never[],
             timeout: this.timeout,
@@ -277,10 +277,10 @@ export class MysqlRowStore implements RowStore {
   ): Promise<ReadResult> {
     const columns = await this.describe(target);
     const keyParams = key.map(({ name, value }) => this.keyParameter(columns, name, value));
-    const pool = consistency === 'fast' && this.replica ? this.replica.pool : this.primary.pool;
+    const connection = consistency === 'fast' && this.replica ? this.replica : this.primary;
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
     try {
-      const [rows] = await pool.execute<RowDataPacket[]>({
+      const rows = await connection.execute<RowDataPacket[]>({
         sql: `SELECT * FROM ${quote(target.namespace)}.${quote(target.table)} WHERE ${where}`,
         values: keyParams,
         timeout: this.timeout,
@@ -293,7 +293,7 @@ export class MysqlRowStore implements RowStore {
         }
         return { state: 'present', row, wailTs: BigInt(found['wail_ts'] as string) };
       }
-      const [tombstones] = await pool.execute<RowDataPacket[]>({
+      const tombstones = await connection.execute<RowDataPacket[]>({
         sql: `SELECT wail_ts FROM ${quote(target.namespace)}.\`wail_tombstones\` WHERE table_name = ? AND key_hash = ?`,
         values: [target.table, tombstoneKey(target.table, key)],
         timeout: this.timeout,
