@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { healthRoutes, jsonErrors, recordRoutes, type Readiness } from '@wail/runtime';
+import { healthRoutes, quietRoutes, jsonErrors, recordRoutes, type Readiness } from '@wail/runtime';
 import type { Logger, Registry } from '@wail/telemetry';
 import type { MutationService } from './mutations/mutation-service';
 import { TableAuthorizer } from './http/auth';
@@ -41,7 +41,7 @@ export async function buildApp(deps: ProxyDeps): Promise<FastifyInstance> {
         authorizer: new TableAuthorizer(deps.tokens),
         batchLimit: deps.batchLimit,
       }),
-    { logLevel: 'warn' },
+    quietRoutes(app.log),
   );
   return app;
 }

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { healthRoutes, recordRoutes, type Readiness } from '@wail/runtime';
+import { healthRoutes, quietRoutes, recordRoutes, type Readiness } from '@wail/runtime';
 import type { Logger, Registry } from '@wail/telemetry';
 import type { ControlPlane } from './control-plane/control-plane';
 import { negotiate, REQUEST_BODY_TYPES } from './http/content-negotiation';
@@ -88,13 +88,10 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', async () => openApiDocument);
   // Lookups by id are the hot path: no per-request log lines at info; the
   // error handler still logs every 5xx.
-  await app.register(
-    async (scope) => {
-      await confluentRoutes(scope, deps.registry);
-      await controlPlaneRoutes(scope, deps.controlPlane);
-    },
-    { logLevel: 'warn' },
-  );
+  await app.register(async (scope) => {
+    await confluentRoutes(scope, deps.registry);
+    await controlPlaneRoutes(scope, deps.controlPlane);
+  }, quietRoutes(app.log));
   return app;
 }
 

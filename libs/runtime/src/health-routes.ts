@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
+import { quietRoutes } from './quiet';
 import type { Readiness } from './readiness';
 
 export interface HealthRoutesOptions {
@@ -14,9 +15,10 @@ export interface HealthRoutesOptions {
  * `GET /metrics` exposes the Prometheus registry.
  */
 async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions): Promise<void> {
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+  const quiet = quietRoutes(app.log);
+  app.get('/healthz', quiet, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/readyz', quiet, async (_request, reply) => {
     const report = await options.readiness.evaluate();
     return reply.code(report.ready ? 200 : 503).send({
       status: report.ready ? 'ready' : 'unready',
@@ -27,7 +29,7 @@ async function healthRoutes(app: FastifyInstance, options: HealthRoutesOptions):
 
   const metrics = options.metrics;
   if (metrics) {
-    app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+    app.get('/metrics', quiet, async (_request, reply) => {
       const body = await metrics.metrics();
       return reply.type(metrics.contentType).send(body);
     });

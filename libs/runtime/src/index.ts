@@ -5,5 +5,6 @@ export type { HealthRoutesOptions } from './health-routes';
 export { default as jsonErrors, toErrorBody } from './json-errors';
 export type { ErrorBody } from './json-errors';
 export { runService } from './lifecycle';
+export { quietRoutes } from './quiet';
 export { documentedRoutes, recordRoutes } from './route-list';
 export type { RunningService, ServiceDefinition } from './lifecycle';

@@ -45,7 +45,10 @@ export function toErrorBody(error: unknown): { status: number; body: ErrorBody }
 async function jsonErrors(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = toErrorBody(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // An unavailable dependency is an expected answer (503): one line, no stack.
+    if (status === 503)
+      request.log.warn({ code: body.error.code, error: body.error.message }, 'request failed');
+    else if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>

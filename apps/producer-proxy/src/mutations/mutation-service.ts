@@ -116,7 +116,7 @@ export class MutationService {
   /**
    * A batch: items that fail validation get their error and are not logged;
    * the intents of the others go to Kafka in one request; then their writes
-   * run, a bounded number at a time.
+   * run, folded per store into as few statements as it allows.
    */
   async mutateBatch(inputs: readonly MutationInput[]): Promise<BatchItemResult[]> {
     const started = performance.now();
@@ -147,19 +147,24 @@ export class MutationService {
         for (const { index } of ready) results[index] = failure(error);
         return results;
       }
-      let next = 0;
+      // One call per store: MySQL folds upserts of one table into one statement.
+      const byStore = new Map<RowStore, number[]>();
+      ready.forEach((plan, position) => {
+        const store = this.store(plan.planned.route);
+        byStore.set(store, [...(byStore.get(store) ?? []), position]);
+      });
       await Promise.all(
-        Array.from({ length: Math.min(16, ready.length) }, async () => {
-          while (next < ready.length) {
-            const position = next++;
+        [...byStore].map(async ([store, positions]) => {
+          const outcomes = await store.executeMany(
+            positions.map((position) => ready[position]!.planned.prepared),
+          );
+          positions.forEach((position, i) => {
             const { index, planned } = ready[position]!;
-            try {
-              await this.execute(planned);
-              results[index] = { status: 200, ...this.result(planned, logged[position]!) };
-            } catch (error) {
-              results[index] = failure(error);
-            }
-          }
+            const error = outcomes[i];
+            results[index] = error
+              ? failure(error)
+              : { status: 200, ...this.result(planned, logged[position]!) };
+          });
         }),
       );
       for (const [index, result] of results.entries()) {

@@ -170,6 +170,18 @@ export class CassandraRowStore implements RowStore {
     await (await this.prepareWrite(request)).execute();
   }
 
+  /** The driver pipelines requests on its connections: concurrency is the batching. */
+  executeMany(writes: readonly PreparedWrite[]): Promise<(Error | undefined)[]> {
+    return Promise.all(
+      writes.map((write) =>
+        write.execute().then(
+          () => undefined,
+          (error: unknown) => error as Error,
+        ),
+      ),
+    );
+  }
+
   async prepareWrite(request: WriteRequest): Promise<PreparedWrite> {
     const { target, ts } = request;
     const columns = await this.describe(target);

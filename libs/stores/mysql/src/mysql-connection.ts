@@ -48,6 +48,15 @@ export class MysqlConnection implements StoreConnection {
     });
   }
 
+  /** A statement with client-side placeholders, through the callback API (see `execute`). */
+  query<T>(options: QueryOptions): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pool.pool.query(options, (error, result) =>
+        error ? reject(error) : resolve(result as T),
+      );
+    });
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }

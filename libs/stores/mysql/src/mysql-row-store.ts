@@ -28,6 +28,24 @@ export interface MysqlRowStoreOptions extends MysqlOptions {
 
 const quote = (identifier: string) => `\`${identifier}\``;
 
+/** What a guarded upsert contributes to a folded multi-row statement. */
+interface Fold {
+  /** Upserts with the same shape (table and columns) fold into one statement. */
+  shape: string;
+  /** Quoted `namespace`.`table`. */
+  table: string;
+  namespace: string;
+  physicalTable: string;
+  names: string[];
+  setColumns: string[];
+  /** Key values, column values, ts, key hash. */
+  row: unknown[];
+}
+
+interface FoldableUpsert extends PreparedWrite {
+  fold?: Fold;
+}
+
 /**
  * MySQL/MariaDB behind the store interface, with Cassandra's last-writer-wins
  * outcome:
@@ -55,6 +73,8 @@ export class MysqlRowStore implements RowStore {
     { at: number; columns: Promise<ReadonlyMap<string, ColumnInfo>> }
   >();
   private readonly tombstoneTables = new Map<string, Promise<void>>();
+  /** Folded multi-row statements, and how many fell back to one statement per row. */
+  readonly foldStats = { statements: 0, rows: 0, fallbacks: 0 };
 
   constructor(options: MysqlRowStoreOptions) {
     this.primary = new MysqlConnection(options);
@@ -183,7 +203,7 @@ export class MysqlRowStore implements RowStore {
         'WHERE t.table_name = ? AND t.key_hash = ? AND t.wail_ts >= ?) ' +
         `ON DUPLICATE KEY UPDATE ${[...guarded, '`wail_ts` = GREATEST(`wail_ts`, VALUES(`wail_ts`))'].join(', ')}`;
       const parameters = [...keyParams, ...values, ts, target.table, keyHash, ts];
-      return {
+      const prepared: FoldableUpsert = {
         request,
         execute: async () => {
           try {
@@ -192,7 +212,17 @@ export class MysqlRowStore implements RowStore {
             throw translateMysqlError(error);
           }
         },
+        fold: {
+          shape: `${table}\u0000${names.join(',')}`,
+          table,
+          namespace: target.namespace,
+          physicalTable: target.table,
+          names,
+          setColumns,
+          row: [...keyParams, ...values, ts, keyHash],
+        },
       };
+      return prepared;
     }
 
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
@@ -227,6 +257,72 @@ export class MysqlRowStore implements RowStore {
         }
       },
     };
+  }
+
+  async executeMany(writes: readonly PreparedWrite[]): Promise<(Error | undefined)[]> {
+    const results: (Error | undefined)[] = new Array(writes.length).fill(undefined);
+    const groups = new Map<string, number[]>();
+    const singles: number[] = [];
+    writes.forEach((write, index) => {
+      const fold = (write as FoldableUpsert).fold;
+      if (fold) groups.set(fold.shape, [...(groups.get(fold.shape) ?? []), index]);
+      else singles.push(index);
+    });
+    const run = (index: number) =>
+      writes[index]!.execute().then(
+        () => undefined,
+        (error: unknown) => {
+          results[index] = error as Error;
+        },
+      );
+    await Promise.all([
+      ...singles.map(run),
+      ...[...groups.values()].map(async (indexes) => {
+        if (indexes.length === 1) return run(indexes[0]!);
+        try {
+          await this.foldedUpsert(indexes.map((index) => (writes[index] as FoldableUpsert).fold!));
+          this.foldStats.statements++;
+          this.foldStats.rows += indexes.length;
+        } catch {
+          // One statement, all or nothing: find out row by row which failed.
+          this.foldStats.fallbacks++;
+          await Promise.all(indexes.map(run));
+        }
+      }),
+    ]);
+    return results;
+  }
+
+  /**
+   * Many guarded upserts of one table and column set in one statement: the
+   * rows come from a derived table, each with its own tombstone check; rows
+   * of one key are applied in order, each guarded by wail_ts.
+   */
+  private async foldedUpsert(folds: readonly Fold[]): Promise<void> {
+    const { table, names, setColumns, namespace } = folds[0]!;
+    const aliases = names.map((_, i) => `v${i}`);
+    const rowSelect = (first: boolean) =>
+      `SELECT ${[...names, 'key_hash'].map((_, i) => (first ? `? AS \`${i < names.length ? aliases[i] : 'v_kh'}\`` : '?')).join(', ')}`;
+    const derived = folds.map((_, i) => rowSelect(i === 0)).join(' UNION ALL ');
+    const tsAlias = aliases[names.length - 1]!;
+    const guarded = setColumns.map(
+      (name) =>
+        `${quote(name)} = IF(VALUES(\`wail_ts\`) > \`wail_ts\`, VALUES(${quote(name)}), ${quote(name)})`,
+    );
+    const sql =
+      `INSERT INTO ${table} (${names.map(quote).join(', ')}) SELECT ${aliases.map((alias) => `v.\`${alias}\``).join(', ')} ` +
+      `FROM (${derived}) AS v WHERE NOT EXISTS (SELECT 1 FROM ${quote(namespace)}.\`wail_tombstones\` t ` +
+      `WHERE t.table_name = ? AND t.key_hash = v.\`v_kh\` AND t.wail_ts >= v.\`${tsAlias}\`) ` +
+      `ON DUPLICATE KEY UPDATE ${[...guarded, '`wail_ts` = GREATEST(`wail_ts`, VALUES(`wail_ts`))'].join(', ')}`;
+    try {
+      await this.primary.query({
+        sql,
+        values: [...folds.flatMap((fold) => fold.row), folds[0]!.physicalTable],
+        timeout: this.timeout,
+      });
+    } catch (error) {
+      throw translateMysqlError(error);
+    }
   }
 
   private preparePartialUpdate(

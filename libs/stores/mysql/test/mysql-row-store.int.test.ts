@@ -175,6 +175,44 @@ describe('MysqlRowStore', () => {
     });
   });
 
+  it('folds many upserts into one statement with the same last-writer-wins outcome', async () => {
+    await store.write({ target, op: 'delete', key: key('fold-dead'), ts: 9000n, values: {} });
+    const requests = [
+      { key: key('fold-1'), ts: 8002n, values: { name: 'newest' } },
+      { key: key('fold-1'), ts: 8001n, values: { name: 'older' } },
+      { key: key('fold-2'), ts: 8003n, values: { name: 'two' } },
+      { key: key('fold-dead'), ts: 8500n, values: { name: 'zombie' } },
+    ];
+    const prepared = await Promise.all(
+      requests.map((r) => store.prepareWrite({ target, op: 'upsert', ...r })),
+    );
+    const before = { ...store.foldStats };
+    expect(await store.executeMany(prepared)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(store.foldStats).toEqual({
+      statements: before.statements + 1,
+      rows: before.rows + 4,
+      fallbacks: before.fallbacks,
+    });
+    expect(await read('fold-1')).toMatchObject({ wailTs: 8002n, row: { name: 'newest' } });
+    expect(await read('fold-2')).toMatchObject({ wailTs: 8003n, row: { name: 'two' } });
+    expect(await read('fold-dead')).toEqual({ state: 'absent', deletedTs: 9000n });
+  });
+
+  it('attributes a failure inside a folded statement to its row alone', async () => {
+    const prepared = await Promise.all(
+      [
+        { key: key('fold-ok'), values: { name: 'fine' } },
+        { key: key('fold-bad'), values: { name: 'x'.repeat(200) } },
+      ].map((r, i) => store.prepareWrite({ target, op: 'upsert', ts: 9100n + BigInt(i), ...r })),
+    );
+    const fallbacks = store.foldStats.fallbacks;
+    const results = await store.executeMany(prepared);
+    expect(store.foldStats.fallbacks).toBe(fallbacks + 1);
+    expect(results[0]).toBeUndefined();
+    expect(results[1]).toMatchObject({ code: 'DATABASE_REJECTED' });
+    expect(await read('fold-ok')).toMatchObject({ row: { name: 'fine' } });
+  });
+
   it('reports a missing table as rejected and a stopped server as unavailable', async () => {
     await expect(store.describe({ ...target, table: 'nope' })).rejects.toMatchObject({
       code: 'DATABASE_REJECTED',

@@ -80,6 +80,12 @@ export interface RowStore extends StoreConnection {
   prepareWrite(request: WriteRequest): Promise<PreparedWrite>;
   /** `prepareWrite` then `execute`. */
   write(request: WriteRequest): Promise<void>;
+  /**
+   * Executes prepared writes in as few round trips as the store allows (MySQL
+   * folds upserts of one table and column set into one statement). One
+   * result per write, in order: undefined when it succeeded, its error when not.
+   */
+  executeMany(writes: readonly PreparedWrite[]): Promise<(Error | undefined)[]>;
   read(
     target: TableRef,
     key: readonly KeyColumn[],
