@@ -337,6 +337,21 @@ async function endToEnd(
   };
 }
 
+/** Waits until the consumer group has committed every intent of the topic: no backlog left. */
+async function waitForDrain(topic: string, group: string): Promise<void> {
+  const kafka = new KafkaClient({ brokers, clientId: 'wail-bench-drain', logger: silentLogger() });
+  try {
+    for (;;) {
+      const ends = await kafka.endOffsets(topic);
+      const committed = (await kafka.committedOffsets(group, [topic])).get(topic) ?? new Map<number, bigint>();
+      if ([...ends].every(([partition, end]) => (committed.get(partition) ?? -1n) >= end || end === 0n)) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await kafka.close();
+  }
+}
+
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return text
@@ -427,6 +442,8 @@ async function main(): Promise<void> {
     );
     for (const share of [0.5, 0.8]) {
       const rate = Math.max(1, Math.floor(single.requestsPerSecond * share));
+      say(`waiting for the consumer to drain its backlog…`);
+      await waitForDrain(a.intentTopic, `${a.name}.consumer`);
       say(`end-to-end latency at ${share * 100}% of max (${rate}/s)…`);
       const e2e = await endToEnd(a, rate);
       rows.push([
@@ -434,6 +451,7 @@ async function main(): Promise<void> {
         `p50 ${ms(e2e.p50)}, p99 ${ms(e2e.p99)}, p999 ${ms(e2e.p999)} (${e2e.matched} of ${e2e.sent} acknowledged writes matched to their event)`,
       ]);
     }
+    await waitForDrain(a.intentTopic, `${a.name}.consumer`);
     say('Zipf-skewed writes (s = 1.1, 1,000 keys)…');
     const readsBefore = await metric(a.consumerUrl!, 'wail_consumer_reads_total');
     const intentsBefore = await metric(a.consumerUrl!, 'wail_consumer_intents_total');
