@@ -1,6 +1,6 @@
 export { applyDefinitions, readDefinitions } from './definitions';
 export type { TableDefinition } from './definitions';
-export { RepositoryClient, RouteCache } from './routes';
+export { RepositoryClient, RouteCache, routeTarget } from './routes';
 export type {
   ModelVersion,
   RepositoryClientOptions,

@@ -205,3 +205,18 @@ export class RouteCache {
     }
   }
 }
+
+/** Where a route's rows live, in the shape the store adapters take (their `TableRef`). */
+export function routeTarget(route: TableRoute): {
+  store: TableRoute['store'];
+  namespace: string;
+  table: string;
+  keyColumns: readonly string[];
+} {
+  return {
+    store: route.store,
+    namespace: route.store === 'cassandra' ? route.keyspace! : route.database!,
+    table: route.physicalTable,
+    keyColumns: route.keyColumns,
+  };
+}

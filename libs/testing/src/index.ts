@@ -1,3 +1,4 @@
+export { describeHealth } from './health-suite';
 export { startServiceProcess, waitFor } from './processes';
 export type { ServiceProcess } from './processes';
 export { stoppedDependencyEnv } from './readiness';

@@ -343,8 +343,14 @@ async function waitForDrain(topic: string, group: string): Promise<void> {
   try {
     for (;;) {
       const ends = await kafka.endOffsets(topic);
-      const committed = (await kafka.committedOffsets(group, [topic])).get(topic) ?? new Map<number, bigint>();
-      if ([...ends].every(([partition, end]) => (committed.get(partition) ?? -1n) >= end || end === 0n)) return;
+      const committed =
+        (await kafka.committedOffsets(group, [topic])).get(topic) ?? new Map<number, bigint>();
+      if (
+        [...ends].every(
+          ([partition, end]) => (committed.get(partition) ?? -1n) >= end || end === 0n,
+        )
+      )
+        return;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   } finally {

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { RouteCache, TableRoute } from '@wail/control-plane';
+import { routeTarget, type RouteCache, type TableRoute } from '@wail/control-plane';
 import { WailError, isWailError } from '@wail/errors';
 import {
   type HybridLogicalClock,
@@ -18,7 +18,6 @@ import {
   type PreparedWrite,
   type RowStore,
   type StoreKind,
-  type TableRef,
 } from '@wail/store';
 import { traceHeaders, tracer, type Logger } from '@wail/telemetry';
 import type { IntentBacklog } from './intent-backlog';
@@ -57,15 +56,6 @@ export interface MutationServiceDeps {
   proxyId: string;
   logger: Logger;
   metrics: ProxyMetrics;
-}
-
-export function tableRef(route: TableRoute): TableRef {
-  return {
-    store: route.store,
-    namespace: route.store === 'cassandra' ? route.keyspace! : route.database!,
-    table: route.physicalTable,
-    keyColumns: route.keyColumns,
-  };
 }
 
 /**
@@ -189,7 +179,7 @@ export class MutationService {
   ): Promise<{ row: Record<string, JsonValue>; wail_ts: JsonValue }> {
     const route = await this.route(table);
     const key = this.key(route, keyInput);
-    const state = await this.store(route).read(tableRef(route), key, 'strong');
+    const state = await this.store(route).read(routeTarget(route), key, 'strong');
     if (state.state === 'absent')
       throw new WailError('ROW_NOT_FOUND', `no row in ${table} with that key`);
     const row: Record<string, JsonValue> = {};
@@ -218,7 +208,7 @@ export class MutationService {
         : this.noValues(input.values);
     const ts = this.deps.clock.now();
     const prepared = await this.store(route).prepareWrite({
-      target: tableRef(route),
+      target: routeTarget(route),
       op: input.op,
       key,
       values,

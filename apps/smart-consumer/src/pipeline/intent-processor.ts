@@ -1,4 +1,4 @@
-import type { RouteCache, TableRoute } from '@wail/control-plane';
+import { routeTarget, type RouteCache, type TableRoute } from '@wail/control-plane';
 import { WailError, isWailError, type ErrorCode } from '@wail/errors';
 import {
   canonicalKeyString,
@@ -14,7 +14,6 @@ import {
   type RowStore,
   type StoreKind,
   type StoredValue,
-  type TableRef,
 } from '@wail/store';
 import type { Logger } from '@wail/telemetry';
 import { toWireFormat } from './avro';
@@ -339,7 +338,7 @@ export class IntentProcessor {
       }
 
       const consistency: ReadConsistency = key.attempts === 0 ? 'fast' : 'strong';
-      const state = await store.read(tableRef(route), pending[0]!.intent.key, consistency);
+      const state = await store.read(routeTarget(route), pending[0]!.intent.key, consistency);
       this.deps.metrics.reads.inc({ table, consistency });
       if (key.partition.revoked) return;
       this.deps.logger.debug(
@@ -537,15 +536,6 @@ export class IntentProcessor {
 export function materialized(state: ReadResult, intent: Intent): boolean {
   if (state.state === 'present') return state.wailTs >= intent.ts;
   return state.deletedTs !== undefined && state.deletedTs >= intent.ts;
-}
-
-export function tableRef(route: TableRoute): TableRef {
-  return {
-    store: route.store,
-    namespace: route.store === 'cassandra' ? route.keyspace! : route.database!,
-    table: route.physicalTable,
-    keyColumns: route.keyColumns,
-  };
 }
 
 function traceparent(record: IncomingRecord): Record<string, Buffer> {

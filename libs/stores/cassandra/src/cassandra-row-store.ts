@@ -3,6 +3,7 @@ import { WailError } from '@wail/errors';
 import type { KeyColumn } from '@wail/intent';
 import {
   tombstoneKey,
+  ColumnCache,
   checkedColumns,
   type ColumnInfo,
   type PreparedWrite,
@@ -92,16 +93,12 @@ export interface CassandraRowStoreOptions extends CassandraOptions {
 export class CassandraRowStore implements RowStore {
   readonly kind = 'cassandra' as const;
   private readonly connection: CassandraConnection;
-  private readonly describeTtlMs: number;
-  private readonly columns = new Map<
-    string,
-    { at: number; columns: Promise<ReadonlyMap<string, ColumnInfo>> }
-  >();
+  private readonly columns: ColumnCache;
   private readonly tombstoneTables = new Map<string, Promise<void>>();
 
   constructor(options: CassandraRowStoreOptions) {
     this.connection = new CassandraConnection(options);
-    this.describeTtlMs = options.describeTtlMs ?? 30_000;
+    this.columns = new ColumnCache((target) => this.loadColumns(target), options.describeTtlMs);
   }
 
   get client() {
@@ -117,13 +114,7 @@ export class CassandraRowStore implements RowStore {
   }
 
   describe(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
-    const cacheKey = `${target.namespace}.${target.table}`;
-    const cached = this.columns.get(cacheKey);
-    if (cached && Date.now() - cached.at < this.describeTtlMs) return cached.columns;
-    const columns = this.loadColumns(target);
-    this.columns.set(cacheKey, { at: Date.now(), columns });
-    columns.catch(() => this.columns.delete(cacheKey));
-    return columns;
+    return this.columns.get(target);
   }
 
   private async loadColumns(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
@@ -190,7 +181,7 @@ export class CassandraRowStore implements RowStore {
 
     if (request.op === 'upsert') {
       const setColumns = checkedColumns(target, columns, request.values, () =>
-        this.columns.delete(`${target.namespace}.${target.table}`),
+        this.columns.forget(target),
       );
       const values = setColumns.map((name) =>
         toCassandraParameter(columns.get(name)!, request.values[name]!),

@@ -3,6 +3,7 @@ import { WailError } from '@wail/errors';
 import type { KeyColumn } from '@wail/intent';
 import {
   tombstoneKey,
+  ColumnCache,
   checkedColumns,
   type ColumnInfo,
   type PreparedWrite,
@@ -27,6 +28,30 @@ export interface MysqlRowStoreOptions extends MysqlOptions {
 }
 
 const quote = (identifier: string) => `\`${identifier}\``;
+
+const DEADLOCK = 1213;
+const LOCK_WAIT_TIMEOUT = 1205;
+
+/**
+ * InnoDB may pick a statement as a deadlock victim (two writes of one key in
+ * one batch, a delete's two rows); it left nothing behind, so running it again
+ * is safe and, guarded by wail_ts, gives the same outcome.
+ */
+function retrying(run: () => Promise<void>, attempts = 4): () => Promise<void> {
+  return async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        const errno = (
+          (error as { cause?: { errno?: number } }).cause ?? (error as { errno?: number })
+        )?.errno;
+        if ((errno !== DEADLOCK && errno !== LOCK_WAIT_TIMEOUT) || attempt >= attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+  };
+}
 
 /** What a guarded upsert contributes to a folded multi-row statement. */
 interface Fold {
@@ -67,11 +92,7 @@ export class MysqlRowStore implements RowStore {
   private readonly primary: MysqlConnection;
   private readonly replica: MysqlConnection | undefined;
   private readonly timeout: number;
-  private readonly describeTtlMs: number;
-  private readonly columns = new Map<
-    string,
-    { at: number; columns: Promise<ReadonlyMap<string, ColumnInfo>> }
-  >();
+  private readonly columns: ColumnCache;
   private readonly tombstoneTables = new Map<string, Promise<void>>();
   /** Folded multi-row statements, and how many fell back to one statement per row. */
   readonly foldStats = { statements: 0, rows: 0, fallbacks: 0 };
@@ -82,7 +103,7 @@ export class MysqlRowStore implements RowStore {
       ? new MysqlConnection({ ...options, url: options.replicaUrl })
       : undefined;
     this.timeout = options.queryTimeoutMs ?? 3000;
-    this.describeTtlMs = options.describeTtlMs ?? 30_000;
+    this.columns = new ColumnCache((target) => this.loadColumns(target), options.describeTtlMs);
   }
 
   get pool(): Pool {
@@ -98,13 +119,7 @@ export class MysqlRowStore implements RowStore {
   }
 
   describe(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
-    const cacheKey = `${target.namespace}.${target.table}`;
-    const cached = this.columns.get(cacheKey);
-    if (cached && Date.now() - cached.at < this.describeTtlMs) return cached.columns;
-    const columns = this.loadColumns(target);
-    this.columns.set(cacheKey, { at: Date.now(), columns });
-    columns.catch(() => this.columns.delete(cacheKey));
-    return columns;
+    return this.columns.get(target);
   }
 
   private async loadColumns(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
@@ -168,7 +183,7 @@ export class MysqlRowStore implements RowStore {
 
     if (request.op === 'upsert') {
       const setColumns = checkedColumns(target, columns, request.values, () =>
-        this.columns.delete(`${target.namespace}.${target.table}`),
+        this.columns.forget(target),
       );
       const values = setColumns.map((name) =>
         toMysqlParameter(columns.get(name)!, request.values[name]!),
@@ -205,13 +220,13 @@ export class MysqlRowStore implements RowStore {
       const parameters = [...keyParams, ...values, ts, target.table, keyHash, ts];
       const prepared: FoldableUpsert = {
         request,
-        execute: async () => {
+        execute: retrying(async () => {
           try {
             await this.primary.execute({ sql, values: parameters, timeout: this.timeout });
           } catch (error) {
             throw translateMysqlError(error);
           }
-        },
+        }),
         fold: {
           shape: `${table}\u0000${names.join(',')}`,
           table,
@@ -228,7 +243,7 @@ export class MysqlRowStore implements RowStore {
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
     return {
       request,
-      execute: async () => {
+      execute: retrying(async () => {
         try {
           const connection = await this.primary.pool.getConnection();
           try {
@@ -255,7 +270,7 @@ export class MysqlRowStore implements RowStore {
         } catch (error) {
           throw translateMysqlError(error);
         }
-      },
+      }),
     };
   }
 
@@ -280,7 +295,9 @@ export class MysqlRowStore implements RowStore {
       ...[...groups.values()].map(async (indexes) => {
         if (indexes.length === 1) return run(indexes[0]!);
         try {
-          await this.foldedUpsert(indexes.map((index) => (writes[index] as FoldableUpsert).fold!));
+          await retrying(() =>
+            this.foldedUpsert(indexes.map((index) => (writes[index] as FoldableUpsert).fold!)),
+          )();
           this.foldStats.statements++;
           this.foldStats.rows += indexes.length;
         } catch {
@@ -341,7 +358,7 @@ export class MysqlRowStore implements RowStore {
     const ts = request.ts.toString();
     return {
       request,
-      execute: async () => {
+      execute: retrying(async () => {
         try {
           const result = await this.primary.execute<ResultSetHeader>({
             sql: `UPDATE ${table} SET ${assignments} WHERE ${where} AND \`wail_ts\` < ?`,
@@ -362,7 +379,7 @@ export class MysqlRowStore implements RowStore {
         } catch (error) {
           throw translateMysqlError(error);
         }
-      },
+      }),
     };
   }
 

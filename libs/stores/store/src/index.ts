@@ -1,3 +1,4 @@
+export { ColumnCache } from './column-cache';
 export type {
   ColumnInfo,
   JsonValue,
