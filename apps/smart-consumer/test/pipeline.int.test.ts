@@ -8,9 +8,12 @@ import {
 } from '@wail/intent';
 import { CassandraRowStore } from '@wail/store-cassandra';
 import { MysqlRowStore } from '@wail/store-mysql';
+import { parseDeadLetter, readTopic, redrive } from '@wail/dead-letters';
+import { KafkaClient, RecordProducer } from '@wail/kafka';
+import { silentLogger } from '@wail/telemetry';
 import { stackEnv, waitFor } from '@wail/testing';
 import { PipelineEnvironment } from './environment';
-import { readJsonTopic, readRawTopic, type DecodedEvent } from './support';
+import { EventReader, readJsonTopic, readRawTopic, type DecodedEvent } from './support';
 
 const env = new PipelineEnvironment();
 
@@ -383,6 +386,55 @@ describe('poison', () => {
       'wail.error.message': expect.stringContaining('orphans'),
     });
     expect(Number(letter.headers['wail.attempts'])).toBeGreaterThan(1);
+  }, 40_000);
+
+  it('re-drives a dead letter once its cause is fixed, and it is published', async () => {
+    const model = await fetch(`${env.repository.url}/v1/models/orphans/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        eventTopic: `${env.name}.events.orphans`,
+        schema: {
+          type: 'record',
+          name: 'Orphan',
+          fields: [
+            { name: 'id', type: 'long' },
+            { name: 'note', type: ['null', 'string'], default: null },
+          ],
+        },
+      }),
+    });
+    expect(model.status).toBe(200);
+    const kafka = new KafkaClient({
+      brokers: stackEnv().kafkaBrokers,
+      clientId: 'wail-e2e-redrive',
+      logger: silentLogger(),
+    });
+    const letters = (await readTopic(kafka, env.deadLetterTopic, silentLogger())).map(
+      parseDeadLetter,
+    );
+    const orphan = letters.filter(
+      (letter) => letter.code === 'MODEL_MISSING' && letter.intent?.table === 'orphans',
+    );
+    expect(orphan).toHaveLength(1);
+    expect(orphan[0]!.intent).toMatchObject({ op: 'upsert', key: { id: 505 } });
+    await kafka.ensureTopics([{ topic: `${env.name}.events.orphans` }]);
+    const reader = new EventReader(env.repository.url);
+    await reader.start([`${env.name}.events.orphans`]);
+    const producer = new RecordProducer(kafka);
+    expect(await redrive(producer, orphan)).toBe(1);
+    await producer.close();
+    const events = await waitFor(() => (reader.events.length > 0 ? reader.events : undefined), {
+      timeoutMs: 20_000,
+      what: 'the re-driven event',
+    });
+    await reader.stop();
+    await kafka.close();
+    expect(events[0]!.value).toMatchObject({
+      op: 'UPSERT',
+      key: { id: 505 },
+      after: { id: 505, note: 'no model' },
+    });
   }, 40_000);
 
   it('dead-letters undecodable intent bytes at once', async () => {

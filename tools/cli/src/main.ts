@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Defaults, splitList } from '@wail/config';
 import { applyDefinitions, readDefinitions } from '@wail/control-plane';
+import { dlq } from './dlq';
 import { tail } from './tail';
 
 const usage = `usage: npm run wail -- <command> [options]
@@ -9,8 +10,13 @@ commands:
   apply <file|folder>...      apply table definitions (route + data model) to the schema repository
   tail <topic>... [--new]     print records as JSON lines (Avro decoded through the repository);
                               from the beginning unless --new
+  dlq list [--code C]         dead letters as JSON lines (reason, origin, decoded intent)
+  dlq inspect --id T/P/O      one dead letter in full
+  dlq redrive --id T/P/O | --code C | --all
+                              send dead letters back to their intent topics (after fixing the cause)
 
-environment: WAIL_REPOSITORY_URL (${Defaults.repositoryUrl}), WAIL_REPOSITORY_TOKEN, WAIL_KAFKA_BROKERS (${Defaults.kafkaBrokers})`;
+environment: WAIL_REPOSITORY_URL (${Defaults.repositoryUrl}), WAIL_REPOSITORY_TOKEN, WAIL_KAFKA_BROKERS (${Defaults.kafkaBrokers}),
+             WAIL_DLQ_TOPIC (wail.dlq)`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -18,7 +24,13 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { new: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      new: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+      code: { type: 'string' },
+      id: { type: 'string' },
+      all: { type: 'boolean', default: false },
+    },
   });
   const [command, ...rest] = positionals;
   const repositoryUrl = process.env['WAIL_REPOSITORY_URL'] ?? Defaults.repositoryUrl;
@@ -53,6 +65,16 @@ async function main(argv: string[]): Promise<number> {
       await stop();
       return 0;
     }
+    case 'dlq':
+      return dlq(
+        rest[0] ?? 'list',
+        { code: values.code, id: values.id, all: values.all },
+        {
+          brokers,
+          topic: process.env['WAIL_DLQ_TOPIC'] ?? 'wail.dlq',
+          say,
+        },
+      );
     default:
       say(`unknown command "${command}"\n\n${usage}`);
       return 2;

@@ -1,4 +1,5 @@
 import { routeTarget, type RouteCache, type TableRoute } from '@wail/control-plane';
+import { DEAD_LETTER_HEADERS } from '@wail/dead-letters';
 import { WailError, isWailError, type ErrorCode } from '@wail/errors';
 import {
   canonicalKeyString,
@@ -507,13 +508,13 @@ export class IntentProcessor {
             value: record.value,
             headers: {
               ...record.headers,
-              'wail.error.code': code,
-              'wail.error.message': message.slice(0, 1000),
-              'wail.origin.topic': record.topic,
-              'wail.origin.partition': String(record.partition),
-              'wail.origin.offset': record.offset.toString(),
-              'wail.attempts': String(attempts),
-              'wail.failed-at': new Date(this.now()).toISOString(),
+              [DEAD_LETTER_HEADERS.code]: code,
+              [DEAD_LETTER_HEADERS.message]: message.slice(0, 1000),
+              [DEAD_LETTER_HEADERS.originTopic]: record.topic,
+              [DEAD_LETTER_HEADERS.originPartition]: String(record.partition),
+              [DEAD_LETTER_HEADERS.originOffset]: record.offset.toString(),
+              [DEAD_LETTER_HEADERS.attempts]: String(attempts),
+              [DEAD_LETTER_HEADERS.failedAt]: new Date(this.now()).toISOString(),
             },
           })),
         );
