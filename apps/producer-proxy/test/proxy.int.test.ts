@@ -162,6 +162,48 @@ describe('a mutation', () => {
   });
 });
 
+describe('canonical keys', () => {
+  it('gives one row one Kafka key whether its integer key came as 51 or "51"', async () => {
+    const a = (
+      await post(proxy, '/v1/tables/accounts/mutations', {
+        op: 'upsert',
+        key: { id: 51 },
+        values: { owner: 'n' },
+      })
+    ).json<{ intentId: string }>();
+    const b = (
+      await post(proxy, '/v1/tables/accounts/mutations', {
+        op: 'upsert',
+        key: { id: '51' },
+        values: { owner: 's' },
+      })
+    ).json<{ intentId: string }>();
+    const kafka = new Kafka({
+      brokers: stackEnv().kafkaBrokers,
+      clientId: 'wail-proxy-keys',
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({ groupId: uniqueName('wail_proxy_keys') });
+    const keys = new Map<string, string>();
+    await consumer.connect();
+    await consumer.subscribe({ topics: [intentTopic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        keys.set(
+          intentIdToString(decodeIntent(message.value!).intentId),
+          message.key!.toString('hex'),
+        );
+      },
+    });
+    await waitFor(() => keys.has(a.intentId) && keys.has(b.intentId), {
+      timeoutMs: 15_000,
+      what: 'both intents',
+    });
+    await consumer.disconnect();
+    expect(keys.get(a.intentId)).toBe(keys.get(b.intentId));
+  }, 30_000);
+});
+
 describe('bad input', () => {
   it.each([
     [

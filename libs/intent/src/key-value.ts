@@ -10,11 +10,18 @@ export interface KeyColumn {
   value: KeyScalar;
 }
 
-/** Converts a JSON key value: integers become bigint, other numbers stay doubles. */
+/**
+ * Converts a JSON key value: integers become bigint, other numbers stay
+ * doubles. An integer beyond ±2^53 has already lost digits in JSON parsing,
+ * so it is refused: big integer keys travel as strings.
+ */
 export function keyScalarFromJson(value: unknown): KeyScalar {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new RangeError('key values must be finite numbers');
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      throw new RangeError('integers beyond ±2^53 lose digits in JSON; give them as strings');
+    }
     return Number.isInteger(value) ? BigInt(value) : value;
   }
   throw new TypeError(

@@ -218,7 +218,7 @@ export class MutationService {
       intentId: newIntentId(),
       table: route.table,
       op: input.op,
-      key,
+      key: [...prepared.key],
       ts,
       proxyId: this.deps.proxyId,
       ...(input.op === 'upsert'
@@ -227,7 +227,7 @@ export class MutationService {
     };
     const record: OutgoingRecord = {
       topic: route.intentTopic,
-      key: Buffer.from(canonicalKey(route.table, key)),
+      key: Buffer.from(canonicalKey(route.table, prepared.key)),
       value: Buffer.from(encodeIntent(intent)),
       headers,
     };

@@ -5,6 +5,7 @@ import {
   tombstoneKey,
   ColumnCache,
   checkedColumns,
+  normalizedKey,
   type ColumnInfo,
   type PreparedWrite,
   type ReadConsistency,
@@ -176,6 +177,7 @@ export class CassandraRowStore implements RowStore {
   async prepareWrite(request: WriteRequest): Promise<PreparedWrite> {
     const { target, ts } = request;
     const columns = await this.describe(target);
+    const key = normalizedKey(columns, request.key);
     const keyParams = request.key.map(({ name, value }) => keyParameter(columns, name, value));
     const table = `${quote(target.namespace)}.${quote(target.table)}`;
 
@@ -191,6 +193,7 @@ export class CassandraRowStore implements RowStore {
       const parameters = [...keyParams, ...values, ts, ts];
       return {
         request,
+        key,
         execute: async () => {
           try {
             await this.client.execute(query, parameters, {
@@ -218,6 +221,7 @@ export class CassandraRowStore implements RowStore {
     ];
     return {
       request,
+      key,
       execute: async () => {
         try {
           await this.client.batch(statements, {

@@ -5,6 +5,7 @@ import {
   tombstoneKey,
   ColumnCache,
   checkedColumns,
+  normalizedKey,
   type ColumnInfo,
   type PreparedWrite,
   type ReadConsistency,
@@ -175,6 +176,7 @@ export class MysqlRowStore implements RowStore {
   async prepareWrite(request: WriteRequest): Promise<PreparedWrite> {
     const { target } = request;
     const columns = await this.describe(target);
+    const key = normalizedKey(columns, request.key);
     const keyParams = request.key.map(({ name, value }) => this.keyParameter(columns, name, value));
     const table = `${quote(target.namespace)}.${quote(target.table)}`;
     const keyHash = tombstoneKey(target.table, request.key);
@@ -200,6 +202,7 @@ export class MysqlRowStore implements RowStore {
         // row, so it may only update one: guarded the same way, by wail_ts.
         return this.preparePartialUpdate(
           request,
+          key,
           table,
           keyParams,
           setColumns,
@@ -220,6 +223,7 @@ export class MysqlRowStore implements RowStore {
       const parameters = [...keyParams, ...values, ts, target.table, keyHash, ts];
       const prepared: FoldableUpsert = {
         request,
+        key,
         execute: retrying(async () => {
           try {
             await this.primary.execute({ sql, values: parameters, timeout: this.timeout });
@@ -243,6 +247,7 @@ export class MysqlRowStore implements RowStore {
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
     return {
       request,
+      key,
       execute: retrying(async () => {
         try {
           const connection = await this.primary.pool.getConnection();
@@ -344,6 +349,7 @@ export class MysqlRowStore implements RowStore {
 
   private preparePartialUpdate(
     request: WriteRequest,
+    key: KeyColumn[],
     table: string,
     keyParams: unknown[],
     setColumns: string[],
@@ -358,6 +364,7 @@ export class MysqlRowStore implements RowStore {
     const ts = request.ts.toString();
     return {
       request,
+      key,
       execute: retrying(async () => {
         try {
           const result = await this.primary.execute<ResultSetHeader>({

@@ -19,6 +19,7 @@ export {
   checkedColumns,
   isoToMicros,
   microsToIso,
+  normalizedKey,
   storedToJson,
   tombstoneKey,
   toBigInt,

@@ -35,6 +35,11 @@ export interface WriteRequest {
 export interface PreparedWrite {
   readonly request: WriteRequest;
   /**
+   * The key as the table types it: integer columns as bigint whether the
+   * client sent 7 or "7", so one row has one canonical key.
+   */
+  readonly key: readonly KeyColumn[];
+  /**
    * Writes the mutation stamped with `request.ts`, last-writer-wins: an older
    * `ts` never overwrites a newer write or resurrects a newer delete.
    */

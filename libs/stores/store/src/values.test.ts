@@ -2,6 +2,7 @@ import { WailError } from '@wail/errors';
 import {
   isoToMicros,
   microsToIso,
+  normalizedKey,
   storedToJson,
   toBigInt,
   toBytes,
@@ -29,5 +30,30 @@ describe('value conversion', () => {
     expect(() => toDecimalString('price', '12,5')).toThrow('expected a decimal');
     expect(() => toBytes('blob', 'not base64!')).toThrow('base64');
     expect(toBytes('blob', 'aGk=')).toEqual(Buffer.from('hi'));
+  });
+});
+
+describe('normalizedKey', () => {
+  const columns = new Map([
+    ['id', { name: 'id', type: 'bigint', nullable: false, optional: false }],
+    ['code', { name: 'code', type: 'varchar', nullable: false, optional: false }],
+  ]);
+
+  it('types integer key columns as bigint, whatever the client sent', () => {
+    expect(
+      normalizedKey(columns, [
+        { name: 'id', value: '7' },
+        { name: 'code', value: '7' },
+      ]),
+    ).toEqual([
+      { name: 'id', value: 7n },
+      { name: 'code', value: '7' },
+    ]);
+  });
+
+  it("refuses an integer key beyond 64 bits as the client's mistake", () => {
+    expect(() => normalizedKey(columns, [{ name: 'id', value: '9223372036854775808' }])).toThrow(
+      'fits in 64 bits',
+    );
   });
 });

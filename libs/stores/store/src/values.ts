@@ -5,12 +5,22 @@ import type { ColumnInfo, JsonValue, StoredValue, TableRef } from './store';
 
 /** A value of the wrong type for its column: the client's mistake, reported before anything is logged. */
 export function badValue(column: string, expected: string, value: unknown): WailError {
-  const shown = JSON.stringify(value);
   return new WailError(
     'BAD_REQUEST',
-    `column "${column}": expected ${expected}, got ${shown === undefined ? typeof value : shown.slice(0, 80)}`,
+    `column "${column}": expected ${expected}, got ${describeValue(value)}`,
     { details: { column } },
   );
+}
+
+/** A short, safe description of a client's value: never serializes a (possibly huge or deep) structure. */
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'bigint') return value.toString();
+  return String(value);
 }
 
 const INTEGER = /^-?\d+$/;
@@ -150,4 +160,33 @@ export function checkedColumns(
     }
   }
   return names;
+}
+
+const INTEGER_COLUMN_TYPES = new Set([
+  'tinyint',
+  'smallint',
+  'mediumint',
+  'int',
+  'integer',
+  'bigint',
+  'varint',
+  'counter',
+]);
+
+/** A key with integer columns normalized to bigint (see PreparedWrite.key). */
+export function normalizedKey(
+  columns: ReadonlyMap<string, ColumnInfo>,
+  key: readonly KeyColumn[],
+): KeyColumn[] {
+  return key.map((column) => {
+    const type = columns.get(column.name)?.type ?? '';
+    if (!INTEGER_COLUMN_TYPES.has(type) || typeof column.value === 'bigint') return column;
+    if (typeof column.value === 'string' || typeof column.value === 'number') {
+      const value = toBigInt(column.name, column.value);
+      if (value < -(2n ** 63n) || value >= 2n ** 63n)
+        throw badValue(column.name, 'a key that fits in 64 bits', column.value);
+      return { name: column.name, value };
+    }
+    return column;
+  });
 }
