@@ -24,6 +24,9 @@ export class PipelineEnvironment {
   repository!: ServiceProcess;
   proxy!: ServiceProcess;
   consumer!: ConsumerService;
+  /** When started with `consumerProcess: true`: the consumer as its own process, to crash and restart. */
+  consumerProcess: ServiceProcess | undefined;
+  private consumerEnv: Record<string, string> = {};
   events!: EventReader;
   readonly mysql = new MysqlConnection({ url: stackEnv().mysqlUrl });
   readonly cassandra = new CassandraConnection({
@@ -32,7 +35,11 @@ export class PipelineEnvironment {
   });
 
   async start(
-    options: { visibilityWindowMs?: number; consumerEnv?: Record<string, string> } = {},
+    options: {
+      visibilityWindowMs?: number;
+      consumerEnv?: Record<string, string>;
+      consumerProcess?: boolean;
+    } = {},
   ): Promise<void> {
     const window = options.visibilityWindowMs ?? 1500;
     await this.mysql.pool.query(`CREATE DATABASE \`${this.name}\``);
@@ -131,21 +138,25 @@ export class PipelineEnvironment {
       WAIL_ROUTES_REFRESH_MS: '200',
     };
     this.proxy = await startServiceProcess('proxy', env);
-    this.consumer = await compose(
-      loadConfig({
-        ...process.env,
-        ...env,
-        WAIL_CONSUMER_GROUP: `${this.name}.consumer`,
-        WAIL_UNMATERIALIZED_TOPIC: this.unmaterializedTopic,
-        WAIL_DLQ_TOPIC: this.deadLetterTopic,
-        WAIL_CONSUMER_GRACE_MS: '3000',
-        WAIL_CONSUMER_COMMIT_INTERVAL_MS: '100',
-        ...options.consumerEnv,
-      }),
-      process.env['WAIL_TEST_LOGS']
-        ? createLogger({ service: 'consumer', level: 'debug' })
-        : silentLogger(),
-    );
+    this.consumerEnv = {
+      ...env,
+      WAIL_CONSUMER_GROUP: `${this.name}.consumer`,
+      WAIL_UNMATERIALIZED_TOPIC: this.unmaterializedTopic,
+      WAIL_DLQ_TOPIC: this.deadLetterTopic,
+      WAIL_CONSUMER_GRACE_MS: '3000',
+      WAIL_CONSUMER_COMMIT_INTERVAL_MS: '100',
+      ...options.consumerEnv,
+    };
+    if (options.consumerProcess) {
+      await this.restartConsumer();
+    } else {
+      this.consumer = await compose(
+        loadConfig({ ...process.env, ...this.consumerEnv }),
+        process.env['WAIL_TEST_LOGS']
+          ? createLogger({ service: 'consumer', level: 'debug' })
+          : silentLogger(),
+      );
+    }
     this.events = new EventReader(this.repository.url);
     const kafka = new KafkaClient({
       brokers: stackEnv().kafkaBrokers,
@@ -176,7 +187,15 @@ export class PipelineEnvironment {
     return total;
   }
 
+  /** (Re)starts the consumer as a process, in the same group. */
+  async restartConsumer(): Promise<void> {
+    this.consumerProcess = await startServiceProcess('consumer', this.consumerEnv, {
+      logs: Boolean(process.env['WAIL_TEST_LOGS']),
+    });
+  }
+
   async stop(): Promise<void> {
+    await this.consumerProcess?.stop();
     await this.events?.stop();
     await this.consumer?.stop();
     await this.proxy?.stop();
