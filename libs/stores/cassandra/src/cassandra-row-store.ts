@@ -99,7 +99,11 @@ export class CassandraRowStore implements RowStore {
 
   constructor(options: CassandraRowStoreOptions) {
     this.connection = new CassandraConnection(options);
-    this.columns = new ColumnCache((target) => this.loadColumns(target), options.describeTtlMs);
+    this.columns = new ColumnCache(
+      'Cassandra',
+      (target) => this.loadColumns(target),
+      options.describeTtlMs,
+    );
   }
 
   get client() {
@@ -142,19 +146,6 @@ export class CassandraRowStore implements RowStore {
         },
       ]),
     );
-    if (columns.get('wail_ts')?.type !== 'bigint') {
-      throw new WailError(
-        'DATABASE_REJECTED',
-        `Cassandra table ${target.namespace}.${target.table} has no wail_ts bigint column`,
-      );
-    }
-    for (const key of target.keyColumns) {
-      if (!columns.has(key))
-        throw new WailError(
-          'DATABASE_REJECTED',
-          `Cassandra table ${target.namespace}.${target.table} has no key column ${key}`,
-        );
-    }
     return columns;
   }
 

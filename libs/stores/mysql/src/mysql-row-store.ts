@@ -104,7 +104,11 @@ export class MysqlRowStore implements RowStore {
       ? new MysqlConnection({ ...options, url: options.replicaUrl })
       : undefined;
     this.timeout = options.queryTimeoutMs ?? 3000;
-    this.columns = new ColumnCache((target) => this.loadColumns(target), options.describeTtlMs);
+    this.columns = new ColumnCache(
+      'MySQL',
+      (target) => this.loadColumns(target),
+      options.describeTtlMs,
+    );
   }
 
   get pool(): Pool {
@@ -153,19 +157,6 @@ export class MysqlRowStore implements RowStore {
         },
       ]),
     );
-    if (!columns.has('wail_ts')) {
-      throw new WailError(
-        'DATABASE_REJECTED',
-        `MySQL table ${target.namespace}.${target.table} has no wail_ts BIGINT column`,
-      );
-    }
-    for (const key of target.keyColumns) {
-      if (!columns.has(key))
-        throw new WailError(
-          'DATABASE_REJECTED',
-          `MySQL table ${target.namespace}.${target.table} has no key column ${key}`,
-        );
-    }
     return columns;
   }
 

@@ -1,3 +1,4 @@
+import { WailError } from '@wail/errors';
 import type { ColumnInfo, TableRef } from './store';
 
 type Columns = ReadonlyMap<string, ColumnInfo>;
@@ -11,6 +12,8 @@ export class ColumnCache {
   private readonly entries = new Map<string, { at: number; columns: Promise<Columns> }>();
 
   constructor(
+    /** `Cassandra` or `MySQL`, for messages. */
+    private readonly storeName: string,
     private readonly load: (target: TableRef) => Promise<Columns>,
     private readonly ttlMs = 30_000,
   ) {}
@@ -19,9 +22,21 @@ export class ColumnCache {
     const key = `${target.namespace}.${target.table}`;
     const cached = this.entries.get(key);
     if (cached && Date.now() - cached.at < this.ttlMs) return cached.columns;
-    const columns = this.load(target);
+    const columns = this.load(target).then((loaded) => this.checked(target, loaded));
     this.entries.set(key, { at: Date.now(), columns });
     columns.catch(() => this.entries.delete(key));
+    return columns;
+  }
+
+  /** A table WAIL manages has its key columns and a 64-bit `wail_ts`. */
+  private checked(target: TableRef, columns: Columns): Columns {
+    const name = `${this.storeName} table ${target.namespace}.${target.table}`;
+    if (columns.get('wail_ts')?.type !== 'bigint') {
+      throw new WailError('DATABASE_REJECTED', `${name} has no wail_ts bigint column`);
+    }
+    const missing = target.keyColumns.filter((key) => !columns.has(key));
+    if (missing.length > 0)
+      throw new WailError('DATABASE_REJECTED', `${name} has no key column ${missing.join(', ')}`);
     return columns;
   }
 
