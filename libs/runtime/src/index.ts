@@ -5,6 +5,7 @@ export type { HealthRoutesOptions } from './health-routes';
 export { default as jsonErrors, toErrorBody } from './json-errors';
 export type { ErrorBody } from './json-errors';
 export { runService } from './lifecycle';
+export { LruCache } from './lru-cache';
 export { quietRoutes } from './quiet';
 export { documentedRoutes, recordRoutes } from './route-list';
 export type { RunningService, ServiceDefinition } from './lifecycle';

@@ -14,7 +14,7 @@ import {
   type ResolvedReference,
 } from '../avro/parse';
 import { registryErrors as errors } from '../http/registry-errors';
-import { LruCache } from '../storage/lru';
+import { LruCache } from '@wail/runtime';
 import { inTransaction } from '../storage/transactions';
 import {
   isMode,

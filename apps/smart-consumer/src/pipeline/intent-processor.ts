@@ -16,6 +16,7 @@ import {
   type StoreKind,
   type StoredValue,
 } from '@wail/store';
+import { LruCache } from '@wail/runtime';
 import type { Logger } from '@wail/telemetry';
 import { toWireFormat } from './avro';
 import type { ConsumerMetrics } from './metrics';
@@ -119,7 +120,13 @@ export class IntentProcessor {
   private readonly partitions = new Map<string, PartitionState>();
   private readonly ready: KeyState[] = [];
   private active = 0;
-  private readonly lastPublished = new Map<string, bigint>();
+  /**
+   * The last version published per key, for the never-older guard and to skip
+   * reads an event already covers. Bounded: for a key forgotten this way the
+   * next round simply reads again; only a lagging replica read could then
+   * publish an older version, which is why the bound is large.
+   */
+  private readonly lastPublished = new LruCache<string, bigint>(200_000);
   private readonly now: () => number;
 
   constructor(private readonly deps: ProcessorDeps) {
