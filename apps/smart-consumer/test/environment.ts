@@ -1,7 +1,7 @@
 import { KafkaClient } from '@wail/kafka';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
-import { createLogger, silentLogger } from '@wail/telemetry';
+import { createLogger, silentLogger, startTracing } from '@wail/telemetry';
 import { stackEnv, startServiceProcess, uniqueName, type ServiceProcess } from '@wail/testing';
 import { loadConfig } from '../src/config';
 import { compose, type ConsumerService } from '../src/main';
@@ -27,6 +27,8 @@ export class PipelineEnvironment {
   /** When started with `consumerProcess: true`: the consumer as its own process, to crash and restart. */
   consumerProcess: ServiceProcess | undefined;
   private consumerEnv: Record<string, string> = {};
+  /** As main.ts does for the consumer: spans, so events continue the proxy's trace. */
+  private readonly tracing = startTracing({ service: 'consumer-test', export: false });
   events!: EventReader;
   readonly mysql = new MysqlConnection({ url: stackEnv().mysqlUrl });
   readonly cassandra = new CassandraConnection({
@@ -195,6 +197,7 @@ export class PipelineEnvironment {
   }
 
   async stop(): Promise<void> {
+    await this.tracing.shutdown();
     await this.consumerProcess?.stop();
     await this.events?.stop();
     await this.consumer?.stop();

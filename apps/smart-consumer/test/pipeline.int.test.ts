@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import {
   canonicalKey,
+  decodeIntent,
   encodeIntent,
   intentIdToString,
   newIntentId,
@@ -154,6 +155,23 @@ describe.each([
       else expect(body.row[column]).toEqual(value);
     }
     expect(last.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    // One trace from the proxy's request to the event: same trace id, the consumer's own span.
+    const isLastIntent = (r: { value: Buffer | null }) => {
+      try {
+        return (
+          r.value !== null &&
+          intentIdToString(decodeIntent(r.value).intentId) === last.value.source.intentId
+        );
+      } catch {
+        return false;
+      }
+    };
+    const intents = await readRawTopic(env.intentTopic, (list) => list.some(isLastIntent));
+    const intent = intents.find(isLastIntent)!;
+    const [, intentTrace, intentSpan] = intent.headers['traceparent']!.split('-');
+    const [, eventTrace, eventSpan] = last.headers['traceparent']!.split('-');
+    expect(eventTrace).toBe(intentTrace);
+    expect(eventSpan).not.toBe(intentSpan);
   }, 60_000);
 });
 

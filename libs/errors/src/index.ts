@@ -1,8 +1,2 @@
-export {
-  ERROR_CATALOGUE,
-  ERROR_CODES,
-  WailError,
-  isProgrammerError,
-  isWailError,
-} from './wail-error';
+export { ERROR_CATALOGUE, ERROR_CODES, WailError, isWailError } from './wail-error';
 export type { ErrorCode, WailErrorOptions } from './wail-error';

@@ -54,8 +54,3 @@ export class WailError extends Error {
 export function isWailError(value: unknown): value is WailError {
   return value instanceof WailError;
 }
-
-/** Programmer errors are never retried: they fail the same way every time. */
-export function isProgrammerError(value: unknown): boolean {
-  return value instanceof TypeError || value instanceof RangeError || value instanceof SyntaxError;
-}

@@ -4,6 +4,6 @@ export { KafkaClient } from './kafka-client';
 export type { KafkaClientOptions, TopicSpec } from './kafka-client';
 export { PartitionConsumer } from './partition-consumer';
 export type { PartitionConsumerOptions } from './partition-consumer';
-export { RecordProducer, kafkaUnavailable } from './record-producer';
+export { RecordProducer } from './record-producer';
 export type { RecordProducerOptions } from './record-producer';
 export type { IncomingBatch, IncomingRecord, OutgoingRecord } from './records';

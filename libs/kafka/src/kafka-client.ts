@@ -59,13 +59,6 @@ export class KafkaClient {
     return this.kafka.consumer(config);
   }
 
-  /** Partition count of each topic, for ownership and lag reporting. */
-  async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
-    const admin = await this.admin();
-    const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
-    return new Map(metadata.topics.map((topic) => [topic.name, topic.partitions.length]));
-  }
-
   /** Committed offsets of a group (the next offset it will read), by topic and partition. */
   async committedOffsets(
     groupId: string,

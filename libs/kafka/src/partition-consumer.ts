@@ -37,10 +37,6 @@ export class PartitionConsumer {
     private readonly options: PartitionConsumerOptions,
   ) {}
 
-  get subscribedTopics(): readonly string[] {
-    return this.topics;
-  }
-
   ownedPartitions(): ReadonlyMap<string, ReadonlySet<number>> {
     return this.owned;
   }

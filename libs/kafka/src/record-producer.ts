@@ -4,8 +4,6 @@ import type { KafkaClient } from './kafka-client';
 import type { OutgoingRecord } from './records';
 
 export interface RecordProducerOptions {
-  /** A transactional id turns on exactly-once publishing (see `transaction`). */
-  transactionalId?: string;
   /** Broker-side wait for acks=all. */
   ackTimeoutMs?: number;
   retries?: number;
@@ -45,7 +43,7 @@ export function kafkaUnavailable(error: unknown): WailError {
 
 /**
  * An idempotent producer (acks=all, one request in flight, so retries never
- * reorder or duplicate), optionally transactional.
+ * reorder or duplicate).
  */
 export class RecordProducer {
   private readonly producer: Producer;
@@ -58,7 +56,6 @@ export class RecordProducer {
     this.producer = kafka.createProducer({
       idempotent: true,
       maxInFlightRequests: 1,
-      ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
       retry: { retries: options.retries ?? 5, initialRetryTime: 100, maxRetryTime: 1000 },
     });
   }
@@ -81,42 +78,6 @@ export class RecordProducer {
         timeout: this.options.ackTimeoutMs ?? 5000,
       });
     } catch (error) {
-      throw kafkaUnavailable(error);
-    }
-  }
-
-  /**
-   * Exactly-once: publishes `records` and commits the consumer offsets in one
-   * Kafka transaction; either both become visible or neither.
-   */
-  async sendWithOffsets(
-    records: readonly OutgoingRecord[],
-    consumerGroupId: string,
-    offsets: readonly { topic: string; partition: number; offset: bigint }[],
-  ): Promise<void> {
-    await this.connect();
-    const transaction = await this.producer.transaction();
-    try {
-      if (records.length > 0) {
-        await transaction.sendBatch({
-          topicMessages: toMessages(records),
-          acks: -1,
-          timeout: this.options.ackTimeoutMs ?? 5000,
-        });
-      }
-      const topics = new Map<string, { partition: number; offset: string }[]>();
-      for (const { topic, partition, offset } of offsets) {
-        topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset: offset.toString() }]);
-      }
-      if (topics.size > 0) {
-        await transaction.sendOffsets({
-          consumerGroupId,
-          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-        });
-      }
-      await transaction.commit();
-    } catch (error) {
-      await transaction.abort().catch(() => undefined);
       throw kafkaUnavailable(error);
     }
   }

@@ -2,7 +2,7 @@ export { Readiness } from './readiness';
 export type { CheckResult, DependencyCheck, ReadinessOptions, ReadinessReport } from './readiness';
 export { default as healthRoutes } from './health-routes';
 export type { HealthRoutesOptions } from './health-routes';
-export { default as jsonErrors, toErrorBody } from './json-errors';
+export { default as jsonErrors } from './json-errors';
 export type { ErrorBody } from './json-errors';
 export { runService } from './lifecycle';
 export { LruCache } from './lru-cache';

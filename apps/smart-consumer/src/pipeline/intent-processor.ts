@@ -1,4 +1,5 @@
 import { routeTarget, type RouteCache, type TableRoute } from '@wail/control-plane';
+import { SpanKind } from '@opentelemetry/api';
 import { DEAD_LETTER_HEADERS } from '@wail/dead-letters';
 import { WailError, isWailError, type ErrorCode } from '@wail/errors';
 import {
@@ -17,7 +18,7 @@ import {
   type StoredValue,
 } from '@wail/store';
 import { LruCache } from '@wail/runtime';
-import type { Logger } from '@wail/telemetry';
+import { contextFromHeaders, traceHeaders, tracer, type Logger } from '@wail/telemetry';
 import { toWireFormat } from './avro';
 import type { ConsumerMetrics } from './metrics';
 import type { ModelCache, ResolvedModel } from './model-cache';
@@ -128,6 +129,7 @@ export class IntentProcessor {
    */
   private readonly lastPublished = new LruCache<string, bigint>(200_000);
   private readonly now: () => number;
+  private readonly tracer = tracer('smart-consumer');
 
   constructor(private readonly deps: ProcessorDeps) {
     this.now = deps.now ?? Date.now;
@@ -409,6 +411,31 @@ export class IntentProcessor {
     const last = this.lastPublished.get(key.id);
     if (last !== undefined && version <= last) return;
     const newest = done.reduce((a, b) => (b.intent.ts > a.intent.ts ? b : a));
+    // The event continues the trace the proxy started for the newest intent.
+    const span = this.tracer.startSpan(
+      'wail.event.publish',
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { 'wail.table': route.table, 'wail.intents': done.length },
+      },
+      contextFromHeaders(newest.record.headers),
+    );
+    try {
+      await this.encodeAndSend(key, route, model, state, newest, version, traceHeaders(span));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async encodeAndSend(
+    key: KeyState,
+    route: TableRoute,
+    model: ResolvedModel,
+    state: ReadResult,
+    newest: PendingIntent,
+    version: bigint,
+    trace: Record<string, string>,
+  ): Promise<void> {
     let record: OutgoingRecord;
     try {
       const keyRow: Record<string, StoredValue> = {};
@@ -434,10 +461,7 @@ export class IntentProcessor {
         topic: model.eventTopic,
         key: toWireFormat(model.keySchemaId, model.keyType, keyRecord),
         value: toWireFormat(model.valueSchemaId, model.valueType, envelope),
-        headers: {
-          ...traceparent(newest.record),
-          'wail.intent-id': intentIdToString(newest.intent.intentId),
-        },
+        headers: { ...trace, 'wail.intent-id': intentIdToString(newest.intent.intentId) },
       };
     } catch (error) {
       throw new Poison(
