@@ -1,4 +1,4 @@
-import { KafkaClient } from '@wail/kafka';
+import { KafkaClient, RecordProducer } from '@wail/kafka';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
 import { createLogger, silentLogger, startTracing } from '@wail/telemetry';
@@ -168,6 +168,28 @@ export class PipelineEnvironment {
     await kafka.ensureTopics([{ topic: this.customersTopic }, { topic: this.ordersTopic }]);
     await kafka.close();
     await this.events.start([this.customersTopic, this.ordersTopic]);
+  }
+
+  /** Appends raw records to the intent topic, as a proxy would (or a broken one). */
+  async appendIntents(messages: { key: Buffer | string; value: Buffer }[]): Promise<void> {
+    const kafka = new KafkaClient({
+      brokers: stackEnv().kafkaBrokers,
+      clientId: 'wail-e2e-append',
+      logger: silentLogger(),
+    });
+    const producer = new RecordProducer(kafka);
+    try {
+      await producer.send(
+        messages.map(({ key, value }) => ({
+          topic: this.intentTopic,
+          key: Buffer.from(key),
+          value,
+        })),
+      );
+    } finally {
+      await producer.close();
+      await kafka.close();
+    }
   }
 
   mutate(table: string, body: unknown) {

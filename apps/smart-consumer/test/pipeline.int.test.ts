@@ -1,4 +1,3 @@
-import { Kafka, logLevel } from 'kafkajs';
 import {
   canonicalKey,
   decodeIntent,
@@ -67,21 +66,9 @@ async function lateWrite(
     proxyId: 'lagging-proxy',
     columns: Object.keys(values),
   };
-  const kafka = new Kafka({
-    brokers: stackEnv().kafkaBrokers,
-    clientId: 'wail-e2e-lagging',
-    logLevel: logLevel.NOTHING,
-  });
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  await producer.send({
-    topic: env.intentTopic,
-    acks: -1,
-    messages: [
-      { key: Buffer.from(canonicalKey(table, key)), value: Buffer.from(encodeIntent(intent)) },
-    ],
-  });
-  await producer.disconnect();
+  await env.appendIntents([
+    { key: Buffer.from(canonicalKey(table, key)), value: Buffer.from(encodeIntent(intent)) },
+  ]);
   await store.write({ target, op: 'upsert', key, values, ts });
   return intent;
 }
@@ -204,22 +191,12 @@ describe('coalescing', () => {
     }
     await store.close();
     const readsBefore = await env.metric('wail_consumer_reads_total', { table: 'customers' });
-    const kafka = new Kafka({
-      brokers: stackEnv().kafkaBrokers,
-      clientId: 'wail-e2e-coalesce',
-      logLevel: logLevel.NOTHING,
-    });
-    const producer = kafka.producer({ idempotent: true });
-    await producer.connect();
-    await producer.send({
-      topic: env.intentTopic,
-      acks: -1,
-      messages: intents.map((intent) => ({
+    await env.appendIntents(
+      intents.map((intent) => ({
         key: Buffer.from(canonicalKey('customers', key)),
         value: Buffer.from(encodeIntent(intent)),
       })),
-    });
-    await producer.disconnect();
+    );
 
     const newest = Number(base + 2n);
     const events = await eventsFor('customers', byId(202), (list) =>
@@ -343,21 +320,9 @@ describe('writes that never materialize', () => {
       ts: BigInt(Date.now()) * 1000n,
       proxyId: 'crashed-proxy',
     };
-    const kafka = new Kafka({
-      brokers: stackEnv().kafkaBrokers,
-      clientId: 'wail-e2e-crash',
-      logLevel: logLevel.NOTHING,
-    });
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: env.intentTopic,
-      acks: -1,
-      messages: [
-        { key: Buffer.from(canonicalKey('orders', key)), value: Buffer.from(encodeIntent(intent)) },
-      ],
-    });
-    await producer.disconnect();
+    await env.appendIntents([
+      { key: Buffer.from(canonicalKey('orders', key)), value: Buffer.from(encodeIntent(intent)) },
+    ]);
     const id = intentIdToString(intent.intentId);
     const records = await readJsonTopic(env.unmaterializedTopic, (list) =>
       list.some((r) => r['intentId'] === id),
@@ -456,18 +421,7 @@ describe('poison', () => {
   }, 40_000);
 
   it('dead-letters undecodable intent bytes at once', async () => {
-    const kafka = new Kafka({
-      brokers: stackEnv().kafkaBrokers,
-      clientId: 'wail-e2e-poison',
-      logLevel: logLevel.NOTHING,
-    });
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: env.intentTopic,
-      messages: [{ key: 'garbage', value: Buffer.from([9, 9, 9]) }],
-    });
-    await producer.disconnect();
+    await env.appendIntents([{ key: 'garbage', value: Buffer.from([9, 9, 9]) }]);
     const letters = await readRawTopic(env.deadLetterTopic, (list) =>
       list.some((r) => r.headers['wail.error.code'] === 'INTENT_FORMAT_UNSUPPORTED'),
     );
