@@ -19,8 +19,6 @@ export const ERROR_CATALOGUE = {
   INTENT_LOG_UNAVAILABLE: { status: 503, retriable: true },
   DATABASE_UNAVAILABLE: { status: 503, retriable: true },
   REPOSITORY_UNAVAILABLE: { status: 503, retriable: true },
-  NOT_READY: { status: 503, retriable: true },
-  SHUTTING_DOWN: { status: 503, retriable: true },
   INTENT_FORMAT_UNSUPPORTED: { status: 400, retriable: false },
   INTENT_MALFORMED: { status: 400, retriable: false },
   INTERNAL: { status: 500, retriable: false },
