@@ -131,7 +131,8 @@ export default tseslint.config(
   },
   {
     files: ['**/src/**/*.ts'],
-    ignores: ['**/*.test.ts', 'libs/testing/**'],
+    // The chaos harness is a test harness run as a command: it starts services as the tests do.
+    ignores: ['**/*.test.ts', 'libs/testing/**', 'tools/chaos/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { deadAddress } from './stack-env';
 
@@ -27,20 +28,26 @@ const ENTRIES = {
 export async function startServiceProcess(
   service: keyof typeof ENTRIES,
   env: Record<string, string>,
-  options: { readyTimeoutMs?: number; logs?: boolean } = {},
+  options: { readyTimeoutMs?: number; logs?: boolean; logFile?: string } = {},
 ): Promise<ServiceProcess> {
   const { port } = await deadAddress();
   const { entry, portVariable } = ENTRIES[service];
+  const output = options.logFile
+    ? openSync(options.logFile, 'a')
+    : options.logs
+      ? 'inherit'
+      : 'ignore';
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
     cwd: repoRoot,
     env: {
       ...process.env,
-      WAIL_LOG_LEVEL: options.logs ? 'info' : 'warn',
+      WAIL_LOG_LEVEL: options.logs || options.logFile ? 'info' : 'warn',
       ...env,
       [portVariable]: String(port),
     },
-    stdio: ['ignore', options.logs ? 'inherit' : 'ignore', options.logs ? 'inherit' : 'ignore'],
+    stdio: ['ignore', output, output],
   });
+  if (typeof output === 'number') closeSync(output);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),

@@ -1,0 +1,280 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { KafkaClient } from '@wail/kafka';
+import { CassandraConnection } from '@wail/store-cassandra';
+import { MysqlConnection } from '@wail/store-mysql';
+import { silentLogger } from '@wail/telemetry';
+import { stackEnv, startServiceProcess, waitFor, type ServiceProcess } from '@wail/testing';
+
+export const repoRoot = join(__dirname, '..', '..', '..');
+
+export type Delivery = 'at-least-once' | 'exactly-once';
+
+export interface ClusterOptions {
+  name: string;
+  delivery: Delivery;
+  visibilityWindowMs: number;
+  /** Where each service's log goes (one file per process), or undefined for none. */
+  logDir: string | undefined;
+}
+
+/** The two logical tables of the chaos workload, one per store. */
+export const TABLES = {
+  m_items: { store: 'mysql' },
+  c_items: { store: 'cassandra' },
+} as const;
+export type ChaosTable = keyof typeof TABLES;
+
+type Role = 'proxy' | 'consumer';
+
+interface Member {
+  name: string;
+  role: Role;
+  process: ServiceProcess | undefined;
+}
+
+/**
+ * One isolated WAIL deployment on the local stack — its own database,
+ * keyspace, topics, repository database and consumer group — with two
+ * proxies and two consumers as separate processes that the harness can kill
+ * and restart.
+ */
+export class Cluster {
+  readonly intentTopic: string;
+  readonly unmaterializedTopic: string;
+  readonly deadLetterTopic: string;
+  readonly group: string;
+  readonly eventTopics: Record<ChaosTable, string>;
+  readonly kafka = new KafkaClient({
+    brokers: stackEnv().kafkaBrokers,
+    clientId: 'wail-chaos',
+    logger: silentLogger(),
+  });
+  readonly mysql = new MysqlConnection({ url: stackEnv().mysqlUrl, connectionLimit: 4 });
+  readonly cassandra = new CassandraConnection({
+    contactPoints: stackEnv().cassandraContactPoints,
+    localDataCenter: stackEnv().cassandraDatacenter,
+  });
+  repository!: ServiceProcess;
+  private readonly members: Member[] = [];
+  private serviceEnv: Record<string, string> = {};
+
+  constructor(private readonly options: ClusterOptions) {
+    const name = options.name;
+    this.intentTopic = `${name}.intents`;
+    this.unmaterializedTopic = `${name}.unmaterialized`;
+    this.deadLetterTopic = `${name}.dlq`;
+    this.group = `${name}.consumer`;
+    this.eventTopics = { m_items: `${name}.events.m_items`, c_items: `${name}.events.c_items` };
+  }
+
+  get proxies(): ServiceProcess[] {
+    return this.members.flatMap((m) =>
+      m.role === 'proxy' && m.process && m.process.child.exitCode === null ? [m.process] : [],
+    );
+  }
+
+  member(name: string): Member {
+    const member = this.members.find((m) => m.name === name);
+    if (!member) throw new Error(`no member ${name}`);
+    return member;
+  }
+
+  async create(): Promise<void> {
+    const { name, visibilityWindowMs } = this.options;
+    await this.mysql.pool.query(`CREATE DATABASE \`${name}\``);
+    await this.mysql.pool.query(
+      `CREATE TABLE \`${name}\`.items (id BIGINT PRIMARY KEY, a INT NULL, b VARCHAR(64) NULL,
+         req VARCHAR(40) NULL, wail_ts BIGINT NOT NULL)`,
+    );
+    await this.cassandra.client.execute(
+      `CREATE KEYSPACE ${name} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
+    await this.cassandra.client.execute(
+      `CREATE TABLE ${name}.items (id text PRIMARY KEY, a int, b text, req text, wail_ts bigint)`,
+    );
+    // Six partitions so that two consumers (and a third during a rebalance) share them.
+    await this.kafka.ensureTopics([
+      { topic: this.intentTopic, partitions: 6 },
+      { topic: this.eventTopics.m_items },
+      { topic: this.eventTopics.c_items },
+      { topic: this.unmaterializedTopic },
+      { topic: this.deadLetterTopic },
+    ]);
+
+    this.repository = await startServiceProcess(
+      'repository',
+      { WAIL_REPOSITORY_DATABASE: `${name}_repo` },
+      this.logOptions('repository'),
+    );
+    for (const [table, { store }] of Object.entries(TABLES)) {
+      await this.put(`/v1/tables/${table}`, 'PUT', {
+        store,
+        ...(store === 'mysql' ? { database: name } : { keyspace: name }),
+        physicalTable: 'items',
+        keyColumns: ['id'],
+        intentTopic: this.intentTopic,
+        visibilityWindowMs,
+      });
+      await this.put(`/v1/models/${table}/versions`, 'POST', {
+        eventTopic: this.eventTopics[table as ChaosTable],
+        schema: {
+          type: 'record',
+          name: table === 'm_items' ? 'MysqlItem' : 'CassandraItem',
+          namespace: 'wail.chaos',
+          fields: [
+            { name: 'id', type: store === 'mysql' ? 'long' : 'string' },
+            { name: 'a', type: ['null', 'int'], default: null },
+            { name: 'b', type: ['null', 'string'], default: null },
+            { name: 'req', type: ['null', 'string'], default: null },
+          ],
+        },
+      });
+    }
+    this.serviceEnv = {
+      WAIL_REPOSITORY_URL: this.repository.url,
+      WAIL_ROUTES_REFRESH_MS: '1000',
+      WAIL_CONSUMER_GROUP: this.group,
+      WAIL_UNMATERIALIZED_TOPIC: this.unmaterializedTopic,
+      WAIL_DLQ_TOPIC: this.deadLetterTopic,
+      WAIL_CONSUMER_COMMIT_INTERVAL_MS: '200',
+      WAIL_CONSUMER_DELIVERY: this.options.delivery,
+    };
+    for (const member of ['proxy-1', 'proxy-2', 'consumer-1', 'consumer-2']) {
+      this.members.push({
+        name: member,
+        role: member.startsWith('proxy') ? 'proxy' : 'consumer',
+        process: undefined,
+      });
+      await this.start(member);
+    }
+  }
+
+  /** Starts (or restarts) a member and waits for it to be ready. */
+  async start(name: string): Promise<void> {
+    let member = this.members.find((m) => m.name === name);
+    if (!member) {
+      member = { name, role: name.startsWith('proxy') ? 'proxy' : 'consumer', process: undefined };
+      this.members.push(member);
+    }
+    member.process = await startServiceProcess(
+      member.role,
+      {
+        ...this.serviceEnv,
+        ...(member.role === 'consumer' ? { WAIL_CONSUMER_ID: name } : {}),
+      },
+      { ...this.logOptions(name), readyTimeoutMs: 120_000 },
+    );
+  }
+
+  async kill(name: string): Promise<void> {
+    await this.member(name).process?.kill();
+  }
+
+  async stop(name: string): Promise<void> {
+    await this.member(name).process?.stop();
+  }
+
+  /** Members whose process exited without the harness asking (a crash the harness did not cause). */
+  exited(): string[] {
+    return this.members.flatMap((m) =>
+      m.process && m.process.child.exitCode !== null ? [m.name] : [],
+    );
+  }
+
+  /** Restarts every member that is not running, e.g. after a fault or an unexpected exit. */
+  async heal(): Promise<void> {
+    for (const member of this.members)
+      if (!member.process || member.process.child.exitCode !== null) {
+        if (member.name === 'consumer-3') continue;
+        await this.start(member.name);
+      }
+  }
+
+  /** Waits until the group has committed every intent (nothing unfinished, nothing unread). */
+  async quiesce(timeoutMs: number): Promise<void> {
+    let stableSince = 0;
+    await waitFor(
+      async () => {
+        const [committed, end] = await Promise.all([
+          this.kafka.committedOffsets(this.group, [this.intentTopic]),
+          this.kafka.endOffsets(this.intentTopic),
+        ]);
+        const done = [...end].every(
+          ([partition, high]) => (committed.get(this.intentTopic)?.get(partition) ?? -1n) >= high,
+        );
+        if (!done) {
+          stableSince = 0;
+          return false;
+        }
+        stableSince ||= Date.now();
+        return Date.now() - stableSince > 2000;
+      },
+      { timeoutMs, intervalMs: 500, what: 'the consumers to finish every intent' },
+    );
+  }
+
+  /** The consumer group's lag per partition, for a report when quiescence times out. */
+  async lag(): Promise<string> {
+    const [committed, end] = await Promise.all([
+      this.kafka.committedOffsets(this.group, [this.intentTopic]),
+      this.kafka.endOffsets(this.intentTopic),
+    ]);
+    return [...end]
+      .map(([p, high]) => `p${p}: ${committed.get(this.intentTopic)?.get(p) ?? -1n}/${high}`)
+      .join(', ');
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.members.map((m) => m.process?.stop()));
+    await this.repository?.stop();
+    await Promise.allSettled([this.kafka.close(), this.mysql.close(), this.cassandra.close()]);
+  }
+
+  /** Drops the database, keyspace and topics this run created. */
+  async destroy(): Promise<void> {
+    const { name } = this.options;
+    await this.mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined);
+    await this.mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}_repo\``).catch(() => undefined);
+    await this.cassandra.client.execute(`DROP KEYSPACE IF EXISTS ${name}`).catch(() => undefined);
+    await this.kafka
+      .deleteTopics([
+        this.intentTopic,
+        this.unmaterializedTopic,
+        this.deadLetterTopic,
+        ...Object.values(this.eventTopics),
+      ])
+      .catch(() => undefined);
+  }
+
+  private logOptions(name: string) {
+    return this.options.logDir ? { logFile: join(this.options.logDir, `${name}.log`) } : {};
+  }
+
+  private async put(path: string, method: string, body: unknown): Promise<void> {
+    const response = await fetch(`${this.repository.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok)
+      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  }
+}
+
+/** Runs the local stack's CLI (`npm run stack -- …`): the harness stops and starts Kafka and Cassandra as an operator would. */
+export function stack(...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'infra', 'local', 'src', 'cli.ts'), ...args],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`stack ${args.join(' ')} failed:\n${output}`)),
+    );
+  });
+}

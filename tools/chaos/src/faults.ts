@@ -1,0 +1,110 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { stackEnv, waitFor } from '@wail/testing';
+import { stack, type Cluster } from './cluster';
+
+export const FAULTS = [
+  'consumer-kill',
+  'proxy-kill',
+  'rebalance',
+  'kafka-restart',
+  'mysql-restart',
+  'cassandra-restart',
+] as const;
+export type Fault = (typeof FAULTS)[number];
+
+export interface FaultContext {
+  cluster: Cluster;
+  random: () => number;
+  say: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const between = (random: () => number, min: number, max: number) =>
+  Math.round(min + random() * (max - min));
+
+const MARIADBD = '/usr/sbin/mariadbd';
+
+/** Why a fault cannot be injected on this machine, or undefined when it can. */
+export function unavailable(fault: Fault): string | undefined {
+  const env = process.env;
+  if (fault === 'kafka-restart' && env['WAIL_KAFKA_BROKERS'])
+    return 'Kafka is external (WAIL_KAFKA_BROKERS)';
+  if (fault === 'cassandra-restart' && env['WAIL_CASSANDRA_CONTACT_POINTS'])
+    return 'Cassandra is external (WAIL_CASSANDRA_CONTACT_POINTS)';
+  if (fault === 'mysql-restart') {
+    if (env['WAIL_MYSQL_URL']) return 'MySQL is external (WAIL_MYSQL_URL)';
+    if (!existsSync(MARIADBD)) return `no local MariaDB server at ${MARIADBD}`;
+  }
+  return undefined;
+}
+
+/** Injects one fault and undoes it; resolves when the system is whole again (or, for processes, restarted). */
+export async function inject(fault: Fault, context: FaultContext): Promise<string> {
+  const { cluster, random } = context;
+  switch (fault) {
+    case 'consumer-kill': {
+      const name = random() < 0.5 ? 'consumer-1' : 'consumer-2';
+      await cluster.kill(name);
+      const down = between(random, 200, 3000);
+      await sleep(down);
+      await cluster.start(name);
+      return `SIGKILL ${name}, restarted after ${down} ms`;
+    }
+    case 'proxy-kill': {
+      const name = random() < 0.5 ? 'proxy-1' : 'proxy-2';
+      await cluster.kill(name);
+      const down = between(random, 200, 3000);
+      await sleep(down);
+      await cluster.start(name);
+      return `SIGKILL ${name}, restarted after ${down} ms`;
+    }
+    case 'rebalance': {
+      // A third member joins (partitions move to it) and leaves (they move back).
+      await cluster.start('consumer-3');
+      const stay = between(random, 2000, 6000);
+      await sleep(stay);
+      await cluster.stop('consumer-3');
+      return `consumer-3 joined for ${stay} ms, then left`;
+    }
+    case 'kafka-restart': {
+      await stack('down', 'kafka');
+      const down = between(random, 1000, 5000);
+      await sleep(down);
+      await stack('up', 'kafka');
+      return `Kafka stopped for ${down} ms (plus its restart)`;
+    }
+    case 'mysql-restart': {
+      execFileSync('pkill', ['-KILL', '-x', 'mariadbd']);
+      await waitFor(() => spawnSync('pgrep', ['-x', 'mariadbd']).status !== 0, {
+        timeoutMs: 10_000,
+        what: 'mariadbd to die',
+      });
+      const down = between(random, 1000, 5000);
+      await sleep(down);
+      // As the machine's service manager would: the server restarts without a pid file of ours.
+      execFileSync('start-stop-daemon', [
+        '--start',
+        '--oknodo',
+        '--background',
+        '--exec',
+        MARIADBD,
+      ]);
+      await waitFor(
+        async () => {
+          await cluster.mysql.ping();
+          return true;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, what: `MariaDB at ${stackEnv().mysqlUrl}` },
+      );
+      return `MariaDB SIGKILLed, restarted after ${down} ms`;
+    }
+    case 'cassandra-restart': {
+      await stack('down', 'cassandra');
+      const down = between(random, 1000, 5000);
+      await sleep(down);
+      await stack('up', 'cassandra');
+      return `Cassandra stopped for ${down} ms (plus its restart)`;
+    }
+  }
+}

@@ -1,0 +1,238 @@
+import { mkdirSync } from 'node:fs';
+import { uniqueName } from '@wail/testing';
+import { Cluster, type Delivery } from './cluster';
+import { inject, unavailable, type Fault } from './faults';
+import {
+  countRecords,
+  readEvents,
+  readFinalRows,
+  readIntents,
+  readUnmaterialized,
+} from './observe';
+import { CHECKS, verify, type Check, type Violation } from './verify';
+import { Workload, seeded } from './workload';
+
+export interface ChaosConfig {
+  delivery: Delivery;
+  durationS: number;
+  faults: readonly Fault[];
+  /** Pause between two faults, drawn from [min, max] seconds. */
+  faultGapS: readonly [number, number];
+  writers: number;
+  seed: number;
+  visibilityWindowMs: number;
+  quiesceTimeoutS: number;
+  /** Service logs go here, one file per process (kept for a failed run). */
+  logDir: string | undefined;
+  say: (line: string) => void;
+}
+
+export const PROFILES = {
+  short: {
+    durationS: 40,
+    faults: ['consumer-kill', 'proxy-kill', 'rebalance', 'kafka-restart', 'mysql-restart'],
+    faultGapS: [2, 4],
+    writers: 8,
+  },
+  long: {
+    durationS: 300,
+    faults: [
+      'consumer-kill',
+      'proxy-kill',
+      'rebalance',
+      'kafka-restart',
+      'mysql-restart',
+      'cassandra-restart',
+    ],
+    faultGapS: [3, 8],
+    writers: 12,
+  },
+} as const satisfies Record<string, Partial<ChaosConfig>>;
+
+export interface InjectedFault {
+  fault: Fault;
+  atS: number;
+  detail: string;
+}
+
+export interface ChaosReport {
+  config: Omit<ChaosConfig, 'say'>;
+  name: string;
+  sent: number;
+  acked: number;
+  failed: Record<string, number>;
+  faults: InjectedFault[];
+  skipped: string[];
+  unexpectedExits: string[];
+  intents: number;
+  events: number;
+  duplicates: number;
+  unmaterialized: number;
+  deadLetters: number;
+  violations: Record<Check | 'not-quiescent', number>;
+  examples: Violation[];
+}
+
+/** One chaos run: workload + faults for the duration, quiescence, then every check over everything observed. */
+export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
+  const say = config.say;
+  const random = seeded(config.seed);
+  const name = uniqueName('wail_chaos');
+  if (config.logDir) mkdirSync(config.logDir, { recursive: true });
+  const cluster = new Cluster({
+    name,
+    delivery: config.delivery,
+    visibilityWindowMs: config.visibilityWindowMs,
+    logDir: config.logDir,
+  });
+  const skipped: string[] = [];
+  const faults = config.faults.filter((fault) => {
+    const reason = unavailable(fault);
+    if (reason) skipped.push(`${fault}: ${reason}`);
+    return !reason;
+  });
+  const injected: InjectedFault[] = [];
+  const unexpectedExits: string[] = [];
+  try {
+    say(`chaos ${name}: ${config.delivery}, ${config.durationS} s, seed ${config.seed}`);
+    await cluster.create();
+    const workload = new Workload({
+      writers: config.writers,
+      hotKeys: 10,
+      coldKeys: 1000,
+      hotShare: 0.5,
+      random,
+      proxies: () => cluster.proxies,
+      requestTimeoutMs: 10_000,
+    });
+    const started = Date.now();
+    const elapsedS = () => (Date.now() - started) / 1000;
+    workload.start();
+
+    // Faults one after another, cycling through a shuffled list so every kind is hit.
+    let deck: Fault[] = [];
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    while (faults.length > 0 && elapsedS() < config.durationS) {
+      if (deck.length === 0) deck = shuffle([...faults], random);
+      const fault = deck.pop()!;
+      const atS = elapsedS();
+      const detail = await inject(fault, { cluster, random, say });
+      injected.push({ fault, atS, detail });
+      say(`  ${atS.toFixed(1).padStart(6)} s  ${fault.padEnd(17)} ${detail}`);
+      for (const member of cluster.exited()) {
+        if (member === 'consumer-3') continue;
+        unexpectedExits.push(`${member} at ${elapsedS().toFixed(1)} s`);
+        say(`  ${member} exited on its own; restarting it`);
+        await cluster.start(member);
+      }
+      const [min, max] = config.faultGapS;
+      const gap = (min + random() * (max - min)) * 1000;
+      const left = config.durationS * 1000 - (Date.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(gap, left))));
+    }
+    const remaining = config.durationS * 1000 - (Date.now() - started);
+    if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+    await workload.stop();
+    for (const member of cluster.exited())
+      if (member !== 'consumer-3') unexpectedExits.push(`${member} (found at the end)`);
+    await cluster.heal();
+    say(
+      `workload stopped after ${elapsedS().toFixed(0)} s: ${workload.stats.acked} of ${workload.stats.sent} writes acknowledged; waiting for quiescence`,
+    );
+
+    let quiescent = true;
+    try {
+      await cluster.quiesce(config.quiesceTimeoutS * 1000);
+    } catch (error) {
+      quiescent = false;
+      say(`not quiescent: ${(error as Error).message}; lag ${await cluster.lag()}`);
+    }
+    const [intents, events, unmaterialized, deadLetters, finalRows] = [
+      await readIntents(cluster),
+      await readEvents(cluster),
+      await readUnmaterialized(cluster),
+      await countRecords(cluster, cluster.deadLetterTopic),
+      await readFinalRows(cluster, name),
+    ];
+    const verdict = verify({
+      writes: workload.writes,
+      intents,
+      events,
+      unmaterialized,
+      deadLetters,
+      finalRows,
+      exactlyOnce: config.delivery === 'exactly-once',
+    });
+    const { say: _say, ...printable } = config;
+    return {
+      config: printable,
+      name,
+      sent: workload.stats.sent,
+      acked: workload.stats.acked,
+      failed: Object.fromEntries(workload.stats.failed),
+      faults: injected,
+      skipped,
+      unexpectedExits,
+      intents: intents.length,
+      events: events.length,
+      duplicates: verdict.duplicates,
+      unmaterialized: unmaterialized.length,
+      deadLetters,
+      violations: { ...verdict.counts, 'not-quiescent': quiescent ? 0 : 1 },
+      examples: verdict.violations.slice(0, 20),
+    };
+  } finally {
+    await cluster.close();
+    await cluster.destroy();
+  }
+}
+
+export function violationCount(report: ChaosReport): number {
+  return Object.values(report.violations).reduce((sum, n) => sum + n, 0);
+}
+
+/** The report as a Markdown table (what the CLI prints and appends to the results file). */
+export function formatReport(report: ChaosReport): string {
+  const faultCounts = new Map<string, number>();
+  for (const { fault } of report.faults) faultCounts.set(fault, (faultCounts.get(fault) ?? 0) + 1);
+  const failed = Object.entries(report.failed)
+    .map(([outcome, n]) => `${outcome}: ${n}`)
+    .join(', ');
+  const rows: [string, string][] = [
+    ['delivery', report.config.delivery],
+    ['duration', `${report.config.durationS} s, seed ${report.config.seed}`],
+    ['writes sent', String(report.sent)],
+    ['writes acknowledged', String(report.acked)],
+    ['writes not acknowledged', failed || '0'],
+    [
+      'faults injected',
+      `${report.faults.length} (${[...faultCounts].map(([f, n]) => `${f} ${n}`).join(', ')})`,
+    ],
+    ['intents', String(report.intents)],
+    ['events', String(report.events)],
+    ['duplicates', String(report.duplicates)],
+    ['unmaterialized intents', String(report.unmaterialized)],
+    ['dead letters', String(report.deadLetters)],
+    ...Object.entries(report.violations).map(([check, n]): [string, string] => [
+      `violations: ${check}`,
+      String(n),
+    ]),
+  ];
+  if (report.unexpectedExits.length > 0)
+    rows.push(['unexpected exits', report.unexpectedExits.join(', ')]);
+  if (report.skipped.length > 0) rows.push(['faults skipped', report.skipped.join('; ')]);
+  const lines = ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
+  if (report.examples.length > 0) {
+    lines.push('', 'violations (first 20):');
+    for (const v of report.examples) lines.push(`- ${v.check} (${CHECKS[v.check]}): ${v.detail}`);
+  }
+  return lines.join('\n');
+}
+
+function shuffle<T>(list: T[], random: () => number): T[] {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  return list;
+}

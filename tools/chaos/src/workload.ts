@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceProcess } from '@wail/testing';
+import type { ChaosTable } from './cluster';
+import type { ItemValues, SentWrite, WriteOp } from './verify';
+
+export interface WorkloadOptions {
+  writers: number;
+  hotKeys: number;
+  coldKeys: number;
+  /** Chance that a write goes to a hot key. */
+  hotShare: number;
+  random: () => number;
+  proxies: () => ServiceProcess[];
+  requestTimeoutMs: number;
+}
+
+export interface WorkloadStats {
+  sent: number;
+  acked: number;
+  /** Answers by HTTP status (or `timeout` / `refused`) for writes that were not acknowledged. */
+  failed: Map<string, number>;
+}
+
+const TABLES: ChaosTable[] = ['m_items', 'c_items'];
+
+/**
+ * Writers that loop until stopped: upserts, partial updates and deletes on
+ * hot and cold keys of both tables, each through a random running proxy.
+ * Every write carries its own id in the `req` column, so an event's state can
+ * be traced back to the request that produced it. Partial updates go to the
+ * MySQL table only: Cassandra resolves last-writer-wins per column, so a late
+ * partial write there changes a row without changing its version (a limit
+ * docs/failure-model.md states), which the final-state check would report.
+ */
+export class Workload {
+  readonly writes: SentWrite[] = [];
+  readonly stats: WorkloadStats = { sent: 0, acked: 0, failed: new Map() };
+  private running = false;
+  private loops: Promise<void>[] = [];
+
+  constructor(private readonly options: WorkloadOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.loops = Array.from({ length: this.options.writers }, () => this.loop());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  private pick<T>(list: readonly T[]): T {
+    return list[Math.floor(this.options.random() * list.length)]!;
+  }
+
+  private next(): { write: SentWrite; body: unknown } {
+    const random = this.options.random;
+    const table = this.pick(TABLES);
+    const hot = random() < this.options.hotShare;
+    const n = hot
+      ? 1 + Math.floor(random() * this.options.hotKeys)
+      : 1 + this.options.hotKeys + Math.floor(random() * this.options.coldKeys);
+    const key = table === 'm_items' ? String(n) : `k${n}`;
+    const roll = random();
+    const op: WriteOp =
+      roll < 0.2 ? 'delete' : roll < 0.4 && table === 'm_items' ? 'partial' : 'upsert';
+    const id = randomUUID();
+    const values: ItemValues =
+      op === 'partial'
+        ? { a: Math.floor(random() * 1_000_000), req: id }
+        : {
+            a: random() < 0.1 ? null : Math.floor(random() * 1_000_000),
+            b: random() < 0.1 ? null : `b-${Math.floor(random() * 1e9).toString(36)}-ü`,
+            req: id,
+          };
+    const keyValue = table === 'm_items' ? n : key;
+    const body =
+      op === 'delete'
+        ? { op: 'delete', key: { id: keyValue } }
+        : { op: 'upsert', key: { id: keyValue }, values };
+    return { write: { id, table, key, op, values }, body };
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const proxies = this.options.proxies();
+      if (proxies.length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      const proxy = this.pick(proxies);
+      const { write, body } = this.next();
+      this.writes.push(write);
+      this.stats.sent++;
+      let outcome: string;
+      try {
+        const response = await fetch(`${proxy.url}/v1/tables/${write.table}/mutations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        });
+        const text = await response.text();
+        if (response.ok) {
+          const answer = JSON.parse(text) as { ts: number; intentLogged: boolean };
+          if (answer.intentLogged) {
+            write.ackedTs = BigInt(answer.ts);
+            this.stats.acked++;
+            continue;
+          }
+          outcome = 'unlogged';
+        } else {
+          outcome = String(response.status);
+        }
+      } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause;
+        outcome = (error as Error).name === 'TimeoutError' ? 'timeout' : (cause?.code ?? 'network');
+        // A dead proxy: do not spin while it restarts.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      this.stats.failed.set(outcome, (this.stats.failed.get(outcome) ?? 0) + 1);
+    }
+  }
+}
+
+/** A small seeded PRNG (mulberry32), so a run's choices can be replayed with `--seed`. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
