@@ -63,8 +63,17 @@ export const ConsumerEnv = Type.Object({
   WAIL_CONSUMER_COMMIT_INTERVAL_MS: Type.Integer({
     minimum: 10,
     default: 500,
-    description: 'how often safe offsets are committed',
+    description:
+      'how often safe offsets are committed (exactly-once: how often each partition commits a transaction)',
   }),
+  WAIL_CONSUMER_DELIVERY: Type.Union(
+    [Type.Literal('at-least-once'), Type.Literal('exactly-once')],
+    {
+      default: 'at-least-once',
+      description:
+        'at-least-once (idempotent producer; a crash may repeat an event) or exactly-once (Kafka transactions: outputs and offsets commit together)',
+    },
+  ),
   WAIL_UNMATERIALIZED_TOPIC: Type.String({
     pattern: '^[A-Za-z0-9._-]{1,249}$',
     default: 'wail.intents.unmaterialized',
@@ -91,6 +100,7 @@ export interface ConsumerConfig {
     graceMs: number;
     coalesceMs: number;
     commitIntervalMs: number;
+    delivery: 'at-least-once' | 'exactly-once';
     unmaterializedTopic: string;
     deadLetterTopic: string;
   };
@@ -117,6 +127,7 @@ export function loadConfig(env: Env): ConsumerConfig {
       graceMs: e.WAIL_CONSUMER_GRACE_MS,
       coalesceMs: e.WAIL_CONSUMER_COALESCE_MS,
       commitIntervalMs: e.WAIL_CONSUMER_COMMIT_INTERVAL_MS,
+      delivery: e.WAIL_CONSUMER_DELIVERY,
       unmaterializedTopic: e.WAIL_UNMATERIALIZED_TOPIC,
       deadLetterTopic: e.WAIL_DLQ_TOPIC,
     },

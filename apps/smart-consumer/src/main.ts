@@ -12,6 +12,7 @@ import { IntentProcessor } from './pipeline/intent-processor';
 import { consumerMetrics } from './pipeline/metrics';
 import { ModelCache } from './pipeline/model-cache';
 import { TopicSet } from './pipeline/topic-set';
+import { KafkaPartitionTransactions } from './pipeline/transactions';
 
 export interface ConsumerService extends RunningService {
   app: FastifyInstance;
@@ -46,15 +47,21 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
 
   const registry = createMetricsRegistry('smart-consumer');
   const metrics = consumerMetrics(registry);
+  const exactlyOnce = config.pipeline.delivery === 'exactly-once';
+  const transactions = exactlyOnce
+    ? new KafkaPartitionTransactions(kafka, config.group)
+    : undefined;
   const processor: IntentProcessor = new IntentProcessor({
     routes,
     models,
     stores,
     publisher,
+    ...(transactions ? { transactions } : {}),
     // The consumer is created below; the processor only calls these once batches flow.
     control: {
       pause: (topic, partition) => consumer.pause(topic, partition),
       resume: (topic, partition) => consumer.resume(topic, partition),
+      seek: (topic, partition, offset) => consumer.seek(topic, partition, offset),
     },
     logger: logger.child({ component: 'processor' }),
     metrics,
@@ -88,6 +95,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
 
   const committed = new Map<string, bigint>();
   const commitSafeOffsets = async () => {
+    if (exactlyOnce) return processor.commitTransactions();
     const changed = processor!
       .safeOffsets()
       .filter(({ topic, partition, offset }) => committed.get(`${topic}:${partition}`) !== offset);
@@ -139,15 +147,16 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
           { inFlight: processor.inFlight },
           'stopping with unfinished intents; they will be replayed',
         );
-      processor.stop();
       clearInterval(commitTimer);
       await commitSafeOffsets().catch((error: unknown) =>
         logger.warn({ err: error }, 'final offset commit failed; intents will be replayed'),
       );
+      processor.stop();
       await consumer.stop();
       await app.close();
       await Promise.allSettled([
         publisher.close(),
+        transactions?.close(),
         kafka.close(),
         ...[...stores.values()].map((store) => store.close()),
       ]);

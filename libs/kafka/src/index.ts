@@ -7,3 +7,5 @@ export type { PartitionConsumerOptions } from './partition-consumer';
 export { RecordProducer } from './record-producer';
 export type { RecordProducerOptions } from './record-producer';
 export type { IncomingBatch, IncomingRecord, OutgoingRecord } from './records';
+export { TransactionalProducer } from './transactional-producer';
+export type { TransactionalProducerOptions } from './transactional-producer';

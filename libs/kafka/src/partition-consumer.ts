@@ -69,6 +69,11 @@ export class PartitionConsumer {
     );
   }
 
+  /** Moves the fetch position of an owned partition; the next batch starts at `offset`. */
+  seek(topic: string, partition: number, offset: bigint): void {
+    this.consumer?.seek({ topic, partition, offset: offset.toString() });
+  }
+
   pause(topic: string, partition: number): void {
     this.consumer?.pause([{ topic, partitions: [partition] }]);
   }

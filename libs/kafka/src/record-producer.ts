@@ -9,7 +9,7 @@ export interface RecordProducerOptions {
   retries?: number;
 }
 
-function toMessages(records: readonly OutgoingRecord[]) {
+export function toMessages(records: readonly OutgoingRecord[]) {
   const byTopic = new Map<
     string,
     {

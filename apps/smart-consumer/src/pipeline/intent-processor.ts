@@ -37,14 +37,35 @@ export interface ProcessorOptions {
 export interface PartitionControl {
   pause(topic: string, partition: number): void;
   resume(topic: string, partition: number): void;
+  /** The next batch of the partition starts at `offset`. */
+  seek(topic: string, partition: number, offset: bigint): void;
+}
+
+/**
+ * Exactly-once delivery (DESIGN promise 2): the outputs of a partition and its
+ * committed offset go to Kafka in one transaction.
+ */
+export interface PartitionTransactions {
+  /** Fences earlier owners of the partition; resolves with its committed offset (undefined when none). */
+  claim(topic: string, partition: number): Promise<bigint | undefined>;
+  /** One transaction: the records, then the group's offset for the partition. */
+  commit(
+    topic: string,
+    partition: number,
+    records: readonly OutgoingRecord[],
+    offset: bigint,
+  ): Promise<void>;
+  release(topic: string, partition: number): Promise<void>;
 }
 
 export interface ProcessorDeps {
   routes: RouteCache;
   models: ModelCache;
   stores: ReadonlyMap<StoreKind, RowStore>;
-  /** Events, unmaterialized records and dead letters go through one batching producer. */
+  /** Events, unmaterialized records and dead letters go through one batching producer (at-least-once). */
   publisher: GroupCommitLog;
+  /** Set in exactly-once mode: outputs wait in a per-partition outbox for the partition's next transaction. */
+  transactions?: PartitionTransactions;
   control: PartitionControl;
   logger: Logger;
   metrics: ConsumerMetrics;
@@ -71,11 +92,26 @@ class KeyState {
   ) {}
 }
 
+interface OutboxEntry {
+  records: OutgoingRecord[];
+  minOffset: bigint;
+  maxOffset: bigint;
+}
+
 class PartitionState {
   readonly tracker = new PartitionTracker();
   readonly keys = new Map<string, KeyState>();
   paused = false;
   revoked = false;
+  // Exactly-once mode only:
+  /** Outputs not committed yet, in the order they were produced. */
+  readonly outbox: OutboxEntry[] = [];
+  claimed = false;
+  committing = false;
+  /** The committed offset: where a replay of this partition starts. */
+  base = 0n;
+  /** The next offset expected from Kafka. */
+  next = 0n;
 
   constructor(
     readonly topic: string,
@@ -154,12 +190,137 @@ export class IntentProcessor {
 
   /** Keeps the partitions this member owns; forgets the others (their new owner replays from the committed offset). */
   retain(owned: ReadonlyMap<string, ReadonlySet<number>>): void {
-    for (const [id, state] of this.partitions) {
+    for (const state of this.partitions.values()) {
       if (owned.get(state.topic)?.has(state.partition)) continue;
-      state.revoked = true;
-      for (const key of state.keys.values()) clearTimeout(key.timer);
-      this.partitions.delete(id);
+      this.drop(state);
+      void this.deps.transactions?.release(state.topic, state.partition);
     }
+  }
+
+  /**
+   * Forgets a partition: its rounds stop, its uncommitted outputs are dropped
+   * and, given `replayFrom`, its next batch starts there again.
+   */
+  private drop(state: PartitionState, replayFrom?: bigint): void {
+    state.revoked = true;
+    for (const key of state.keys.values()) clearTimeout(key.timer);
+    this.partitions.delete(partitionId(state.topic, state.partition));
+    // In exactly-once mode "published" means "in an outbox": what a dropped
+    // outbox held was never committed and must be published again.
+    if (this.deps.transactions) this.lastPublished.clear();
+    if (state.paused) this.deps.control.resume(state.topic, state.partition);
+    if (replayFrom !== undefined) this.deps.control.seek(state.topic, state.partition, replayFrom);
+  }
+
+  /**
+   * Exactly-once mode: per partition, one transaction with the outputs that
+   * are ready and the offset they complete. Outputs are committed in the order
+   * they were produced (so per-key order holds) and only together with an
+   * offset that covers all their intents and none of a later output's — a
+   * replay from that offset neither misses nor repeats an output. A failed
+   * transaction drops the partition's state and replays it from its
+   * committed offset.
+   */
+  async commitTransactions(): Promise<void> {
+    await Promise.all([...this.partitions.values()].map((state) => this.commitPartition(state)));
+  }
+
+  private async commitPartition(state: PartitionState): Promise<void> {
+    const transactions = this.deps.transactions;
+    if (!transactions || !state.claimed || state.revoked || state.committing) return;
+    const safe = state.tracker.safeOffset();
+    if (safe === undefined) return;
+    const outbox = state.outbox;
+    // The longest prefix k whose intents all lie below an offset that no later output's intents reach.
+    const suffixMin: bigint[] = new Array<bigint>(outbox.length + 1);
+    suffixMin[outbox.length] = safe;
+    for (let i = outbox.length - 1; i >= 0; i--)
+      suffixMin[i] =
+        outbox[i]!.minOffset < suffixMin[i + 1]! ? outbox[i]!.minOffset : suffixMin[i + 1]!;
+    let prefixMax = -1n;
+    let k = 0;
+    let offset = suffixMin[0]!;
+    for (let i = 0; i <= outbox.length; i++) {
+      if (prefixMax < suffixMin[i]!) {
+        k = i;
+        offset = suffixMin[i]!;
+      }
+      if (i < outbox.length && outbox[i]!.maxOffset > prefixMax) prefixMax = outbox[i]!.maxOffset;
+    }
+    if (k === 0 && offset <= state.base) return;
+    const entries = outbox.slice(0, k);
+    state.committing = true;
+    try {
+      await transactions.commit(
+        state.topic,
+        state.partition,
+        entries.flatMap((entry) => entry.records),
+        offset,
+      );
+      if (state.revoked) return;
+      outbox.splice(0, k);
+      state.base = offset;
+      this.maybeResume(state);
+    } catch (error) {
+      if (state.revoked) return;
+      this.deps.logger.warn(
+        { err: error, topic: state.topic, partition: state.partition, from: state.base.toString() },
+        'transaction failed; replaying the partition from its committed offset',
+      );
+      this.drop(state, state.base);
+    } finally {
+      state.committing = false;
+    }
+  }
+
+  /** Exactly-once mode: the first batch of a partition fences its earlier owners and starts at the committed offset. */
+  private async claim(state: PartitionState, batch: IncomingBatch): Promise<IncomingRecord[]> {
+    const transactions = this.deps.transactions!;
+    const first = batch.records[0]?.offset;
+    if (first === undefined) return [];
+    if (!state.claimed) {
+      try {
+        const committed = await transactions.claim(state.topic, state.partition);
+        state.base = committed ?? first;
+        state.next = state.base;
+        state.claimed = true;
+      } catch (error) {
+        this.deps.logger.warn(
+          { err: error, topic: state.topic, partition: state.partition },
+          'could not claim the partition; retrying',
+        );
+        this.drop(state, first);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return [];
+      }
+    }
+    if (state.revoked) return [];
+    const records = batch.records.filter((record) => record.offset >= state.next);
+    if (records.length === 0) return [];
+    if (records[0]!.offset > state.next) {
+      // The fetch position is past the committed offset (another owner's
+      // commit, or our own dropped state): read from where the commit is.
+      this.deps.control.seek(state.topic, state.partition, state.next);
+      return [];
+    }
+    state.next = records.at(-1)!.offset + 1n;
+    return records;
+  }
+
+  /** Hands outputs over: at once (at-least-once) or to the partition's outbox (exactly-once). */
+  private async emit(
+    state: PartitionState,
+    records: OutgoingRecord[],
+    offsets: readonly bigint[],
+  ): Promise<void> {
+    if (!this.deps.transactions) return this.deps.publisher.append(records);
+    let minOffset = offsets[0]!;
+    let maxOffset = offsets[0]!;
+    for (const offset of offsets) {
+      if (offset < minOffset) minOffset = offset;
+      if (offset > maxOffset) maxOffset = offset;
+    }
+    state.outbox.push({ records, minOffset, maxOffset });
   }
 
   async onBatch(batch: IncomingBatch): Promise<void> {
@@ -169,10 +330,12 @@ export class IntentProcessor {
       state = new PartitionState(batch.topic, batch.partition);
       this.partitions.set(id, state);
     }
+    const records = this.deps.transactions ? await this.claim(state, batch) : batch.records;
+    if (state.revoked) return;
     // Every record of the batch is queued before any key starts a round, so
     // intents of one key that arrive together are answered by one read.
     const touched = new Set<KeyState>();
-    for (const record of batch.records) {
+    for (const record of records) {
       state.tracker.track(record.offset);
       let intent: Intent;
       try {
@@ -202,7 +365,7 @@ export class IntentProcessor {
       touched.add(key);
     }
     for (const key of touched) this.schedule(key);
-    if (!state.paused && state.tracker.inFlight > this.deps.options.maxInFlightPerPartition) {
+    if (!state.paused && this.held(state) > this.deps.options.maxInFlightPerPartition) {
       state.paused = true;
       this.deps.control.pause(state.topic, state.partition);
       this.deps.logger.warn(
@@ -287,11 +450,16 @@ export class IntentProcessor {
     }, delay);
   }
 
+  /** What a partition holds in memory: unfinished intents and uncommitted outputs. */
+  private held(state: PartitionState): number {
+    return state.tracker.inFlight + state.outbox.length;
+  }
+
   private maybeResume(state: PartitionState): void {
     if (
       state.paused &&
       !state.revoked &&
-      state.tracker.inFlight < this.deps.options.maxInFlightPerPartition / 2
+      this.held(state) < this.deps.options.maxInFlightPerPartition / 2
     ) {
       state.paused = false;
       this.deps.control.resume(state.topic, state.partition);
@@ -372,7 +540,7 @@ export class IntentProcessor {
         (p) => this.now() - Number(p.intent.ts / 1000n) > route.visibilityWindowMs,
       );
       if (expired.length > 0) {
-        await this.recordUnmaterialized(route, state, expired);
+        await this.recordUnmaterialized(key.partition, route, state, expired);
         this.finish(key, expired);
       }
       if (notYet.length > expired.length) this.retryLater(key);
@@ -410,6 +578,11 @@ export class IntentProcessor {
     const version = state.state === 'present' ? state.wailTs : state.deletedTs!;
     const last = this.lastPublished.get(key.id);
     if (last !== undefined && version <= last) return;
+    // Exactly-once: a version is published only by the intent that wrote it.
+    // Superseded intents rely on the newer write's own intent, so a replay
+    // after a crash can never publish a version a committed transaction
+    // already holds.
+    if (this.deps.transactions && !done.some((p) => p.intent.ts === version)) return;
     const newest = done.reduce((a, b) => (b.intent.ts > a.intent.ts ? b : a));
     // The event continues the trace the proxy started for the newest intent.
     const span = this.tracer.startSpan(
@@ -421,7 +594,7 @@ export class IntentProcessor {
       contextFromHeaders(newest.record.headers),
     );
     try {
-      await this.encodeAndSend(key, route, model, state, newest, version, traceHeaders(span));
+      await this.encodeAndSend(key, route, model, state, done, version, traceHeaders(span));
     } finally {
       span.end();
     }
@@ -432,10 +605,11 @@ export class IntentProcessor {
     route: TableRoute,
     model: ResolvedModel,
     state: ReadResult,
-    newest: PendingIntent,
+    done: readonly PendingIntent[],
     version: bigint,
     trace: Record<string, string>,
   ): Promise<void> {
+    const newest = done.reduce((a, b) => (b.intent.ts > a.intent.ts ? b : a));
     let record: OutgoingRecord;
     try {
       const keyRow: Record<string, StoredValue> = {};
@@ -469,7 +643,11 @@ export class IntentProcessor {
         `the row cannot be encoded with model version ${model.version}: ${(error as Error).message}`,
       );
     }
-    await this.deps.publisher.append([record]);
+    await this.emit(
+      key.partition,
+      [record],
+      done.map((p) => p.record.offset),
+    );
     this.lastPublished.set(key.id, version);
     this.deps.metrics.events.inc({
       table: route.table,
@@ -481,6 +659,7 @@ export class IntentProcessor {
   }
 
   private async recordUnmaterialized(
+    partition: PartitionState,
     route: TableRoute,
     state: ReadResult,
     expired: readonly PendingIntent[],
@@ -489,7 +668,8 @@ export class IntentProcessor {
       state.state === 'present'
         ? { state: 'present', wailTs: state.wailTs.toString() }
         : { state: 'absent', deletedTs: state.deletedTs?.toString() ?? null };
-    await this.deps.publisher.append(
+    await this.emit(
+      partition,
       expired.map(({ intent, record }) => ({
         topic: this.deps.options.unmaterializedTopic,
         key: record.key,
@@ -515,6 +695,7 @@ export class IntentProcessor {
         ),
         headers: traceparent(record),
       })),
+      expired.map(({ record }) => record.offset),
     );
     this.deps.metrics.unmaterialized.inc({ table: route.table }, expired.length);
     this.deps.logger.warn(
@@ -532,7 +713,8 @@ export class IntentProcessor {
   ): Promise<void> {
     for (;;) {
       try {
-        await this.deps.publisher.append(
+        await this.emit(
+          state,
           intents.map(({ record }) => ({
             topic: this.deps.options.deadLetterTopic,
             key: record.key,
@@ -548,6 +730,7 @@ export class IntentProcessor {
               [DEAD_LETTER_HEADERS.failedAt]: new Date(this.now()).toISOString(),
             },
           })),
+          intents.map(({ record }) => record.offset),
         );
         break;
       } catch (error) {

@@ -1,0 +1,55 @@
+import { TransactionalProducer, type KafkaClient, type OutgoingRecord } from '@wail/kafka';
+import type { PartitionTransactions } from './intent-processor';
+
+/**
+ * Exactly-once plumbing: one transactional producer per owned input
+ * partition, with the id `<group>:<topic>:<partition>` (kafkajs lacks KIP-447,
+ * so the transactional id, not the group generation, is what fences a
+ * previous owner). A claim always starts a new producer.
+ */
+export class KafkaPartitionTransactions implements PartitionTransactions {
+  private readonly producers = new Map<string, TransactionalProducer>();
+
+  constructor(
+    private readonly kafka: KafkaClient,
+    private readonly groupId: string,
+  ) {}
+
+  async claim(topic: string, partition: number): Promise<bigint | undefined> {
+    await this.release(topic, partition);
+    const producer = new TransactionalProducer(this.kafka, {
+      transactionalId: `${this.groupId}:${topic}:${partition}`,
+    });
+    this.producers.set(`${topic}:${partition}`, producer);
+    await producer.claim();
+    // Read after the fence: no earlier owner can commit an offset any more.
+    const offset = (await this.kafka.committedOffsets(this.groupId, [topic]))
+      .get(topic)
+      ?.get(partition);
+    return offset === undefined || offset < 0n ? undefined : offset;
+  }
+
+  async commit(
+    topic: string,
+    partition: number,
+    records: readonly OutgoingRecord[],
+    offset: bigint,
+  ): Promise<void> {
+    const producer = this.producers.get(`${topic}:${partition}`);
+    if (!producer) throw new Error(`partition ${topic}:${partition} is not claimed`);
+    await producer.commit(records, { groupId: this.groupId, topic, partition, offset });
+  }
+
+  async release(topic: string, partition: number): Promise<void> {
+    const id = `${topic}:${partition}`;
+    const producer = this.producers.get(id);
+    this.producers.delete(id);
+    await producer?.close();
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.allSettled(all.map((producer) => producer.close()));
+  }
+}
