@@ -70,7 +70,7 @@ export class Cluster {
 
   get proxies(): ServiceProcess[] {
     return this.members.flatMap((m) =>
-      m.role === 'proxy' && m.process && m.process.child.exitCode === null ? [m.process] : [],
+      m.role === 'proxy' && m.process && running(m.process) ? [m.process] : [],
     );
   }
 
@@ -177,15 +177,13 @@ export class Cluster {
 
   /** Members whose process exited without the harness asking (a crash the harness did not cause). */
   exited(): string[] {
-    return this.members.flatMap((m) =>
-      m.process && m.process.child.exitCode !== null ? [m.name] : [],
-    );
+    return this.members.flatMap((m) => (m.process && !running(m.process) ? [m.name] : []));
   }
 
   /** Restarts every member that is not running, e.g. after a fault or an unexpected exit. */
   async heal(): Promise<void> {
     for (const member of this.members)
-      if (!member.process || member.process.child.exitCode !== null) {
+      if (!member.process || !running(member.process)) {
         if (member.name === 'consumer-3') continue;
         await this.start(member.name);
       }
@@ -261,6 +259,10 @@ export class Cluster {
       throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   }
 }
+
+/** A process killed by a signal has no exit code, only a signal code. */
+const running = (process: ServiceProcess) =>
+  process.child.exitCode === null && process.child.signalCode === null;
 
 /** Runs the local stack's CLI (`npm run stack -- …`): the harness stops and starts Kafka and Cassandra as an operator would. */
 export function stack(...args: string[]): Promise<void> {

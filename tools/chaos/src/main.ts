@@ -8,7 +8,7 @@ import { PROFILES, formatReport, runChaos, violationCount } from './run';
 
 const USAGE = `usage: npm run chaos -- [options]
 
-  --profile short|long     short: 40 s, no Cassandra restart (CI); long: 300 s, every fault (default short)
+  --profile short|long     short: 45 s, no Cassandra restart (CI); long: 300 s, every fault (default short)
   --delivery at-least-once|exactly-once|both   (default both)
   --duration <s>           override the profile's duration
   --faults a,b,...         override the profile's faults (${FAULTS.join(', ')})

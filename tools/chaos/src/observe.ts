@@ -1,6 +1,6 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { decodeIntent } from '@wail/intent';
-import { PartitionConsumer, type IncomingRecord } from '@wail/kafka';
+import { PartitionConsumer, type IncomingRecord, type KafkaClient } from '@wail/kafka';
 import { silentLogger } from '@wail/telemetry';
 import type { Cluster, ChaosTable } from './cluster';
 import type { FinalRow, ObservedEvent, ObservedIntent } from './verify';
@@ -12,18 +12,18 @@ import type { FinalRow, ObservedEvent, ObservedIntent } from './verify';
  * take offsets no record is delivered for).
  */
 export async function readTopics(
-  cluster: Cluster,
+  kafka: KafkaClient,
   topics: readonly string[],
 ): Promise<IncomingRecord[]> {
   const records: IncomingRecord[] = [];
   const ends = new Map<string, bigint>();
   for (const topic of topics)
-    for (const [partition, high] of await cluster.kafka.endOffsets(topic))
+    for (const [partition, high] of await kafka.endOffsets(topic))
       ends.set(`${topic}:${partition}`, high);
   const reached = new Map<string, bigint>();
   let lastRecordAt = Date.now();
-  const consumer = new PartitionConsumer(cluster.kafka, {
-    groupId: `${cluster.group}.observer.${Date.now()}`,
+  const consumer = new PartitionConsumer(kafka, {
+    groupId: `wail-chaos-observer-${process.pid}-${Date.now()}`,
     logger: silentLogger(),
     partitionsConsumedConcurrently: 1,
     onBatch: async (batch) => {
@@ -51,7 +51,7 @@ export async function readTopics(
 const keyOf = (value: unknown) => String(value);
 
 export async function readIntents(cluster: Cluster): Promise<ObservedIntent[]> {
-  const records = await readTopics(cluster, [cluster.intentTopic]);
+  const records = await readTopics(cluster.kafka, [cluster.intentTopic]);
   return records.map((record) => {
     const intent = decodeIntent(record.value!);
     return { table: intent.table, key: keyOf(intent.key[0]!.value), ts: intent.ts };
@@ -59,7 +59,7 @@ export async function readIntents(cluster: Cluster): Promise<ObservedIntent[]> {
 }
 
 export async function readUnmaterialized(cluster: Cluster): Promise<ObservedIntent[]> {
-  const records = await readTopics(cluster, [cluster.unmaterializedTopic]);
+  const records = await readTopics(cluster.kafka, [cluster.unmaterializedTopic]);
   return records.map((record) => {
     const body = JSON.parse(record.value!.toString('utf8')) as {
       table: string;
@@ -71,7 +71,7 @@ export async function readUnmaterialized(cluster: Cluster): Promise<ObservedInte
 }
 
 export async function countRecords(cluster: Cluster, topic: string): Promise<number> {
-  return (await readTopics(cluster, [topic])).length;
+  return (await readTopics(cluster.kafka, [topic])).length;
 }
 
 /** Every event of both tables, decoded through the repository with the standard kafkajs registry client. */
@@ -80,7 +80,7 @@ export async function readEvents(cluster: Cluster): Promise<ObservedEvent[]> {
   const tables = Object.fromEntries(
     Object.entries(cluster.eventTopics).map(([table, topic]) => [topic, table as ChaosTable]),
   );
-  const records = await readTopics(cluster, Object.values(cluster.eventTopics));
+  const records = await readTopics(cluster.kafka, Object.values(cluster.eventTopics));
   const events: ObservedEvent[] = [];
   for (const record of records) {
     if (record.value === null) continue; // a tombstone after a delete

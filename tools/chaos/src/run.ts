@@ -29,9 +29,9 @@ export interface ChaosConfig {
 
 export const PROFILES = {
   short: {
-    durationS: 40,
+    durationS: 45,
     faults: ['consumer-kill', 'proxy-kill', 'rebalance', 'kafka-restart', 'mysql-restart'],
-    faultGapS: [2, 4],
+    faultGapS: [1, 3],
     writers: 8,
   },
   long: {

@@ -231,22 +231,7 @@ export class IntentProcessor {
     const safe = state.tracker.safeOffset();
     if (safe === undefined) return;
     const outbox = state.outbox;
-    // The longest prefix k whose intents all lie below an offset that no later output's intents reach.
-    const suffixMin: bigint[] = new Array<bigint>(outbox.length + 1);
-    suffixMin[outbox.length] = safe;
-    for (let i = outbox.length - 1; i >= 0; i--)
-      suffixMin[i] =
-        outbox[i]!.minOffset < suffixMin[i + 1]! ? outbox[i]!.minOffset : suffixMin[i + 1]!;
-    let prefixMax = -1n;
-    let k = 0;
-    let offset = suffixMin[0]!;
-    for (let i = 0; i <= outbox.length; i++) {
-      if (prefixMax < suffixMin[i]!) {
-        k = i;
-        offset = suffixMin[i]!;
-      }
-      if (i < outbox.length && outbox[i]!.maxOffset > prefixMax) prefixMax = outbox[i]!.maxOffset;
-    }
+    const { count: k, offset } = committable(outbox, safe);
     if (k === 0 && offset <= state.base) return;
     const entries = outbox.slice(0, k);
     state.committing = true;
@@ -745,6 +730,36 @@ export class IntentProcessor {
       'intents dead-lettered',
     );
   }
+}
+
+/**
+ * Which outputs of an outbox can commit now, and with which offset: the
+ * longest prefix whose intents all lie below an offset that is at most
+ * `safe` (the lowest unfinished intent) and at most the lowest intent of every
+ * output left behind. Committing more would let a replay repeat an output;
+ * committing a higher offset would let it skip one.
+ */
+export function committable(
+  outbox: readonly { minOffset: bigint; maxOffset: bigint }[],
+  safe: bigint,
+): { count: number; offset: bigint } {
+  const suffixMin: bigint[] = new Array<bigint>(outbox.length + 1);
+  suffixMin[outbox.length] = safe;
+  for (let i = outbox.length - 1; i >= 0; i--) {
+    const own = outbox[i]!.minOffset;
+    suffixMin[i] = own < suffixMin[i + 1]! ? own : suffixMin[i + 1]!;
+  }
+  let prefixMax = -1n;
+  let count = 0;
+  let offset = suffixMin[0]!;
+  for (let i = 0; i <= outbox.length; i++) {
+    if (prefixMax < suffixMin[i]!) {
+      count = i;
+      offset = suffixMin[i]!;
+    }
+    if (i < outbox.length && outbox[i]!.maxOffset > prefixMax) prefixMax = outbox[i]!.maxOffset;
+  }
+  return { count, offset };
 }
 
 /** Whether the row (or its recorded delete) already reflects the intent — itself or a newer write. */

@@ -1,0 +1,26 @@
+import { PROFILES, formatReport, runChaos, violationCount } from '../src/run';
+
+/**
+ * The short chaos configuration, in both delivery modes: faults while writes
+ * flow, then every check over everything observed. This suite stops Kafka and
+ * MariaDB, so `npm test` runs it after every other suite, alone.
+ */
+describe.each(['at-least-once', 'exactly-once'] as const)('chaos, %s', (delivery) => {
+  it('keeps every promise under faults', async () => {
+    const report = await runChaos({
+      ...PROFILES.short,
+      delivery,
+      seed: Math.floor(Math.random() * 2 ** 31),
+      visibilityWindowMs: 8000,
+      quiesceTimeoutS: 180,
+      logDir: undefined,
+      say: () => undefined,
+    });
+    process.stdout.write(`\nchaos, ${delivery}:\n${formatReport(report)}\n`);
+    expect(report.faults.length).toBeGreaterThanOrEqual(3);
+    expect(report.acked).toBeGreaterThan(500);
+    expect(report.examples).toEqual([]);
+    expect(violationCount(report)).toBe(0);
+    if (delivery === 'exactly-once') expect(report.duplicates).toBe(0);
+  }, 900_000);
+});
