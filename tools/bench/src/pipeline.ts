@@ -15,11 +15,13 @@ import { freePort, load, record, say, startService, stopService } from './harnes
  *    at the same concurrency — the physical limit — as a ratio;
  * 2. end-to-end latency (proxy acknowledgement → event on the topic) at 50%
  *    and 80% of the measured maximum single-write rate;
- * 3. consumer catch-up rate over a backlog of N intents;
+ * 3. consumer catch-up rate over a backlog of N intents, once per delivery mode
+ *    (at-least-once, then exactly-once with Kafka transactions, over the same
+ *    intents with a fresh group each): the throughput cost of exactly-once;
  * 4. database reads per intent under Zipf-skewed keys (s = 1.1 over 1,000 keys).
  *
  * Usage: npx tsx tools/bench/src/pipeline.ts [--store mysql|cassandra] [--duration 15]
- *        [--connections 64] [--batch 50] [--backlog 100000]
+ *        [--connections 64] [--batch 50] [--backlog 100000] [--only catch-up]
  */
 const { values } = parseArgs({
   options: {
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     batch: { type: 'string', default: '50' },
     backlog: { type: 'string', default: '100000' },
+    only: { type: 'string' },
   },
 });
 const store = values.store === 'cassandra' ? 'cassandra' : 'mysql';
@@ -46,7 +49,7 @@ interface Environment {
   consumerUrl: string | undefined;
   intentTopic: string;
   eventTopic: string;
-  startConsumer(group: string): Promise<void>;
+  startConsumer(group: string, extraEnv?: Record<string, string>): Promise<void>;
   stopConsumer(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -161,7 +164,7 @@ async function environment(suffix: string): Promise<Environment> {
     consumerUrl: undefined,
     intentTopic,
     eventTopic,
-    async startConsumer(group) {
+    async startConsumer(group, extraEnv = {}) {
       const port = await freePort();
       result.consumerUrl = `http://127.0.0.1:${port}`;
       consumer = await startService(
@@ -172,6 +175,7 @@ async function environment(suffix: string): Promise<Environment> {
           WAIL_CONSUMER_GROUP: group,
           WAIL_UNMATERIALIZED_TOPIC: `${name}.unmaterialized`,
           WAIL_DLQ_TOPIC: `${name}.dlq`,
+          ...extraEnv,
         },
         `${result.consumerUrl}/readyz`,
       );
@@ -390,91 +394,92 @@ async function main(): Promise<void> {
   const notes: string[] = [];
 
   // 1 + 2 + 4: throughput, end-to-end latency, Zipf reads per intent.
-  const a = await environment('a');
-  try {
-    if (!env['WAIL_BENCH_NO_CONSUMER']) await a.startConsumer(`${a.name}.consumer`);
-    say(`direct ${store} writes, ${connections} connections, ${duration} s…`);
-    const direct = await directWrites(a.name);
-    say(`proxy single writes…`);
-    await load({
-      ...singleWrites(a.proxyUrl, () => Math.floor(Math.random() * 100_000)),
-      duration: 2,
-    });
-    const single = await load({
-      ...singleWrites(a.proxyUrl, () => Math.floor(Math.random() * 100_000)),
-      duration,
-    });
-    say(`proxy batch writes (${batchSize} per request)…`);
-    const batchLoad = await load({
-      url: `${a.proxyUrl}/v1/mutations`,
-      connections: Math.max(1, Math.floor(connections / 4)),
-      duration,
-      requests: [
-        {
-          method: 'POST',
-          headers: json,
-          setupRequest: (request: autocannon.Request) => ({
-            ...request,
-            body: JSON.stringify({
-              mutations: Array.from({ length: batchSize }, () => ({
-                table: 'items',
-                op: 'upsert',
-                key: { id: Math.floor(Math.random() * 100_000) },
-                values: { name: 'batch', qty: 2 },
-              })),
+  const a = values.only === 'catch-up' ? undefined : await environment('a');
+  if (a)
+    try {
+      if (!env['WAIL_BENCH_NO_CONSUMER']) await a.startConsumer(`${a.name}.consumer`);
+      say(`direct ${store} writes, ${connections} connections, ${duration} s…`);
+      const direct = await directWrites(a.name);
+      say(`proxy single writes…`);
+      await load({
+        ...singleWrites(a.proxyUrl, () => Math.floor(Math.random() * 100_000)),
+        duration: 2,
+      });
+      const single = await load({
+        ...singleWrites(a.proxyUrl, () => Math.floor(Math.random() * 100_000)),
+        duration,
+      });
+      say(`proxy batch writes (${batchSize} per request)…`);
+      const batchLoad = await load({
+        url: `${a.proxyUrl}/v1/mutations`,
+        connections: Math.max(1, Math.floor(connections / 4)),
+        duration,
+        requests: [
+          {
+            method: 'POST',
+            headers: json,
+            setupRequest: (request: autocannon.Request) => ({
+              ...request,
+              body: JSON.stringify({
+                mutations: Array.from({ length: batchSize }, () => ({
+                  table: 'items',
+                  op: 'upsert',
+                  key: { id: Math.floor(Math.random() * 100_000) },
+                  values: { name: 'batch', qty: 2 },
+                })),
+              }),
             }),
-          }),
-        },
-      ],
-    });
-    rows.push(
-      [
-        `direct ${store} upserts, ${connections} concurrent`,
-        `${direct.rate} writes/s, p50 ${ms(direct.p50)}, p99 ${ms(direct.p99)}`,
-      ],
-      [
-        `proxy single mutations, ${connections} connections`,
-        `${single.requestsPerSecond} writes/s, p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms (errors ${single.errors}, non-2xx ${single.non2xx})`,
-      ],
-      ['proxy single / direct', `${(single.requestsPerSecond / direct.rate).toFixed(2)}×`],
-      [
-        `proxy batches of ${batchSize}, ${Math.max(1, Math.floor(connections / 4))} connections`,
-        `${batchLoad.requestsPerSecond * batchSize} writes/s (${batchLoad.requestsPerSecond} req/s), p50 ${batchLoad.p50Ms} ms, p99 ${batchLoad.p99Ms} ms (non-2xx ${batchLoad.non2xx})`,
-      ],
-      [
-        'proxy batch / direct',
-        `${((batchLoad.requestsPerSecond * batchSize) / direct.rate).toFixed(2)}×`,
-      ],
-    );
-    for (const share of [0.5, 0.8]) {
-      const rate = Math.max(1, Math.floor(single.requestsPerSecond * share));
-      say(`waiting for the consumer to drain its backlog…`);
+          },
+        ],
+      });
+      rows.push(
+        [
+          `direct ${store} upserts, ${connections} concurrent`,
+          `${direct.rate} writes/s, p50 ${ms(direct.p50)}, p99 ${ms(direct.p99)}`,
+        ],
+        [
+          `proxy single mutations, ${connections} connections`,
+          `${single.requestsPerSecond} writes/s, p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms (errors ${single.errors}, non-2xx ${single.non2xx})`,
+        ],
+        ['proxy single / direct', `${(single.requestsPerSecond / direct.rate).toFixed(2)}×`],
+        [
+          `proxy batches of ${batchSize}, ${Math.max(1, Math.floor(connections / 4))} connections`,
+          `${batchLoad.requestsPerSecond * batchSize} writes/s (${batchLoad.requestsPerSecond} req/s), p50 ${batchLoad.p50Ms} ms, p99 ${batchLoad.p99Ms} ms (non-2xx ${batchLoad.non2xx})`,
+        ],
+        [
+          'proxy batch / direct',
+          `${((batchLoad.requestsPerSecond * batchSize) / direct.rate).toFixed(2)}×`,
+        ],
+      );
+      for (const share of [0.5, 0.8]) {
+        const rate = Math.max(1, Math.floor(single.requestsPerSecond * share));
+        say(`waiting for the consumer to drain its backlog…`);
+        await waitForDrain(a.intentTopic, `${a.name}.consumer`);
+        say(`end-to-end latency at ${share * 100}% of max (${rate}/s)…`);
+        const e2e = await endToEnd(a, rate);
+        rows.push([
+          `end-to-end at ${share * 100}% of max (${rate} writes/s)`,
+          `p50 ${ms(e2e.p50)}, p99 ${ms(e2e.p99)}, p999 ${ms(e2e.p999)} (${e2e.matched} of ${e2e.sent} acknowledged writes matched to their event)`,
+        ]);
+      }
       await waitForDrain(a.intentTopic, `${a.name}.consumer`);
-      say(`end-to-end latency at ${share * 100}% of max (${rate}/s)…`);
-      const e2e = await endToEnd(a, rate);
+      say('Zipf-skewed writes (s = 1.1, 1,000 keys)…');
+      const readsBefore = await metric(a.consumerUrl!, 'wail_consumer_reads_total');
+      const intentsBefore = await metric(a.consumerUrl!, 'wail_consumer_intents_total');
+      const sample = zipf(1000, 1.1);
+      const zipfLoad = singleWrites(a.proxyUrl, () => 2_000_000 + sample());
+      zipfLoad.overallRate = Math.floor(single.requestsPerSecond * 0.8);
+      await load({ ...zipfLoad, duration });
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      const reads = (await metric(a.consumerUrl!, 'wail_consumer_reads_total')) - readsBefore;
+      const intents = (await metric(a.consumerUrl!, 'wail_consumer_intents_total')) - intentsBefore;
       rows.push([
-        `end-to-end at ${share * 100}% of max (${rate} writes/s)`,
-        `p50 ${ms(e2e.p50)}, p99 ${ms(e2e.p99)}, p999 ${ms(e2e.p999)} (${e2e.matched} of ${e2e.sent} acknowledged writes matched to their event)`,
+        'reads per intent, Zipf s=1.1 over 1,000 keys at 80% of max',
+        `${(reads / intents).toFixed(3)} (${reads} reads for ${intents} intents)`,
       ]);
+    } finally {
+      await a.stop();
     }
-    await waitForDrain(a.intentTopic, `${a.name}.consumer`);
-    say('Zipf-skewed writes (s = 1.1, 1,000 keys)…');
-    const readsBefore = await metric(a.consumerUrl!, 'wail_consumer_reads_total');
-    const intentsBefore = await metric(a.consumerUrl!, 'wail_consumer_intents_total');
-    const sample = zipf(1000, 1.1);
-    const zipfLoad = singleWrites(a.proxyUrl, () => 2_000_000 + sample());
-    zipfLoad.overallRate = Math.floor(single.requestsPerSecond * 0.8);
-    await load({ ...zipfLoad, duration });
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    const reads = (await metric(a.consumerUrl!, 'wail_consumer_reads_total')) - readsBefore;
-    const intents = (await metric(a.consumerUrl!, 'wail_consumer_intents_total')) - intentsBefore;
-    rows.push([
-      'reads per intent, Zipf s=1.1 over 1,000 keys at 80% of max',
-      `${(reads / intents).toFixed(3)} (${reads} reads for ${intents} intents)`,
-    ]);
-  } finally {
-    await a.stop();
-  }
 
   // 3: catch-up over a backlog, consumer stopped while it builds.
   const b = await environment('b');
@@ -507,24 +512,33 @@ async function main(): Promise<void> {
     const kafka = new KafkaClient({ brokers, clientId: 'wail-bench-lag', logger: silentLogger() });
     const ends = await kafka.endOffsets(b.intentTopic);
     const total = [...ends.values()].reduce((sum, end) => sum + end, 0n);
-    const group = `${b.name}.consumer`;
-    say(`catching up on ${total} intents…`);
-    const started = performance.now();
-    await b.startConsumer(group);
-    for (;;) {
-      const committed =
-        (await kafka.committedOffsets(group, [b.intentTopic])).get(b.intentTopic) ??
-        new Map<number, bigint>();
-      const done = [...ends].every(([partition, end]) => (committed.get(partition) ?? -1n) >= end);
-      if (done) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    const rates: number[] = [];
+    for (const delivery of ['at-least-once', 'exactly-once']) {
+      // A fresh group per mode: each reads the same intents from the start.
+      const group = `${b.name}.consumer.${delivery}`;
+      say(`catching up on ${total} intents, ${delivery}…`);
+      const started = performance.now();
+      await b.startConsumer(group, { WAIL_CONSUMER_DELIVERY: delivery });
+      for (;;) {
+        const committed =
+          (await kafka.committedOffsets(group, [b.intentTopic])).get(b.intentTopic) ??
+          new Map<number, bigint>();
+        const done = [...ends].every(
+          ([partition, end]) => (committed.get(partition) ?? -1n) >= end,
+        );
+        if (done) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      await b.stopConsumer();
+      rates.push(Number(total) / seconds);
+      rows.push([
+        `consumer catch-up, ${delivery}, over a backlog of ${total} intents (${written} acknowledged)`,
+        `${Math.round(Number(total) / seconds)} intents/s (${seconds.toFixed(1)} s, including consumer start-up)`,
+      ]);
     }
-    const seconds = (performance.now() - started) / 1000;
+    rows.push(['exactly-once / at-least-once catch-up', `${(rates[1]! / rates[0]!).toFixed(2)}×`]);
     await kafka.close();
-    rows.push([
-      `consumer catch-up over a backlog of ${total} intents (${written} acknowledged)`,
-      `${Math.round(Number(total) / seconds)} intents/s (${seconds.toFixed(1)} s, including consumer start-up)`,
-    ]);
   } finally {
     await b.stop();
   }
@@ -536,7 +550,7 @@ async function main(): Promise<void> {
   );
   record(
     `Pipeline (${store})`,
-    `npx tsx tools/bench/src/pipeline.ts --store ${store} --duration ${duration} --connections ${connections} --batch ${batchSize} --backlog ${backlogSize}`,
+    `npx tsx tools/bench/src/pipeline.ts --store ${store} --duration ${duration} --connections ${connections} --batch ${batchSize} --backlog ${backlogSize}${values.only ? ` --only ${values.only}` : ''}`,
     rows,
     notes,
   );
