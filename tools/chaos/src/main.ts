@@ -13,6 +13,7 @@ const USAGE = `usage: npm run chaos -- [options]
   --duration <s>           override the profile's duration
   --faults a,b,...         override the profile's faults (${FAULTS.join(', ')})
   --writers <n>            concurrent writers (default from the profile)
+  --batch <n>              mutations per request; 1 = single endpoint (short: 1, long: 5)
   --seed <n>               seed of the workload and fault choices (default: random)
   --logs <dir>             keep every service's log in <dir>
   --no-results             do not append the report to tools/chaos/results.md
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
       duration: { type: 'string' },
       faults: { type: 'string' },
       writers: { type: 'string' },
+      batch: { type: 'string' },
       seed: { type: 'string' },
       logs: { type: 'string' },
       'no-results': { type: 'boolean', default: false },
@@ -69,6 +71,7 @@ async function main(): Promise<number> {
       faults,
       faultGapS: profile.faultGapS,
       writers: number(values.writers, profile.writers),
+      batch: Math.max(1, number(values.batch, profile.batch)),
       seed,
       visibilityWindowMs: 8000,
       quiesceTimeoutS: 180,

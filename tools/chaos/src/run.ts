@@ -19,6 +19,8 @@ export interface ChaosConfig {
   /** Pause between two faults, drawn from [min, max] seconds. */
   faultGapS: readonly [number, number];
   writers: number;
+  /** Mutations per request (1: single-mutation endpoint; more: the batch endpoint). */
+  batch: number;
   seed: number;
   visibilityWindowMs: number;
   quiesceTimeoutS: number;
@@ -33,6 +35,7 @@ export const PROFILES = {
     faults: ['consumer-kill', 'proxy-kill', 'rebalance', 'kafka-restart', 'mysql-restart'],
     faultGapS: [1, 3],
     writers: 8,
+    batch: 1,
   },
   long: {
     durationS: 300,
@@ -46,6 +49,7 @@ export const PROFILES = {
     ],
     faultGapS: [3, 8],
     writers: 12,
+    batch: 5,
   },
 } as const satisfies Record<string, Partial<ChaosConfig>>;
 
@@ -104,6 +108,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       random,
       proxies: () => cluster.proxies,
       requestTimeoutMs: 10_000,
+      batch: config.batch,
     });
     const started = Date.now();
     const elapsedS = () => (Date.now() - started) / 1000;
@@ -200,7 +205,10 @@ export function formatReport(report: ChaosReport): string {
     .join(', ');
   const rows: [string, string][] = [
     ['delivery', report.config.delivery],
-    ['duration', `${report.config.durationS} s, seed ${report.config.seed}`],
+    [
+      'duration',
+      `${report.config.durationS} s, seed ${report.config.seed}, ${report.config.writers} writers × ${report.config.batch} mutations per request`,
+    ],
     ['writes sent', String(report.sent)],
     ['writes acknowledged', String(report.acked)],
     ['writes not acknowledged', failed || '0'],

@@ -12,6 +12,8 @@ export interface WorkloadOptions {
   random: () => number;
   proxies: () => ServiceProcess[];
   requestTimeoutMs: number;
+  /** Mutations per request: 1 uses the single-mutation endpoint, more the batch endpoint. */
+  batch: number;
 }
 
 export interface WorkloadStats {
@@ -54,7 +56,7 @@ export class Workload {
     return list[Math.floor(this.options.random() * list.length)]!;
   }
 
-  private next(): { write: SentWrite; body: unknown } {
+  private next(): { write: SentWrite; body: Record<string, unknown> } {
     const random = this.options.random;
     const table = this.pick(TABLES);
     const hot = random() < this.options.hotShare;
@@ -90,36 +92,51 @@ export class Workload {
         continue;
       }
       const proxy = this.pick(proxies);
-      const { write, body } = this.next();
-      this.writes.push(write);
-      this.stats.sent++;
-      let outcome: string;
+      const items = Array.from({ length: this.options.batch }, () => this.next());
+      for (const { write } of items) this.writes.push(write);
+      this.stats.sent += items.length;
+      const single = items.length === 1;
+      const url = single
+        ? `${proxy.url}/v1/tables/${items[0]!.write.table}/mutations`
+        : `${proxy.url}/v1/mutations`;
+      const body = single
+        ? items[0]!.body
+        : { mutations: items.map(({ write, body }) => ({ table: write.table, ...body })) };
+      let outcomes: string[];
       try {
-        const response = await fetch(`${proxy.url}/v1/tables/${write.table}/mutations`, {
+        const response = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(this.options.requestTimeoutMs),
         });
         const text = await response.text();
-        if (response.ok) {
-          const answer = JSON.parse(text) as { ts: number; intentLogged: boolean };
-          if (answer.intentLogged) {
+        type Answer = { status?: number; ts?: number; intentLogged?: boolean };
+        const answers: Answer[] = !response.ok
+          ? items.map(() => ({ status: response.status }))
+          : single
+            ? [{ status: response.status, ...(JSON.parse(text) as Answer) }]
+            : (JSON.parse(text) as { results: Answer[] }).results;
+        outcomes = items.map(({ write }, i) => {
+          const answer = answers[i]!;
+          if (answer.status === 200 && answer.intentLogged && answer.ts !== undefined) {
             write.ackedTs = BigInt(answer.ts);
-            this.stats.acked++;
-            continue;
+            return 'acked';
           }
-          outcome = 'unlogged';
-        } else {
-          outcome = String(response.status);
-        }
+          return answer.status === 200 ? 'unlogged' : String(answer.status);
+        });
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause;
-        outcome = (error as Error).name === 'TimeoutError' ? 'timeout' : (cause?.code ?? 'network');
-        // A dead proxy: do not spin while it restarts.
+        const outcome =
+          (error as Error).name === 'TimeoutError' ? 'timeout' : (cause?.code ?? 'network');
+        outcomes = items.map(() => outcome);
+        // A proxy going away: do not spin while it restarts.
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      this.stats.failed.set(outcome, (this.stats.failed.get(outcome) ?? 0) + 1);
+      for (const outcome of outcomes) {
+        if (outcome === 'acked') this.stats.acked++;
+        else this.stats.failed.set(outcome, (this.stats.failed.get(outcome) ?? 0) + 1);
+      }
     }
   }
 }
