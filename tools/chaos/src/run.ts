@@ -38,7 +38,7 @@ export const PROFILES = {
     batch: 1,
   },
   long: {
-    durationS: 300,
+    durationS: 480,
     faults: [
       'consumer-kill',
       'proxy-kill',
@@ -47,7 +47,7 @@ export const PROFILES = {
       'mysql-restart',
       'cassandra-restart',
     ],
-    faultGapS: [3, 8],
+    faultGapS: [2, 5],
     writers: 12,
     batch: 5,
   },
