@@ -145,7 +145,7 @@ export class PipelineEnvironment {
       WAIL_CONSUMER_GROUP: `${this.name}.consumer`,
       WAIL_UNMATERIALIZED_TOPIC: this.unmaterializedTopic,
       WAIL_DLQ_TOPIC: this.deadLetterTopic,
-      WAIL_CONSUMER_GRACE_MS: '3000',
+      WAIL_CONSUMER_GRACE_MS: '5000',
       WAIL_CONSUMER_COMMIT_INTERVAL_MS: '100',
       ...options.consumerEnv,
     };

@@ -52,17 +52,24 @@ export async function startServiceProcess(
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
-      try {
-        return (await fetch(`${url}/readyz`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    { timeoutMs: options.readyTimeoutMs ?? 60_000, what: `${service} ready` },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
+        try {
+          return (await fetch(`${url}/readyz`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, what: `${service} ready` },
+    );
+  } catch (error) {
+    // Not ready: do not leave it running behind the caller's back.
+    child.kill('SIGKILL');
+    throw error;
+  }
+
   return {
     url,
     port,

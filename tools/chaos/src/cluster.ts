@@ -139,6 +139,9 @@ export class Cluster {
       WAIL_DLQ_TOPIC: this.deadLetterTopic,
       WAIL_CONSUMER_COMMIT_INTERVAL_MS: '200',
       WAIL_CONSUMER_DELIVERY: this.options.delivery,
+      // Up to six services share one MariaDB (151 connections by default):
+      // 64 each, the default, would exhaust it.
+      WAIL_MYSQL_POOL_SIZE: '16',
     };
     for (const member of ['proxy-1', 'proxy-2', 'consumer-1', 'consumer-2']) {
       this.members.push({

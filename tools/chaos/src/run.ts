@@ -68,12 +68,14 @@ export interface ChaosReport {
   faults: InjectedFault[];
   skipped: string[];
   unexpectedExits: string[];
+  /** Faults the system did not recover from in time (a service that did not get ready again, say). */
+  faultErrors: string[];
   intents: number;
   events: number;
   duplicates: number;
   unmaterialized: number;
   deadLetters: number;
-  violations: Record<Check | 'not-quiescent', number>;
+  violations: Record<Check | 'not-quiescent' | 'not-recovered', number>;
   examples: Violation[];
 }
 
@@ -97,6 +99,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
   });
   const injected: InjectedFault[] = [];
   const unexpectedExits: string[] = [];
+  const faultErrors: string[] = [];
   try {
     say(`chaos ${name}: ${config.delivery}, ${config.durationS} s, seed ${config.seed}`);
     await cluster.create();
@@ -121,7 +124,15 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       if (deck.length === 0) deck = shuffle([...faults], random);
       const fault = deck.pop()!;
       const atS = elapsedS();
-      const detail = await inject(fault, { cluster, random, say });
+      let detail: string;
+      try {
+        detail = await inject(fault, { cluster, random, say });
+      } catch (error) {
+        // The system did not come back from the fault: a finding, reported; the run goes on.
+        detail = `FAILED: ${(error as Error).message.split('\n')[0]}`;
+        faultErrors.push(`${fault} at ${atS.toFixed(1)} s: ${detail}`);
+        await cluster.heal().catch(() => undefined);
+      }
       injected.push({ fault, atS, detail });
       say(`  ${atS.toFixed(1).padStart(6)} s  ${fault.padEnd(17)} ${detail}`);
       for (const member of cluster.exited()) {
@@ -178,12 +189,17 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       faults: injected,
       skipped,
       unexpectedExits,
+      faultErrors,
       intents: intents.length,
       events: events.length,
       duplicates: verdict.duplicates,
       unmaterialized: unmaterialized.length,
       deadLetters,
-      violations: { ...verdict.counts, 'not-quiescent': quiescent ? 0 : 1 },
+      violations: {
+        ...verdict.counts,
+        'not-quiescent': quiescent ? 0 : 1,
+        'not-recovered': faultErrors.length,
+      },
       examples: verdict.violations.slice(0, 20),
     };
   } finally {
@@ -228,6 +244,7 @@ export function formatReport(report: ChaosReport): string {
   ];
   if (report.unexpectedExits.length > 0)
     rows.push(['unexpected exits', report.unexpectedExits.join(', ')]);
+  if (report.faultErrors.length > 0) rows.push(['not recovered', report.faultErrors.join('; ')]);
   if (report.skipped.length > 0) rows.push(['faults skipped', report.skipped.join('; ')]);
   const lines = ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
   if (report.examples.length > 0) {
