@@ -111,9 +111,14 @@ export class Workload {
           signal: AbortSignal.timeout(this.options.requestTimeoutMs),
         });
         const text = await response.text();
-        type Answer = { status?: number; ts?: number; intentLogged?: boolean };
+        type Answer = {
+          status?: number;
+          ts?: number;
+          intentLogged?: boolean;
+          error?: { code?: string };
+        };
         const answers: Answer[] = !response.ok
-          ? items.map(() => ({ status: response.status }))
+          ? items.map(() => ({ status: response.status, ...(JSON.parse(text) as Answer) }))
           : single
             ? [{ status: response.status, ...(JSON.parse(text) as Answer) }]
             : (JSON.parse(text) as { results: Answer[] }).results;
@@ -123,7 +128,8 @@ export class Workload {
             write.ackedTs = BigInt(answer.ts);
             return 'acked';
           }
-          return answer.status === 200 ? 'unlogged' : String(answer.status);
+          if (answer.status === 200) return 'unlogged';
+          return `${answer.status} ${answer.error?.code ?? ''}`.trim();
         });
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause;

@@ -29,6 +29,20 @@ const UNAVAILABLE_CODES = new Set([
   'POOL_CLOSED',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
+  // A server going down or restarting interrupts statements and connections:
+  // transient, not a verdict on the data.
+  'ER_QUERY_INTERRUPTED',
+  'ER_CONNECTION_KILLED',
+  'ER_NET_READ_ERROR',
+  'ER_NET_READ_INTERRUPTED',
+  'ER_NET_ERROR_ON_WRITE',
+  'ER_NET_WRITE_INTERRUPTED',
+  'ER_LOCK_DEADLOCK',
+]);
+
+/** The same, by number, for servers and drivers that give no code name (MariaDB 1927 has none in mysql2). */
+const UNAVAILABLE_ERRNOS = new Set([
+  1053, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 2006, 2013,
 ]);
 
 /**
@@ -51,6 +65,7 @@ export function translateMysqlError(error: unknown): WailError {
   }
   if (
     (e.code && UNAVAILABLE_CODES.has(e.code)) ||
+    (e.errno !== undefined && UNAVAILABLE_ERRNOS.has(e.errno)) ||
     e.message === 'Queue limit reached.' ||
     /timeout/i.test(e.code ?? '')
   ) {
