@@ -118,7 +118,7 @@ export class Workload {
           error?: { code?: string };
         };
         const answers: Answer[] = !response.ok
-          ? items.map(() => ({ status: response.status, ...(JSON.parse(text) as Answer) }))
+          ? items.map(() => ({ status: response.status, ...errorBody(text) }))
           : single
             ? [{ status: response.status, ...(JSON.parse(text) as Answer) }]
             : (JSON.parse(text) as { results: Answer[] }).results;
@@ -144,6 +144,14 @@ export class Workload {
         else this.stats.failed.set(outcome, (this.stats.failed.get(outcome) ?? 0) + 1);
       }
     }
+  }
+}
+
+function errorBody(text: string): { error?: { code?: string } } {
+  try {
+    return JSON.parse(text) as { error?: { code?: string } };
+  } catch {
+    return {};
   }
 }
 
