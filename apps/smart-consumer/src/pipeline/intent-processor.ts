@@ -107,6 +107,8 @@ class PartitionState {
   /** Outputs not committed yet, in the order they were produced. */
   readonly outbox: OutboxEntry[] = [];
   claimed = false;
+  /** The claim in progress: batches that arrive meanwhile wait for it instead of claiming again. */
+  claiming: Promise<void> | undefined;
   committing = false;
   /** The committed offset: where a replay of this partition starts. */
   base = 0n;
@@ -265,10 +267,12 @@ export class IntentProcessor {
     if (first === undefined) return [];
     if (!state.claimed) {
       try {
-        const committed = await transactions.claim(state.topic, state.partition);
-        state.base = committed ?? first;
-        state.next = state.base;
-        state.claimed = true;
+        state.claiming ??= transactions.claim(state.topic, state.partition).then((committed) => {
+          state.base = committed ?? first;
+          state.next = state.base;
+          state.claimed = true;
+        });
+        await state.claiming;
       } catch (error) {
         this.deps.logger.warn(
           { err: error, topic: state.topic, partition: state.partition },
@@ -279,7 +283,10 @@ export class IntentProcessor {
         return [];
       }
     }
-    if (state.revoked) return [];
+    // A batch fetched before a rebalance or a restart of the Kafka consumer may
+    // belong to another owner by now: the partition's next batch, or the gap
+    // check below, picks up from where this member's commit is.
+    if (state.revoked || batch.isStale()) return [];
     const records = batch.records.filter((record) => record.offset >= state.next);
     if (records.length === 0) return [];
     if (records[0]!.offset > state.next) {

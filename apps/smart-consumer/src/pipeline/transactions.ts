@@ -23,6 +23,21 @@ export class KafkaPartitionTransactions implements PartitionTransactions {
     this.producers.set(`${topic}:${partition}`, producer);
     await producer.claim();
     // Read after the fence: no earlier owner can commit an offset any more.
+    // The fence waits for an earlier owner's last transaction to complete,
+    // but the group coordinator applies its offset asynchronously, and
+    // kafkajs cannot ask for stable offsets (KIP-447 `requireStable`): read
+    // until two reads a moment apart agree.
+    let offset = await this.committed(topic, partition);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const again = await this.committed(topic, partition);
+      if (again === offset) break;
+      offset = again;
+    }
+    return offset;
+  }
+
+  private async committed(topic: string, partition: number): Promise<bigint | undefined> {
     const offset = (await this.kafka.committedOffsets(this.groupId, [topic]))
       .get(topic)
       ?.get(partition);
