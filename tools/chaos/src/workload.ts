@@ -115,7 +115,7 @@ export class Workload {
           status?: number;
           ts?: number;
           intentLogged?: boolean;
-          error?: { code?: string };
+          error?: { code?: string; message?: string };
         };
         const answers: Answer[] = !response.ok
           ? items.map(() => ({ status: response.status, ...errorBody(text) }))
@@ -129,7 +129,11 @@ export class Workload {
             return 'acked';
           }
           if (answer.status === 200) return 'unlogged';
-          return `${answer.status} ${answer.error?.code ?? ''}`.trim();
+          const outcome = `${answer.status} ${answer.error?.code ?? ''}`.trim();
+          // 503s are expected under faults; anything else is worth its message.
+          return answer.status === 503 || !answer.error?.message
+            ? outcome
+            : `${outcome} (${answer.error.message.slice(0, 80)})`;
         });
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause;
@@ -147,9 +151,9 @@ export class Workload {
   }
 }
 
-function errorBody(text: string): { error?: { code?: string } } {
+function errorBody(text: string): { error?: { code?: string; message?: string } } {
   try {
-    return JSON.parse(text) as { error?: { code?: string } };
+    return JSON.parse(text) as { error?: { code?: string; message?: string } };
   } catch {
     return {};
   }

@@ -30,6 +30,8 @@ const UNAVAILABLE_RESPONSES = new Set<number>([
   responseErrorCodes.readFailure,
   responseErrorCodes.writeFailure,
   responseErrorCodes.serverError,
+  // A restarted node has forgotten prepared statements; the driver re-prepares.
+  responseErrorCodes.unprepared,
 ]);
 
 /** Driver errors → WAIL errors, from error classes and response codes only. */
