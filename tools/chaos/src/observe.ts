@@ -98,6 +98,7 @@ export async function readEvents(cluster: Cluster): Promise<ObservedEvent[]> {
       op: value.op,
       version: BigInt(value.version),
       after: value.after,
+      intentId: record.headers['wail.intent-id']?.toString(),
     });
   }
   return events;

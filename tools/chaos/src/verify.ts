@@ -30,6 +30,8 @@ export interface ObservedEvent {
   op: 'UPSERT' | 'DELETE';
   version: bigint;
   after: Record<string, unknown> | null;
+  /** The `wail.intent-id` header: the intent the event was published for. */
+  intentId?: string;
 }
 
 export interface ObservedIntent {
@@ -121,7 +123,7 @@ export function verify(observed: Observations): Verdict {
   // Per-key order and duplicates.
   let duplicates = 0;
   for (const [name, list] of events) {
-    const seen = new Set<bigint>();
+    const seen = new Map<bigint, ObservedEvent>();
     for (let i = 0; i < list.length; i++) {
       const event = list[i]!;
       const previous = list[i - 1];
@@ -130,12 +132,16 @@ export function verify(observed: Observations): Verdict {
           'backwards',
           `${name}: version ${event.version} at offset ${event.offset} after ${previous.version}`,
         );
-      if (seen.has(event.version)) {
+      const first = seen.get(event.version);
+      if (first) {
         duplicates++;
         if (observed.exactlyOnce)
-          flag('duplicate', `${name}: version ${event.version} again at offset ${event.offset}`);
+          flag(
+            'duplicate',
+            `${name}: version ${event.version} at offsets ${first.offset} and ${event.offset} (intents ${first.intentId ?? '?'}, ${event.intentId ?? '?'})`,
+          );
       }
-      seen.add(event.version);
+      seen.set(event.version, event);
     }
   }
 

@@ -244,6 +244,10 @@ export class IntentProcessor {
         entries.flatMap((entry) => entry.records),
         offset,
       );
+      this.deps.logger.debug(
+        { topic: state.topic, partition: state.partition, offset: offset.toString(), outputs: k },
+        'transaction committed',
+      );
       if (state.revoked) return;
       outbox.splice(0, k);
       state.base = offset;
@@ -271,6 +275,15 @@ export class IntentProcessor {
           state.base = committed ?? first;
           state.next = state.base;
           state.claimed = true;
+          this.deps.logger.info(
+            {
+              topic: state.topic,
+              partition: state.partition,
+              committed: committed?.toString(),
+              firstFetched: first.toString(),
+            },
+            'partition claimed',
+          );
         });
         await state.claiming;
       } catch (error) {
