@@ -16,7 +16,28 @@ export interface PartitionConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** Where a group without committed offsets starts (default: the beginning). */
   fromBeginning?: boolean;
+  /**
+   * Resolve transactions from their commit/abort markers instead of kafkajs'
+   * read_committed filter, which leaks an aborted record when aborted
+   * transactions of several producers start before the same record (it
+   * advances one aborted transaction per record). Records of a transaction are
+   * delivered when its commit marker is read; aborted ones never; records of a
+   * transaction still open are held back.
+   */
+  resolveTransactionsByMarkers?: boolean;
 }
+
+interface RawMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, unknown>;
+  timestamp: string;
+  isControlRecord?: boolean;
+  batchContext?: { producerId: string; inTransaction: boolean };
+}
+
+const COMMIT_MARKER = Buffer.from([0, 0, 0, 1]);
 
 /**
  * A consumer-group member with manual offset commits: kafkajs advances the
@@ -29,6 +50,8 @@ export class PartitionConsumer {
   private topics: string[] = [];
   private readonly owned = new Map<string, Set<number>>();
   private generation = 0;
+  /** Transactional records waiting for their marker, by topic-partition and producer id. */
+  private readonly openTransactions = new Map<string, Map<string, IncomingRecord[]>>();
   private restarting: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -90,6 +113,34 @@ export class PartitionConsumer {
     if (consumer) await consumer.disconnect();
   }
 
+  private resolveByMarkers(
+    partitionId: string,
+    messages: readonly RawMessage[],
+    toRecord: (message: RawMessage) => IncomingRecord,
+  ): IncomingRecord[] {
+    let open = this.openTransactions.get(partitionId);
+    if (!open) {
+      open = new Map();
+      this.openTransactions.set(partitionId, open);
+    }
+    const out: IncomingRecord[] = [];
+    for (const message of messages) {
+      const producerId = message.batchContext?.producerId ?? '';
+      if (message.isControlRecord) {
+        const held = open.get(producerId) ?? [];
+        open.delete(producerId);
+        if (message.key && Buffer.from(message.key).equals(COMMIT_MARKER)) out.push(...held);
+      } else if (message.batchContext?.inTransaction) {
+        const held = open.get(producerId);
+        if (held) held.push(toRecord(message));
+        else open.set(producerId, [toRecord(message)]);
+      } else {
+        out.push(toRecord(message));
+      }
+    }
+    return out;
+  }
+
   private async restart(): Promise<void> {
     const previous = this.consumer;
     this.consumer = undefined;
@@ -105,6 +156,7 @@ export class PartitionConsumer {
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
       allowAutoTopicCreation: false,
+      ...(this.options.resolveTransactionsByMarkers ? { readUncommitted: true } : {}),
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.generation++;
@@ -137,7 +189,7 @@ export class PartitionConsumer {
       eachBatch: async (payload: EachBatchPayload) => {
         const { batch } = payload;
         const generation = this.generation;
-        const records: IncomingRecord[] = batch.messages.map((message) => ({
+        const toRecord = (message: RawMessage): IncomingRecord => ({
           topic: batch.topic,
           partition: batch.partition,
           offset: BigInt(message.offset),
@@ -151,7 +203,15 @@ export class PartitionConsumer {
             ),
           ),
           timestamp: Number(message.timestamp),
-        }));
+        });
+        const records: IncomingRecord[] = this.options.resolveTransactionsByMarkers
+          ? this.resolveByMarkers(
+              `${batch.topic}:${batch.partition}`,
+              // Every record of the fetch, control records included (kafkajs internals).
+              (batch as unknown as { messagesWithinOffset: RawMessage[] }).messagesWithinOffset,
+              toRecord,
+            )
+          : batch.messages.map((message) => toRecord(message as unknown as RawMessage));
         await this.options.onBatch({
           topic: batch.topic,
           partition: batch.partition,

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { silentLogger } from '@wail/telemetry';
-import { stackEnv, uniqueName } from '@wail/testing';
-import { KafkaClient, TransactionalProducer } from '../src';
+import { stackEnv, uniqueName, waitFor } from '@wail/testing';
+import { KafkaClient, PartitionConsumer, TransactionalProducer } from '../src';
 
 const { kafkaBrokers } = stackEnv();
 
@@ -69,7 +69,7 @@ describe('TransactionalProducer', () => {
         partition: 0,
         offset: 2n,
       });
-      expect(await offsetOf()).toBe(2n);
+      await waitFor(async () => (await offsetOf()) === 2n, { timeoutMs: 5000, what: 'offset 2' });
 
       // A new owner of the partition claims the same id: the old one is a zombie now.
       await second.claim();
@@ -79,11 +79,58 @@ describe('TransactionalProducer', () => {
       expect(await offsetOf()).toBe(2n);
 
       await second.commit([record('c')], { groupId, topic: input, partition: 0, offset: 3n });
-      expect(await offsetOf()).toBe(3n);
+      // The group coordinator applies a committed transaction's offset
+      // asynchronously: a read right after the commit may still see the old one
+      // (why KafkaPartitionTransactions re-reads until stable after a claim).
+      await waitFor(async () => (await offsetOf()) === 3n, { timeoutMs: 5000, what: 'offset 3' });
       expect(await committedValues()).toEqual(['a', 'b', 'c']);
     } finally {
       await first.close();
       await second.close();
+    }
+  }, 60_000);
+
+  it('reads only committed records when aborted transactions of several producers interleave', async () => {
+    const topic = uniqueName('wail_it_txn_mix');
+    await client.ensureTopics([{ topic, partitions: 1 }]);
+    const kafka = new Kafka({
+      brokers: kafkaBrokers,
+      clientId: 'wail-it-mix',
+      logLevel: logLevel.NOTHING,
+    });
+    const producers = ['x', 'y', 'z'].map((id) =>
+      kafka.producer({
+        transactionalId: `${topic}-${id}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      }),
+    );
+    await Promise.all(producers.map((p) => p.connect()));
+    try {
+      // Three transactions open at once, records interleaved; two abort, one commits.
+      const transactions = await Promise.all(producers.map((p) => p.transaction()));
+      for (const round of [1, 2])
+        for (const [i, transaction] of transactions.entries())
+          await transaction.send({ topic, messages: [{ value: `${'xyz'[i]}${round}` }] });
+      await transactions[1]!.abort();
+      await transactions[2]!.commit();
+      await transactions[0]!.abort();
+      const values: string[] = [];
+      const reader = new PartitionConsumer(client, {
+        groupId: uniqueName('wail_it_txn_mix_reader'),
+        logger: silentLogger(),
+        resolveTransactionsByMarkers: true,
+        onBatch: async (batch) => {
+          for (const record of batch.records) values.push(record.value!.toString());
+        },
+      });
+      await reader.setTopics([topic]);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      await reader.stop();
+      expect(values).toEqual(['z1', 'z2']);
+    } finally {
+      await Promise.all(producers.map((p) => p.disconnect()));
+      await client.deleteTopics([topic]);
     }
   }, 60_000);
 });

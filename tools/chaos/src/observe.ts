@@ -26,6 +26,7 @@ export async function readTopics(
     groupId: `wail-chaos-observer-${process.pid}-${Date.now()}`,
     logger: silentLogger(),
     partitionsConsumedConcurrently: 1,
+    resolveTransactionsByMarkers: true,
     onBatch: async (batch) => {
       for (const record of batch.records) {
         records.push(record);

@@ -58,6 +58,7 @@ export async function tail(options: {
     logger: silentLogger(),
     fromBeginning: options.fromBeginning,
     partitionsConsumedConcurrently: 1,
+    resolveTransactionsByMarkers: true,
     onBatch: async (batch) => {
       for (const record of batch.records) {
         const line = {
