@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { stackEnv, waitFor } from '@wail/testing';
 import { stack, type Cluster } from './cluster';
 
@@ -39,6 +40,22 @@ export function unavailable(fault: Fault): string | undefined {
   return undefined;
 }
 
+/** A stack that did not start a server leaves it running on `down`: then the fault did not happen. */
+async function expectDown(what: string, address: string): Promise<void> {
+  const [host = '127.0.0.1', port = '0'] = address.split(':');
+  const open = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host, port: Number(port) });
+    socket.setTimeout(1000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+  if (open)
+    throw new Error(
+      `${what} still answers at ${address} after \`stack down\`: it was not started by this checkout's stack (WAIL_HOME), so it cannot be restarted`,
+    );
+}
+
 /** Injects one fault and undoes it; resolves when the system is whole again (or, for processes, restarted). */
 export async function inject(fault: Fault, context: FaultContext): Promise<string> {
   const { cluster, random } = context;
@@ -69,6 +86,7 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
     }
     case 'kafka-restart': {
       await stack('down', 'kafka');
+      await expectDown('Kafka', stackEnv().kafkaBrokers[0]!);
       const down = between(random, 1000, 5000);
       await sleep(down);
       await stack('up', 'kafka');
@@ -101,6 +119,7 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
     }
     case 'cassandra-restart': {
       await stack('down', 'cassandra');
+      await expectDown('Cassandra', stackEnv().cassandraContactPoints[0]!);
       const down = between(random, 1000, 5000);
       await sleep(down);
       await stack('up', 'cassandra');
