@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../src/cluster';
 import { PROFILES, formatReport, runChaos, violationCount } from '../src/run';
 
 /**
@@ -21,7 +24,12 @@ describe.each(['at-least-once', 'exactly-once'] as const)('chaos, %s', (delivery
       logDir: undefined,
       say: () => undefined,
     });
-    process.stdout.write(`\nchaos, ${delivery}:\n${formatReport(report)}\n`);
+    const table = formatReport(report);
+    process.stdout.write(`\nchaos, ${delivery}:\n${table}\n`);
+    // Kept next to jest's JSON results: the console output of a forced exit can be cut.
+    const reports = join(repoRoot, 'reports', 'chaos');
+    mkdirSync(reports, { recursive: true });
+    writeFileSync(join(reports, `${delivery}.md`), `${table}\n`);
     expect(report.faults.length).toBeGreaterThanOrEqual(3);
     expect(report.acked).toBeGreaterThan(500);
     expect(report.examples).toEqual([]);
