@@ -161,6 +161,9 @@ export class PartitionConsumer {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.generation++;
       this.owned.clear();
+      // A new assignment fetches again from the committed offsets: whatever a
+      // transaction held back is read again.
+      this.openTransactions.clear();
       for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
         this.owned.set(topic, new Set(partitions));
       }
