@@ -4,6 +4,7 @@ import { decodeIntent } from '@wail/intent';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
 import {
+  putTableRoutes,
   stackEnv,
   startServiceProcess,
   uniqueName,
@@ -33,10 +34,8 @@ beforeAll(async () => {
   repository = await startServiceProcess('repository', {
     WAIL_REPOSITORY_DATABASE: `${name}_repo`,
   });
-  await fetch(`${repository.url}/v1/tables/things`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ store: 'mysql', database: name, keyColumns: ['id'], intentTopic }),
+  await putTableRoutes(repository.url, {
+    things: { store: 'mysql', database: name, keyColumns: ['id'], intentTopic },
   });
   proxy = await compose(
     loadConfig({

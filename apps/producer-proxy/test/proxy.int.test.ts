@@ -4,6 +4,7 @@ import { documentedRoutes } from '@wail/runtime';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger, startTracing } from '@wail/telemetry';
 import {
+  putTableRoutes,
   deadAddress,
   stackEnv,
   startServiceProcess,
@@ -59,22 +60,11 @@ beforeAll(async () => {
   repository = await startServiceProcess('repository', {
     WAIL_REPOSITORY_DATABASE: `${name}_repo`,
   });
-  for (const [table, failureMode] of [
-    ['accounts', 'transactional'],
-    ['audit', 'independent'],
-  ] as const) {
-    await fetch(`${repository.url}/v1/tables/${table}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        store: 'mysql',
-        database: name,
-        keyColumns: ['id'],
-        intentTopic,
-        failureMode,
-      }),
-    });
-  }
+  const route = { store: 'mysql', database: name, keyColumns: ['id'], intentTopic };
+  await putTableRoutes(repository.url, {
+    accounts: { ...route, failureMode: 'transactional' },
+    audit: { ...route, failureMode: 'independent' },
+  });
   proxy = await proxyWith();
 }, 60_000);
 

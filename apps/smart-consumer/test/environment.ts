@@ -2,7 +2,13 @@ import { KafkaClient, RecordProducer } from '@wail/kafka';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
 import { createLogger, silentLogger, startTracing } from '@wail/telemetry';
-import { stackEnv, startServiceProcess, uniqueName, type ServiceProcess } from '@wail/testing';
+import {
+  putTableRoutes,
+  stackEnv,
+  startServiceProcess,
+  uniqueName,
+  type ServiceProcess,
+} from '@wail/testing';
 import { loadConfig } from '../src/config';
 import { compose, type ConsumerService } from '../src/main';
 import { EventReader, http } from './support';
@@ -87,10 +93,7 @@ export class PipelineEnvironment {
         visibilityWindowMs: window,
       },
     };
-    for (const [table, route] of Object.entries(routes)) {
-      const answer = await http('PUT', `${this.repository.url}/v1/tables/${table}`, route);
-      if (answer.status !== 200) throw new Error(`route ${table}: ${JSON.stringify(answer.body)}`);
-    }
+    await putTableRoutes(this.repository.url, routes);
     const models = {
       customers: {
         eventTopic: this.customersTopic,

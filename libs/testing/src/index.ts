@@ -3,3 +3,4 @@ export { startServiceProcess, waitFor } from './processes';
 export type { ServiceProcess } from './processes';
 export { stoppedDependencyEnv } from './readiness';
 export { deadAddress, stackEnv, uniqueName } from './stack-env';
+export { putTableRoutes } from './repository';

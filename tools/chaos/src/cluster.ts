@@ -4,7 +4,13 @@ import { KafkaClient } from '@wail/kafka';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
-import { stackEnv, startServiceProcess, waitFor, type ServiceProcess } from '@wail/testing';
+import {
+  putTableRoutes,
+  stackEnv,
+  startServiceProcess,
+  waitFor,
+  type ServiceProcess,
+} from '@wail/testing';
 
 export const repoRoot = join(__dirname, '..', '..', '..');
 
@@ -107,16 +113,24 @@ export class Cluster {
       { WAIL_REPOSITORY_DATABASE: `${name}_repo` },
       this.logOptions('repository'),
     );
+    await putTableRoutes(
+      this.repository.url,
+      Object.fromEntries(
+        Object.entries(TABLES).map(([table, { store }]) => [
+          table,
+          {
+            store,
+            ...(store === 'mysql' ? { database: name } : { keyspace: name }),
+            physicalTable: 'items',
+            keyColumns: ['id'],
+            intentTopic: this.intentTopic,
+            visibilityWindowMs,
+          },
+        ]),
+      ),
+    );
     for (const [table, { store }] of Object.entries(TABLES)) {
-      await this.put(`/v1/tables/${table}`, 'PUT', {
-        store,
-        ...(store === 'mysql' ? { database: name } : { keyspace: name }),
-        physicalTable: 'items',
-        keyColumns: ['id'],
-        intentTopic: this.intentTopic,
-        visibilityWindowMs,
-      });
-      await this.put(`/v1/models/${table}/versions`, 'POST', {
+      await this.registerModel(table, {
         eventTopic: this.eventTopics[table as ChaosTable],
         schema: {
           type: 'record',
@@ -252,14 +266,14 @@ export class Cluster {
     return this.options.logDir ? { logFile: join(this.options.logDir, `${name}.log`) } : {};
   }
 
-  private async put(path: string, method: string, body: unknown): Promise<void> {
-    const response = await fetch(`${this.repository.url}${path}`, {
-      method,
+  private async registerModel(table: string, model: unknown): Promise<void> {
+    const response = await fetch(`${this.repository.url}/v1/models/${table}/versions`, {
+      method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      body: JSON.stringify(model),
     });
     if (!response.ok)
-      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+      throw new Error(`model ${table}: ${response.status} ${await response.text()}`);
   }
 }
 

@@ -56,20 +56,28 @@ async function expectDown(what: string, address: string): Promise<void> {
     );
 }
 
+/** `npm run stack -- down <service>`, a pause, `up <service>`: what an operator's restart looks like. */
+async function restartThroughStack(
+  service: string,
+  what: string,
+  address: string,
+  random: () => number,
+): Promise<string> {
+  await stack('down', service);
+  await expectDown(what, address);
+  const down = between(random, 1000, 5000);
+  await sleep(down);
+  await stack('up', service);
+  return `${what} stopped for ${down} ms (plus its restart)`;
+}
+
 /** Injects one fault and undoes it; resolves when the system is whole again (or, for processes, restarted). */
 export async function inject(fault: Fault, context: FaultContext): Promise<string> {
   const { cluster, random } = context;
   switch (fault) {
-    case 'consumer-kill': {
-      const name = random() < 0.5 ? 'consumer-1' : 'consumer-2';
-      await cluster.kill(name);
-      const down = between(random, 200, 3000);
-      await sleep(down);
-      await cluster.start(name);
-      return `SIGKILL ${name}, restarted after ${down} ms`;
-    }
+    case 'consumer-kill':
     case 'proxy-kill': {
-      const name = random() < 0.5 ? 'proxy-1' : 'proxy-2';
+      const name = `${fault === 'proxy-kill' ? 'proxy' : 'consumer'}-${random() < 0.5 ? 1 : 2}`;
       await cluster.kill(name);
       const down = between(random, 200, 3000);
       await sleep(down);
@@ -84,14 +92,8 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
       await cluster.stop('consumer-3');
       return `consumer-3 joined for ${stay} ms, then left`;
     }
-    case 'kafka-restart': {
-      await stack('down', 'kafka');
-      await expectDown('Kafka', stackEnv().kafkaBrokers[0]!);
-      const down = between(random, 1000, 5000);
-      await sleep(down);
-      await stack('up', 'kafka');
-      return `Kafka stopped for ${down} ms (plus its restart)`;
-    }
+    case 'kafka-restart':
+      return restartThroughStack('kafka', 'Kafka', stackEnv().kafkaBrokers[0]!, random);
     case 'mysql-restart': {
       execFileSync('pkill', ['-KILL', '-x', 'mariadbd']);
       await waitFor(() => spawnSync('pgrep', ['-x', 'mariadbd']).status !== 0, {
@@ -117,13 +119,12 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
       );
       return `MariaDB SIGKILLed, restarted after ${down} ms`;
     }
-    case 'cassandra-restart': {
-      await stack('down', 'cassandra');
-      await expectDown('Cassandra', stackEnv().cassandraContactPoints[0]!);
-      const down = between(random, 1000, 5000);
-      await sleep(down);
-      await stack('up', 'cassandra');
-      return `Cassandra stopped for ${down} ms (plus its restart)`;
-    }
+    case 'cassandra-restart':
+      return restartThroughStack(
+        'cassandra',
+        'Cassandra',
+        stackEnv().cassandraContactPoints[0]!,
+        random,
+      );
   }
 }

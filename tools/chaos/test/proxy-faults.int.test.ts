@@ -3,6 +3,7 @@ import { KafkaClient } from '@wail/kafka';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
 import {
+  putTableRoutes,
   stackEnv,
   startServiceProcess,
   uniqueName,
@@ -62,24 +63,12 @@ const external = Boolean(process.env['WAIL_KAFKA_BROKERS']);
     repository = await startServiceProcess('repository', {
       WAIL_REPOSITORY_DATABASE: `${name}_repo`,
     });
-    for (const [table, failureMode] of [
-      ['tx', 'transactional'],
-      ['ind', 'independent'],
-      ['hangup', 'transactional'],
-    ]) {
-      const response = await fetch(`${repository.url}/v1/tables/${table}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          store: 'mysql',
-          database: name,
-          keyColumns: ['id'],
-          intentTopic,
-          failureMode,
-        }),
-      });
-      expect(response.status).toBe(200);
-    }
+    const route = { store: 'mysql', database: name, keyColumns: ['id'], intentTopic };
+    await putTableRoutes(repository.url, {
+      tx: { ...route, failureMode: 'transactional' },
+      ind: { ...route, failureMode: 'independent' },
+      hangup: { ...route, failureMode: 'transactional' },
+    });
     proxy = await startServiceProcess('proxy', {
       WAIL_REPOSITORY_URL: repository.url,
       WAIL_PROXY_INTENT_TIMEOUT_MS: String(intentTimeoutMs),
