@@ -250,6 +250,17 @@ async function directWrites(name: string): Promise<{ rate: number; p50: number; 
 
 const json = { 'content-type': 'application/json' };
 
+/** A batch request body: `batchSize` upserts of random keys. */
+const randomBatch = (name: string, qty: number) =>
+  JSON.stringify({
+    mutations: Array.from({ length: batchSize }, () => ({
+      table: 'items',
+      op: 'upsert',
+      key: { id: Math.floor(Math.random() * 100_000) },
+      values: { name, qty },
+    })),
+  });
+
 function singleWrites(proxyUrl: string, keys: () => number): autocannon.Options {
   return {
     url: `${proxyUrl}/v1/tables/items/mutations`,
@@ -420,14 +431,7 @@ async function main(): Promise<void> {
             headers: json,
             setupRequest: (request: autocannon.Request) => ({
               ...request,
-              body: JSON.stringify({
-                mutations: Array.from({ length: batchSize }, () => ({
-                  table: 'items',
-                  op: 'upsert',
-                  key: { id: Math.floor(Math.random() * 100_000) },
-                  values: { name: 'batch', qty: 2 },
-                })),
-              }),
+              body: randomBatch('batch', 2),
             }),
           },
         ],
@@ -495,14 +499,7 @@ async function main(): Promise<void> {
           const response = await fetch(`${b.proxyUrl}/v1/mutations`, {
             method: 'POST',
             headers: json,
-            body: JSON.stringify({
-              mutations: Array.from({ length: batchSize }, () => ({
-                table: 'items',
-                op: 'upsert',
-                key: { id: Math.floor(Math.random() * 100_000) },
-                values: { name: 'backlog', qty: 3 },
-              })),
-            }),
+            body: randomBatch('backlog', 3),
           });
           const { results } = (await response.json()) as { results: { status: number }[] };
           written += results.filter((r) => r.status === 200).length;
