@@ -1,5 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Defaults, LogEnv, MysqlEnv, listenEnv, loadEnv, type Env } from '@wail/config';
+import {
+  Defaults,
+  LogEnv,
+  MysqlEnv,
+  listenEnv,
+  loadEnv,
+  mysqlSettings,
+  type Env,
+} from '@wail/config';
 
 export const RepositoryEnv = Type.Object({
   ...LogEnv,
@@ -23,7 +31,7 @@ export const RepositoryEnv = Type.Object({
 export interface RepositoryConfig {
   logLevel: Static<typeof RepositoryEnv>['WAIL_LOG_LEVEL'];
   http: { host: string; port: number; bodyLimit: number };
-  mysql: { url: string; database: string };
+  mysql: { url: string; user?: string; password?: string; database: string };
   token: string | undefined;
 }
 
@@ -36,7 +44,7 @@ export function loadConfig(env: Env): RepositoryConfig {
       port: e.WAIL_REPOSITORY_PORT,
       bodyLimit: e.WAIL_REPOSITORY_BODY_LIMIT,
     },
-    mysql: { url: e.WAIL_MYSQL_URL, database: e.WAIL_REPOSITORY_DATABASE },
+    mysql: { ...mysqlSettings(e), database: e.WAIL_REPOSITORY_DATABASE },
     token: e.WAIL_REPOSITORY_TOKEN,
   };
 }

@@ -1,10 +1,15 @@
 import type { QueryOptions } from 'mysql2';
 import { createPool, type Pool } from 'mysql2/promise';
+import { parseMysqlUrl } from '@wail/config';
 import type { StoreConnection } from '@wail/store';
 
 export interface MysqlOptions {
-  /** `mysql://user:password@host:port[/database]` */
+  /** `mysql://user:password@host:port[/database]`, user and password percent-encoded. */
   url: string;
+  /** Takes precedence over the URL's user. */
+  user?: string;
+  /** Takes precedence over the URL's password; not encoded. */
+  password?: string;
   database?: string;
   connectionLimit?: number;
   connectTimeoutMs?: number;
@@ -15,13 +20,14 @@ export class MysqlConnection implements StoreConnection {
   readonly pool: Pool;
 
   constructor(options: MysqlOptions) {
-    const url = new URL(options.url);
-    const database = options.database ?? (url.pathname.replace(/^\//, '') || undefined);
+    const address = parseMysqlUrl(options.url);
+    const database = options.database ?? address.database;
+    const password = options.password ?? address.password;
     this.pool = createPool({
-      host: url.hostname,
-      port: url.port ? Number(url.port) : 3306,
-      user: decodeURIComponent(url.username || 'root'),
-      password: decodeURIComponent(url.password),
+      host: address.host,
+      port: address.port,
+      user: options.user ?? address.user ?? 'root',
+      ...(password === undefined ? {} : { password }),
       ...(database === undefined ? {} : { database }),
       connectionLimit: options.connectionLimit ?? 10,
       connectTimeout: options.connectTimeoutMs ?? 3000,
