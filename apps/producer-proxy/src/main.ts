@@ -68,10 +68,13 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     logger,
     metrics,
   });
-  const readiness = new Readiness([
-    { name: 'kafka', check: () => kafka.ping() },
-    ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
-  ]);
+  const readiness = new Readiness(
+    [
+      { name: 'kafka', check: () => kafka.ping() },
+      ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
+    ],
+    { logger: logger.child({ component: 'readiness' }) },
+  );
   const app = await buildApp({
     logger,
     readiness,

@@ -127,10 +127,13 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     );
   await routes.start();
 
-  const readiness = new Readiness([
-    { name: 'kafka', check: () => kafka.ping() },
-    ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
-  ]);
+  const readiness = new Readiness(
+    [
+      { name: 'kafka', check: () => kafka.ping() },
+      ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
+    ],
+    { logger: logger.child({ component: 'readiness' }) },
+  );
   const app = await buildApp({ logger, readiness, metrics: registry });
   return {
     app,
