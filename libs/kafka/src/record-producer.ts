@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { WailError } from '@wail/errors';
+import { WailError, rootErrorCode } from '@wail/errors';
 import type { KafkaClient } from './kafka-client';
 import type { OutgoingRecord } from './records';
 
@@ -34,11 +34,11 @@ export function toMessages(records: readonly OutgoingRecord[]) {
 
 export function kafkaUnavailable(error: unknown): WailError {
   if (error instanceof WailError) return error;
-  return new WailError(
-    'INTENT_LOG_UNAVAILABLE',
-    `Kafka did not acknowledge: ${(error as Error).message ?? String(error)}`,
-    { cause: error },
-  );
+  // The code, not the driver's message: it may quote broker addresses.
+  const reason = rootErrorCode(error) ?? (error instanceof Error ? error.name : typeof error);
+  return new WailError('INTENT_LOG_UNAVAILABLE', `Kafka did not acknowledge (${reason})`, {
+    cause: error,
+  });
 }
 
 /**

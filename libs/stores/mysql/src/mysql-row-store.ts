@@ -132,7 +132,8 @@ export class MysqlRowStore implements RowStore {
     try {
       [rows] = await this.primary.pool.query<RowDataPacket[]>({
         sql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, IS_NULLABLE AS nullable,
-                     COLUMN_DEFAULT IS NOT NULL OR EXTRA <> '' AS has_default
+                     COLUMN_DEFAULT IS NOT NULL OR EXTRA <> '' AS has_default,
+                     IF(DATA_TYPE LIKE '%char', CHARACTER_MAXIMUM_LENGTH, CHARACTER_OCTET_LENGTH) AS max_length
                 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
         values: [target.namespace, target.table],
         timeout: this.timeout,
@@ -154,6 +155,7 @@ export class MysqlRowStore implements RowStore {
           type: String(row['type']).toLowerCase(),
           nullable: row['nullable'] === 'YES',
           optional: row['nullable'] === 'YES' || Number(row['has_default']) === 1,
+          ...(row['max_length'] == null ? {} : { maxLength: Number(row['max_length']) }),
         },
       ]),
     );
@@ -199,6 +201,7 @@ export class MysqlRowStore implements RowStore {
           setColumns,
           values,
           missing.map((column) => column.name),
+          columns,
         );
       }
       const names = [...target.keyColumns, ...setColumns, 'wail_ts'];
@@ -219,7 +222,7 @@ export class MysqlRowStore implements RowStore {
           try {
             await this.primary.execute({ sql, values: parameters, timeout: this.timeout });
           } catch (error) {
-            throw translateMysqlError(error);
+            throw translateMysqlError(error, { columns });
           }
         }),
         fold: {
@@ -264,7 +267,7 @@ export class MysqlRowStore implements RowStore {
             connection.release();
           }
         } catch (error) {
-          throw translateMysqlError(error);
+          throw translateMysqlError(error, { columns });
         }
       }),
     };
@@ -346,6 +349,7 @@ export class MysqlRowStore implements RowStore {
     setColumns: string[],
     values: unknown[],
     missing: string[],
+    columns: ReadonlyMap<string, ColumnInfo>,
   ): PreparedWrite {
     const { target } = request;
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
@@ -375,7 +379,7 @@ export class MysqlRowStore implements RowStore {
             `no row with this key in ${target.table}, and a new row needs ${missing.map((name) => `"${name}"`).join(', ')}`,
           );
         } catch (error) {
-          throw translateMysqlError(error);
+          throw translateMysqlError(error, { columns });
         }
       }),
     };

@@ -64,6 +64,8 @@ export interface ColumnInfo {
   nullable: boolean;
   /** Whether an INSERT may leave the column out (nullable, a default, auto-increment or generated). */
   optional: boolean;
+  /** The longest value a string or binary column holds: characters for (var)char, bytes otherwise. */
+  maxLength?: number;
 }
 
 /** What every store adapter offers the services, whatever the database. */
