@@ -56,7 +56,7 @@ export const MysqlEnv = {
   WAIL_MYSQL_URL: Type.String({
     format: 'mysql-url',
     default: Defaults.mysqlUrl,
-    description: 'mysql://user:password@host:port of the primary (password percent-encoded)',
+    description: 'URL of the primary (mysql://…; user and password percent-encoded)',
   }),
   WAIL_MYSQL_USER: Type.Optional(
     Type.String({

@@ -36,7 +36,7 @@ export async function runService<C extends { logLevel: LevelWithSilent }>(
     running = await definition.start(config, logger);
   } catch (error) {
     if (error instanceof WailError && error.code === 'CONFIG_INVALID') {
-      logger.fatal({ problems: error.details?.['problems'] }, error.message);
+      logger.fatal({ code: error.code, problems: error.details?.['problems'] }, error.message);
     } else {
       logger.fatal({ err: error }, 'failed to start');
     }

@@ -226,4 +226,19 @@ describe('translateMysqlError', () => {
     const odd = translateMysqlError(new TypeError(`Bind parameters must not contain ${VALUE}`));
     expect(odd.message).toBe('MySQL call failed (TypeError)');
   });
+
+  it.each([
+    [1045, 'ER_ACCESS_DENIED_ERROR'],
+    [1044, 'ER_DBACCESS_DENIED_ERROR'],
+    [1142, 'ER_TABLEACCESS_DENIED_ERROR'],
+  ])(
+    "answers DATABASE_UNAVAILABLE when WAIL's own credentials are refused: %i %s",
+    (errno, code) => {
+      const error = translateMysqlError(
+        serverError(errno, code, "Access denied for user 'app'@'10.0.0.7' (using password: YES)"),
+      );
+      expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', retriable: true });
+      expect(error.message).toBe(`MySQL is unavailable (${code})`);
+    },
+  );
 });

@@ -225,6 +225,13 @@ const UNAVAILABLE_ERRNOS = new Set([
 ]);
 
 /**
+ * WAIL's own credentials or grants are wrong: the operator's to fix, not the
+ * client's, and the same request succeeds once they are; so unavailable
+ * (503, retried; the consumer must not dead-letter over a typo in a password).
+ */
+const DENIED_ERRNOS = new Set([1044, 1045, 1142, 1143, 1227, 1370]);
+
+/**
  * Translates a mysql2 error at the adapter boundary: data problems are the
  * caller's (422, not retriable), connectivity problems are transient (503,
  * retriable). The decision is made from codes, never from message text; the
@@ -248,6 +255,7 @@ export function translateMysqlError(error: unknown, context: MysqlErrorContext =
   if (
     (code && UNAVAILABLE_CODES.has(code)) ||
     (e.errno !== undefined && UNAVAILABLE_ERRNOS.has(e.errno)) ||
+    (e.errno !== undefined && DENIED_ERRNOS.has(e.errno)) ||
     e.message === 'Queue limit reached.' ||
     /timeout/i.test(e.code ?? '')
   ) {
