@@ -1,9 +1,21 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Defaults, LogEnv, MysqlEnv, listenEnv, loadEnv, type Env } from '@wail/config';
+import {
+  CassandraEnv,
+  Defaults,
+  LogEnv,
+  MysqlEnv,
+  StoresEnv,
+  listenEnv,
+  loadEnv,
+  storeSettings,
+  type Env,
+} from '@wail/config';
 
 export const RepositoryEnv = Type.Object({
   ...LogEnv,
   ...MysqlEnv,
+  ...CassandraEnv,
+  ...StoresEnv,
   ...listenEnv('WAIL_REPOSITORY', Defaults.repositoryPort),
   WAIL_REPOSITORY_DATABASE: Type.String({
     pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
@@ -25,6 +37,8 @@ export interface RepositoryConfig {
   http: { host: string; port: number; bodyLimit: number };
   mysql: { url: string; database: string };
   token: string | undefined;
+  /** The stores routes are checked against when they are applied. */
+  stores: ReturnType<typeof storeSettings>;
 }
 
 export function loadConfig(env: Env): RepositoryConfig {
@@ -38,5 +52,6 @@ export function loadConfig(env: Env): RepositoryConfig {
     },
     mysql: { url: e.WAIL_MYSQL_URL, database: e.WAIL_REPOSITORY_DATABASE },
     token: e.WAIL_REPOSITORY_TOKEN,
+    stores: storeSettings(e),
   };
 }

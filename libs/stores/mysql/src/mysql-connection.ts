@@ -8,6 +8,12 @@ export interface MysqlOptions {
   database?: string;
   connectionLimit?: number;
   connectTimeoutMs?: number;
+  /**
+   * Prepared statements kept per connection (least recently used closed
+   * first). The server's `max_prepared_stmt_count` (16,382 by default) is
+   * shared by every client: connections × this must stay well below it.
+   */
+  statementCacheSize?: number;
 }
 
 export class MysqlConnection implements StoreConnection {
@@ -24,6 +30,7 @@ export class MysqlConnection implements StoreConnection {
       password: decodeURIComponent(url.password),
       ...(database === undefined ? {} : { database }),
       connectionLimit: options.connectionLimit ?? 10,
+      maxPreparedStatements: options.statementCacheSize ?? 64,
       connectTimeout: options.connectTimeoutMs ?? 3000,
       waitForConnections: true,
       // Unbounded waiting would turn a database outage into unbounded memory.
