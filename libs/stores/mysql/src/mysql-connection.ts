@@ -14,6 +14,13 @@ export interface MysqlOptions {
    * shared by every client: connections × this must stay well below it.
    */
   statementCacheSize?: number;
+  /**
+   * Bounds how long the server itself may run or lock-wait a statement of
+   * these connections (`innodb_lock_wait_timeout`, and MariaDB's
+   * `max_statement_time`), so a statement the client gave up on cannot land
+   * long after its timeout.
+   */
+  serverTimeoutMs?: number;
 }
 
 export class MysqlConnection implements StoreConnection {
@@ -41,6 +48,14 @@ export class MysqlConnection implements StoreConnection {
       timezone: 'Z',
       enableKeepAlive: true,
     });
+    if (options.serverTimeoutMs !== undefined) {
+      const seconds = Math.max(1, Math.ceil(options.serverTimeoutMs / 1000));
+      this.pool.pool.on('connection', (connection) => {
+        connection.query(`SET SESSION innodb_lock_wait_timeout = ${seconds}`, () => undefined);
+        // MariaDB only; MySQL answers "unknown variable", which is fine.
+        connection.query(`SET SESSION max_statement_time = ${seconds}`, () => undefined);
+      });
+    }
   }
 
   /**

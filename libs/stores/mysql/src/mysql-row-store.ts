@@ -134,11 +134,11 @@ export class MysqlRowStore implements RowStore {
   readonly foldStats = { statements: 0, rows: 0, fallbacks: 0 };
 
   constructor(options: MysqlRowStoreOptions) {
-    this.primary = new MysqlConnection(options);
+    this.timeout = options.queryTimeoutMs ?? 3000;
+    this.primary = new MysqlConnection({ ...options, serverTimeoutMs: this.timeout + 1000 });
     this.replica = options.replicaUrl
       ? new MysqlConnection({ ...options, url: options.replicaUrl })
       : undefined;
-    this.timeout = options.queryTimeoutMs ?? 3000;
     this.retentionMs = options.tombstoneRetentionMs ?? 86_400_000;
     this.guardMs = options.tombstoneGuardMs ?? 60_000;
     this.columns = new ColumnCache(
@@ -582,18 +582,26 @@ export class MysqlRowStore implements RowStore {
           timeout: this.timeout,
         });
         if (existing.length === 0) {
-          await this.primary.pool
-            .query({
-              sql:
+          // A table of an earlier version may be large (nothing purged it):
+          // the upgrade runs without this pool's server-side time limits.
+          const connection = await this.primary.pool.getConnection();
+          try {
+            await connection.query('SET SESSION max_statement_time = 0').catch(() => undefined);
+            await connection.query('SET SESSION innodb_lock_wait_timeout = 50');
+            await connection
+              .query(
                 `ALTER TABLE ${table} ADD COLUMN row_existed BOOLEAN NOT NULL DEFAULT TRUE, ` +
-                'ADD COLUMN recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), ' +
-                'ADD KEY wail_tombstones_expiry (recorded_at)',
-              timeout: 30_000,
-            })
-            .catch((error: unknown) => {
-              // Another instance upgraded it first.
-              if ((error as { errno?: number }).errno !== 1060) throw error;
-            });
+                  'ADD COLUMN recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), ' +
+                  'ADD KEY wail_tombstones_expiry (recorded_at)',
+              )
+              .catch((error: unknown) => {
+                // Another instance upgraded it first.
+                if ((error as { errno?: number }).errno !== 1060) throw error;
+              });
+          } finally {
+            // Its session settings differ from the pool's: do not reuse it.
+            connection.destroy();
+          }
         }
       })().catch((error: unknown) => {
         this.tombstoneTables.delete(database);
