@@ -1,17 +1,22 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
+  CassandraEnv,
   Defaults,
   LogEnv,
   MysqlEnv,
+  StoresEnv,
   listenEnv,
   loadEnv,
   mysqlSettings,
+  storeSettings,
   type Env,
 } from '@wail/config';
 
 export const RepositoryEnv = Type.Object({
   ...LogEnv,
   ...MysqlEnv,
+  ...CassandraEnv,
+  ...StoresEnv,
   ...listenEnv('WAIL_REPOSITORY', Defaults.repositoryPort),
   WAIL_REPOSITORY_DATABASE: Type.String({
     pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
@@ -33,6 +38,8 @@ export interface RepositoryConfig {
   http: { host: string; port: number; bodyLimit: number };
   mysql: { url: string; user?: string; password?: string; database: string };
   token: string | undefined;
+  /** The stores routes are checked against when they are applied. */
+  stores: ReturnType<typeof storeSettings>;
 }
 
 export function loadConfig(env: Env): RepositoryConfig {
@@ -46,5 +53,6 @@ export function loadConfig(env: Env): RepositoryConfig {
     },
     mysql: { ...mysqlSettings(e), database: e.WAIL_REPOSITORY_DATABASE },
     token: e.WAIL_REPOSITORY_TOKEN,
+    stores: storeSettings(e),
   };
 }

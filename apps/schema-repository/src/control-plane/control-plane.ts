@@ -3,6 +3,7 @@ import { registryErrors as errors } from '../http/registry-errors';
 import type { SchemaRegistry } from '../registry/schema-registry';
 import { inTransaction } from '../storage/transactions';
 import { buildModelSchemas } from './data-model';
+import type { RouteFit } from './route-fit';
 import { assertTableName, parseTableRoute, type TableRoute } from './table-route';
 
 export interface StoredRoute extends TableRoute {
@@ -38,6 +39,7 @@ export class ControlPlane {
   constructor(
     private readonly pool: Pool,
     private readonly registry: SchemaRegistry,
+    private readonly fit?: RouteFit,
   ) {}
 
   async revision(): Promise<number> {
@@ -85,6 +87,13 @@ export class ControlPlane {
   /** Idempotent: putting the same route again changes nothing, not even the revision. */
   async putRoute(table: string, body: unknown): Promise<StoredRoute> {
     const route = parseTableRoute(table, body);
+    const problems = (await this.fit?.problems(table, route)) ?? [];
+    if (problems.length > 0) {
+      const where = route.store === 'cassandra' ? route.keyspace : route.database;
+      throw errors.invalidRoute(
+        `it does not fit ${route.store} table ${where}.${route.physicalTable}: ${problems.join('; ')}`,
+      );
+    }
     const spec = JSON.stringify(route);
     return inTransaction(this.pool, async (tx) => {
       const [rows] = await tx.execute<RowDataPacket[]>(
