@@ -147,7 +147,7 @@ beforeAll(async () => {
     `CREATE KEYSPACE ${name} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
   );
   await cassandra.execute(
-    `CREATE TABLE ${name}.things (id text PRIMARY KEY, qty int, wail_ts bigint)`,
+    `CREATE TABLE ${name}.things (id text PRIMARY KEY, tiny tinyint, wail_ts bigint)`,
   );
 
   repository = await spawn('repository', 'repository', {
@@ -297,11 +297,20 @@ describe('rejected writes', () => {
     expect(answer.body).not.toContain(valueCanary);
   });
 
-  it('answers a Cassandra invalid request with the rule, not the server text', async () => {
-    const answer = await mutate(proxy, 'things', { op: 'upsert', key: { id: '' }, values: {} });
+  it('answers a value Cassandra cannot take with the rule, not the driver text', async () => {
+    // The driver's RangeError quotes the value ("… Received 12345").
+    const answer = await mutate(proxy, 'things', {
+      op: 'upsert',
+      key: { id: 'a' },
+      values: { tiny: 12345 },
+    });
     expect(answer.status).toBe(422);
-    expect(errorOf(answer).code).toBe('DATABASE_REJECTED');
-    expect(errorOf(answer).message).toBe('Cassandra rejected the write: the key may not be empty');
+    expect(errorOf(answer)).toEqual({
+      code: 'DATABASE_REJECTED',
+      message: 'Cassandra rejected the write: a value could not be encoded for its column type',
+      details: { rule: 'wrong_value' },
+    });
+    expect(answer.body).not.toContain('12345');
   });
 });
 
