@@ -22,6 +22,8 @@ describe('isSecretVariable', () => {
     'WAIL_PROXY_PORT',
     'WAIL_CONSUMER_KEY_CONCURRENCY',
     'WAIL_DLQ_TOPIC',
+    'WAIL_PROXY_MAX_KEY',
+    'WAIL_TOKEN_TTL_MS',
   ])('echoes %s', (name) => expect(isSecretVariable(name)).toBe(false));
 });
 

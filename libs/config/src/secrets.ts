@@ -6,13 +6,15 @@ import type { Env } from './load-config';
  * appear. URLs and endpoints are on it because they may carry
  * `user:password@`; a pattern, not a name, so a variable added later (a read
  * token, a webhook secret, an access key) is covered the day it is born.
+ * Patterns stay narrow: a secret's value is also scrubbed from every log
+ * line, so a bound such as `…_MAX_KEY=1024` must not match.
  */
 export const SECRET_VARIABLES: readonly RegExp[] = [
   /PASSWORD/,
   /TOKENS?$/,
   /SECRET/,
   /CREDENTIALS?$/,
-  /_KEY$/,
+  /(ACCESS|SECRET|PRIVATE|API|SIGNING|ENCRYPTION)_KEY$/,
   /_URLS?$/,
   /_ENDPOINT$/,
 ];
