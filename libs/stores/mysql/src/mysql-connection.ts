@@ -26,6 +26,11 @@ export interface MysqlOptions {
    * long after its timeout.
    */
   serverTimeoutMs?: number;
+  /**
+   * `affectedRows` counts rows changed, not rows found (no CLIENT_FOUND_ROWS):
+   * an upsert that changed nothing says 0, which the row store relies on.
+   */
+  changedRowsOnly?: boolean;
 }
 
 export class MysqlConnection implements StoreConnection {
@@ -53,6 +58,7 @@ export class MysqlConnection implements StoreConnection {
       dateStrings: true,
       timezone: 'Z',
       enableKeepAlive: true,
+      ...(options.changedRowsOnly ? { flags: ['-FOUND_ROWS'] } : {}),
     });
     if (options.serverTimeoutMs !== undefined) {
       const seconds = Math.max(1, Math.ceil(options.serverTimeoutMs / 1000));
