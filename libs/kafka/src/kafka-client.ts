@@ -8,6 +8,7 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsLevel, pinoLogCreator } from './log-creator';
+import { javaCompatiblePartitioner } from './partitioner';
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -50,9 +51,12 @@ export class KafkaClient {
     return this.options.clientId;
   }
 
-  /** For this library's producers and consumers only: kafkajs types stay inside libs/kafka. */
+  /**
+   * For this library's producers and consumers only: kafkajs types stay inside libs/kafka.
+   * Every producer partitions with our linear murmur2 (kafkajs's is quadratic in the key length).
+   */
   createProducer(config: ProducerConfig): Producer {
-    return this.kafka.producer(config);
+    return this.kafka.producer({ createPartitioner: javaCompatiblePartitioner(), ...config });
   }
 
   createConsumer(config: ConsumerConfig): Consumer {
