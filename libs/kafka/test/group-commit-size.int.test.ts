@@ -69,7 +69,9 @@ describe('GroupCommitLog with a record the broker refuses', () => {
     await expect(oversized).rejects.toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
       retriable: false,
-      message: expect.stringMatching(/record of \d+ bytes as too large for topic/),
+      message: expect.stringMatching(
+        /record of \d+ bytes as too large \(max.message.bytes of its topic\)/,
+      ),
     });
     const settled = await Promise.allSettled(others);
     expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
