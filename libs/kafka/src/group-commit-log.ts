@@ -236,7 +236,7 @@ export class GroupCommitLog {
       const size = recordSize(entry.record);
       entry.error = new WailError(
         'PAYLOAD_TOO_LARGE',
-        `Kafka refused a record of ${recordSize(entry.record)} bytes as too large (max.message.bytes of its topic)`,
+        `Kafka refused a record of ${size} bytes as too large (max.message.bytes of its topic)`,
       );
       return undefined;
     }
