@@ -70,6 +70,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       maxInFlightPerPartition: config.pipeline.maxInFlightPerPartition,
       graceMs: config.pipeline.graceMs,
       coalesceMs: config.pipeline.coalesceMs,
+      maxEventBytes: config.pipeline.maxEventBytes,
       unmaterializedTopic: config.pipeline.unmaterializedTopic,
       deadLetterTopic: config.pipeline.deadLetterTopic,
     },

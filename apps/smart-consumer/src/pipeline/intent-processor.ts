@@ -9,7 +9,13 @@ import {
   keyScalarToJson,
   type Intent,
 } from '@wail/intent';
-import type { GroupCommitLog, IncomingBatch, IncomingRecord, OutgoingRecord } from '@wail/kafka';
+import {
+  recordSize,
+  type GroupCommitLog,
+  type IncomingBatch,
+  type IncomingRecord,
+  type OutgoingRecord,
+} from '@wail/kafka';
 import {
   type ReadConsistency,
   type ReadResult,
@@ -30,6 +36,8 @@ export interface ProcessorOptions {
   graceMs: number;
   /** A key's first read waits until its oldest pending intent is this old. */
   coalesceMs: number;
+  /** Bytes of an event record (key, value, headers) beyond which it is dead-lettered EVENT_TOO_LARGE. */
+  maxEventBytes: number;
   unmaterializedTopic: string;
   deadLetterTopic: string;
 }
@@ -648,11 +656,27 @@ export class IntentProcessor {
         `the row cannot be encoded with model version ${model.version}: ${(error as Error).message}`,
       );
     }
-    await this.emit(
-      key.partition,
-      [record],
-      done.map((p) => p.record.offset),
-    );
+    // An event Kafka cannot take is poison, not a reason to retry forever
+    // while the partition's offsets wait behind it.
+    const size = recordSize(record);
+    const limit = this.deps.options.maxEventBytes;
+    if (size > limit) {
+      throw new Poison(
+        'EVENT_TOO_LARGE',
+        `the event is ${size} bytes; the limit is ${limit} bytes (WAIL_CONSUMER_MAX_EVENT_BYTES)`,
+      );
+    }
+    try {
+      await this.emit(
+        key.partition,
+        [record],
+        done.map((p) => p.record.offset),
+      );
+    } catch (error) {
+      if (isWailError(error) && error.code === 'PAYLOAD_TOO_LARGE')
+        throw new Poison('EVENT_TOO_LARGE', `${error.message}: topic ${model.eventTopic}`);
+      throw error;
+    }
     this.lastPublished.set(key.id, version);
     this.deps.metrics.events.inc({
       table: route.table,
