@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeIntent, keyScalarToJson } from '@wail/intent';
 import { KafkaClient } from '@wail/kafka';
@@ -257,6 +258,39 @@ describe('an intent the broker refuses as too large', () => {
     expect(after.map((a) => a.status)).toEqual(new Array(20).fill(200));
     expect(slowest).toBeLessThan(INTENT_TIMEOUT_MS + 1000);
   }, 60_000);
+});
+
+describe('the intent timeout', () => {
+  it('holds while kafkajs keeps waiting on a broker that accepts connections and never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const proxy = await proxyWith({
+        WAIL_KAFKA_BROKERS: `127.0.0.1:${port}`,
+        WAIL_PROXY_INTENT_TIMEOUT_MS: '500',
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => write(proxy, 'kv', `silent-${i}`)),
+      );
+      const slowest = Math.max(...answers.map((a) => a.ms));
+      process.stdout.write(
+        `10 writes to a silent broker: slowest 503 after ${slowest.toFixed(0)} ms\n`,
+      );
+      expect(answers.map((a) => [a.status, a.body.error?.code])).toEqual(
+        new Array(10).fill([503, 'INTENT_LOG_UNAVAILABLE']),
+      );
+      expect(slowest).toBeLessThan(500 + 1500);
+      expect(await rowExists('kv', 'silent-0')).toBe(false);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 30_000);
 });
 
 describe('metric labels', () => {
