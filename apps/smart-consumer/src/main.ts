@@ -65,6 +65,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     },
     logger: logger.child({ component: 'processor' }),
     metrics,
+    topicLimit: (topic) => kafka.maxMessageBytes(topic),
     options: {
       keyConcurrency: config.pipeline.keyConcurrency,
       maxInFlightPerPartition: config.pipeline.maxInFlightPerPartition,

@@ -1,6 +1,12 @@
 import { WailError } from '@wail/errors';
 import type { KafkaClient } from './kafka-client';
-import { RecordProducer, kafkaUnavailable, recordSize } from './record-producer';
+import {
+  MAX_REQUEST_BYTES,
+  RecordProducer,
+  inChunks,
+  kafkaUnavailable,
+  recordSize,
+} from './record-producer';
 import type { OutgoingRecord } from './records';
 
 export interface GroupCommitOptions {
@@ -66,7 +72,7 @@ export class GroupCommitLog {
   constructor(kafka: KafkaClient, options: GroupCommitOptions = {}) {
     this.maxQueued = options.maxQueued ?? 10_000;
     this.maxBatch = options.maxBatch ?? 1000;
-    this.maxRequestBytes = options.maxRequestBytes ?? 900_000;
+    this.maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES;
     this.appendTimeoutMs = options.appendTimeoutMs ?? 3000;
     this.producer = new RecordProducer(kafka, { ackTimeoutMs: this.appendTimeoutMs, retries: 2 });
   }
@@ -177,7 +183,11 @@ export class GroupCommitLog {
       owner.records.map((record) => ({ record, owner })),
     );
     let failure: Error | undefined;
-    for (const chunk of chunks(entries, this.maxRequestBytes)) {
+    for (const chunk of inChunks(
+      entries,
+      (entry) => recordSize(entry.record),
+      this.maxRequestBytes,
+    )) {
       if (failure) {
         for (const entry of chunk) entry.error = failure;
         continue;
@@ -273,22 +283,6 @@ export class GroupCommitLog {
 
 function refusedAsTooLarge(error: unknown): boolean {
   return error instanceof WailError && error.code === 'PAYLOAD_TOO_LARGE';
-}
-
-function* chunks(entries: readonly Entry[], maxBytes: number): Generator<Entry[]> {
-  let chunk: Entry[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const size = recordSize(entry.record);
-    if (chunk.length > 0 && bytes + size > maxBytes) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(entry);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield chunk;
 }
 
 /** Entries grouped by topic and partition, each group in its original order. */

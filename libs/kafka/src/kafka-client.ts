@@ -1,4 +1,5 @@
 import {
+  ConfigResourceTypes,
   Kafka,
   type Admin,
   type Consumer,
@@ -95,6 +96,21 @@ export class KafkaClient {
       await this.resetAdmin();
       throw error;
     }
+  }
+
+  /** A topic's effective `max.message.bytes` (its own or the broker's default); undefined for an unknown topic. */
+  async maxMessageBytes(topic: string): Promise<number | undefined> {
+    const admin = await this.admin();
+    const result = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] },
+      ],
+    });
+    const value = result.resources[0]?.configEntries.find(
+      (entry) => entry.configName === 'max.message.bytes',
+    )?.configValue;
+    return value === undefined ? undefined : Number(value);
   }
 
   async listTopics(): Promise<string[]> {

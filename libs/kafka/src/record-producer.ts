@@ -45,6 +45,34 @@ export function recordSize(record: OutgoingRecord): number {
   return size;
 }
 
+/** Consecutive runs of items of at most `maxBytes` each (an item larger than that runs alone). */
+export function* inChunks<T>(
+  items: readonly T[],
+  size: (item: T) => number,
+  maxBytes: number,
+): Generator<T[]> {
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const itemBytes = size(item);
+    if (chunk.length > 0 && bytes + itemBytes > maxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += itemBytes;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/**
+ * Bytes per produce request: below the broker's default `message.max.bytes`
+ * (1,048,588), which a partition's batch must not exceed. kafkajs puts all the
+ * records of a partition in one batch, however many there are.
+ */
+export const MAX_REQUEST_BYTES = 900_000;
+
 /** A record's own framing (length, attributes, deltas, varints) plus its share of a batch header, generously. */
 const RECORD_OVERHEAD = 96;
 
