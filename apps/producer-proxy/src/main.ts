@@ -67,6 +67,7 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     proxyId: config.proxyId,
     logger,
     metrics,
+    limits: { keyBytes: config.intents.keyLimit, intentBytes: config.intents.intentLimit },
   });
   const readiness = new Readiness(
     [

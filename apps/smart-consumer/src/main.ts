@@ -65,11 +65,13 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     },
     logger: logger.child({ component: 'processor' }),
     metrics,
+    topicLimit: (topic) => kafka.maxMessageBytes(topic),
     options: {
       keyConcurrency: config.pipeline.keyConcurrency,
       maxInFlightPerPartition: config.pipeline.maxInFlightPerPartition,
       graceMs: config.pipeline.graceMs,
       coalesceMs: config.pipeline.coalesceMs,
+      maxEventBytes: config.pipeline.maxEventBytes,
       unmaterializedTopic: config.pipeline.unmaterializedTopic,
       deadLetterTopic: config.pipeline.deadLetterTopic,
     },
