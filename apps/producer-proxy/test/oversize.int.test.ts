@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { decodeIntent, keyScalarToJson } from '@wail/intent';
 import { KafkaClient } from '@wail/kafka';
+import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
 import {
@@ -26,6 +27,11 @@ const intentTopic = `${name}.intents`;
 const smallTopic = `${name}.small`;
 const smallLimit = 2500;
 const mysql = new MysqlConnection({ url: stackEnv().mysqlUrl });
+/** Cassandra keys may be 64 KiB: a key of 300 KB gets past the table and is refused by Kafka. */
+const cassandra = new CassandraConnection({
+  contactPoints: stackEnv().cassandraContactPoints,
+  localDataCenter: stackEnv().cassandraDatacenter,
+});
 const kafka = new KafkaClient({
   brokers: stackEnv().kafkaBrokers,
   clientId: 'wail-oversize-test',
@@ -40,7 +46,6 @@ async function proxyWith(env: Record<string, string> = {}): Promise<ProxyService
     loadConfig({
       ...process.env,
       WAIL_REPOSITORY_URL: repository.url,
-      WAIL_STORES: 'mysql',
       WAIL_PROXY_BODY_LIMIT: String(4 * 1024 * 1024),
       WAIL_PROXY_INTENT_TIMEOUT_MS: String(INTENT_TIMEOUT_MS),
       ...env,
@@ -103,8 +108,14 @@ beforeAll(async () => {
   await mysql.pool.query(`CREATE DATABASE \`${name}\``);
   for (const table of ['kv', 'narrow', 'narrow_independent'])
     await mysql.pool.query(
-      `CREATE TABLE \`${name}\`.\`${table}\` (k VARCHAR(768) CHARACTER SET utf8mb4 PRIMARY KEY, v VARCHAR(50) NULL, wail_ts BIGINT NOT NULL)`,
+      `CREATE TABLE \`${name}\`.\`${table}\` (k VARCHAR(768) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY, v VARCHAR(50) NULL, wail_ts BIGINT NOT NULL)`,
     );
+  await cassandra.client.execute(
+    `CREATE KEYSPACE ${name} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+  );
+  await cassandra.client.execute(
+    `CREATE TABLE ${name}.narrow_c (k text PRIMARY KEY, v text, wail_ts bigint)`,
+  );
   await kafka.ensureTopics([
     { topic: smallTopic, partitions: 8, config: { 'max.message.bytes': String(smallLimit) } },
   ]);
@@ -116,6 +127,7 @@ beforeAll(async () => {
     kv: { ...route, intentTopic, failureMode: 'transactional' },
     narrow: { ...route, intentTopic: smallTopic, failureMode: 'transactional' },
     narrow_independent: { ...route, intentTopic: smallTopic, failureMode: 'independent' },
+    narrow_c: { store: 'cassandra', keyspace: name, keyColumns: ['k'], intentTopic: smallTopic },
   });
 }, 60_000);
 
@@ -127,6 +139,8 @@ afterAll(async () => {
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}_repo\``);
   await mysql.close();
+  await cassandra.client.execute(`DROP KEYSPACE IF EXISTS ${name}`);
+  await cassandra.close();
 });
 
 describe('an oversized key', () => {
@@ -168,13 +182,14 @@ describe('an oversized key', () => {
   }, 60_000);
 
   it('is answered 413 when its intent exceeds the intent bound', async () => {
-    const narrow = await proxyWith({ WAIL_PROXY_INTENT_LIMIT: '2048' });
-    const answer = await write(narrow, 'kv', 'z'.repeat(1500));
+    // 700 characters: within the column (VARCHAR(768)) and the key bound, not the intent bound.
+    const narrow = await proxyWith({ WAIL_PROXY_INTENT_LIMIT: '1024' });
+    const answer = await write(narrow, 'kv', 'z'.repeat(700));
     expect(answer.status).toBe(413);
     expect(answer.body.error?.message).toMatch(
-      /the intent for kv is \d+ bytes; the limit is 2048 bytes \(WAIL_PROXY_INTENT_LIMIT\)/,
+      /the intent for kv is \d+ bytes; the limit is 1024 bytes \(WAIL_PROXY_INTENT_LIMIT\)/,
     );
-    expect(await rowExists('kv', 'z'.repeat(1500))).toBe(false);
+    expect(await rowExists('kv', 'z'.repeat(700))).toBe(false);
   });
 });
 
@@ -243,10 +258,10 @@ describe('an intent the broker refuses as too large', () => {
       WAIL_PROXY_KEY_LIMIT: '1000000',
       WAIL_PROXY_INTENT_LIMIT: '1000000',
     });
-    expect((await write(wide, 'narrow', 'wide-warm-up')).status).toBe(200);
-    const oversized = write(wide, 'narrow', 'w'.repeat(300_000));
+    expect((await write(wide, 'narrow_c', 'wide-warm-up')).status).toBe(200);
+    const oversized = write(wide, 'narrow_c', 'w'.repeat(300_000));
     const after = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => write(wide, 'narrow', `wide-${i}`)),
+      Array.from({ length: 20 }, (_, i) => write(wide, 'narrow_c', `wide-${i}`)),
     );
     const answer = await oversized;
     const slowest = Math.max(...after.map((a) => a.ms));

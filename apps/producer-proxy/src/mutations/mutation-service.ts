@@ -214,6 +214,9 @@ export class MutationService {
   private async plan(input: MutationInput, headers: Record<string, string>): Promise<Planned> {
     const route = await this.route(input.table);
     const key = this.key(route, input.key);
+    // The bound first, on the key as sent (its encoding is the canonical one's
+    // for strings): a huge key is refused before anything looks at it.
+    this.assertKeyWithin(route, canonicalKey(route.table, key).length);
     const values =
       input.op === 'upsert' ? this.values(input.values ?? {}) : this.noValues(input.values);
     const ts = this.deps.clock.now();
@@ -236,13 +239,8 @@ export class MutationService {
         : {}),
     };
     const recordKey = Buffer.from(canonicalKey(route.table, prepared.key));
-    const { keyBytes, intentBytes } = this.deps.limits;
-    if (recordKey.length > keyBytes) {
-      throw new WailError(
-        'PAYLOAD_TOO_LARGE',
-        `the key of ${route.table} is ${recordKey.length} bytes in canonical form; the limit is ${keyBytes} bytes (WAIL_PROXY_KEY_LIMIT)`,
-      );
-    }
+    this.assertKeyWithin(route, recordKey.length);
+    const { intentBytes } = this.deps.limits;
     const record: OutgoingRecord = {
       topic: route.intentTopic,
       key: recordKey,
@@ -257,6 +255,15 @@ export class MutationService {
       );
     }
     return { route, intent, record, prepared };
+  }
+
+  private assertKeyWithin(route: TableRoute, bytes: number): void {
+    const { keyBytes } = this.deps.limits;
+    if (bytes > keyBytes)
+      throw new WailError(
+        'PAYLOAD_TOO_LARGE',
+        `the key of ${route.table} is ${bytes} bytes in canonical form; the limit is ${keyBytes} bytes (WAIL_PROXY_KEY_LIMIT)`,
+      );
   }
 
   /**
