@@ -1,8 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { healthRoutes, quietRoutes, recordRoutes, type Readiness } from '@wail/runtime';
 import type { Logger, Registry } from '@wail/telemetry';
+import type { RepositoryTokens } from './config';
 import type { ControlPlane } from './control-plane/control-plane';
+import { decideAccess, type Access } from './http/access';
 import { negotiate, REQUEST_BODY_TYPES } from './http/content-negotiation';
 import { confluentRoutes } from './http/confluent-routes';
 import { controlPlaneRoutes } from './http/control-plane-routes';
@@ -12,8 +13,8 @@ import type { SchemaRegistry } from './registry/schema-registry';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** A control-plane write: needs the bearer token when one is configured. */
-    write?: boolean;
+    /** Which token the route needs (see `Access`); a route that says nothing is a `read`. */
+    access?: Access;
   }
   interface FastifyInstance {
     /** Every route as `METHOD /path/:param`, for the OpenAPI coverage test. */
@@ -28,7 +29,7 @@ export interface RepositoryDeps {
   registry: SchemaRegistry;
   controlPlane: ControlPlane;
   bodyLimit: number;
-  token: string | undefined;
+  tokens: RepositoryTokens;
 }
 
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
@@ -62,13 +63,16 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     const type = negotiate(request.headers.accept);
     if (!type) throw errors.notAcceptable();
     reply.header('content-type', type);
-    if (
-      request.routeOptions.config.write &&
-      deps.token !== undefined &&
-      !authorized(request.headers.authorization, deps.token)
-    ) {
+    const decision = decideAccess(
+      request.routeOptions.config.access ?? 'read',
+      request.headers.authorization,
+      deps.tokens,
+    );
+    if (decision === 'unauthorized') {
+      reply.header('www-authenticate', 'Bearer realm="wail-schema-repository"');
       throw errors.unauthorized();
     }
+    if (decision === 'forbidden') throw errors.forbidden();
   });
 
   app.setErrorHandler((error: FastifyError | RegistryError, request, reply) => {
@@ -93,14 +97,6 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     await controlPlaneRoutes(scope, deps.controlPlane);
   }, quietRoutes(app.log));
   return app;
-}
-
-function authorized(header: string | undefined, token: string): boolean {
-  const [, presented] = /^Bearer\s+(.+)$/i.exec(header ?? '') ?? [];
-  if (presented === undefined) return false;
-  const given = Buffer.from(presented.trim());
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function fastifyError(error: FastifyError): RegistryError | undefined {

@@ -39,9 +39,9 @@ export async function compose(
     readiness,
     metrics: createMetricsRegistry('schema-repository'),
     registry,
-    controlPlane: new ControlPlane(mysql.pool, registry),
+    controlPlane: new ControlPlane(mysql.pool, registry, config.topics),
     bodyLimit: config.http.bodyLimit,
-    token: config.token,
+    tokens: config.tokens,
   });
   return {
     app,

@@ -2,6 +2,7 @@ export { loadEnv, splitList } from './load-config';
 export type { Env } from './load-config';
 export {
   CassandraEnv,
+  ConsumerTopicsEnv,
   Defaults,
   KafkaEnv,
   LogEnv,
@@ -13,3 +14,9 @@ export {
   storeSettings,
 } from './common';
 export type { StoreSettings } from './common';
+export {
+  AllowUnauthenticatedEnv,
+  isLoopbackHost,
+  requireTokensBeyondLoopback,
+} from './listener-auth';
+export type { ListenerExposure } from './listener-auth';

@@ -4,6 +4,13 @@ import type { SchemaRegistry } from '../registry/schema-registry';
 import { inTransaction } from '../storage/transactions';
 import { buildModelSchemas } from './data-model';
 import { assertTableName, parseTableRoute, type TableRoute } from './table-route';
+import { TopicClaims } from './topic-claims';
+import {
+  DEFAULT_TOPIC_POLICY,
+  eventTopicProblems,
+  intentTopicProblems,
+  type TopicPolicy,
+} from './topic-policy';
 
 export interface StoredRoute extends TableRoute {
   revision: number;
@@ -35,10 +42,15 @@ export interface ModelVersionDetail extends ModelVersion {
  * whose auto-increment id is the revision proxies and consumers poll.
  */
 export class ControlPlane {
+  private readonly topicClaims: TopicClaims;
+
   constructor(
     private readonly pool: Pool,
     private readonly registry: SchemaRegistry,
-  ) {}
+    private readonly topics: TopicPolicy = DEFAULT_TOPIC_POLICY,
+  ) {
+    this.topicClaims = new TopicClaims(pool);
+  }
 
   async revision(): Promise<number> {
     const [rows] = await this.pool.query<RowDataPacket[]>(
@@ -85,8 +97,11 @@ export class ControlPlane {
   /** Idempotent: putting the same route again changes nothing, not even the revision. */
   async putRoute(table: string, body: unknown): Promise<StoredRoute> {
     const route = parseTableRoute(table, body);
+    const topicProblems = intentTopicProblems(route.intentTopic, this.topics);
+    if (topicProblems.length > 0) throw errors.invalidRoute(topicProblems.join('; '));
     const spec = JSON.stringify(route);
-    return inTransaction(this.pool, async (tx) => {
+    return this.topicClaims.exclusive(async (tx) => {
+      await this.topicClaims.assertIntentTopicFree(tx, table, route.intentTopic);
       const [rows] = await tx.execute<RowDataPacket[]>(
         'SELECT spec, revision FROM table_routes WHERE table_name = ? FOR UPDATE',
         [table],
@@ -129,19 +144,30 @@ export class ControlPlane {
       body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
     if (input['schema'] === undefined) throw errors.invalidModel('"schema" is required');
     const model = buildModelSchemas(table, route, input['schema'], input['eventTopic']);
+    const topicProblems = eventTopicProblems(model.eventTopic, this.topics);
+    if (topicProblems.length > 0) throw errors.invalidModel(topicProblems.join('; '));
 
     const latest = await this.latestModel(this.pool, table);
     if (latest && latest.schemaText === model.canonical && latest.eventTopic === model.eventTopic)
       return latest.summary;
 
-    const key = await this.registry.register(`${model.eventTopic}-key`, {
-      schema: JSON.stringify(model.keySchema),
-    });
-    const value = await this.registry.register(`${model.eventTopic}-value`, {
-      schema: JSON.stringify(model.valueSchema),
-    });
-
-    return inTransaction(this.pool, async (tx) => {
+    // The topic is checked before its subjects are touched, under the lock
+    // that keeps it checked until the version is recorded.
+    return this.topicClaims.exclusive(async (tx) => {
+      const current = await this.latestModel(tx, table);
+      if (
+        current &&
+        current.schemaText === model.canonical &&
+        current.eventTopic === model.eventTopic
+      )
+        return current.summary;
+      await this.topicClaims.assertEventTopicFree(tx, table, model.eventTopic);
+      const key = await this.registry.register(`${model.eventTopic}-key`, {
+        schema: JSON.stringify(model.keySchema),
+      });
+      const value = await this.registry.register(`${model.eventTopic}-value`, {
+        schema: JSON.stringify(model.valueSchema),
+      });
       const [rows] = await tx.execute<RowDataPacket[]>(
         'SELECT COALESCE(MAX(version), 0) AS version FROM data_models WHERE table_name = ? FOR UPDATE',
         [table],
