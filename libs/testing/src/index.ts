@@ -1,5 +1,5 @@
 export { describeHealth } from './health-suite';
-export { startServiceProcess, waitFor } from './processes';
+export { runServiceUntilExit, startServiceProcess, waitFor } from './processes';
 export type { ServiceProcess } from './processes';
 export { stoppedDependencyEnv } from './readiness';
 export { deadAddress, stackEnv, uniqueName } from './stack-env';
