@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import { healthRoutes, quietRoutes, recordRoutes, type Readiness } from '@wail/runtime';
 import type { Logger, Registry } from '@wail/telemetry';
 import type { RepositoryTokens } from './config';
@@ -32,6 +37,7 @@ export interface RepositoryDeps {
   tokens: RepositoryTokens;
 }
 
+const MAX_PARAM_LENGTH = 1024;
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 
 export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
@@ -39,7 +45,15 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
     // Subjects may contain '/', sent as %2F: keep it inside the parameter.
-    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 1024 },
+    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own refusals speak the repository's dialect too.
+    frameworkErrors: (error, _request, reply) => {
+      const mapped =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? errors.uriTooLong(MAX_PARAM_LENGTH)
+          : errors.badRequest('The URL is not valid: a path segment has a malformed %-escape');
+      void (reply as FastifyReply).code(mapped.status).send(mapped.toJSON());
+    },
   });
 
   app.decorate('routeList', recordRoutes(app));

@@ -2,15 +2,10 @@ import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql
 import { registryErrors as errors } from '../http/registry-errors';
 import type { SchemaRegistry } from '../registry/schema-registry';
 import { inTransaction } from '../storage/transactions';
-import { buildModelSchemas } from './data-model';
-import { assertTableName, parseTableRoute, type TableRoute } from './table-route';
+import { assertTableName, type TableRoute } from './table-route';
 import { TopicClaims } from './topic-claims';
-import {
-  DEFAULT_TOPIC_POLICY,
-  eventTopicProblems,
-  intentTopicProblems,
-  type TopicPolicy,
-} from './topic-policy';
+import { DEFAULT_TOPIC_POLICY, type TopicPolicy } from './topic-policy';
+import { validateModel, validateRoute } from './validation';
 
 export interface StoredRoute extends TableRoute {
   revision: number;
@@ -96,9 +91,7 @@ export class ControlPlane {
 
   /** Idempotent: putting the same route again changes nothing, not even the revision. */
   async putRoute(table: string, body: unknown): Promise<StoredRoute> {
-    const route = parseTableRoute(table, body);
-    const topicProblems = intentTopicProblems(route.intentTopic, this.topics);
-    if (topicProblems.length > 0) throw errors.invalidRoute(topicProblems.join('; '));
+    const route = validateRoute(table, body, this.topics);
     const spec = JSON.stringify(route);
     return this.topicClaims.exclusive(async (tx) => {
       await this.topicClaims.assertIntentTopicFree(tx, table, route.intentTopic);
@@ -140,12 +133,7 @@ export class ControlPlane {
    */
   async registerModel(table: string, body: unknown): Promise<ModelVersion> {
     const route = await this.getRoute(table);
-    const input =
-      body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-    if (input['schema'] === undefined) throw errors.invalidModel('"schema" is required');
-    const model = buildModelSchemas(table, route, input['schema'], input['eventTopic']);
-    const topicProblems = eventTopicProblems(model.eventTopic, this.topics);
-    if (topicProblems.length > 0) throw errors.invalidModel(topicProblems.join('; '));
+    const model = validateModel(table, route, body, this.topics);
 
     const latest = await this.latestModel(this.pool, table);
     if (latest && latest.schemaText === model.canonical && latest.eventTopic === model.eventTopic)

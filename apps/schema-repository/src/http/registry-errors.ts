@@ -28,6 +28,7 @@ export const REGISTRY_ERROR_CODES = {
   409: 'INCOMPATIBLE_SCHEMA',
   40941: 'TOPIC_CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'UNPROCESSABLE_ENTITY',
   42201: 'INVALID_SCHEMA',
@@ -123,6 +124,8 @@ export const registryErrors = {
     ),
   topicConflict: (detail: string) => new RegistryError(40941, `Topic conflict: ${detail}`),
   payloadTooLarge: () => new RegistryError(413, 'HTTP 413 Payload Too Large'),
+  uriTooLong: (limit: number) =>
+    new RegistryError(414, `HTTP 414 URI Too Long: a path parameter exceeds ${limit} characters`),
   unsupportedMediaType: () => new RegistryError(415, 'HTTP 415 Unsupported Media Type'),
   unprocessable: (message: string) => new RegistryError(422, message),
   invalidSchema: (detail: string) => new RegistryError(42201, `Invalid schema: ${detail}`),
