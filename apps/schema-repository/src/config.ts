@@ -1,14 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
   AllowUnauthenticatedEnv,
+  CassandraEnv,
   ConsumerTopicsEnv,
   Defaults,
   LogEnv,
   MysqlEnv,
+  StoresEnv,
   listenEnv,
   loadEnv,
   requireTokensBeyondLoopback,
   splitList,
+  storeSettings,
   type Env,
 } from '@wail/config';
 import { WailError } from '@wail/errors';
@@ -21,6 +24,8 @@ export const RepositoryEnv = Type.Object({
   ...MysqlEnv,
   ...AllowUnauthenticatedEnv,
   ...ConsumerTopicsEnv,
+  ...CassandraEnv,
+  ...StoresEnv,
   ...listenEnv('WAIL_REPOSITORY', Defaults.repositoryPort),
   WAIL_REPOSITORY_DATABASE: Type.String({
     pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
@@ -73,6 +78,8 @@ export interface RepositoryConfig {
   mysql: { url: string; database: string };
   tokens: RepositoryTokens;
   topics: TopicPolicy;
+  /** The stores routes are checked against when they are applied. */
+  stores: ReturnType<typeof storeSettings>;
 }
 
 export function loadConfig(env: Env): RepositoryConfig {
@@ -103,6 +110,7 @@ export function loadConfig(env: Env): RepositoryConfig {
       unmaterializedTopic: e.WAIL_UNMATERIALIZED_TOPIC,
       deadLetterTopic: e.WAIL_DLQ_TOPIC,
     },
+    stores: storeSettings(e),
   };
 }
 

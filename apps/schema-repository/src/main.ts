@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Readiness, runService, type RunningService } from '@wail/runtime';
-import { MysqlConnection } from '@wail/store-mysql';
+import type { RowStore, StoreKind } from '@wail/store';
+import { CassandraRowStore } from '@wail/store-cassandra';
+import { MysqlConnection, MysqlRowStore } from '@wail/store-mysql';
 import { createMetricsRegistry, type Logger } from '@wail/telemetry';
 import { buildApp } from './app';
 import { loadConfig, type RepositoryConfig } from './config';
 import { ControlPlane } from './control-plane/control-plane';
+import { RouteFit } from './control-plane/route-fit';
 import { SchemaRegistry } from './registry/schema-registry';
 import { DatabaseBootstrap } from './storage/bootstrap';
 
@@ -25,6 +28,24 @@ export async function compose(
   const bootstrap = new DatabaseBootstrap(config.mysql.url, config.mysql.database, mysql, logger);
   await bootstrap.start();
   const registry = new SchemaRegistry(mysql.pool);
+  // Routes are checked against their tables when applied: fresh metadata every
+  // time (no cache), a small pool, no tombstone purging (this service writes none).
+  const stores = new Map<StoreKind, RowStore>();
+  if (config.stores.stores.includes('mysql'))
+    stores.set(
+      'mysql',
+      new MysqlRowStore({
+        ...config.stores.mysql,
+        connectionLimit: 2,
+        describeTtlMs: 0,
+        tombstonePurgeIntervalMs: 0,
+      }),
+    );
+  if (config.stores.stores.includes('cassandra'))
+    stores.set(
+      'cassandra',
+      new CassandraRowStore({ ...config.stores.cassandra, describeTtlMs: 0 }),
+    );
   const readiness = new Readiness([
     {
       name: 'mysql',
@@ -39,7 +60,16 @@ export async function compose(
     readiness,
     metrics: createMetricsRegistry('schema-repository'),
     registry,
-    controlPlane: new ControlPlane(mysql.pool, registry, config.topics),
+    controlPlane: new ControlPlane(
+      mysql.pool,
+      registry,
+      new RouteFit(
+        stores,
+        logger.child({ component: 'route-fit' }),
+        Math.max(5000, config.stores.timeoutMs),
+      ),
+      config.topics,
+    ),
     bodyLimit: config.http.bodyLimit,
     tokens: config.tokens,
   });
@@ -50,6 +80,7 @@ export async function compose(
       bootstrap.stop();
       await app.close();
       await mysql.close();
+      await Promise.all([...stores.values()].map((store) => store.close()));
     },
   };
 }

@@ -1,3 +1,6 @@
+import { CassandraConnection } from '@wail/store-cassandra';
+import { MysqlConnection } from '@wail/store-mysql';
+import { stackEnv, uniqueName } from '@wail/testing';
 import { call, startRepository, type TestRepository } from './support';
 
 let repo: TestRepository;
@@ -127,6 +130,94 @@ describe('table routes', () => {
       body: { error_code: 40441 },
     });
     expect((await get('/v1/tables/short_lived')).body).toMatchObject({ error_code: 40441 });
+  });
+});
+
+describe('routes checked against their tables', () => {
+  const name = uniqueName('wail_fit');
+  const mysql = new MysqlConnection({ url: stackEnv().mysqlUrl, connectionLimit: 1 });
+  const cassandra = new CassandraConnection({
+    contactPoints: stackEnv().cassandraContactPoints,
+    localDataCenter: stackEnv().cassandraDatacenter,
+  });
+
+  beforeAll(async () => {
+    await mysql.pool.query(`CREATE DATABASE \`${name}\``);
+    await mysql.pool.query(
+      `CREATE TABLE \`${name}\`.members (tenant BIGINT, id BIGINT, note VARCHAR(20) NULL, wail_ts BIGINT NOT NULL, PRIMARY KEY (tenant, id))`,
+    );
+    await mysql.pool.query(
+      `CREATE TABLE \`${name}\`.codes (code VARCHAR(20) PRIMARY KEY, wail_ts BIGINT NOT NULL)`,
+    );
+    await cassandra.client.execute(
+      `CREATE KEYSPACE ${name} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
+    await cassandra.client.execute(
+      `CREATE TABLE ${name}.members (tenant bigint, id bigint, note text, wail_ts bigint, PRIMARY KEY ((tenant), id))`,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    await mysql.close();
+    await cassandra.client.execute(`DROP KEYSPACE IF EXISTS ${name}`);
+    await cassandra.close();
+  }, 60_000);
+
+  it.each([
+    ['mysql', { store: 'mysql', database: name }],
+    ['cassandra', { store: 'cassandra', keyspace: name }],
+  ])(
+    'refuses keyColumns that are part of the %s primary key, and accepts the whole key',
+    async (_store, where) => {
+      const partial = await put('/v1/tables/members_fit', {
+        ...where,
+        physicalTable: 'members',
+        keyColumns: ['tenant'],
+      });
+      expect(partial).toMatchObject({ status: 422, body: { error_code: 42241 } });
+      expect((partial.body as { message: string }).message).toContain(
+        'keyColumns (tenant) must be its whole primary key in order: (tenant, id)',
+      );
+      const reversed = await put('/v1/tables/members_fit', {
+        ...where,
+        physicalTable: 'members',
+        keyColumns: ['id', 'tenant'],
+      });
+      expect(reversed.status).toBe(422);
+      expect((await get('/v1/tables/members_fit')).status).toBe(404);
+      const whole = await put('/v1/tables/members_fit', {
+        ...where,
+        physicalTable: 'members',
+        keyColumns: ['tenant', 'id'],
+      });
+      expect(whole.status).toBe(200);
+      await del('/v1/tables/members_fit');
+    },
+  );
+
+  it('refuses a text key under a case-insensitive collation, naming the column and the fix', async () => {
+    const answer = await put('/v1/tables/codes', {
+      store: 'mysql',
+      database: name,
+      keyColumns: ['code'],
+    });
+    expect(answer.status).toBe(422);
+    expect((answer.body as { message: string }).message).toMatch(
+      /key column "code" has collation utf8mb4_general_ci.*binary collation/,
+    );
+  });
+
+  it('accepts a route whose table does not exist yet (the proxy checks it before serving)', async () => {
+    expect(
+      (
+        await put('/v1/tables/not_yet', {
+          store: 'mysql',
+          database: name,
+          keyColumns: ['id'],
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 

@@ -101,6 +101,25 @@ export const StoresEnv = {
   WAIL_MYSQL_REPLICA_URL: Type.Optional(
     Type.String({ pattern: '^mysql://', description: 'read replica for fast reads' }),
   ),
+  WAIL_MYSQL_STATEMENT_CACHE: Type.Integer({
+    minimum: 1,
+    maximum: 16_000,
+    default: 64,
+    description:
+      'prepared statements kept per MySQL connection (pool size × this must stay below the server-wide max_prepared_stmt_count)',
+  }),
+  WAIL_TOMBSTONE_RETENTION_MS: Type.Integer({
+    // Twice the longest visibility window a route may have.
+    minimum: 7_200_000,
+    default: 86_400_000,
+    description: 'how long the tombstone of a deleted row is kept',
+  }),
+  WAIL_TOMBSTONE_GUARD_MS: Type.Integer({
+    minimum: 10_000,
+    default: 60_000,
+    description:
+      'how long a delete of a key without a row keeps its tombstone (raised to 4 × WAIL_DB_TIMEOUT_MS + 10 s if lower)',
+  }),
 };
 
 export const RepositoryUrlEnv = {
@@ -158,6 +177,9 @@ export interface StoreEnvValues {
   WAIL_MYSQL_POOL_SIZE: number;
   WAIL_MYSQL_URL: string;
   WAIL_MYSQL_REPLICA_URL?: string | undefined;
+  WAIL_MYSQL_STATEMENT_CACHE: number;
+  WAIL_TOMBSTONE_RETENTION_MS: number;
+  WAIL_TOMBSTONE_GUARD_MS: number;
   WAIL_CASSANDRA_CONTACT_POINTS: string;
   WAIL_CASSANDRA_DATACENTER: string;
   WAIL_CASSANDRA_USERNAME?: string | undefined;
@@ -178,6 +200,7 @@ export function storeSettings(e: StoreEnvValues) {
         .filter(Boolean),
       localDataCenter: e.WAIL_CASSANDRA_DATACENTER,
       readTimeoutMs: e.WAIL_DB_TIMEOUT_MS,
+      tombstoneRetentionMs: e.WAIL_TOMBSTONE_RETENTION_MS,
       ...(e.WAIL_CASSANDRA_USERNAME === undefined ? {} : { username: e.WAIL_CASSANDRA_USERNAME }),
       ...(e.WAIL_CASSANDRA_PASSWORD === undefined ? {} : { password: e.WAIL_CASSANDRA_PASSWORD }),
     },
@@ -185,6 +208,11 @@ export function storeSettings(e: StoreEnvValues) {
       url: e.WAIL_MYSQL_URL,
       queryTimeoutMs: e.WAIL_DB_TIMEOUT_MS,
       connectionLimit: e.WAIL_MYSQL_POOL_SIZE,
+      statementCacheSize: e.WAIL_MYSQL_STATEMENT_CACHE,
+      tombstoneRetentionMs: e.WAIL_TOMBSTONE_RETENTION_MS,
+      // An older write still in flight when a key without a row is deleted
+      // lands within its statement timeout and retries: the guard outlives it.
+      tombstoneGuardMs: Math.max(e.WAIL_TOMBSTONE_GUARD_MS, 4 * e.WAIL_DB_TIMEOUT_MS + 10_000),
       ...(e.WAIL_MYSQL_REPLICA_URL === undefined ? {} : { replicaUrl: e.WAIL_MYSQL_REPLICA_URL }),
     },
   };

@@ -16,6 +16,7 @@ export const ERROR_CATALOGUE = {
   PAYLOAD_TOO_LARGE: { status: 413, retriable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retriable: false },
   DATABASE_REJECTED: { status: 422, retriable: false },
+  ROUTE_MISMATCH: { status: 422, retriable: false },
   INTENT_LOG_UNAVAILABLE: { status: 503, retriable: true },
   DATABASE_UNAVAILABLE: { status: 503, retriable: true },
   REPOSITORY_UNAVAILABLE: { status: 503, retriable: true },

@@ -4,6 +4,7 @@ import { KafkaClient } from '@wail/kafka';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
+import { HOSTILE_TABLES, SEEDED_MEMBERS, type HostileTable } from './hostile';
 import {
   putTableRoutes,
   stackEnv,
@@ -51,6 +52,8 @@ export class Cluster {
   readonly deadLetterTopic: string;
   readonly group: string;
   readonly eventTopics: Record<ChaosTable, string>;
+  /** Event topics of the hostile clients' tables (read for nothing but their dead letters). */
+  readonly hostileTopics: Record<Exclude<HostileTable, 'h_members'>, string>;
   readonly kafka = new KafkaClient({
     brokers: stackEnv().kafkaBrokers,
     clientId: 'wail-chaos',
@@ -72,6 +75,7 @@ export class Cluster {
     this.deadLetterTopic = `${name}.dlq`;
     this.group = `${name}.consumer`;
     this.eventTopics = { m_items: `${name}.events.m_items`, c_items: `${name}.events.c_items` };
+    this.hostileTopics = { h_keys: `${name}.events.h_keys`, h_rows: `${name}.events.h_rows` };
   }
 
   get proxies(): ServiceProcess[] {
@@ -106,6 +110,7 @@ export class Cluster {
       { topic: this.eventTopics.c_items },
       { topic: this.unmaterializedTopic },
       { topic: this.deadLetterTopic },
+      ...Object.values(this.hostileTopics).map((topic) => ({ topic })),
     ]);
 
     this.repository = await startServiceProcess(
@@ -129,6 +134,7 @@ export class Cluster {
         ]),
       ),
     );
+    await this.createHostileTables();
     for (const [table, { store }] of Object.entries(TABLES)) {
       await this.registerModel(table, {
         eventTopic: this.eventTopics[table as ChaosTable],
@@ -165,6 +171,71 @@ export class Cluster {
       });
       await this.start(member);
     }
+  }
+
+  /**
+   * The hostile clients' tables. `h_members` is routed by `tenant` alone
+   * before its table (PRIMARY KEY (tenant, id)) exists — the repository would
+   * refuse the route otherwise — so the proxies are what must refuse it.
+   */
+  private async createHostileTables(): Promise<void> {
+    const { name, visibilityWindowMs } = this.options;
+    const route = (table: HostileTable, keyColumns: string[]) => {
+      const { store, physicalTable } = HOSTILE_TABLES[table];
+      return {
+        store,
+        ...(store === 'mysql' ? { database: name } : { keyspace: name }),
+        physicalTable,
+        keyColumns,
+        intentTopic: this.intentTopic,
+        visibilityWindowMs,
+      };
+    };
+    await putTableRoutes(this.repository.url, { h_members: route('h_members', ['tenant']) });
+    await this.mysql.pool.query(
+      `CREATE TABLE \`${name}\`.h_members (tenant BIGINT, id BIGINT, note VARCHAR(20) NULL,
+         wail_ts BIGINT NOT NULL, PRIMARY KEY (tenant, id))`,
+    );
+    for (let id = 1; id <= SEEDED_MEMBERS; id++)
+      await this.mysql.pool.query(
+        `INSERT INTO \`${name}\`.h_members (tenant, id, note, wail_ts) VALUES (1, ?, 'seed', 1)`,
+        [id],
+      );
+    await this.mysql.pool.query(
+      `CREATE TABLE \`${name}\`.h_keys (id VARCHAR(255) COLLATE utf8mb4_bin PRIMARY KEY,
+         note VARCHAR(20) NULL, wail_ts BIGINT NOT NULL)`,
+    );
+    await this.cassandra.client.execute(
+      `CREATE TABLE ${name}.h_rows (id text PRIMARY KEY, b text, wail_ts bigint)`,
+    );
+    await putTableRoutes(this.repository.url, {
+      h_keys: route('h_keys', ['id']),
+      h_rows: route('h_rows', ['id']),
+    });
+    for (const [table, column] of [
+      ['h_keys', 'note'],
+      ['h_rows', 'b'],
+    ] as const)
+      await this.registerModel(table, {
+        eventTopic: this.hostileTopics[table],
+        schema: {
+          type: 'record',
+          name: `Hostile_${table}`,
+          namespace: 'wail.chaos',
+          fields: [
+            { name: 'id', type: 'string' },
+            { name: column, type: ['null', 'string'], default: null },
+          ],
+        },
+      });
+  }
+
+  /** Rows of h_members left (a delete by part of its key would have removed them). */
+  async membersLeft(): Promise<number> {
+    const [rows] = await this.mysql.pool.query(
+      `SELECT COUNT(*) AS n FROM \`${this.options.name}\`.h_members`,
+    );
+    return Number((rows as { n: number | string }[])[0]!.n);
   }
 
   /** Starts (or restarts) a member and waits for it to be ready. */
@@ -258,6 +329,7 @@ export class Cluster {
         this.unmaterializedTopic,
         this.deadLetterTopic,
         ...Object.values(this.eventTopics),
+        ...Object.values(this.hostileTopics),
       ])
       .catch(() => undefined);
   }

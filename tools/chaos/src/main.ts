@@ -15,6 +15,7 @@ const USAGE = `usage: npm run chaos -- [options]
   --faults a,b,...         override the profile's faults (${FAULTS.join(', ')})
   --writers <n>            concurrent writers (default from the profile)
   --batch <n>              mutations per request; 1 = single endpoint (short: 1, long: 5)
+  --hostile <n>            misbehaving clients beside the workload (short: 2, long: 3; 0 = off)
   --seed <n>               seed of the workload and fault choices (default: random)
   --logs <dir>             keep every service's log in <dir>
   --no-results             do not append the report to tools/chaos/results.md
@@ -30,6 +31,7 @@ async function main(): Promise<number> {
       faults: { type: 'string' },
       writers: { type: 'string' },
       batch: { type: 'string' },
+      hostile: { type: 'string' },
       seed: { type: 'string' },
       logs: { type: 'string' },
       'no-results': { type: 'boolean', default: false },
@@ -73,6 +75,10 @@ async function main(): Promise<number> {
       faultGapS: profile.faultGapS,
       writers: number(values.writers, profile.writers),
       batch: Math.max(1, number(values.batch, profile.batch)),
+      contentionWriters: profile.contentionWriters,
+      contentionBatch: profile.contentionBatch,
+      hostileClients: number(values.hostile, profile.hostileClients),
+      calmS: profile.calmS,
       seed,
       visibilityWindowMs: 8000,
       quiesceTimeoutS: 180,

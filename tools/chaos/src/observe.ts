@@ -1,3 +1,4 @@
+import { DEAD_LETTER_HEADERS } from '@wail/dead-letters';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { decodeIntent } from '@wail/intent';
 import { PartitionConsumer, type IncomingRecord, type KafkaClient } from '@wail/kafka';
@@ -71,8 +72,20 @@ export async function readUnmaterialized(cluster: Cluster): Promise<ObservedInte
   });
 }
 
-export async function countRecords(cluster: Cluster, topic: string): Promise<number> {
-  return (await readTopics(cluster.kafka, [topic])).length;
+/** The dead letters, each with the table of its intent (undefined when the bytes are no intent). */
+export async function readDeadLetters(
+  cluster: Cluster,
+): Promise<{ table: string | undefined; code: string | undefined }[]> {
+  const records = await readTopics(cluster.kafka, [cluster.deadLetterTopic]);
+  return records.map((record) => {
+    let table: string | undefined;
+    try {
+      table = record.value ? decodeIntent(record.value).table : undefined;
+    } catch {
+      table = undefined;
+    }
+    return { table, code: record.headers[DEAD_LETTER_HEADERS.code]?.toString() };
+  });
 }
 
 /** Every event of both tables, decoded through the repository with the standard kafkajs registry client. */

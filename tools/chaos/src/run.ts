@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { uniqueName } from '@wail/testing';
 import { Cluster, type Delivery } from './cluster';
 import { FAULTS, inject, unavailable, type Fault } from './faults';
+import { HOSTILE_TABLES, HostileClients, SEEDED_MEMBERS } from './hostile';
 import {
-  countRecords,
+  readDeadLetters,
   readEvents,
   readFinalRows,
   readIntents,
@@ -21,6 +22,13 @@ export interface ChaosConfig {
   writers: number;
   /** Mutations per request (1: single-mutation endpoint; more: the batch endpoint). */
   batch: number;
+  /** Writers of hot-key batches (`contentionBatch` mutations each), beside the others. */
+  contentionWriters: number;
+  contentionBatch: number;
+  /** Misbehaving clients beside the workload (0: none); see hostile.ts. */
+  hostileClients: number;
+  /** Seconds of workload (and hostile clients) before the first fault: no 5xx allowed then. */
+  calmS: number;
   seed: number;
   visibilityWindowMs: number;
   quiesceTimeoutS: number;
@@ -37,6 +45,10 @@ export const PROFILES = {
     faultGapS: [1, 3],
     writers: 8,
     batch: 1,
+    contentionWriters: 2,
+    contentionBatch: 25,
+    hostileClients: 2,
+    calmS: 8,
   },
   long: {
     durationS: 480,
@@ -44,6 +56,10 @@ export const PROFILES = {
     faultGapS: [2, 5],
     writers: 12,
     batch: 5,
+    contentionWriters: 2,
+    contentionBatch: 25,
+    hostileClients: 3,
+    calmS: 30,
   },
 } as const satisfies Record<string, Partial<ChaosConfig>>;
 
@@ -69,6 +85,10 @@ export interface ChaosReport {
   duplicates: number;
   unmaterialized: number;
   deadLetters: number;
+  /** Dead letters of the hostile clients' tables (rows too large for an event), by code. */
+  hostileDeadLetters: Record<string, number>;
+  /** The hostile clients' requests and their answers (`<kind> <status>` → count). */
+  hostile: { sent: number; answers: Record<string, number> };
   violations: Record<Check | 'not-quiescent' | 'not-recovered', number>;
   examples: Violation[];
 }
@@ -97,7 +117,18 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
   try {
     say(`chaos ${name}: ${config.delivery}, ${config.durationS} s, seed ${config.seed}`);
     await cluster.create();
+    let calm = true;
+    const hostile = new HostileClients({
+      writers: config.hostileClients,
+      random,
+      proxies: () => cluster.proxies,
+      requestTimeoutMs: 10_000,
+      calm: () => calm,
+    });
     const workload = new Workload({
+      contentionWriters: config.contentionWriters,
+      contentionBatch: config.contentionBatch,
+      calm: () => calm,
       writers: config.writers,
       hotKeys: 10,
       coldKeys: 1000,
@@ -110,10 +141,12 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     const started = Date.now();
     const elapsedS = () => (Date.now() - started) / 1000;
     workload.start();
+    hostile.start();
 
     // Faults one after another, cycling through a shuffled list so every kind is hit.
     let deck: Fault[] = [];
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(2, config.calmS) * 1000));
+    calm = false;
     while (faults.length > 0 && elapsedS() < config.durationS) {
       if (deck.length === 0) deck = shuffle([...faults], random);
       const fault = deck.pop()!;
@@ -143,6 +176,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     const remaining = config.durationS * 1000 - (Date.now() - started);
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
     await workload.stop();
+    await hostile.stop();
     for (const member of cluster.exited())
       if (member !== 'consumer-3') unexpectedExits.push(`${member} (found at the end)`);
     await cluster.heal();
@@ -161,17 +195,29 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       await readIntents(cluster),
       await readEvents(cluster),
       await readUnmaterialized(cluster),
-      await countRecords(cluster, cluster.deadLetterTopic),
+      await readDeadLetters(cluster),
       await readFinalRows(cluster, name),
     ];
+    const isHostile = (table: string | undefined) => table !== undefined && table in HOSTILE_TABLES;
+    const hostileDeadLetters: Record<string, number> = {};
+    for (const letter of deadLetters.filter((l) => isHostile(l.table))) {
+      const code = letter.code ?? 'unknown';
+      hostileDeadLetters[code] = (hostileDeadLetters[code] ?? 0) + 1;
+    }
     const verdict = verify({
       writes: workload.writes,
       intents,
       events,
       unmaterialized,
-      deadLetters,
+      deadLetters: deadLetters.filter((letter) => !isHostile(letter.table)).length,
       finalRows,
       exactlyOnce: config.delivery === 'exactly-once',
+      hostile: {
+        accepted: hostile.stats.accepted,
+        calm5xx: [...workload.stats.calm5xx, ...hostile.stats.calm5xx],
+        membersSeeded: SEEDED_MEMBERS,
+        membersLeft: await cluster.membersLeft(),
+      },
     });
     const { say: _say, ...printable } = config;
     return {
@@ -188,7 +234,9 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       events: events.length,
       duplicates: verdict.duplicates,
       unmaterialized: unmaterialized.length,
-      deadLetters,
+      deadLetters: deadLetters.length,
+      hostileDeadLetters,
+      hostile: { sent: hostile.stats.sent, answers: Object.fromEntries(hostile.stats.answers) },
       violations: {
         ...verdict.counts,
         'not-quiescent': quiescent ? 0 : 1,
@@ -217,7 +265,7 @@ export function formatReport(report: ChaosReport): string {
     ['delivery', report.config.delivery],
     [
       'duration',
-      `${report.config.durationS} s, seed ${report.config.seed}, ${report.config.writers} writers × ${report.config.batch} mutations per request`,
+      `${report.config.durationS} s (first ${report.config.calmS} s without faults), seed ${report.config.seed}, ${report.config.writers} writers × ${report.config.batch} mutations per request, ${report.config.contentionWriters} hot-key writers × ${report.config.contentionBatch}`,
     ],
     ['writes sent', String(report.sent)],
     ['writes acknowledged', String(report.acked)],
@@ -231,6 +279,21 @@ export function formatReport(report: ChaosReport): string {
     ['duplicates', String(report.duplicates)],
     ['unmaterialized intents', String(report.unmaterialized)],
     ['dead letters', String(report.deadLetters)],
+    [
+      'hostile clients',
+      report.hostile.sent === 0
+        ? 'off'
+        : `${report.hostile.sent} requests: ${Object.entries(report.hostile.answers)
+            .sort()
+            .map(([answer, n]) => `${answer}: ${n}`)
+            .join(', ')}`,
+    ],
+    [
+      'dead letters of hostile tables',
+      Object.entries(report.hostileDeadLetters)
+        .map(([code, n]) => `${code}: ${n}`)
+        .join(', ') || '0',
+    ],
     ...Object.entries(report.violations).map(([check, n]): [string, string] => [
       `violations: ${check}`,
       String(n),

@@ -57,6 +57,18 @@ export interface Observations {
   finalRows: readonly FinalRow[];
   /** Exactly-once mode: a repeated (key, version) is a violation, not a tolerated duplicate. */
   exactlyOnce: boolean;
+  /** What the hostile clients saw, when they ran. */
+  hostile?: HostileObservations;
+}
+
+export interface HostileObservations {
+  /** Requests that had to be refused and were answered 2xx. */
+  accepted: readonly string[];
+  /** Requests (hostile or well-formed) answered 5xx or timed out while no fault was injected. */
+  calm5xx: readonly string[];
+  /** Rows of the table routed by part of its primary key: seeded, and left at the end. */
+  membersSeeded: number;
+  membersLeft: number;
 }
 
 export const CHECKS = {
@@ -67,6 +79,9 @@ export const CHECKS = {
   'state-mismatch': "an event's state does not match the write that made its version",
   phantom: 'an event has a version no materialized intent produced',
   'dead-letter': 'a healthy intent was dead-lettered',
+  'hostile-accepted': 'a request that must be refused was accepted',
+  'calm-5xx': 'a request was answered 5xx (or timed out) while only clients misbehaved',
+  'mass-delete': 'a delete by part of a primary key removed rows',
 } as const;
 
 export type Check = keyof typeof CHECKS;
@@ -231,6 +246,17 @@ export function verify(observed: Observations): Verdict {
 
   if (observed.deadLetters > 0)
     flag('dead-letter', `${observed.deadLetters} intents on the dead-letter topic`);
+
+  const hostile = observed.hostile;
+  if (hostile) {
+    for (const request of hostile.accepted) flag('hostile-accepted', request);
+    for (const request of hostile.calm5xx) flag('calm-5xx', request);
+    if (hostile.membersLeft !== hostile.membersSeeded)
+      flag(
+        'mass-delete',
+        `${hostile.membersSeeded - hostile.membersLeft} of ${hostile.membersSeeded} rows of one tenant removed`,
+      );
+  }
 
   const counts = Object.fromEntries(Object.keys(CHECKS).map((check) => [check, 0])) as Record<
     Check,

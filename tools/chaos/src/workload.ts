@@ -14,6 +14,14 @@ export interface WorkloadOptions {
   requestTimeoutMs: number;
   /** Mutations per request: 1 uses the single-mutation endpoint, more the batch endpoint. */
   batch: number;
+  /**
+   * Writers that send batches of this many mutations of hot keys only (0: none):
+   * the hot-key contention of concurrent batches folded into one statement.
+   */
+  contentionWriters: number;
+  contentionBatch: number;
+  /** Whether no fault has been injected yet: a 5xx or a timeout then is a finding. */
+  calm: () => boolean;
 }
 
 export interface WorkloadStats {
@@ -21,9 +29,13 @@ export interface WorkloadStats {
   acked: number;
   /** Answers by HTTP status (or `timeout` / `refused`) for writes that were not acknowledged. */
   failed: Map<string, number>;
+  /** Writes answered 5xx or timed out while no fault was injected. */
+  calm5xx: string[];
 }
 
 const TABLES: ChaosTable[] = ['m_items', 'c_items'];
+/** Keys from here on are only ever deleted: deletes of keys that never had a row. */
+const ABSENT_KEYS = 10_000_000;
 
 /**
  * Writers that loop until stopped: upserts, partial updates and deletes on
@@ -36,7 +48,7 @@ const TABLES: ChaosTable[] = ['m_items', 'c_items'];
  */
 export class Workload {
   readonly writes: SentWrite[] = [];
-  readonly stats: WorkloadStats = { sent: 0, acked: 0, failed: new Map() };
+  readonly stats: WorkloadStats = { sent: 0, acked: 0, failed: new Map(), calm5xx: [] };
   private running = false;
   private loops: Promise<void>[] = [];
 
@@ -44,7 +56,12 @@ export class Workload {
 
   start(): void {
     this.running = true;
-    this.loops = Array.from({ length: this.options.writers }, () => this.loop());
+    this.loops = [
+      ...Array.from({ length: this.options.writers }, () => this.loop(this.options.batch, false)),
+      ...Array.from({ length: this.options.contentionWriters }, () =>
+        this.loop(this.options.contentionBatch, true),
+      ),
+    ];
   }
 
   async stop(): Promise<void> {
@@ -56,17 +73,24 @@ export class Workload {
     return list[Math.floor(this.options.random() * list.length)]!;
   }
 
-  private next(): { write: SentWrite; body: Record<string, unknown> } {
+  /**
+   * One mutation. MySQL keys come in any of their forms (7, "7", "007": one
+   * row); a few deletes go to keys that never had a row.
+   */
+  private next(hotOnly: boolean): { write: SentWrite; body: Record<string, unknown> } {
     const random = this.options.random;
     const table = this.pick(TABLES);
-    const hot = random() < this.options.hotShare;
-    const n = hot
-      ? 1 + Math.floor(random() * this.options.hotKeys)
-      : 1 + this.options.hotKeys + Math.floor(random() * this.options.coldKeys);
-    const key = table === 'm_items' ? String(n) : `k${n}`;
+    const hot = hotOnly || random() < this.options.hotShare;
     const roll = random();
+    const absent = roll < 0.03;
+    const n = absent
+      ? ABSENT_KEYS + Math.floor(random() * 1_000_000)
+      : hot
+        ? 1 + Math.floor(random() * this.options.hotKeys)
+        : 1 + this.options.hotKeys + Math.floor(random() * this.options.coldKeys);
+    const key = table === 'm_items' ? String(n) : `k${n}`;
     const op: WriteOp =
-      roll < 0.2 ? 'delete' : roll < 0.4 && table === 'm_items' ? 'partial' : 'upsert';
+      absent || roll < 0.2 ? 'delete' : roll < 0.4 && table === 'm_items' ? 'partial' : 'upsert';
     const id = randomUUID();
     const values: ItemValues =
       op === 'partial'
@@ -76,7 +100,7 @@ export class Workload {
             b: random() < 0.1 ? null : `b-${Math.floor(random() * 1e9).toString(36)}-ü`,
             req: id,
           };
-    const keyValue = table === 'm_items' ? n : key;
+    const keyValue = table === 'm_items' ? this.pick([n, String(n), `00${n}`]) : key;
     const body =
       op === 'delete'
         ? { op: 'delete', key: { id: keyValue } }
@@ -84,7 +108,7 @@ export class Workload {
     return { write: { id, table, key, op, values }, body };
   }
 
-  private async loop(): Promise<void> {
+  private async loop(batch: number, hotOnly: boolean): Promise<void> {
     while (this.running) {
       const proxies = this.options.proxies();
       if (proxies.length === 0) {
@@ -92,7 +116,8 @@ export class Workload {
         continue;
       }
       const proxy = this.pick(proxies);
-      const items = Array.from({ length: this.options.batch }, () => this.next());
+      const items = Array.from({ length: batch }, () => this.next(hotOnly));
+      const calm = this.options.calm();
       for (const { write } of items) this.writes.push(write);
       this.stats.sent += items.length;
       const single = items.length === 1;
@@ -143,9 +168,12 @@ export class Workload {
         // A proxy going away: do not spin while it restarts.
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+      const stillCalm = calm && this.options.calm();
       for (const outcome of outcomes) {
         if (outcome === 'acked') this.stats.acked++;
         else this.stats.failed.set(outcome, (this.stats.failed.get(outcome) ?? 0) + 1);
+        if (stillCalm && (outcome.startsWith('5') || outcome === 'timeout'))
+          this.stats.calm5xx.push(`well-formed write answered ${outcome}`);
       }
     }
   }

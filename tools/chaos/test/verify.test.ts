@@ -122,4 +122,18 @@ describe('chaos checks', () => {
   it('treat any dead letter as a violation', () => {
     expect(checksOf({ ...healthy(), deadLetters: 2 })).toEqual(['dead-letter']);
   });
+
+  it('find what the hostile clients got through: an accepted refusal, a calm 5xx, a mass delete', () => {
+    const calm = { accepted: [], calm5xx: [], membersSeeded: 5, membersLeft: 5 };
+    expect(checksOf({ ...healthy(), hostile: calm })).toEqual([]);
+    expect(
+      checksOf({ ...healthy(), hostile: { ...calm, accepted: ['oversized-key answered 200'] } }),
+    ).toEqual(['hostile-accepted']);
+    expect(
+      checksOf({ ...healthy(), hostile: { ...calm, calm5xx: ['well-formed write answered 503'] } }),
+    ).toEqual(['calm-5xx']);
+    expect(checksOf({ ...healthy(), hostile: { ...calm, membersLeft: 0 } })).toEqual([
+      'mass-delete',
+    ]);
+  });
 });

@@ -203,9 +203,7 @@ export class MutationService {
     const route = await this.route(input.table);
     const key = this.key(route, input.key);
     const values =
-      input.op === 'upsert'
-        ? this.values(route, input.values ?? {}, input.key)
-        : this.noValues(input.values);
+      input.op === 'upsert' ? this.values(input.values ?? {}) : this.noValues(input.values);
     const ts = this.deps.clock.now();
     const prepared = await this.store(route).prepareWrite({
       target: routeTarget(route),
@@ -307,21 +305,10 @@ export class MutationService {
     });
   }
 
-  private values(
-    route: TableRoute,
-    values: Record<string, JsonValue>,
-    key: Record<string, JsonValue>,
-  ): Record<string, JsonValue> {
+  /** Key columns in `values` are checked by the store, against the canonical key. */
+  private values(values: Record<string, JsonValue>): Record<string, JsonValue> {
     if (values === null || typeof values !== 'object' || Array.isArray(values))
       throw new WailError('BAD_REQUEST', '"values" must be an object');
-    for (const name of route.keyColumns) {
-      if (name in values && JSON.stringify(values[name]) !== JSON.stringify(key[name])) {
-        throw new WailError(
-          'BAD_REQUEST',
-          `"values.${name}" differs from the key; a key cannot be changed by an upsert`,
-        );
-      }
-    }
     return values;
   }
 

@@ -2,6 +2,7 @@ import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql
 import { registryErrors as errors } from '../http/registry-errors';
 import type { SchemaRegistry } from '../registry/schema-registry';
 import { inTransaction } from '../storage/transactions';
+import type { RouteFit } from './route-fit';
 import { assertTableName, type TableRoute } from './table-route';
 import { TopicClaims } from './topic-claims';
 import { DEFAULT_TOPIC_POLICY, type TopicPolicy } from './topic-policy';
@@ -42,6 +43,7 @@ export class ControlPlane {
   constructor(
     private readonly pool: Pool,
     private readonly registry: SchemaRegistry,
+    private readonly fit?: RouteFit,
     private readonly topics: TopicPolicy = DEFAULT_TOPIC_POLICY,
   ) {
     this.topicClaims = new TopicClaims(pool);
@@ -92,6 +94,13 @@ export class ControlPlane {
   /** Idempotent: putting the same route again changes nothing, not even the revision. */
   async putRoute(table: string, body: unknown): Promise<StoredRoute> {
     const route = validateRoute(table, body, this.topics);
+    const problems = (await this.fit?.problems(table, route)) ?? [];
+    if (problems.length > 0) {
+      const where = route.store === 'cassandra' ? route.keyspace : route.database;
+      throw errors.invalidRoute(
+        `it does not fit ${route.store} table ${where}.${route.physicalTable}: ${problems.join('; ')}`,
+      );
+    }
     const spec = JSON.stringify(route);
     return this.topicClaims.exclusive(async (tx) => {
       await this.topicClaims.assertIntentTopicFree(tx, table, route.intentTopic);

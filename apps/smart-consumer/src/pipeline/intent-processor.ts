@@ -539,7 +539,11 @@ export class IntentProcessor {
       }
 
       const consistency: ReadConsistency = key.attempts === 0 ? 'fast' : 'strong';
-      const state = await store.read(routeTarget(route), pending[0]!.intent.key, consistency);
+      const state = withUnrecordedDelete(
+        await store.read(routeTarget(route), pending[0]!.intent.key, consistency),
+        pending,
+        consistency,
+      );
       this.deps.metrics.reads.inc({ table, consistency });
       if (key.partition.revoked) return;
       this.deps.logger.debug(
@@ -567,8 +571,14 @@ export class IntentProcessor {
         this.finish(key, expired);
       }
       if (notYet.length > expired.length) this.retryLater(key);
-    } catch (error) {
+    } catch (caught) {
       if (key.partition.revoked) return;
+      // A route that does not fit its table may be fixed in a moment (the
+      // table being migrated): poison only after the grace period.
+      const error =
+        isWailError(caught) && caught.code === 'ROUTE_MISMATCH'
+          ? this.pastGrace(key, new Poison('ROUTE_MISMATCH', caught.message))
+          : caught;
       if (error instanceof Poison) {
         await this.deadLetter(key.partition, pending, error.code, error.message, key.attempts + 1);
         this.finish(key, pending);
@@ -803,6 +813,25 @@ export function committable(
     if (i < outbox.length && outbox[i]!.maxOffset > prefixMax) prefixMax = outbox[i]!.maxOffset;
   }
   return { count, offset };
+}
+
+/**
+ * A strong read that finds neither the row nor a tombstone, while a delete is
+ * pending: the delete's outcome — no row — holds, whether its tombstone was
+ * never needed (the key had no row) or already purged, so the newest pending
+ * delete counts as the recorded one. A fast read may lag and proves nothing.
+ */
+export function withUnrecordedDelete(
+  state: ReadResult,
+  pending: readonly { intent: Intent }[],
+  consistency: ReadConsistency,
+): ReadResult {
+  if (state.state !== 'absent' || state.deletedTs !== undefined || consistency !== 'strong')
+    return state;
+  let newest: bigint | undefined;
+  for (const { intent } of pending)
+    if (intent.op === 'delete' && (newest === undefined || intent.ts > newest)) newest = intent.ts;
+  return newest === undefined ? state : { state: 'absent', deletedTs: newest };
 }
 
 /** Whether the row (or its recorded delete) already reflects the intent — itself or a newer write. */

@@ -2,10 +2,10 @@ import { errors as driverErrors, types } from 'cassandra-driver';
 import { WailError } from '@wail/errors';
 import type { KeyColumn } from '@wail/intent';
 import {
-  tombstoneKey,
   ColumnCache,
+  canonicalKeyColumns,
   checkedColumns,
-  normalizedKey,
+  tombstoneKey,
   type ColumnInfo,
   type PreparedWrite,
   type ReadConsistency,
@@ -16,7 +16,7 @@ import {
   type WriteRequest,
 } from '@wail/store';
 import { CassandraConnection, type CassandraOptions } from './cassandra-connection';
-import { TYPE_NAMES, fromCassandraValue, toCassandraParameter } from './cassandra-values';
+import { cqlTypeName, fromCassandraValue, toCassandraParameter } from './cassandra-values';
 
 const quote = (identifier: string) => `"${identifier}"`;
 const { consistencies, responseErrorCodes } = types;
@@ -77,6 +77,8 @@ export function translateCassandraError(error: unknown): WailError {
 export interface CassandraRowStoreOptions extends CassandraOptions {
   /** How long a table's column list is trusted before it is read again. */
   describeTtlMs?: number;
+  /** `wail_tombstones` entries expire after this long (a TTL; default 24 h). */
+  tombstoneRetentionMs?: number;
 }
 
 /**
@@ -98,9 +100,14 @@ export class CassandraRowStore implements RowStore {
   private readonly connection: CassandraConnection;
   private readonly columns: ColumnCache;
   private readonly tombstoneTables = new Map<string, Promise<void>>();
+  private readonly tombstoneTtl: number;
 
   constructor(options: CassandraRowStoreOptions) {
     this.connection = new CassandraConnection(options);
+    this.tombstoneTtl = Math.max(
+      1,
+      Math.round((options.tombstoneRetentionMs ?? 86_400_000) / 1000),
+    );
     this.columns = new ColumnCache(
       'Cassandra',
       (target) => this.loadColumns(target),
@@ -124,29 +131,53 @@ export class CassandraRowStore implements RowStore {
     return this.columns.get(target);
   }
 
+  /**
+   * From system_schema, not the driver's metadata cache: a keyspace or table
+   * created after this client connected is known at once, as the route check
+   * needs. Columns come in system_schema's (name) order.
+   */
   private async loadColumns(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
-    let table;
+    let rows: types.Row[];
     try {
-      await this.client.connect();
-      table = await this.client.metadata.getTable(target.namespace, target.table);
+      const result = await this.client.execute(
+        'SELECT column_name, kind, position, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
+        [target.namespace, target.table],
+        { prepare: true, consistency: consistencies.localOne },
+      );
+      rows = result.rows;
     } catch (error) {
       throw translateCassandraError(error);
     }
-    if (!table)
+    if (rows.length === 0)
       throw new WailError(
         'DATABASE_REJECTED',
         `Cassandra table ${target.namespace}.${target.table} does not exist`,
       );
+    const keyRank = (row: types.Row) =>
+      row.get('kind') === 'partition_key' ? 0 : row.get('kind') === 'clustering' ? 1 : 2;
+    const primaryKey = rows
+      .filter((row) => keyRank(row) < 2)
+      .sort(
+        (a, b) => keyRank(a) - keyRank(b) || Number(a.get('position')) - Number(b.get('position')),
+      )
+      .map((row) => String(row.get('column_name')));
     const columns = new Map<string, ColumnInfo>(
-      table.columns.map((column) => [
-        column.name,
-        {
-          name: column.name,
-          type: TYPE_NAMES[column.type.code] ?? 'custom',
+      rows.map((row) => {
+        const name = String(row.get('column_name'));
+        const type = cqlTypeName(String(row.get('type')));
+        const position = primaryKey.indexOf(name);
+        const info: ColumnInfo = {
+          name,
+          type,
           nullable: true,
           optional: true,
-        },
-      ]),
+          ...(position >= 0 ? { keyPosition: position } : {}),
+          ...(row.get('kind') === 'partition_key' ? { partitionKey: true } : {}),
+          // Cassandra timestamps are milliseconds.
+          ...(type === 'timestamp' ? { fractionalDigits: 3 } : {}),
+        };
+        return [name, info];
+      }),
     );
     return columns;
   }
@@ -170,12 +201,12 @@ export class CassandraRowStore implements RowStore {
   async prepareWrite(request: WriteRequest): Promise<PreparedWrite> {
     const { target, ts } = request;
     const columns = await this.describe(target);
-    const key = normalizedKey(columns, request.key);
-    const keyParams = request.key.map(({ name, value }) => keyParameter(columns, name, value));
+    const key = canonicalKeyColumns(target, columns, request.key);
+    const keyParams = key.map(({ name, value }) => keyParameter(columns, name, value));
     const table = `${quote(target.namespace)}.${quote(target.table)}`;
 
     if (request.op === 'upsert') {
-      const setColumns = checkedColumns(target, columns, request.values, () =>
+      const setColumns = checkedColumns(target, columns, request.values, key, () =>
         this.columns.forget(target),
       );
       const values = setColumns.map((name) =>
@@ -208,8 +239,8 @@ export class CassandraRowStore implements RowStore {
         params: [ts, ...keyParams],
       },
       {
-        query: `INSERT INTO ${quote(target.namespace)}.wail_tombstones (table_name, key_hash, wail_ts) VALUES (?, ?, ?) USING TIMESTAMP ?`,
-        params: [target.table, tombstoneKey(target.table, request.key), ts, ts],
+        query: `INSERT INTO ${quote(target.namespace)}.wail_tombstones (table_name, key_hash, wail_ts) VALUES (?, ?, ?) USING TIMESTAMP ? AND TTL ?`,
+        params: [target.table, tombstoneKey(target.table, key), ts, ts, this.tombstoneTtl],
       },
     ];
     return {
@@ -231,10 +262,11 @@ export class CassandraRowStore implements RowStore {
 
   async read(
     target: TableRef,
-    key: readonly KeyColumn[],
+    rawKey: readonly KeyColumn[],
     consistency: ReadConsistency,
   ): Promise<ReadResult> {
     const columns = await this.describe(target);
+    const key = canonicalKeyColumns(target, columns, rawKey);
     const keyParams = key.map(({ name, value }) => keyParameter(columns, name, value));
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
     const level = consistency === 'fast' ? consistencies.localOne : consistencies.localQuorum;
@@ -301,6 +333,7 @@ function keyParameter(
   if (!column) throw new WailError('BAD_REQUEST', `key column "${name}" does not exist`);
   if (value === null) throw new WailError('BAD_REQUEST', `key column "${name}" cannot be null`);
   if (value instanceof Uint8Array) return Buffer.from(value);
+  if (typeof value === 'boolean') return value;
   if (typeof value === 'bigint') {
     if (column.type === 'bigint' || column.type === 'varint' || column.type === 'counter')
       return value;

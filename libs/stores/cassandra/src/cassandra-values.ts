@@ -16,36 +16,43 @@ import {
   type StoredValue,
 } from '@wail/store';
 
-const { dataTypes } = types;
+const SCALAR_TYPES = new Set([
+  'ascii',
+  'bigint',
+  'blob',
+  'boolean',
+  'counter',
+  'date',
+  'decimal',
+  'double',
+  'duration',
+  'float',
+  'inet',
+  'int',
+  'smallint',
+  'text',
+  'time',
+  'timestamp',
+  'timeuuid',
+  'tinyint',
+  'uuid',
+  'varchar',
+  'varint',
+]);
 
-export const TYPE_NAMES: Record<number, string> = {
-  [dataTypes.ascii]: 'ascii',
-  [dataTypes.bigint]: 'bigint',
-  [dataTypes.blob]: 'blob',
-  [dataTypes.boolean]: 'boolean',
-  [dataTypes.counter]: 'counter',
-  [dataTypes.decimal]: 'decimal',
-  [dataTypes.double]: 'double',
-  [dataTypes.float]: 'float',
-  [dataTypes.int]: 'int',
-  [dataTypes.text]: 'text',
-  [dataTypes.timestamp]: 'timestamp',
-  [dataTypes.uuid]: 'uuid',
-  [dataTypes.varchar]: 'varchar',
-  [dataTypes.varint]: 'varint',
-  [dataTypes.timeuuid]: 'timeuuid',
-  [dataTypes.inet]: 'inet',
-  [dataTypes.date]: 'date',
-  [dataTypes.time]: 'time',
-  [dataTypes.smallint]: 'smallint',
-  [dataTypes.tinyint]: 'tinyint',
-  [dataTypes.duration]: 'duration',
-  [dataTypes.list]: 'list',
-  [dataTypes.map]: 'map',
-  [dataTypes.set]: 'set',
-  [dataTypes.udt]: 'udt',
-  [dataTypes.tuple]: 'tuple',
-};
+/**
+ * A CQL type as system_schema spells it (`bigint`, `frozen<list<int>>`,
+ * `map<text, int>`, a UDT's name) → the type name the adapter works with:
+ * the scalar itself, or its kind (`list`, `set`, `map`, `tuple`, `vector`, `udt`).
+ */
+export function cqlTypeName(type: string): string {
+  const bare = type.replace(/^frozen<(.*)>$/, '$1').trim();
+  if (SCALAR_TYPES.has(bare)) return bare === 'varchar' ? 'text' : bare;
+  const kind = /^(list|set|map|tuple|vector)</.exec(bare)?.[1];
+  if (kind) return kind;
+  if (bare.startsWith("'")) return 'custom';
+  return 'udt';
+}
 
 /** A JSON value → the parameter the driver binds for a column of this type. */
 export function toCassandraParameter(column: ColumnInfo, value: JsonValue): unknown {

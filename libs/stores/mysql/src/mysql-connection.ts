@@ -8,6 +8,19 @@ export interface MysqlOptions {
   database?: string;
   connectionLimit?: number;
   connectTimeoutMs?: number;
+  /**
+   * Prepared statements kept per connection (least recently used closed
+   * first). The server's `max_prepared_stmt_count` (16,382 by default) is
+   * shared by every client: connections × this must stay well below it.
+   */
+  statementCacheSize?: number;
+  /**
+   * Bounds how long the server itself may run or lock-wait a statement of
+   * these connections (`innodb_lock_wait_timeout`, and MariaDB's
+   * `max_statement_time`), so a statement the client gave up on cannot land
+   * long after its timeout.
+   */
+  serverTimeoutMs?: number;
 }
 
 export class MysqlConnection implements StoreConnection {
@@ -24,6 +37,7 @@ export class MysqlConnection implements StoreConnection {
       password: decodeURIComponent(url.password),
       ...(database === undefined ? {} : { database }),
       connectionLimit: options.connectionLimit ?? 10,
+      maxPreparedStatements: options.statementCacheSize ?? 64,
       connectTimeout: options.connectTimeoutMs ?? 3000,
       waitForConnections: true,
       // Unbounded waiting would turn a database outage into unbounded memory.
@@ -34,6 +48,14 @@ export class MysqlConnection implements StoreConnection {
       timezone: 'Z',
       enableKeepAlive: true,
     });
+    if (options.serverTimeoutMs !== undefined) {
+      const seconds = Math.max(1, Math.ceil(options.serverTimeoutMs / 1000));
+      this.pool.pool.on('connection', (connection) => {
+        connection.query(`SET SESSION innodb_lock_wait_timeout = ${seconds}`, () => undefined);
+        // MariaDB only; MySQL answers "unknown variable", which is fine.
+        connection.query(`SET SESSION max_statement_time = ${seconds}`, () => undefined);
+      });
+    }
   }
 
   /**

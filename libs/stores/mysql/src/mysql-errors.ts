@@ -42,7 +42,7 @@ const UNAVAILABLE_CODES = new Set([
 
 /** The same, by number, for servers and drivers that give no code name (MariaDB 1927 has none in mysql2). */
 const UNAVAILABLE_ERRNOS = new Set([
-  1053, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 2006, 2013,
+  1053, 1158, 1159, 1160, 1161, 1205, 1213, 1317, 1927, 1969, 2006, 2013,
 ]);
 
 /**

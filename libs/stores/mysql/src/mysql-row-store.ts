@@ -1,11 +1,12 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { WailError } from '@wail/errors';
 import type { KeyColumn } from '@wail/intent';
+import { canonicalKey } from '@wail/intent';
 import {
-  tombstoneKey,
   ColumnCache,
+  canonicalKeyColumns,
   checkedColumns,
-  normalizedKey,
+  tombstoneKey,
   type ColumnInfo,
   type PreparedWrite,
   type ReadConsistency,
@@ -22,10 +23,23 @@ import { fromMysqlValue, toMysqlParameter } from './mysql-values';
 export interface MysqlRowStoreOptions extends MysqlOptions {
   /** A read replica for `fast` reads; without one every read goes to the primary. */
   replicaUrl?: string;
-  /** Per-statement timeout, so a hung server answers 503 instead of holding requests. */
+  /**
+   * Per-statement timeout, so a hung server answers 503 instead of holding
+   * requests; also the time a deadlock victim is retried within.
+   */
   queryTimeoutMs?: number;
   /** How long a table's column list is trusted before it is read again. */
   describeTtlMs?: number;
+  /** Tombstones of deleted rows are purged after this long (default 24 h). */
+  tombstoneRetentionMs?: number;
+  /**
+   * A delete of a key with no row leaves a tombstone only this long (default
+   * 60 s): long enough that an older write still in flight cannot bring the
+   * key back, short enough that deletes of absent keys leave no lasting state.
+   */
+  tombstoneGuardMs?: number;
+  /** How often tombstones past their retention are purged; 0 turns purging off. */
+  tombstonePurgeIntervalMs?: number;
 }
 
 const quote = (identifier: string) => `\`${identifier}\``;
@@ -34,12 +48,15 @@ const DEADLOCK = 1213;
 const LOCK_WAIT_TIMEOUT = 1205;
 
 /**
- * InnoDB may pick a statement as a deadlock victim (two writes of one key in
- * one batch, a delete's two rows); it left nothing behind, so running it again
- * is safe and, guarded by wail_ts, gives the same outcome.
+ * InnoDB may pick a statement as a deadlock victim (hot keys written by
+ * concurrent batches and deletes); it left nothing behind, so running it
+ * again is safe and, guarded by wail_ts, gives the same outcome. A deadlock is
+ * contention, not unavailability: the victim is retried with exponential
+ * backoff and jitter for as long as the statement timeout allows.
  */
-function retrying(run: () => Promise<void>, attempts = 4): () => Promise<void> {
+function retrying(run: () => Promise<void>, budgetMs: number): () => Promise<void> {
   return async () => {
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         return await run();
@@ -47,8 +64,10 @@ function retrying(run: () => Promise<void>, attempts = 4): () => Promise<void> {
         const errno = (
           (error as { cause?: { errno?: number } }).cause ?? (error as { errno?: number })
         )?.errno;
-        if ((errno !== DEADLOCK && errno !== LOCK_WAIT_TIMEOUT) || attempt >= attempts) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+        if (errno !== DEADLOCK && errno !== LOCK_WAIT_TIMEOUT) throw error;
+        const delay = Math.min(250, 2 ** attempt) * (0.5 + Math.random());
+        if (Date.now() - started + delay >= budgetMs) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   };
@@ -66,6 +85,8 @@ interface Fold {
   setColumns: string[];
   /** Key values, column values, ts, key hash. */
   row: unknown[];
+  /** The canonical key's bytes: folded rows lock in this order. */
+  order: Buffer;
 }
 
 interface FoldableUpsert extends PreparedWrite {
@@ -81,12 +102,22 @@ interface FoldableUpsert extends PreparedWrite {
  *   — one statement; an older write changes nothing, an equal one (a retry)
  *   neither. `wail_ts` is assigned last: MySQL evaluates the assignments in
  *   order, and the guards must see the old value.
- * - delete: in one transaction, delete the row if its `wail_ts` is not newer,
- *   and record the delete in `wail_tombstones` (`GREATEST` of timestamps), so a
- *   late, older upsert cannot resurrect the row and readers learn when it went.
+ * - delete: in one transaction, record the delete in `wail_tombstones`
+ *   (`GREATEST` of timestamps), then delete the row if its `wail_ts` is not
+ *   newer, so a late, older upsert cannot resurrect the row and readers learn
+ *   when it went.
+ *
+ * Lock order: every write takes the key's tombstone entry (or its gap) before
+ * the row, and folded statements take their rows in canonical-key order, so
+ * concurrent batches, single writes and deletes of hot keys do not deadlock
+ * each other by construction; a victim that still happens is retried.
  *
  * `wail_tombstones` lives in each route's database, created on first use:
- * (table_name, key_hash = sha256(canonical key)) → wail_ts.
+ * (table_name, key_hash = sha256(canonical key)) → wail_ts, whether a row
+ * existed, when it was recorded. A tombstone of a deleted row is kept for the
+ * retention (24 h by default, far beyond any visibility window); a delete of
+ * a key with no row keeps its tombstone only for the in-flight guard (60 s),
+ * then purged — deletes of absent keys leave no lasting state.
  */
 export class MysqlRowStore implements RowStore {
   readonly kind = 'mysql' as const;
@@ -95,20 +126,34 @@ export class MysqlRowStore implements RowStore {
   private readonly timeout: number;
   private readonly columns: ColumnCache;
   private readonly tombstoneTables = new Map<string, Promise<void>>();
+  private readonly retentionMs: number;
+  private readonly guardMs: number;
+  private readonly purgeTimer: NodeJS.Timeout | undefined;
+  private purging: Promise<void> | undefined;
   /** Folded multi-row statements, and how many fell back to one statement per row. */
   readonly foldStats = { statements: 0, rows: 0, fallbacks: 0 };
 
   constructor(options: MysqlRowStoreOptions) {
-    this.primary = new MysqlConnection(options);
+    this.timeout = options.queryTimeoutMs ?? 3000;
+    this.primary = new MysqlConnection({ ...options, serverTimeoutMs: this.timeout + 1000 });
     this.replica = options.replicaUrl
       ? new MysqlConnection({ ...options, url: options.replicaUrl })
       : undefined;
-    this.timeout = options.queryTimeoutMs ?? 3000;
+    this.retentionMs = options.tombstoneRetentionMs ?? 86_400_000;
+    this.guardMs = options.tombstoneGuardMs ?? 60_000;
     this.columns = new ColumnCache(
       'MySQL',
       (target) => this.loadColumns(target),
       options.describeTtlMs,
     );
+    const purgeEvery = options.tombstonePurgeIntervalMs ?? 10_000;
+    if (purgeEvery > 0) {
+      this.purgeTimer = setInterval(
+        () => void this.purgeTombstones().catch(() => undefined),
+        purgeEvery,
+      );
+      this.purgeTimer.unref();
+    }
   }
 
   get pool(): Pool {
@@ -120,6 +165,8 @@ export class MysqlRowStore implements RowStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.purgeTimer);
+    await this.purging?.catch(() => undefined);
     await Promise.all([this.primary.close(), this.replica?.close()]);
   }
 
@@ -131,9 +178,16 @@ export class MysqlRowStore implements RowStore {
     let rows: RowDataPacket[];
     try {
       [rows] = await this.primary.pool.query<RowDataPacket[]>({
-        sql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, IS_NULLABLE AS nullable,
-                     COLUMN_DEFAULT IS NOT NULL OR EXTRA <> '' AS has_default
-                FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+        sql: `SELECT c.COLUMN_NAME AS name, c.DATA_TYPE AS type, c.IS_NULLABLE AS nullable,
+                     c.COLUMN_DEFAULT IS NOT NULL OR c.EXTRA <> '' AS has_default,
+                     c.CHARACTER_MAXIMUM_LENGTH AS max_length, c.COLLATION_NAME AS collation,
+                     c.DATETIME_PRECISION AS fsp, c.COLUMN_TYPE LIKE '%unsigned%' AS is_unsigned,
+                     s.SEQ_IN_INDEX AS key_seq, s.SUB_PART AS sub_part
+                FROM information_schema.COLUMNS c
+                LEFT JOIN information_schema.STATISTICS s
+                  ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME
+                 AND s.COLUMN_NAME = c.COLUMN_NAME AND s.INDEX_NAME = 'PRIMARY'
+               WHERE c.TABLE_SCHEMA = ? AND c.TABLE_NAME = ? ORDER BY c.ORDINAL_POSITION`,
         values: [target.namespace, target.table],
         timeout: this.timeout,
       });
@@ -146,16 +200,29 @@ export class MysqlRowStore implements RowStore {
         `MySQL table ${target.namespace}.${target.table} does not exist`,
       );
     }
+    const optionalNumber = (value: unknown) =>
+      value === null || value === undefined ? undefined : Number(value);
     const columns = new Map<string, ColumnInfo>(
-      rows.map((row) => [
-        String(row['name']),
-        {
+      rows.map((row) => {
+        const keySeq = optionalNumber(row['key_seq']);
+        const maxLength = optionalNumber(row['max_length']);
+        const fsp = optionalNumber(row['fsp']);
+        const info: ColumnInfo = {
           name: String(row['name']),
           type: String(row['type']).toLowerCase(),
           nullable: row['nullable'] === 'YES',
           optional: row['nullable'] === 'YES' || Number(row['has_default']) === 1,
-        },
-      ]),
+          ...(keySeq === undefined ? {} : { keyPosition: keySeq - 1 }),
+          ...(row['sub_part'] === null || row['sub_part'] === undefined
+            ? {}
+            : { keyPrefixOnly: true }),
+          ...(maxLength === undefined ? {} : { maxLength }),
+          ...(row['collation'] ? { collation: String(row['collation']) } : {}),
+          ...(fsp === undefined ? {} : { fractionalDigits: fsp }),
+          ...(Number(row['is_unsigned']) === 1 ? { unsigned: true } : {}),
+        };
+        return [info.name, info];
+      }),
     );
     return columns;
   }
@@ -167,15 +234,15 @@ export class MysqlRowStore implements RowStore {
   async prepareWrite(request: WriteRequest): Promise<PreparedWrite> {
     const { target } = request;
     const columns = await this.describe(target);
-    const key = normalizedKey(columns, request.key);
-    const keyParams = request.key.map(({ name, value }) => this.keyParameter(columns, name, value));
+    const key = canonicalKeyColumns(target, columns, request.key);
+    const keyParams = key.map(({ name, value }) => this.keyParameter(columns, name, value));
     const table = `${quote(target.namespace)}.${quote(target.table)}`;
-    const keyHash = tombstoneKey(target.table, request.key);
+    const keyHash = tombstoneKey(target.table, key);
     const ts = request.ts.toString();
     await this.ensureTombstones(target.namespace);
 
     if (request.op === 'upsert') {
-      const setColumns = checkedColumns(target, columns, request.values, () =>
+      const setColumns = checkedColumns(target, columns, request.values, key, () =>
         this.columns.forget(target),
       );
       const values = setColumns.map((name) =>
@@ -221,7 +288,7 @@ export class MysqlRowStore implements RowStore {
           } catch (error) {
             throw translateMysqlError(error);
           }
-        }),
+        }, this.timeout),
         fold: {
           shape: `${table}\u0000${names.join(',')}`,
           table,
@@ -230,12 +297,14 @@ export class MysqlRowStore implements RowStore {
           names,
           setColumns,
           row: [...keyParams, ...values, ts, keyHash],
+          order: Buffer.from(canonicalKey(target.table, key)),
         },
       };
       return prepared;
     }
 
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
+    const tombstones = `${quote(target.namespace)}.\`wail_tombstones\``;
     return {
       request,
       key,
@@ -244,18 +313,28 @@ export class MysqlRowStore implements RowStore {
           const connection = await this.primary.pool.getConnection();
           try {
             await connection.beginTransaction();
+            // The tombstone first: every write takes it before the row (lock
+            // order). A new one says "no row existed" until the row delete
+            // below shows otherwise; an existing one keeps what it knew.
             await connection.execute({
+              sql:
+                `INSERT INTO ${tombstones} (table_name, key_hash, wail_ts, row_existed, recorded_at) VALUES (?, ?, ?, FALSE, CURRENT_TIMESTAMP(6)) ` +
+                'ON DUPLICATE KEY UPDATE wail_ts = GREATEST(wail_ts, VALUES(wail_ts)), recorded_at = CURRENT_TIMESTAMP(6)',
+              values: [target.table, keyHash, ts],
+              timeout: this.timeout,
+            });
+            const [deleted] = await connection.execute<ResultSetHeader>({
               sql: `DELETE FROM ${table} WHERE ${where} AND \`wail_ts\` <= ?`,
               values: [...keyParams, ts],
               timeout: this.timeout,
             });
-            await connection.execute({
-              sql:
-                `INSERT INTO ${quote(target.namespace)}.\`wail_tombstones\` (table_name, key_hash, wail_ts) VALUES (?, ?, ?) ` +
-                'ON DUPLICATE KEY UPDATE wail_ts = GREATEST(wail_ts, VALUES(wail_ts))',
-              values: [target.table, keyHash, ts],
-              timeout: this.timeout,
-            });
+            if (deleted.affectedRows > 0) {
+              await connection.execute({
+                sql: `UPDATE ${tombstones} SET row_existed = TRUE WHERE table_name = ? AND key_hash = ? AND row_existed = FALSE`,
+                values: [target.table, keyHash],
+                timeout: this.timeout,
+              });
+            }
             await connection.commit();
           } catch (error) {
             await connection.rollback().catch(() => undefined);
@@ -266,7 +345,7 @@ export class MysqlRowStore implements RowStore {
         } catch (error) {
           throw translateMysqlError(error);
         }
-      }),
+      }, this.timeout),
     };
   }
 
@@ -290,10 +369,14 @@ export class MysqlRowStore implements RowStore {
       ...singles.map(run),
       ...[...groups.values()].map(async (indexes) => {
         if (indexes.length === 1) return run(indexes[0]!);
+        // Rows lock in the order the statement produces them: the same
+        // (canonical key) order in every statement, so batches sharing hot
+        // keys wait for each other instead of deadlocking.
+        const folds = indexes
+          .map((index) => (writes[index] as FoldableUpsert).fold!)
+          .sort((a, b) => Buffer.compare(a.order, b.order));
         try {
-          await retrying(() =>
-            this.foldedUpsert(indexes.map((index) => (writes[index] as FoldableUpsert).fold!)),
-          )();
+          await retrying(() => this.foldedUpsert(folds), this.timeout)();
           this.foldStats.statements++;
           this.foldStats.rows += indexes.length;
         } catch {
@@ -377,16 +460,17 @@ export class MysqlRowStore implements RowStore {
         } catch (error) {
           throw translateMysqlError(error);
         }
-      }),
+      }, this.timeout),
     };
   }
 
   async read(
     target: TableRef,
-    key: readonly KeyColumn[],
+    rawKey: readonly KeyColumn[],
     consistency: ReadConsistency,
   ): Promise<ReadResult> {
     const columns = await this.describe(target);
+    const key = canonicalKeyColumns(target, columns, rawKey);
     const keyParams = key.map(({ name, value }) => this.keyParameter(columns, name, value));
     const connection = consistency === 'fast' && this.replica ? this.replica : this.primary;
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
@@ -425,6 +509,41 @@ export class MysqlRowStore implements RowStore {
     }
   }
 
+  /**
+   * Removes tombstones past their retention in every database this store has
+   * written deletes to, in bounded chunks. Concurrent purges (several proxies)
+   * are harmless; one that loses a lock simply runs again next time.
+   */
+  purgeTombstones(): Promise<void> {
+    this.purging ??= (async () => {
+      try {
+        for (const [database, ready] of this.tombstoneTables) {
+          if (
+            !(await ready.then(
+              () => true,
+              () => false,
+            ))
+          )
+            continue;
+          for (;;) {
+            const [result] = await this.primary.pool.query<ResultSetHeader>({
+              sql:
+                `DELETE FROM ${quote(database)}.\`wail_tombstones\` WHERE ` +
+                'recorded_at < CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND ' +
+                'AND (row_existed = FALSE OR recorded_at < CURRENT_TIMESTAMP(6) - INTERVAL ? MICROSECOND) LIMIT 1000',
+              values: [Math.min(this.guardMs, this.retentionMs) * 1000, this.retentionMs * 1000],
+              timeout: this.timeout,
+            });
+            if (result.affectedRows < 1000) break;
+          }
+        }
+      } finally {
+        this.purging = undefined;
+      }
+    })();
+    return this.purging;
+  }
+
   private keyParameter(
     columns: ReadonlyMap<string, ColumnInfo>,
     name: string,
@@ -435,27 +554,59 @@ export class MysqlRowStore implements RowStore {
     if (typeof value === 'bigint') return value.toString();
     if (value instanceof Uint8Array) return Buffer.from(value);
     if (value === null) throw new WailError('BAD_REQUEST', `key column "${name}" cannot be null`);
+    if (typeof value === 'boolean') return value ? 1 : 0;
     return toMysqlParameter(column, value);
   }
 
+  /**
+   * Creates `wail_tombstones` in a database, or brings one an earlier version
+   * created up to date (the row_existed/recorded_at columns and their index).
+   */
   private ensureTombstones(database: string): Promise<void> {
     let ready = this.tombstoneTables.get(database);
     if (!ready) {
-      ready = this.primary.pool
-        .query({
+      const table = `${quote(database)}.\`wail_tombstones\``;
+      ready = (async () => {
+        await this.primary.pool.query({
           sql:
-            `CREATE TABLE IF NOT EXISTS ${quote(database)}.\`wail_tombstones\` (` +
+            `CREATE TABLE IF NOT EXISTS ${table} (` +
             'table_name VARCHAR(64) NOT NULL, key_hash BINARY(32) NOT NULL, wail_ts BIGINT NOT NULL, ' +
-            'PRIMARY KEY (table_name, key_hash)) ENGINE=InnoDB',
+            'row_existed BOOLEAN NOT NULL DEFAULT TRUE, ' +
+            'recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), ' +
+            'PRIMARY KEY (table_name, key_hash), KEY wail_tombstones_expiry (recorded_at)) ENGINE=InnoDB',
           timeout: this.timeout,
-        })
-        .then(
-          () => undefined,
-          (error: unknown) => {
-            this.tombstoneTables.delete(database);
-            throw translateMysqlError(error);
-          },
-        );
+        });
+        const [existing] = await this.primary.pool.query<RowDataPacket[]>({
+          sql: "SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'wail_tombstones' AND COLUMN_NAME = 'row_existed'",
+          values: [database],
+          timeout: this.timeout,
+        });
+        if (existing.length === 0) {
+          // A table of an earlier version may be large (nothing purged it):
+          // the upgrade runs without this pool's server-side time limits.
+          const connection = await this.primary.pool.getConnection();
+          try {
+            await connection.query('SET SESSION max_statement_time = 0').catch(() => undefined);
+            await connection.query('SET SESSION innodb_lock_wait_timeout = 50');
+            await connection
+              .query(
+                `ALTER TABLE ${table} ADD COLUMN row_existed BOOLEAN NOT NULL DEFAULT TRUE, ` +
+                  'ADD COLUMN recorded_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), ' +
+                  'ADD KEY wail_tombstones_expiry (recorded_at)',
+              )
+              .catch((error: unknown) => {
+                // Another instance upgraded it first.
+                if ((error as { errno?: number }).errno !== 1060) throw error;
+              });
+          } finally {
+            // Its session settings differ from the pool's: do not reuse it.
+            connection.destroy();
+          }
+        }
+      })().catch((error: unknown) => {
+        this.tombstoneTables.delete(database);
+        throw translateMysqlError(error);
+      });
       this.tombstoneTables.set(database, ready);
     }
     return ready;

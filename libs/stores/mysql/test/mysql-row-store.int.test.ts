@@ -21,7 +21,7 @@ beforeAll(async () => {
   await admin.pool.query(`CREATE DATABASE \`${database}\``);
   await admin.pool.query(
     `CREATE TABLE \`${database}\`.items (
-       id VARCHAR(64) PRIMARY KEY, name VARCHAR(100) NULL, qty INT NULL, big BIGINT NULL,
+       id VARCHAR(64) COLLATE utf8mb4_bin PRIMARY KEY, name VARCHAR(100) NULL, qty INT NULL, big BIGINT NULL,
        price DECIMAL(12,2) NULL, ratio DOUBLE NULL, active BOOLEAN NULL, payload BLOB NULL,
        seen_at DATETIME(6) NULL, born DATE NULL, wail_ts BIGINT NOT NULL)`,
   );

@@ -17,7 +17,7 @@ describe('MySQL/MariaDB on the local stack', () => {
     await connection.ping();
     await connection.pool.query(`CREATE DATABASE \`${database}\``);
     await connection.pool.query(
-      `CREATE TABLE \`${database}\`.items (id VARCHAR(64) PRIMARY KEY, qty INT, wail_ts BIGINT NOT NULL)`,
+      `CREATE TABLE \`${database}\`.items (id VARCHAR(64) COLLATE utf8mb4_bin PRIMARY KEY, qty INT, wail_ts BIGINT NOT NULL)`,
     );
     await connection.pool.execute(
       `INSERT INTO \`${database}\`.items (id, qty, wail_ts) VALUES (?, ?, ?)`,

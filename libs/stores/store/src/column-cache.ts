@@ -1,4 +1,5 @@
 import { WailError } from '@wail/errors';
+import { routeTableProblems } from './keys';
 import type { ColumnInfo, TableRef } from './store';
 
 type Columns = ReadonlyMap<string, ColumnInfo>;
@@ -7,6 +8,8 @@ type Columns = ReadonlyMap<string, ColumnInfo>;
  * A physical table's columns, as the database describes them, trusted for a
  * while: every write checks its columns against them, so they must be cheap.
  * A failed load is not cached; `forget` drops a table whose shape changed.
+ * The route is checked against the columns on every use (a pure, cheap check),
+ * so a route changed at run time is judged against the table straight away.
  */
 export class ColumnCache {
   private readonly entries = new Map<string, { at: number; columns: Promise<Columns> }>();
@@ -18,25 +21,28 @@ export class ColumnCache {
     private readonly ttlMs = 30_000,
   ) {}
 
-  get(target: TableRef): Promise<Columns> {
+  async get(target: TableRef): Promise<Columns> {
+    return this.checked(target, await this.loaded(target));
+  }
+
+  private loaded(target: TableRef): Promise<Columns> {
     const key = `${target.namespace}.${target.table}`;
     const cached = this.entries.get(key);
     if (cached && Date.now() - cached.at < this.ttlMs) return cached.columns;
-    const columns = this.load(target).then((loaded) => this.checked(target, loaded));
+    const columns = this.load(target);
     this.entries.set(key, { at: Date.now(), columns });
     columns.catch(() => this.entries.delete(key));
     return columns;
   }
 
-  /** A table WAIL manages has its key columns and a 64-bit `wail_ts`. */
   private checked(target: TableRef, columns: Columns): Columns {
-    const name = `${this.storeName} table ${target.namespace}.${target.table}`;
-    if (columns.get('wail_ts')?.type !== 'bigint') {
-      throw new WailError('DATABASE_REJECTED', `${name} has no wail_ts bigint column`);
-    }
-    const missing = target.keyColumns.filter((key) => !columns.has(key));
-    if (missing.length > 0)
-      throw new WailError('DATABASE_REJECTED', `${name} has no key column ${missing.join(', ')}`);
+    const problems = routeTableProblems(target, columns);
+    if (problems.length > 0)
+      throw new WailError(
+        'ROUTE_MISMATCH',
+        `the route does not fit ${this.storeName} table ${target.namespace}.${target.table}: ${problems.join('; ')}`,
+        { details: { problems } },
+      );
     return columns;
   }
 

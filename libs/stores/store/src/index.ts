@@ -1,4 +1,5 @@
 export { ColumnCache } from './column-cache';
+export { canonicalKeyColumns, routeTableProblems, sameKeyValue, tombstoneKey } from './keys';
 export type {
   ColumnInfo,
   JsonValue,
@@ -19,9 +20,7 @@ export {
   checkedColumns,
   isoToMicros,
   microsToIso,
-  normalizedKey,
   storedToJson,
-  tombstoneKey,
   toBigInt,
   toBoolean,
   toBytes,

@@ -35,8 +35,9 @@ export interface WriteRequest {
 export interface PreparedWrite {
   readonly request: WriteRequest;
   /**
-   * The key as the table types it: integer columns as bigint whether the
-   * client sent 7 or "7", so one row has one canonical key.
+   * The canonical key (see `canonicalKeyColumns`): integer columns as bigint
+   * whether the client sent 7 or "7", so one row has one key in the intent,
+   * its tombstone, the read and the event.
    */
   readonly key: readonly KeyColumn[];
   /**
@@ -64,6 +65,20 @@ export interface ColumnInfo {
   nullable: boolean;
   /** Whether an INSERT may leave the column out (nullable, a default, auto-increment or generated). */
   optional: boolean;
+  /** Position in the primary key (0-based; Cassandra: partition columns, then clustering columns). */
+  keyPosition?: number;
+  /** Cassandra: the column is part of the partition key. */
+  partitionKey?: boolean;
+  /** MySQL: the primary key indexes only a prefix of the column (`PRIMARY KEY (c(10))`). */
+  keyPrefixOnly?: boolean;
+  /** The longest value the column holds: characters for text, bytes for binary. */
+  maxLength?: number;
+  /** MySQL: a text column's collation. */
+  collation?: string;
+  /** Fractional second digits a timestamp column keeps (MySQL DATETIME(n), Cassandra 3). */
+  fractionalDigits?: number;
+  /** MySQL: an UNSIGNED integer column. */
+  unsigned?: boolean;
 }
 
 /** What every store adapter offers the services, whatever the database. */

@@ -1,8 +1,9 @@
 import { WailError } from '@wail/errors';
+import { canonicalKeyColumns } from './keys';
+import type { TableRef } from './store';
 import {
   isoToMicros,
   microsToIso,
-  normalizedKey,
   storedToJson,
   toBigInt,
   toBytes,
@@ -33,7 +34,13 @@ describe('value conversion', () => {
   });
 });
 
-describe('normalizedKey', () => {
+describe('canonicalKeyColumns (integers)', () => {
+  const target: TableRef = {
+    store: 'mysql',
+    namespace: 'db',
+    table: 't',
+    keyColumns: ['id', 'code'],
+  };
   const columns = new Map([
     ['id', { name: 'id', type: 'bigint', nullable: false, optional: false }],
     ['code', { name: 'code', type: 'varchar', nullable: false, optional: false }],
@@ -41,7 +48,7 @@ describe('normalizedKey', () => {
 
   it('types integer key columns as bigint, whatever the client sent', () => {
     expect(
-      normalizedKey(columns, [
+      canonicalKeyColumns(target, columns, [
         { name: 'id', value: '7' },
         { name: 'code', value: '7' },
       ]),
@@ -52,8 +59,8 @@ describe('normalizedKey', () => {
   });
 
   it("refuses an integer key beyond 64 bits as the client's mistake", () => {
-    expect(() => normalizedKey(columns, [{ name: 'id', value: '9223372036854775808' }])).toThrow(
-      'fits in 64 bits',
-    );
+    expect(() =>
+      canonicalKeyColumns(target, columns, [{ name: 'id', value: '9223372036854775808' }]),
+    ).toThrow('fits in 64 bits');
   });
 });

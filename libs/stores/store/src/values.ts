@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { WailError } from '@wail/errors';
-import { canonicalKey, type KeyColumn } from '@wail/intent';
+import { keyScalarFromJson, type KeyColumn } from '@wail/intent';
+import { canonicalKeyColumns, sameKeyValue } from './keys';
 import type { ColumnInfo, JsonValue, StoredValue, TableRef } from './store';
 
 /** A value of the wrong type for its column: the client's mistake, reported before anything is logged. */
@@ -130,25 +130,23 @@ export function assertColumnName(name: string): void {
   }
 }
 
-/** The key under which a delete is recorded in `wail_tombstones`: sha256 of the canonical key, fixed-size whatever the key. */
-export function tombstoneKey(table: string, key: readonly KeyColumn[]): Buffer {
-  return createHash('sha256').update(canonicalKey(table, key)).digest();
-}
-
 /**
- * The columns an upsert sets, checked against the physical table: names must
- * be identifiers and exist, and `wail_ts` belongs to WAIL. Key columns in
- * `values` are ignored (the key says them). `onUnknown` lets the adapter drop
- * a stale column cache before the error goes back.
+ * The columns an upsert sets, checked against the physical table, in the
+ * table's own column order (so one set of columns is one statement shape,
+ * whatever order the client wrote them in): names must be identifiers and
+ * exist, and `wail_ts` belongs to WAIL. A key column in `values` must name the
+ * same key as `key` (canonical) and is not set again. `onUnknown` lets the
+ * adapter drop a stale column cache before the error goes back.
  */
 export function checkedColumns(
   target: TableRef,
   columns: ReadonlyMap<string, ColumnInfo>,
   values: Readonly<Record<string, JsonValue>>,
+  key: readonly KeyColumn[],
   onUnknown: () => void,
 ): string[] {
-  const names = Object.keys(values).filter((name) => !target.keyColumns.includes(name));
-  for (const name of names) {
+  const given = new Set<string>();
+  for (const name of Object.keys(values)) {
     assertColumnName(name);
     if (name === 'wail_ts')
       throw new WailError('BAD_REQUEST', 'wail_ts is set by WAIL, not by clients');
@@ -158,35 +156,26 @@ export function checkedColumns(
         details: { column: name },
       });
     }
-  }
-  return names;
-}
-
-const INTEGER_COLUMN_TYPES = new Set([
-  'tinyint',
-  'smallint',
-  'mediumint',
-  'int',
-  'integer',
-  'bigint',
-  'varint',
-  'counter',
-]);
-
-/** A key with integer columns normalized to bigint (see PreparedWrite.key). */
-export function normalizedKey(
-  columns: ReadonlyMap<string, ColumnInfo>,
-  key: readonly KeyColumn[],
-): KeyColumn[] {
-  return key.map((column) => {
-    const type = columns.get(column.name)?.type ?? '';
-    if (!INTEGER_COLUMN_TYPES.has(type) || typeof column.value === 'bigint') return column;
-    if (typeof column.value === 'string' || typeof column.value === 'number') {
-      const value = toBigInt(column.name, column.value);
-      if (value < -(2n ** 63n) || value >= 2n ** 63n)
-        throw badValue(column.name, 'a key that fits in 64 bits', column.value);
-      return { name: column.name, value };
+    const keyColumn = key.find((column) => column.name === name);
+    if (keyColumn) {
+      let same = false;
+      try {
+        const [value] = canonicalKeyColumns(target, columns, [
+          { name, value: keyScalarFromJson(values[name]) },
+        ]);
+        same = sameKeyValue(value!.value, keyColumn.value);
+      } catch {
+        same = false;
+      }
+      if (!same)
+        throw new WailError(
+          'BAD_REQUEST',
+          `"values.${name}" differs from the key; a key cannot be changed by an upsert`,
+          { details: { column: name } },
+        );
+      continue;
     }
-    return column;
-  });
+    given.add(name);
+  }
+  return [...columns.keys()].filter((name) => given.has(name));
 }
