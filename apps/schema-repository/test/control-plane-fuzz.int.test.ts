@@ -16,6 +16,8 @@ import {
  * `WAIL_FUZZ_RUNS=100000` for the long run (per property).
  */
 const RUNS = fuzzRuns(150);
+/** Generous: a long run on a busy machine. */
+const TIMEOUT_MS = Math.max(600_000, RUNS * 50);
 let repo: TestRepository;
 const statuses = new Map<string, number>();
 
@@ -75,65 +77,77 @@ const contentType = fc.constantFrom(
 );
 
 describe('the control plane over HTTP under random and hostile input', () => {
-  it('answers every route body with 200 or an honest 4xx; an accepted route reads back as answered', async () => {
-    await fc.assert(
-      fc.asyncProperty(urlTable, routeBody, async (table, body) => {
-        const answer = await call(repo.app, 'PUT', `/v1/tables/${table}`, body);
-        honest('PUT route', answer);
-        if (answer.status !== 200) return;
-        const read = await call(repo.app, 'GET', `/v1/tables/${table}`);
-        expect(read.status).toBe(200);
-        expect(read.body).toEqual(answer.body);
-      }),
-      { numRuns: RUNS },
-    );
-  }, 600_000);
-
-  it('answers every model body with 200 or an honest 4xx; an accepted model reads back as answered', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('mfuzz_a', 'mfuzz_b', 'nobody'),
-        modelBody,
-        async (table, body) => {
-          const answer = await call(repo.app, 'POST', `/v1/models/${table}/versions`, body);
-          honest('POST model', answer);
+  it(
+    'answers every route body with 200 or an honest 4xx; an accepted route reads back as answered',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(urlTable, routeBody, async (table, body) => {
+          const answer = await call(repo.app, 'PUT', `/v1/tables/${table}`, body);
+          honest('PUT route', answer);
           if (answer.status !== 200) return;
-          const accepted = answer.body as { version: number; eventTopic: string };
-          const read = await call(
-            repo.app,
-            'GET',
-            `/v1/models/${table}/versions/${accepted.version}`,
-          );
+          const read = await call(repo.app, 'GET', `/v1/tables/${table}`);
           expect(read.status).toBe(200);
-          expect(read.body).toMatchObject(answer.body as object);
-          expect((read.body as { valueSubject: string }).valueSubject).toBe(
-            `${accepted.eventTopic}-value`,
-          );
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  }, 600_000);
+          expect(read.body).toEqual(answer.body);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT_MS,
+  );
 
-  it('answers raw bodies of any content type with an honest 4xx or 200', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('PUT /v1/tables/raw_t', 'POST /v1/models/mfuzz_a/versions'),
-        fc.oneof(
-          hostileString,
-          fc.jsonValue().map((value) => JSON.stringify(value)),
-          fc.constant('{"store":'),
+  it(
+    'answers every model body with 200 or an honest 4xx; an accepted model reads back as answered',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('mfuzz_a', 'mfuzz_b', 'nobody'),
+          modelBody,
+          async (table, body) => {
+            const answer = await call(repo.app, 'POST', `/v1/models/${table}/versions`, body);
+            honest('POST model', answer);
+            if (answer.status !== 200) return;
+            const accepted = answer.body as { version: number; eventTopic: string };
+            const read = await call(
+              repo.app,
+              'GET',
+              `/v1/models/${table}/versions/${accepted.version}`,
+            );
+            expect(read.status).toBe(200);
+            expect(read.body).toMatchObject(answer.body as object);
+            expect((read.body as { valueSubject: string }).valueSubject).toBe(
+              `${accepted.eventTopic}-value`,
+            );
+          },
         ),
-        contentType,
-        async (target, payload, type) => {
-          const [method, url] = target.split(' ') as ['PUT' | 'POST', string];
-          honest(
-            `raw ${method}`,
-            await call(repo.app, method, url, payload, { 'content-type': type }),
-          );
-        },
-      ),
-      { numRuns: RUNS },
-    );
-  }, 600_000);
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'answers raw bodies of any content type with an honest 4xx or 200',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('PUT /v1/tables/raw_t', 'POST /v1/models/mfuzz_a/versions'),
+          fc.oneof(
+            hostileString,
+            fc.jsonValue().map((value) => JSON.stringify(value)),
+            fc.constant('{"store":'),
+          ),
+          contentType,
+          async (target, payload, type) => {
+            const [method, url] = target.split(' ') as ['PUT' | 'POST', string];
+            honest(
+              `raw ${method}`,
+              await call(repo.app, method, url, payload, { 'content-type': type }),
+            );
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    },
+    TIMEOUT_MS,
+  );
 });
