@@ -47,6 +47,20 @@ export const ProxyEnv = Type.Object({
     default: 500,
     description: 'mutations per batch request',
   }),
+  WAIL_PROXY_KEY_LIMIT: Type.Integer({
+    minimum: 64,
+    maximum: 1_000_000,
+    default: 4096,
+    description:
+      'largest key, in bytes of its canonical form (table + key columns), answered 413 above',
+  }),
+  WAIL_PROXY_INTENT_LIMIT: Type.Integer({
+    minimum: 1024,
+    maximum: 1_000_000,
+    default: 262_144,
+    description:
+      'largest intent record (key, value, headers), in bytes; keep it below the intent topics max.message.bytes',
+  }),
   WAIL_PROXY_INTENT_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     maximum: 60_000,
@@ -78,7 +92,13 @@ export interface ProxyConfig {
   kafka: { brokers: string[] };
   stores: StoreSettings;
   repository: { url: string; token: string | undefined; refreshMs: number };
-  intents: { timeoutMs: number; queueLimit: number; backlogLimit: number };
+  intents: {
+    timeoutMs: number;
+    queueLimit: number;
+    backlogLimit: number;
+    keyLimit: number;
+    intentLimit: number;
+  };
   batchLimit: number;
   /** token → tables it may use (`*` = all); absent = no authentication. */
   tokens: Map<string, Set<string>> | undefined;
@@ -134,6 +154,8 @@ export function loadConfig(env: Env): ProxyConfig {
       timeoutMs: e.WAIL_PROXY_INTENT_TIMEOUT_MS,
       queueLimit: e.WAIL_PROXY_QUEUE_LIMIT,
       backlogLimit: e.WAIL_PROXY_BACKLOG_LIMIT,
+      keyLimit: e.WAIL_PROXY_KEY_LIMIT,
+      intentLimit: e.WAIL_PROXY_INTENT_LIMIT,
     },
     batchLimit: e.WAIL_PROXY_BATCH_LIMIT,
     tokens: e.WAIL_PROXY_TOKENS ? parseTokens(e.WAIL_PROXY_TOKENS) : undefined,

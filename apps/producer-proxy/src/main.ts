@@ -67,11 +67,15 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     proxyId: config.proxyId,
     logger,
     metrics,
+    limits: { keyBytes: config.intents.keyLimit, intentBytes: config.intents.intentLimit },
   });
-  const readiness = new Readiness([
-    { name: 'kafka', check: () => kafka.ping() },
-    ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
-  ]);
+  const readiness = new Readiness(
+    [
+      { name: 'kafka', check: () => kafka.ping() },
+      ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
+    ],
+    { logger: logger.child({ component: 'readiness' }) },
+  );
   const app = await buildApp({
     logger,
     readiness,

@@ -13,7 +13,11 @@ import { negotiate, REQUEST_BODY_TYPES } from './http/content-negotiation';
 import { confluentRoutes } from './http/confluent-routes';
 import { controlPlaneRoutes } from './http/control-plane-routes';
 import { openApiDocument } from './http/openapi';
-import { RegistryError, registryErrors as errors } from './http/registry-errors';
+import {
+  RegistryError,
+  registryErrors as errors,
+  storageErrorAnswer,
+} from './http/registry-errors';
 import type { SchemaRegistry } from './registry/schema-registry';
 
 declare module 'fastify' {
@@ -93,9 +97,10 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     if (error instanceof RegistryError) return reply.code(error.status).send(error.toJSON());
     const mapped = fastifyError(error);
     if (mapped) return reply.code(mapped.status).send(mapped.toJSON());
-    request.log.error({ err: error }, 'request failed');
-    const status = errors.storeError();
-    return reply.code(500).send(status.toJSON());
+    const answer = storageErrorAnswer(error);
+    if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.warn({ err: error }, 'storage refused the request');
+    return reply.code(answer.status).send(answer.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
     const notFound = errors.routeNotFound(request.method, request.url.split('?')[0] ?? '');

@@ -9,6 +9,7 @@ import {
   StoresEnv,
   listenEnv,
   loadEnv,
+  mysqlSettings,
   requireTokensBeyondLoopback,
   splitList,
   storeSettings,
@@ -75,7 +76,7 @@ export interface RepositoryTokens {
 export interface RepositoryConfig {
   logLevel: Static<typeof RepositoryEnv>['WAIL_LOG_LEVEL'];
   http: { host: string; port: number; bodyLimit: number };
-  mysql: { url: string; database: string };
+  mysql: { url: string; user?: string; password?: string; database: string };
   tokens: RepositoryTokens;
   topics: TopicPolicy;
   /** The stores routes are checked against when they are applied. */
@@ -102,7 +103,7 @@ export function loadConfig(env: Env): RepositoryConfig {
       port: e.WAIL_REPOSITORY_PORT,
       bodyLimit: e.WAIL_REPOSITORY_BODY_LIMIT,
     },
-    mysql: { url: e.WAIL_MYSQL_URL, database: e.WAIL_REPOSITORY_DATABASE },
+    mysql: { ...mysqlSettings(e), database: e.WAIL_REPOSITORY_DATABASE },
     tokens,
     topics: {
       intentPrefixes: splitList(e.WAIL_INTENT_TOPIC_PREFIXES),

@@ -20,12 +20,9 @@ export async function compose(
   config: RepositoryConfig,
   logger: Logger,
 ): Promise<RepositoryService> {
-  const mysql = new MysqlConnection({
-    url: config.mysql.url,
-    database: config.mysql.database,
-    connectionLimit: 20,
-  });
-  const bootstrap = new DatabaseBootstrap(config.mysql.url, config.mysql.database, mysql, logger);
+  const { database, ...server } = config.mysql;
+  const mysql = new MysqlConnection({ ...server, database, connectionLimit: 20 });
+  const bootstrap = new DatabaseBootstrap(server, database, mysql, logger);
   await bootstrap.start();
   const registry = new SchemaRegistry(mysql.pool);
   // Routes are checked against their tables when applied: fresh metadata every
@@ -46,15 +43,18 @@ export async function compose(
       'cassandra',
       new CassandraRowStore({ ...config.stores.cassandra, describeTtlMs: 0 }),
     );
-  const readiness = new Readiness([
-    {
-      name: 'mysql',
-      check: async () => {
-        bootstrap.assertReady();
-        await mysql.ping();
+  const readiness = new Readiness(
+    [
+      {
+        name: 'mysql',
+        check: async () => {
+          bootstrap.assertReady();
+          await mysql.ping();
+        },
       },
-    },
-  ]);
+    ],
+    { logger: logger.child({ component: 'readiness' }) },
+  );
   const app = await buildApp({
     logger,
     readiness,

@@ -68,6 +68,13 @@ export const ConsumerEnv = Type.Object({
     description:
       'how often safe offsets are committed (exactly-once: how often each partition commits a transaction)',
   }),
+  WAIL_CONSUMER_MAX_EVENT_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 100_000_000,
+    default: 1_000_000,
+    description:
+      'largest event record (key, value, headers), in bytes: a larger one is dead-lettered EVENT_TOO_LARGE; keep it below the event topics max.message.bytes',
+  }),
   WAIL_CONSUMER_DELIVERY: Type.Union(
     [Type.Literal('at-least-once'), Type.Literal('exactly-once')],
     {
@@ -92,6 +99,7 @@ export interface ConsumerConfig {
     graceMs: number;
     coalesceMs: number;
     commitIntervalMs: number;
+    maxEventBytes: number;
     delivery: 'at-least-once' | 'exactly-once';
     unmaterializedTopic: string;
     deadLetterTopic: string;
@@ -125,6 +133,7 @@ export function loadConfig(env: Env): ConsumerConfig {
       graceMs: e.WAIL_CONSUMER_GRACE_MS,
       coalesceMs: e.WAIL_CONSUMER_COALESCE_MS,
       commitIntervalMs: e.WAIL_CONSUMER_COMMIT_INTERVAL_MS,
+      maxEventBytes: e.WAIL_CONSUMER_MAX_EVENT_BYTES,
       delivery: e.WAIL_CONSUMER_DELIVERY,
       unmaterializedTopic: e.WAIL_UNMATERIALIZED_TOPIC,
       deadLetterTopic: e.WAIL_DLQ_TOPIC,

@@ -67,11 +67,13 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     logger: logger.child({ component: 'processor' }),
     metrics,
     consumedTopics: () => topics.topics(),
+    topicLimit: (topic) => kafka.maxMessageBytes(topic),
     options: {
       keyConcurrency: config.pipeline.keyConcurrency,
       maxInFlightPerPartition: config.pipeline.maxInFlightPerPartition,
       graceMs: config.pipeline.graceMs,
       coalesceMs: config.pipeline.coalesceMs,
+      maxEventBytes: config.pipeline.maxEventBytes,
       unmaterializedTopic: config.pipeline.unmaterializedTopic,
       deadLetterTopic: config.pipeline.deadLetterTopic,
     },
@@ -128,10 +130,13 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     );
   await routes.start();
 
-  const readiness = new Readiness([
-    { name: 'kafka', check: () => kafka.ping() },
-    ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
-  ]);
+  const readiness = new Readiness(
+    [
+      { name: 'kafka', check: () => kafka.ping() },
+      ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
+    ],
+    { logger: logger.child({ component: 'readiness' }) },
+  );
   const app = await buildApp({ logger, readiness, metrics: registry });
   return {
     app,

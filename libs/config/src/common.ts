@@ -56,10 +56,22 @@ export const CassandraEnv = {
 
 export const MysqlEnv = {
   WAIL_MYSQL_URL: Type.String({
-    pattern: '^mysql://',
+    format: 'mysql-url',
     default: Defaults.mysqlUrl,
-    description: 'mysql://user:password@host:port of the primary',
+    description: 'URL of the primary (mysql://…; user and password percent-encoded)',
   }),
+  WAIL_MYSQL_USER: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 80,
+      description: 'MySQL user; takes precedence over the user in the URLs',
+    }),
+  ),
+  WAIL_MYSQL_PASSWORD: Type.Optional(
+    Type.String({
+      description: 'MySQL password, not encoded; takes precedence over the password in the URLs',
+    }),
+  ),
 };
 
 /** `<PREFIX>_HOST` and `<PREFIX>_PORT` for a service's HTTP listener. */
@@ -99,7 +111,7 @@ export const StoresEnv = {
     description: 'MySQL connections per service',
   }),
   WAIL_MYSQL_REPLICA_URL: Type.Optional(
-    Type.String({ pattern: '^mysql://', description: 'read replica for fast reads' }),
+    Type.String({ format: 'mysql-url', description: 'read replica for fast reads' }),
   ),
   WAIL_MYSQL_STATEMENT_CACHE: Type.Integer({
     minimum: 1,
@@ -176,6 +188,8 @@ export interface StoreEnvValues {
   WAIL_DB_TIMEOUT_MS: number;
   WAIL_MYSQL_POOL_SIZE: number;
   WAIL_MYSQL_URL: string;
+  WAIL_MYSQL_USER?: string | undefined;
+  WAIL_MYSQL_PASSWORD?: string | undefined;
   WAIL_MYSQL_REPLICA_URL?: string | undefined;
   WAIL_MYSQL_STATEMENT_CACHE: number;
   WAIL_TOMBSTONE_RETENTION_MS: number;
@@ -184,6 +198,23 @@ export interface StoreEnvValues {
   WAIL_CASSANDRA_DATACENTER: string;
   WAIL_CASSANDRA_USERNAME?: string | undefined;
   WAIL_CASSANDRA_PASSWORD?: string | undefined;
+}
+
+/**
+ * Where MySQL is and as whom to log in: the URL, and the separate user and
+ * password when given (they spare the operator percent-encoding, and let a
+ * secret store hold the password alone).
+ */
+export function mysqlSettings(e: {
+  WAIL_MYSQL_URL: string;
+  WAIL_MYSQL_USER?: string | undefined;
+  WAIL_MYSQL_PASSWORD?: string | undefined;
+}): { url: string; user?: string; password?: string } {
+  return {
+    url: e.WAIL_MYSQL_URL,
+    ...(e.WAIL_MYSQL_USER === undefined ? {} : { user: e.WAIL_MYSQL_USER }),
+    ...(e.WAIL_MYSQL_PASSWORD === undefined ? {} : { password: e.WAIL_MYSQL_PASSWORD }),
+  };
 }
 
 /** The store connection settings shared by the proxy and the consumer. */
@@ -205,7 +236,7 @@ export function storeSettings(e: StoreEnvValues) {
       ...(e.WAIL_CASSANDRA_PASSWORD === undefined ? {} : { password: e.WAIL_CASSANDRA_PASSWORD }),
     },
     mysql: {
-      url: e.WAIL_MYSQL_URL,
+      ...mysqlSettings(e),
       queryTimeoutMs: e.WAIL_DB_TIMEOUT_MS,
       connectionLimit: e.WAIL_MYSQL_POOL_SIZE,
       statementCacheSize: e.WAIL_MYSQL_STATEMENT_CACHE,

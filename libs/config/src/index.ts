@@ -1,5 +1,8 @@
 export { loadEnv, splitList } from './load-config';
 export type { Env } from './load-config';
+export { PERCENT_ENCODE_HINT, parseMysqlUrl, readMysqlUrl } from './mysql-url';
+export type { MysqlAddress, MysqlUrlReading } from './mysql-url';
+export { SECRET_VARIABLES, isSecretVariable, secretValues } from './secrets';
 export {
   CassandraEnv,
   ConsumerTopicsEnv,
@@ -11,6 +14,7 @@ export {
   StoresEnv,
   TracingEnv,
   listenEnv,
+  mysqlSettings,
   storeSettings,
 } from './common';
 export type { StoreSettings } from './common';

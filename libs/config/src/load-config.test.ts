@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { WailError } from '@wail/errors';
-import { KafkaEnv, loadEnv, splitList } from './index';
+import { KafkaEnv, MysqlEnv, RepositoryUrlEnv, StoresEnv, loadEnv, splitList } from './index';
 
 const Schema = Type.Object({
   ...KafkaEnv,
@@ -41,5 +41,42 @@ describe('loadEnv', () => {
   it('accepts a comma-separated broker list', () => {
     expect(loadEnv(Schema, { WAIL_KAFKA_BROKERS: 'a:1, b:2' }).WAIL_KAFKA_BROKERS).toBe('a:1, b:2');
     expect(splitList('a:1, b:2,,')).toEqual(['a:1', 'b:2']);
+  });
+
+  const caughtBy = (run: () => unknown): WailError => {
+    try {
+      run();
+    } catch (error) {
+      return error as WailError;
+    }
+    throw new Error('expected a CONFIG_INVALID');
+  };
+
+  it('never echoes the value of a secret variable, only its name and the rule', () => {
+    const Secrets = Type.Object({ ...MysqlEnv, ...StoresEnv, ...RepositoryUrlEnv });
+    const error = caughtBy(() =>
+      loadEnv(Secrets, {
+        WAIL_MYSQL_URL: 'mysql://app:S3cr3t#/pw-4e1d@db:3306',
+        WAIL_MYSQL_REPLICA_URL: 'nosql://app:R3plica-pw@db',
+        WAIL_REPOSITORY_TOKEN: 'short-tok-77',
+        WAIL_DB_TIMEOUT_MS: 'soon',
+      }),
+    );
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('WAIL_MYSQL_URL (value hidden)');
+    expect(error.message).toContain('percent-encode the password');
+    expect(error.message).toContain(
+      'WAIL_MYSQL_REPLICA_URL (value hidden): must start with mysql://',
+    );
+    expect(error.message).toContain('WAIL_REPOSITORY_TOKEN (value hidden)');
+    expect(error.message).toContain('WAIL_DB_TIMEOUT_MS ("soon")');
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toMatch(
+      /S3cr3t|pw-4e1d|R3plica|short-tok/,
+    );
+  });
+
+  it('accepts a percent-encoded password in WAIL_MYSQL_URL', () => {
+    const url = `mysql://app:${encodeURIComponent('S3cr3t#/pw@?%')}@db:3306`;
+    expect(loadEnv(Type.Object(MysqlEnv), { WAIL_MYSQL_URL: url }).WAIL_MYSQL_URL).toBe(url);
   });
 });

@@ -1,15 +1,40 @@
-import { type Static, type TObject } from '@sinclair/typebox';
+import { FormatRegistry, type Static, type TObject } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ValueErrorType } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { WailError } from '@wail/errors';
+import { readMysqlUrl } from './mysql-url';
+import { isSecretVariable } from './secrets';
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * String formats of the configuration schemas, each with the explanation an
+ * operator reads instead of TypeBox's generic "must match format".
+ */
+const FORMATS: Record<string, (value: string) => string | undefined> = {
+  'mysql-url': (value) => {
+    const reading = readMysqlUrl(value);
+    return reading.ok ? undefined : reading.problem;
+  },
+};
+for (const [format, problem] of Object.entries(FORMATS)) {
+  FormatRegistry.Set(format, (value) => problem(value) === undefined);
+}
+
+/** A non-secret value is echoed so the operator sees what was read, cut short if long. */
+function shown(name: string, given: string | undefined): string {
+  if (given === undefined) return 'unset';
+  if (isSecretVariable(name)) return 'value hidden';
+  return JSON.stringify(given.length > 80 ? `${given.slice(0, 80)}…` : given);
+}
 
 /**
  * Validates environment variables against a schema whose property names are
  * the variable names. Defaults are applied, numbers and booleans are
  * converted from their string form, and every problem is reported at once so
- * an operator can fix a deployment in one pass.
+ * an operator can fix a deployment in one pass. Values of secret variables
+ * (`SECRET_VARIABLES`) are never repeated in the message.
  */
 export function loadEnv<T extends TObject>(schema: T, env: Env): Static<T> {
   const picked: Record<string, unknown> = {};
@@ -24,11 +49,14 @@ export function loadEnv<T extends TObject>(schema: T, env: Env): Static<T> {
 
   const problems = [...checker.Errors(converted)].map((error) => {
     const name = error.path.replace(/^\//, '').split('/')[0] ?? error.path;
-    const given = env[name];
-    const shown = given === undefined ? 'unset' : JSON.stringify(given);
+    const format = (error.schema as { format?: string }).format;
+    const explained =
+      error.type === ValueErrorType.StringFormat && format !== undefined
+        ? FORMATS[format]?.(String(error.value))
+        : undefined;
     const description = (schema.properties[name] as { description?: string } | undefined)
       ?.description;
-    return `  ${name} (${shown}): ${error.message}${description ? ` — ${description}` : ''}`;
+    return `  ${name} (${shown(name, env[name])}): ${explained ?? error.message}${description ? ` — ${description}` : ''}`;
   });
   const unique = [...new Set(problems)];
   throw new WailError('CONFIG_INVALID', `invalid configuration:\n${unique.join('\n')}`, {

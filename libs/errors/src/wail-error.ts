@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   REPOSITORY_UNAVAILABLE: { status: 503, retriable: true },
   INTENT_FORMAT_UNSUPPORTED: { status: 400, retriable: false },
   INTENT_MALFORMED: { status: 400, retriable: false },
+  EVENT_TOO_LARGE: { status: 413, retriable: false },
   INTERNAL: { status: 500, retriable: false },
 } as const satisfies Record<string, { status: number; retriable: boolean }>;
 

@@ -1,4 +1,5 @@
 import {
+  ConfigResourceTypes,
   Kafka,
   type Admin,
   type Consumer,
@@ -8,6 +9,7 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsLevel, pinoLogCreator } from './log-creator';
+import { javaCompatiblePartitioner } from './partitioner';
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -50,9 +52,12 @@ export class KafkaClient {
     return this.options.clientId;
   }
 
-  /** For this library's producers and consumers only: kafkajs types stay inside libs/kafka. */
+  /**
+   * For this library's producers and consumers only: kafkajs types stay inside libs/kafka.
+   * Every producer partitions with our linear murmur2 (kafkajs's is quadratic in the key length).
+   */
   createProducer(config: ProducerConfig): Producer {
-    return this.kafka.producer(config);
+    return this.kafka.producer({ createPartitioner: javaCompatiblePartitioner(), ...config });
   }
 
   createConsumer(config: ConsumerConfig): Consumer {
@@ -91,6 +96,21 @@ export class KafkaClient {
       await this.resetAdmin();
       throw error;
     }
+  }
+
+  /** A topic's effective `max.message.bytes` (its own or the broker's default); undefined for an unknown topic. */
+  async maxMessageBytes(topic: string): Promise<number | undefined> {
+    const admin = await this.admin();
+    const result = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] },
+      ],
+    });
+    const value = result.resources[0]?.configEntries.find(
+      (entry) => entry.configName === 'max.message.bytes',
+    )?.configValue;
+    return value === undefined ? undefined : Number(value);
   }
 
   async listTopics(): Promise<string[]> {

@@ -1,6 +1,12 @@
 import type { Producer } from 'kafkajs';
 import type { KafkaClient } from './kafka-client';
-import { kafkaUnavailable, toMessages } from './record-producer';
+import {
+  MAX_REQUEST_BYTES,
+  inChunks,
+  kafkaUnavailable,
+  recordSize,
+  toMessages,
+} from './record-producer';
 import type { OutgoingRecord } from './records';
 
 export interface TransactionalProducerOptions {
@@ -60,8 +66,10 @@ export class TransactionalProducer {
       throw kafkaUnavailable(error);
     });
     try {
-      if (records.length > 0)
-        await transaction.sendBatch({ topicMessages: toMessages(records), acks: -1 });
+      // Several requests in one transaction: records that fit one by one
+      // never make a partition's batch too large together.
+      for (const chunk of inChunks(records, recordSize, MAX_REQUEST_BYTES))
+        await transaction.sendBatch({ topicMessages: toMessages(chunk), acks: -1 });
       await transaction.sendOffsets({
         consumerGroupId: offset.groupId,
         topics: [

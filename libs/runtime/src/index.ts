@@ -1,4 +1,4 @@
-export { Readiness } from './readiness';
+export { NotReadyError, Readiness, readinessReason } from './readiness';
 export type { CheckResult, DependencyCheck, ReadinessOptions, ReadinessReport } from './readiness';
 export { default as healthRoutes } from './health-routes';
 export type { HealthRoutesOptions } from './health-routes';

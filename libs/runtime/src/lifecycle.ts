@@ -1,4 +1,5 @@
 import type { LevelWithSilent, Logger } from 'pino';
+import { secretValues } from '@wail/config';
 import { WailError } from '@wail/errors';
 import { createLogger } from '@wail/telemetry';
 
@@ -25,15 +26,17 @@ export interface ServiceDefinition<C extends { logLevel: LevelWithSilent }> {
 export async function runService<C extends { logLevel: LevelWithSilent }>(
   definition: ServiceDefinition<C>,
 ): Promise<void> {
-  let logger = createLogger({ service: definition.service });
+  // Secrets are known before validation, so even a CONFIG_INVALID line is scrubbed.
+  const secrets = secretValues(process.env);
+  let logger = createLogger({ service: definition.service, secrets });
   let running: RunningService;
   try {
     const config = definition.loadConfig(process.env);
-    logger = createLogger({ service: definition.service, level: config.logLevel });
+    logger = createLogger({ service: definition.service, level: config.logLevel, secrets });
     running = await definition.start(config, logger);
   } catch (error) {
     if (error instanceof WailError && error.code === 'CONFIG_INVALID') {
-      logger.fatal({ problems: error.details?.['problems'] }, error.message);
+      logger.fatal({ code: error.code, problems: error.details?.['problems'] }, error.message);
     } else {
       logger.fatal({ err: error }, 'failed to start');
     }

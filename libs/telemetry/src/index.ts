@@ -1,5 +1,6 @@
 export { createLogger, silentLogger } from './logger';
 export type { Logger, LoggerOptions } from './logger';
+export { REDACTED, Scrubber, scrubUrlCredentials } from './redaction';
 export { Counter, Gauge, Histogram, createMetricsRegistry } from './metrics';
 export type { Registry } from './metrics';
 export { contextFromHeaders, startTracing, traceHeaders, tracer } from './tracing';

@@ -1,25 +1,40 @@
-import pino, { type Logger, type LevelWithSilent } from 'pino';
+import pino, {
+  type DestinationStream,
+  type Logger,
+  type LevelWithSilent,
+  type LoggerOptions as LoggerSettings,
+} from 'pino';
+import { REDACTED, REDACT_PATHS, Scrubber } from './redaction';
 
 export type { Logger } from 'pino';
 
 export interface LoggerOptions {
   service: string;
   level?: LevelWithSilent;
+  /** Secret values (passwords, tokens) replaced wherever they appear in a line. */
+  secrets?: readonly string[];
+  /** Where lines go (default stdout). */
+  destination?: DestinationStream;
 }
 
 /**
  * One JSON logger per process; components take `logger.child({ component })`.
  * Pretty printing is a concern of whoever reads the stream (`npm start` pipes
- * through pino-pretty), never of the service.
+ * through pino-pretty), never of the service. Every line, children's too,
+ * passes the redaction layers of `./redaction` before it is written.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  return pino({
+  const scrubber = new Scrubber(options.secrets ?? []);
+  const settings: LoggerSettings = {
     name: options.service,
     level: options.level ?? 'info',
     base: { service: options.service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
-  });
+    redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+    hooks: { streamWrite: (line) => scrubber.scrub(line) },
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** A logger that drops everything, for tests and tools that print their own output. */

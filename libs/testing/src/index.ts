@@ -1,6 +1,11 @@
 export { describeHealth } from './health-suite';
-export { runServiceUntilExit, startServiceProcess, waitFor } from './processes';
-export type { ServiceProcess } from './processes';
+export {
+  runServiceUntilExit,
+  spawnServiceProcess,
+  startServiceProcess,
+  waitFor,
+} from './processes';
+export type { ServiceProcess, SpawnedService } from './processes';
 export { stoppedDependencyEnv } from './readiness';
 export { deadAddress, stackEnv, uniqueName } from './stack-env';
 export { putTableRoutes } from './repository';

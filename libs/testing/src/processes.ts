@@ -21,15 +21,21 @@ const ENTRIES = {
   consumer: { entry: 'apps/smart-consumer/src/main.ts', portVariable: 'WAIL_CONSUMER_PORT' },
 } as const;
 
+export interface SpawnedService extends ServiceProcess {
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+}
+
 /**
- * Starts one of WAIL's services as its own process (by path: tests never
- * import another app) on a free port, and waits for `/readyz`.
+ * Spawns one of WAIL's services as its own process (by path: tests never
+ * import another app) on a free port, without waiting for it: for a service
+ * that is meant to fail at start-up, or to stay unready.
  */
-export async function startServiceProcess(
+export async function spawnServiceProcess(
   service: keyof typeof ENTRIES,
   env: Record<string, string>,
-  options: { readyTimeoutMs?: number; logs?: boolean; logFile?: string } = {},
-): Promise<ServiceProcess> {
+  options: { logs?: boolean; logFile?: string } = {},
+): Promise<SpawnedService> {
   const { port } = await deadAddress();
   const { entry, portVariable } = ENTRIES[service];
   const output = options.logFile
@@ -48,10 +54,36 @@ export async function startServiceProcess(
     stdio: ['ignore', output, output],
   });
   if (typeof output === 'number') closeSync(output);
-  const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    exited,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Starts one of WAIL's services as its own process on a free port, and waits
+ * for `/readyz`.
+ */
+export async function startServiceProcess(
+  service: keyof typeof ENTRIES,
+  env: Record<string, string>,
+  options: { readyTimeoutMs?: number; logs?: boolean; logFile?: string } = {},
+): Promise<ServiceProcess> {
+  const spawned = await spawnServiceProcess(service, env, options);
+  const { child, url } = spawned;
   try {
     await waitFor(
       async () => {
@@ -69,20 +101,7 @@ export async function startServiceProcess(
     child.kill('SIGKILL');
     throw error;
   }
-
-  return {
-    url,
-    port,
-    child,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-    async kill() {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return spawned;
 }
 
 /**

@@ -45,6 +45,25 @@ const ok = (description: string, schema: Record<string, unknown> = { type: 'obje
   content: { [json]: { schema } },
 });
 
+const readinessReport = {
+  type: 'object',
+  properties: {
+    status: { enum: ['ready', 'unready'] },
+    draining: { type: 'boolean' },
+    checks: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          status: { enum: ['up', 'down'] },
+          latencyMs: { type: 'integer' },
+          error: { type: 'string', description: '<dependency>: <reason from error codes>' },
+        },
+      },
+    },
+  },
+};
+
 export const openApiDocument = {
   openapi: '3.0.3',
   info: {
@@ -155,7 +174,13 @@ export const openApiDocument = {
     '/readyz': {
       get: {
         summary: 'readiness: Kafka and the configured stores',
-        responses: { 200: ok('ready'), 503: ok('unready') },
+        responses: {
+          200: ok('ready', readinessReport),
+          503: ok(
+            'unready: each dependency down says why in a short, safe reason, e.g. "mysql: unavailable (ECONNREFUSED)"',
+            readinessReport,
+          ),
+        },
       },
     },
     '/metrics': {

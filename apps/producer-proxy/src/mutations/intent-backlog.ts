@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isWailError } from '@wail/errors';
 import type { GroupCommitLog, OutgoingRecord } from '@wail/kafka';
 import type { Counter } from '@wail/telemetry';
 
@@ -46,23 +47,43 @@ export class IntentBacklog {
     this.timer = undefined;
   }
 
-  /** Tries to re-append everything held; resolves when the attempt is over. */
+  /**
+   * Tries to re-append everything held; resolves when the attempt is over.
+   * An intent Kafka refuses (too large) can never be appended: it is dropped
+   * and reported, and the others go on.
+   */
   async flush(): Promise<void> {
     if (this.flushing || this.held.length === 0) return;
     this.flushing = true;
     const batch = this.held.slice(0, 1000);
     try {
-      await this.log.append(batch.map((held) => held.record));
-      this.held.splice(0, batch.length);
-      this.logger.info(
-        { reappended: batch.length, remaining: this.held.length },
-        'backlogged intents re-appended',
+      const outcomes = await Promise.allSettled(
+        this.log.appendEach(batch.map((held) => held.record)),
       );
-    } catch (error) {
-      this.logger.warn(
-        { err: error, held: this.held.length },
-        'Kafka still unavailable; intents stay in the backlog',
-      );
+      const kept: Held[] = [];
+      let unavailable: unknown;
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === 'fulfilled') return;
+        const error: unknown = outcome.reason;
+        if (isWailError(error) && !error.retriable) {
+          this.drop(batch[i]!, `Kafka refused it: ${error.message}`);
+        } else {
+          kept.push(batch[i]!);
+          unavailable ??= error;
+        }
+      });
+      this.held.splice(0, batch.length, ...kept);
+      if (unavailable) {
+        this.logger.warn(
+          { err: unavailable, held: this.held.length },
+          'Kafka still unavailable; intents stay in the backlog',
+        );
+      } else {
+        this.logger.info(
+          { reappended: batch.length - kept.length, remaining: this.held.length },
+          'backlogged intents re-appended',
+        );
+      }
     } finally {
       this.flushing = false;
       this.schedule();

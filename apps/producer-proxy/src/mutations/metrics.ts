@@ -37,7 +37,7 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
     },
     mutations: new Counter({
       name: 'wail_proxy_mutations_total',
-      help: 'mutations by table, operation and outcome (ok, ok_unlogged or an error code)',
+      help: 'mutations by table (_unknown for a table without a route), operation and outcome (ok, ok_unlogged or an error code)',
       labelNames: ['table', 'op', 'outcome'],
       registers: [registry],
     }),
@@ -50,7 +50,7 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
     }),
     dropped: new Counter({
       name: 'wail_proxy_intents_dropped_total',
-      help: 'intents of independent tables dropped because the backlog was full',
+      help: 'intents of independent tables dropped: the backlog was full, or Kafka refused them as too large',
       labelNames: ['table'],
       registers: [registry],
     }),

@@ -11,7 +11,7 @@ import {
   type Intent,
   type KeyColumn,
 } from '@wail/intent';
-import type { GroupCommitLog, OutgoingRecord } from '@wail/kafka';
+import { recordSize, type GroupCommitLog, type OutgoingRecord } from '@wail/kafka';
 import {
   storedToJson,
   type JsonValue,
@@ -56,7 +56,19 @@ export interface MutationServiceDeps {
   proxyId: string;
   logger: Logger;
   metrics: ProxyMetrics;
+  limits: MutationLimits;
 }
+
+/** Bounds checked before an intent is appended: above them, 413 and nothing logged or written. */
+export interface MutationLimits {
+  /** Bytes of the canonical key (the intent record's Kafka key). */
+  keyBytes: number;
+  /** Bytes of the intent record: key, value and headers. */
+  intentBytes: number;
+}
+
+/** The `table` label of a request whose table has no route: client input never names a series. */
+export const UNKNOWN_TABLE_LABEL = '_unknown';
 
 /**
  * The write path. Per mutation: resolve the route; check the key and values
@@ -82,6 +94,7 @@ export class MutationService {
     try {
       const planned = await this.plan(input, traceHeaders(span));
       const [logged] = await this.appendIntents([planned]);
+      if (logged instanceof Error) throw logged;
       await this.execute(planned);
       this.deps.metrics.mutations.inc({
         table: input.table,
@@ -92,7 +105,7 @@ export class MutationService {
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR });
       this.deps.metrics.mutations.inc({
-        table: input.table,
+        table: this.tableLabel(input.table),
         op: input.op,
         outcome: isWailError(error) ? error.code : 'INTERNAL',
       });
@@ -130,16 +143,15 @@ export class MutationService {
       const ready = plans.filter(
         (plan): plan is { index: number; planned: Planned } => plan !== undefined,
       );
-      let logged: boolean[];
-      try {
-        logged = await this.appendIntents(ready.map((plan) => plan.planned));
-      } catch (error) {
-        for (const { index } of ready) results[index] = failure(error);
-        return results;
-      }
+      const logged = await this.appendIntents(ready.map((plan) => plan.planned));
       // One call per store: MySQL folds upserts of one table into one statement.
       const byStore = new Map<RowStore, number[]>();
       ready.forEach((plan, position) => {
+        const outcome = logged[position]!;
+        if (outcome instanceof Error) {
+          results[plan.index] = failure(outcome);
+          return;
+        }
         const store = this.store(plan.planned.route);
         byStore.set(store, [...(byStore.get(store) ?? []), position]);
       });
@@ -153,13 +165,13 @@ export class MutationService {
             const error = outcomes[i];
             results[index] = error
               ? failure(error)
-              : { status: 200, ...this.result(planned, logged[position]!) };
+              : { status: 200, ...this.result(planned, logged[position] === true) };
           });
         }),
       );
       for (const [index, result] of results.entries()) {
         this.deps.metrics.mutations.inc({
-          table: inputs[index]!.table,
+          table: this.tableLabel(inputs[index]!.table),
           op: inputs[index]!.op,
           outcome:
             'error' in result ? result.error.code : result.intentLogged ? 'ok' : 'ok_unlogged',
@@ -223,39 +235,72 @@ export class MutationService {
         ? { columns: Object.keys(values).filter((name) => !route.keyColumns.includes(name)) }
         : {}),
     };
+    const recordKey = Buffer.from(canonicalKey(route.table, prepared.key));
+    const { keyBytes, intentBytes } = this.deps.limits;
+    if (recordKey.length > keyBytes) {
+      throw new WailError(
+        'PAYLOAD_TOO_LARGE',
+        `the key of ${route.table} is ${recordKey.length} bytes in canonical form; the limit is ${keyBytes} bytes (WAIL_PROXY_KEY_LIMIT)`,
+      );
+    }
     const record: OutgoingRecord = {
       topic: route.intentTopic,
-      key: Buffer.from(canonicalKey(route.table, prepared.key)),
+      key: recordKey,
       value: Buffer.from(encodeIntent(intent)),
       headers,
     };
+    const size = recordSize(record);
+    if (size > intentBytes) {
+      throw new WailError(
+        'PAYLOAD_TOO_LARGE',
+        `the intent for ${route.table} is ${size} bytes; the limit is ${intentBytes} bytes (WAIL_PROXY_INTENT_LIMIT)`,
+      );
+    }
     return { route, intent, record, prepared };
   }
 
-  /** Appends intents; returns per plan whether its intent is in Kafka. Throws when a transactional one is not. */
-  private async appendIntents(plans: readonly Planned[]): Promise<boolean[]> {
+  /**
+   * Appends intents (one Kafka request for all of them); per plan: `true`
+   * logged, `false` not logged but its independent table goes ahead (held in
+   * the backlog), or the error that fails the plan's request.
+   */
+  private async appendIntents(plans: readonly Planned[]): Promise<(boolean | Error)[]> {
     if (plans.length === 0) return [];
-    try {
-      await this.deps.log.append(plans.map((plan) => plan.record));
-      return plans.map(() => true);
-    } catch (error) {
-      if (plans.some((plan) => plan.route.failureMode === 'transactional')) {
-        // Independent ones in the same batch share the fate: their write would
-        // be fine, but an all-or-nothing answer is easier to reason about.
-        throw error;
-      }
-      for (const plan of plans)
-        this.deps.backlog.add(
-          plan.record,
-          plan.route.table,
-          intentIdToString(plan.intent.intentId),
-        );
+    const outcomes = await Promise.allSettled(
+      this.deps.log.appendEach(plans.map((plan) => plan.record)),
+    );
+    const errors = outcomes.map((outcome) =>
+      outcome.status === 'rejected' ? (outcome.reason as Error) : undefined,
+    );
+    // Independent ones in the same batch share the fate of transactional ones
+    // when Kafka is unavailable: their write would be fine, but an
+    // all-or-nothing answer is easier to reason about.
+    const shareFate = plans.some(
+      (plan, i) => errors[i] && retriable(errors[i]) && plan.route.failureMode === 'transactional',
+    );
+    let held = 0;
+    const logged = plans.map((plan, i) => {
+      const error = errors[i];
+      if (!error) return true;
+      // Kafka refused this intent (too large): it can never be logged, so it
+      // fails its own request and is not held for re-append.
+      if (!retriable(error) || shareFate) return error;
+      this.deps.backlog.add(plan.record, plan.route.table, intentIdToString(plan.intent.intentId));
+      held++;
+      return false;
+    });
+    if (held > 0) {
       this.deps.logger.warn(
-        { err: error, intents: plans.length },
+        { err: errors.find(Boolean), intents: held },
         'intent log unavailable; independent writes proceed',
       );
-      return plans.map(() => false);
     }
+    return logged;
+  }
+
+  /** A series per table with a route; one for all the others. */
+  private tableLabel(table: string): string {
+    return this.deps.routes.all().has(table) ? table : UNKNOWN_TABLE_LABEL;
   }
 
   private async execute(planned: Planned): Promise<void> {
@@ -321,6 +366,10 @@ export class MutationService {
     }
     return {};
   }
+}
+
+function retriable(error: Error): boolean {
+  return !isWailError(error) || error.retriable;
 }
 
 function failure(error: unknown): BatchItemResult {

@@ -1,3 +1,5 @@
+import { translateMysqlError } from '@wail/store-mysql';
+
 /**
  * The repository speaks the Confluent Schema Registry error dialect on every
  * endpoint: `{"error_code": <int>, "message": "<text>"}`, where the HTTP status
@@ -158,5 +160,20 @@ export const registryErrors = {
   invalidModel: (detail: string) => new RegistryError(42242, `Invalid data model: ${detail}`),
   storeError: () => new RegistryError(50001, 'Error in the backend data store'),
 } as const;
+
+/**
+ * An error that is not the registry's own (a storage failure) as an answer:
+ * a write MySQL refused for a rule of its own names the column and the rule
+ * (422); anything else is Confluent's generic 50001. Never the server's text:
+ * it quotes SQL and values (the log keeps it).
+ */
+export function storageErrorAnswer(error: unknown): RegistryError {
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  if (typeof errno !== 'number') return registryErrors.storeError();
+  const translated = translateMysqlError(error);
+  return translated.code === 'DATABASE_REJECTED'
+    ? registryErrors.unprocessable(translated.message)
+    : registryErrors.storeError();
+}
 
 export { MAX_VERSION };

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { MysqlConnection } from '@wail/store-mysql';
+import { NotReadyError } from '@wail/runtime';
+import { MysqlConnection, type MysqlOptions } from '@wail/store-mysql';
 import { migrate } from './migrations';
 
 /**
@@ -9,12 +10,13 @@ import { migrate } from './migrations';
  */
 export class DatabaseBootstrap {
   private done = false;
-  private lastError = 'not attempted yet';
+  private lastError: unknown;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(
-    private readonly url: string,
+    /** The server, without the database: it may not exist yet. */
+    private readonly server: Omit<MysqlOptions, 'database'>,
     private readonly database: string,
     private readonly target: MysqlConnection,
     private readonly logger: Logger,
@@ -27,7 +29,7 @@ export class DatabaseBootstrap {
   }
 
   assertReady(): void {
-    if (!this.done) throw new Error(`database not migrated yet: ${this.lastError}`);
+    if (!this.done) throw new NotReadyError('not migrated yet', { cause: this.lastError });
   }
 
   stop(): void {
@@ -43,7 +45,7 @@ export class DatabaseBootstrap {
         this.logger.info({ applied, database: this.database }, 'migrations applied');
       this.done = true;
     } catch (error) {
-      this.lastError = (error as Error).message;
+      this.lastError = error;
       this.logger.warn(
         { err: error, retryMs: this.retryMs },
         'database bootstrap failed, retrying',
@@ -57,7 +59,7 @@ export class DatabaseBootstrap {
 
   /** The database name comes from validated configuration, never from a request. */
   private async ensureDatabase(): Promise<void> {
-    const bootstrap = new MysqlConnection({ url: this.url, connectionLimit: 1 });
+    const bootstrap = new MysqlConnection({ ...this.server, connectionLimit: 1 });
     try {
       await bootstrap.pool.query(
         `CREATE DATABASE IF NOT EXISTS \`${this.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,

@@ -86,6 +86,7 @@ describe('the intent processor', () => {
         coalesceMs: 0,
         unmaterializedTopic: 'wail.intents.unmaterialized',
         deadLetterTopic: 'wail.dlq',
+        maxEventBytes: 1_000_000,
       },
     });
     const value = Buffer.from(

@@ -9,7 +9,13 @@ import {
   keyScalarToJson,
   type Intent,
 } from '@wail/intent';
-import type { GroupCommitLog, IncomingBatch, IncomingRecord, OutgoingRecord } from '@wail/kafka';
+import {
+  recordSize,
+  type GroupCommitLog,
+  type IncomingBatch,
+  type IncomingRecord,
+  type OutgoingRecord,
+} from '@wail/kafka';
 import {
   type ReadConsistency,
   type ReadResult,
@@ -21,6 +27,7 @@ import { LruCache } from '@wail/runtime';
 import { contextFromHeaders, traceHeaders, tracer, type Logger } from '@wail/telemetry';
 import { toWireFormat } from './avro';
 import { forbiddenEventTopic } from './event-topic-guard';
+import { EventSizeBound } from './event-size';
 import type { ConsumerMetrics } from './metrics';
 import type { ModelCache, ResolvedModel } from './model-cache';
 import { PartitionTracker } from './partition-tracker';
@@ -31,6 +38,8 @@ export interface ProcessorOptions {
   graceMs: number;
   /** A key's first read waits until its oldest pending intent is this old. */
   coalesceMs: number;
+  /** Bytes of an event record (key, value, headers) beyond which it is dead-lettered EVENT_TOO_LARGE. */
+  maxEventBytes: number;
   unmaterializedTopic: string;
   deadLetterTopic: string;
 }
@@ -73,6 +82,8 @@ export interface ProcessorDeps {
   options: ProcessorOptions;
   /** The intent topics consumed now, draining ones included (default: the routes' topics). */
   consumedTopics?: () => Iterable<string>;
+  /** An event topic's `max.message.bytes`, when it is known: events above it are dead-lettered before Kafka refuses them. */
+  topicLimit?: (topic: string) => Promise<number | undefined>;
   now?: () => number;
 }
 
@@ -176,9 +187,11 @@ export class IntentProcessor {
   private readonly lastPublished = new LruCache<string, bigint>(200_000);
   private readonly now: () => number;
   private readonly tracer = tracer('smart-consumer');
+  private readonly eventSize: EventSizeBound;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.now = deps.now ?? Date.now;
+    this.eventSize = new EventSizeBound(deps.options.maxEventBytes, deps.topicLimit);
   }
 
   get inFlight(): number {
@@ -262,6 +275,9 @@ export class IntentProcessor {
       this.maybeResume(state);
     } catch (error) {
       if (state.revoked) return;
+      // An event topic refused an event as too large: its limit is lower than
+      // we knew, and the replay dead-letters the event before sending it.
+      if (isWailError(error) && error.code === 'PAYLOAD_TOO_LARGE') this.eventSize.forget();
       this.deps.logger.warn(
         { err: error, topic: state.topic, partition: state.partition, from: state.base.toString() },
         'transaction failed; replaying the partition from its committed offset',
@@ -681,11 +697,29 @@ export class IntentProcessor {
         `the row cannot be encoded with model version ${model.version}: ${(error as Error).message}`,
       );
     }
-    await this.emit(
-      key.partition,
-      [record],
-      done.map((p) => p.record.offset),
-    );
+    // An event Kafka cannot take is poison, not a reason to retry forever
+    // while the partition's offsets wait behind it.
+    const size = recordSize(record);
+    const limit = await this.eventSize.limitFor(record.topic);
+    if (size > limit.bytes) {
+      throw new Poison(
+        'EVENT_TOO_LARGE',
+        `the event is ${size} bytes; the limit is ${limit.bytes} bytes (${limit.bound})`,
+      );
+    }
+    try {
+      await this.emit(
+        key.partition,
+        [record],
+        done.map((p) => p.record.offset),
+      );
+    } catch (error) {
+      if (isWailError(error) && error.code === 'PAYLOAD_TOO_LARGE') {
+        this.eventSize.forget();
+        throw new Poison('EVENT_TOO_LARGE', `${error.message}: topic ${model.eventTopic}`);
+      }
+      throw error;
+    }
     this.lastPublished.set(key.id, version);
     this.deps.metrics.events.inc({
       table: route.table,

@@ -1,4 +1,4 @@
-import { errors as driverErrors, types } from 'cassandra-driver';
+import { types } from 'cassandra-driver';
 import { WailError } from '@wail/errors';
 import type { KeyColumn } from '@wail/intent';
 import {
@@ -16,63 +16,11 @@ import {
   type WriteRequest,
 } from '@wail/store';
 import { CassandraConnection, type CassandraOptions } from './cassandra-connection';
+import { translateCassandraError } from './cassandra-errors';
 import { cqlTypeName, fromCassandraValue, toCassandraParameter } from './cassandra-values';
 
 const quote = (identifier: string) => `"${identifier}"`;
-const { consistencies, responseErrorCodes } = types;
-
-const UNAVAILABLE_RESPONSES = new Set<number>([
-  responseErrorCodes.unavailableException,
-  responseErrorCodes.overloaded,
-  responseErrorCodes.isBootstrapping,
-  responseErrorCodes.writeTimeout,
-  responseErrorCodes.readTimeout,
-  responseErrorCodes.readFailure,
-  responseErrorCodes.writeFailure,
-  responseErrorCodes.serverError,
-  // A restarted node has forgotten prepared statements; the driver re-prepares.
-  responseErrorCodes.unprepared,
-]);
-
-/** Driver errors → WAIL errors, from error classes and response codes only. */
-export function translateCassandraError(error: unknown): WailError {
-  if (error instanceof WailError) return error;
-  if (
-    error instanceof driverErrors.NoHostAvailableError ||
-    error instanceof driverErrors.OperationTimedOutError
-  ) {
-    return new WailError(
-      'DATABASE_UNAVAILABLE',
-      `Cassandra is unavailable (${(error as Error).name})`,
-      { cause: error },
-    );
-  }
-  if (error instanceof driverErrors.ResponseError) {
-    if (UNAVAILABLE_RESPONSES.has(error.code)) {
-      return new WailError(
-        'DATABASE_UNAVAILABLE',
-        `Cassandra could not serve the request: ${error.message}`,
-        { cause: error },
-      );
-    }
-    return new WailError('DATABASE_REJECTED', `Cassandra rejected the request: ${error.message}`, {
-      cause: error,
-      details: { code: error.code },
-    });
-  }
-  if (error instanceof TypeError || error instanceof RangeError) {
-    return new WailError(
-      'DATABASE_REJECTED',
-      `Cassandra could not encode a value: ${error.message}`,
-      { cause: error },
-    );
-  }
-  return new WailError(
-    'DATABASE_UNAVAILABLE',
-    `Cassandra call failed: ${(error as Error).message ?? String(error)}`,
-    { cause: error },
-  );
-}
+const { consistencies } = types;
 
 export interface CassandraRowStoreOptions extends CassandraOptions {
   /** How long a table's column list is trusted before it is read again. */

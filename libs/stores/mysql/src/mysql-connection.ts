@@ -1,10 +1,15 @@
 import type { QueryOptions } from 'mysql2';
 import { createPool, type Pool } from 'mysql2/promise';
+import { parseMysqlUrl } from '@wail/config';
 import type { StoreConnection } from '@wail/store';
 
 export interface MysqlOptions {
-  /** `mysql://user:password@host:port[/database]` */
+  /** `mysql://user:password@host:port[/database]`, user and password percent-encoded. */
   url: string;
+  /** Takes precedence over the URL's user. */
+  user?: string;
+  /** Takes precedence over the URL's password; not encoded. */
+  password?: string;
   database?: string;
   connectionLimit?: number;
   connectTimeoutMs?: number;
@@ -21,6 +26,11 @@ export interface MysqlOptions {
    * long after its timeout.
    */
   serverTimeoutMs?: number;
+  /**
+   * `affectedRows` counts rows changed, not rows found (no CLIENT_FOUND_ROWS):
+   * an upsert that changed nothing says 0, which the row store relies on.
+   */
+  changedRowsOnly?: boolean;
 }
 
 export class MysqlConnection implements StoreConnection {
@@ -28,13 +38,14 @@ export class MysqlConnection implements StoreConnection {
   readonly pool: Pool;
 
   constructor(options: MysqlOptions) {
-    const url = new URL(options.url);
-    const database = options.database ?? (url.pathname.replace(/^\//, '') || undefined);
+    const address = parseMysqlUrl(options.url);
+    const database = options.database ?? address.database;
+    const password = options.password ?? address.password;
     this.pool = createPool({
-      host: url.hostname,
-      port: url.port ? Number(url.port) : 3306,
-      user: decodeURIComponent(url.username || 'root'),
-      password: decodeURIComponent(url.password),
+      host: address.host,
+      port: address.port,
+      user: options.user ?? address.user ?? 'root',
+      ...(password === undefined ? {} : { password }),
       ...(database === undefined ? {} : { database }),
       connectionLimit: options.connectionLimit ?? 10,
       maxPreparedStatements: options.statementCacheSize ?? 64,
@@ -47,6 +58,7 @@ export class MysqlConnection implements StoreConnection {
       dateStrings: true,
       timezone: 'Z',
       enableKeepAlive: true,
+      ...(options.changedRowsOnly ? { flags: ['-FOUND_ROWS'] } : {}),
     });
     if (options.serverTimeoutMs !== undefined) {
       const seconds = Math.max(1, Math.ceil(options.serverTimeoutMs / 1000));

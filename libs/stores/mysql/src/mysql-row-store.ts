@@ -73,6 +73,28 @@ function retrying(run: () => Promise<void>, budgetMs: number): () => Promise<voi
   };
 }
 
+/**
+ * The ON DUPLICATE KEY UPDATE assignments of a guarded upsert: a column
+ * changes only when the new wail_ts is newer *and* the duplicate row is this
+ * key's. On a table with another unique index the duplicate may be another
+ * row (two customers, one email): a write of one key must never change
+ * another key's row, which would change it without an intent. `wail_ts` is
+ * assigned last: MySQL evaluates the assignments in order, and the guards must
+ * see the old value.
+ */
+function guardedAssignments(keyColumns: readonly string[], setColumns: readonly string[]): string {
+  const sameRow = keyColumns
+    .map((name) => `${quote(name)} <=> VALUES(${quote(name)})`)
+    .join(' AND ');
+  const newer = `VALUES(\`wail_ts\`) > \`wail_ts\` AND ${sameRow}`;
+  return [
+    ...setColumns.map(
+      (name) => `${quote(name)} = IF(${newer}, VALUES(${quote(name)}), ${quote(name)})`,
+    ),
+    `\`wail_ts\` = IF(${sameRow}, GREATEST(\`wail_ts\`, VALUES(\`wail_ts\`)), \`wail_ts\`)`,
+  ].join(', ');
+}
+
 /** What a guarded upsert contributes to a folded multi-row statement. */
 interface Fold {
   /** Upserts with the same shape (table and columns) fold into one statement. */
@@ -82,6 +104,7 @@ interface Fold {
   namespace: string;
   physicalTable: string;
   names: string[];
+  keyColumns: readonly string[];
   setColumns: string[];
   /** Key values, column values, ts, key hash. */
   row: unknown[];
@@ -135,7 +158,11 @@ export class MysqlRowStore implements RowStore {
 
   constructor(options: MysqlRowStoreOptions) {
     this.timeout = options.queryTimeoutMs ?? 3000;
-    this.primary = new MysqlConnection({ ...options, serverTimeoutMs: this.timeout + 1000 });
+    this.primary = new MysqlConnection({
+      ...options,
+      serverTimeoutMs: this.timeout + 1000,
+      changedRowsOnly: true,
+    });
     this.replica = options.replicaUrl
       ? new MysqlConnection({ ...options, url: options.replicaUrl })
       : undefined;
@@ -182,7 +209,11 @@ export class MysqlRowStore implements RowStore {
                      c.COLUMN_DEFAULT IS NOT NULL OR c.EXTRA <> '' AS has_default,
                      c.CHARACTER_MAXIMUM_LENGTH AS max_length, c.COLLATION_NAME AS collation,
                      c.DATETIME_PRECISION AS fsp, c.COLUMN_TYPE LIKE '%unsigned%' AS is_unsigned,
-                     s.SEQ_IN_INDEX AS key_seq, s.SUB_PART AS sub_part
+                     s.SEQ_IN_INDEX AS key_seq, s.SUB_PART AS sub_part,
+                     EXISTS (SELECT 1 FROM information_schema.STATISTICS u
+                              WHERE u.TABLE_SCHEMA = c.TABLE_SCHEMA AND u.TABLE_NAME = c.TABLE_NAME
+                                AND u.COLUMN_NAME = c.COLUMN_NAME AND u.NON_UNIQUE = 0
+                                AND u.INDEX_NAME <> 'PRIMARY') AS other_unique
                 FROM information_schema.COLUMNS c
                 LEFT JOIN information_schema.STATISTICS s
                   ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME
@@ -220,6 +251,7 @@ export class MysqlRowStore implements RowStore {
           ...(row['collation'] ? { collation: String(row['collation']) } : {}),
           ...(fsp === undefined ? {} : { fractionalDigits: fsp }),
           ...(Number(row['is_unsigned']) === 1 ? { unsigned: true } : {}),
+          ...(Number(row['other_unique']) === 1 ? { otherUniqueKey: true } : {}),
         };
         return [info.name, info];
       }),
@@ -266,39 +298,47 @@ export class MysqlRowStore implements RowStore {
           setColumns,
           values,
           missing.map((column) => column.name),
+          columns,
         );
       }
       const names = [...target.keyColumns, ...setColumns, 'wail_ts'];
-      const guarded = setColumns.map(
-        (name) =>
-          `${quote(name)} = IF(VALUES(\`wail_ts\`) > \`wail_ts\`, VALUES(${quote(name)}), ${quote(name)})`,
-      );
       const sql =
         `INSERT INTO ${table} (${names.map(quote).join(', ')}) SELECT ${names.map(() => '?').join(', ')} FROM DUAL ` +
         `WHERE NOT EXISTS (SELECT 1 FROM ${quote(target.namespace)}.\`wail_tombstones\` t ` +
         'WHERE t.table_name = ? AND t.key_hash = ? AND t.wail_ts >= ?) ' +
-        `ON DUPLICATE KEY UPDATE ${[...guarded, '`wail_ts` = GREATEST(`wail_ts`, VALUES(`wail_ts`))'].join(', ')}`;
+        `ON DUPLICATE KEY UPDATE ${guardedAssignments(target.keyColumns, setColumns)}`;
       const parameters = [...keyParams, ...values, ts, target.table, keyHash, ts];
+      const otherUniqueKeys = [...columns.values()].some((column) => column.otherUniqueKey);
       const prepared: FoldableUpsert = {
         request,
         key,
         execute: retrying(async () => {
           try {
-            await this.primary.execute({ sql, values: parameters, timeout: this.timeout });
+            const result = await this.primary.execute<ResultSetHeader>({
+              sql,
+              values: parameters,
+              timeout: this.timeout,
+            });
+            if (result.affectedRows === 0 && otherUniqueKeys)
+              await this.assertNotAnotherRow(target, table, keyParams, keyHash, request.ts);
           } catch (error) {
-            throw translateMysqlError(error);
+            throw translateMysqlError(error, { columns });
           }
         }, this.timeout),
-        fold: {
-          shape: `${table}\u0000${names.join(',')}`,
-          table,
-          namespace: target.namespace,
-          physicalTable: target.table,
-          names,
-          setColumns,
-          row: [...keyParams, ...values, ts, keyHash],
-          order: Buffer.from(canonicalKey(target.table, key)),
-        },
+      };
+      // A folded statement cannot tell which of its rows hit another row's
+      // unique value: tables with other unique keys are written row by row.
+      if (otherUniqueKeys) return prepared;
+      prepared.fold = {
+        shape: `${table}\u0000${names.join(',')}`,
+        table,
+        namespace: target.namespace,
+        physicalTable: target.table,
+        names,
+        keyColumns: target.keyColumns,
+        setColumns,
+        row: [...keyParams, ...values, ts, keyHash],
+        order: Buffer.from(canonicalKey(target.table, key)),
       };
       return prepared;
     }
@@ -343,7 +383,7 @@ export class MysqlRowStore implements RowStore {
             connection.release();
           }
         } catch (error) {
-          throw translateMysqlError(error);
+          throw translateMysqlError(error, { columns });
         }
       }, this.timeout),
     };
@@ -395,21 +435,17 @@ export class MysqlRowStore implements RowStore {
    * of one key are applied in order, each guarded by wail_ts.
    */
   private async foldedUpsert(folds: readonly Fold[]): Promise<void> {
-    const { table, names, setColumns, namespace } = folds[0]!;
+    const { table, names, setColumns, namespace, keyColumns } = folds[0]!;
     const aliases = names.map((_, i) => `v${i}`);
     const rowSelect = (first: boolean) =>
       `SELECT ${[...names, 'key_hash'].map((_, i) => (first ? `? AS \`${i < names.length ? aliases[i] : 'v_kh'}\`` : '?')).join(', ')}`;
     const derived = folds.map((_, i) => rowSelect(i === 0)).join(' UNION ALL ');
     const tsAlias = aliases[names.length - 1]!;
-    const guarded = setColumns.map(
-      (name) =>
-        `${quote(name)} = IF(VALUES(\`wail_ts\`) > \`wail_ts\`, VALUES(${quote(name)}), ${quote(name)})`,
-    );
     const sql =
       `INSERT INTO ${table} (${names.map(quote).join(', ')}) SELECT ${aliases.map((alias) => `v.\`${alias}\``).join(', ')} ` +
       `FROM (${derived}) AS v WHERE NOT EXISTS (SELECT 1 FROM ${quote(namespace)}.\`wail_tombstones\` t ` +
       `WHERE t.table_name = ? AND t.key_hash = v.\`v_kh\` AND t.wail_ts >= v.\`${tsAlias}\`) ` +
-      `ON DUPLICATE KEY UPDATE ${[...guarded, '`wail_ts` = GREATEST(`wail_ts`, VALUES(`wail_ts`))'].join(', ')}`;
+      `ON DUPLICATE KEY UPDATE ${guardedAssignments(keyColumns, setColumns)}`;
     try {
       await this.primary.query({
         sql,
@@ -421,6 +457,38 @@ export class MysqlRowStore implements RowStore {
     }
   }
 
+  /**
+   * An upsert that changed nothing: superseded (a newer row, a newer delete)
+   * or a retry — or, on a table with other unique keys, it collided with
+   * another row's unique value and was refused by the guard. Only the last is
+   * an error: the client's (422), and no row was changed.
+   */
+  private async assertNotAnotherRow(
+    target: TableRef,
+    table: string,
+    keyParams: unknown[],
+    keyHash: Buffer,
+    ts: bigint,
+  ): Promise<void> {
+    const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
+    const rows = await this.primary.execute<RowDataPacket[]>({
+      sql: `SELECT 1 FROM ${table} WHERE ${where}`,
+      values: keyParams as never[],
+      timeout: this.timeout,
+    });
+    if (rows.length > 0) return;
+    const tombstones = await this.primary.execute<RowDataPacket[]>({
+      sql: `SELECT 1 FROM ${quote(target.namespace)}.\`wail_tombstones\` WHERE table_name = ? AND key_hash = ? AND wail_ts >= ?`,
+      values: [target.table, keyHash, ts.toString()],
+      timeout: this.timeout,
+    });
+    if (tombstones.length > 0) return;
+    throw new WailError(
+      'DATABASE_REJECTED',
+      `another row of ${target.table} already has a value of this write for a unique key; nothing was changed`,
+    );
+  }
+
   private preparePartialUpdate(
     request: WriteRequest,
     key: KeyColumn[],
@@ -429,6 +497,7 @@ export class MysqlRowStore implements RowStore {
     setColumns: string[],
     values: unknown[],
     missing: string[],
+    columns: ReadonlyMap<string, ColumnInfo>,
   ): PreparedWrite {
     const { target } = request;
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
@@ -458,7 +527,7 @@ export class MysqlRowStore implements RowStore {
             `no row with this key in ${target.table}, and a new row needs ${missing.map((name) => `"${name}"`).join(', ')}`,
           );
         } catch (error) {
-          throw translateMysqlError(error);
+          throw translateMysqlError(error, { columns });
         }
       }, this.timeout),
     };

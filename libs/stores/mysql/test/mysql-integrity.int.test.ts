@@ -38,6 +38,9 @@ beforeAll(async () => {
     `CREATE TABLE \`${database}\`.wide (id BIGINT PRIMARY KEY, ${COLUMNS.map((c) => `${c} INT NULL`).join(', ')}, wail_ts BIGINT NOT NULL)`,
   );
   await admin.pool.query(
+    `CREATE TABLE \`${database}\`.accounts (id BIGINT PRIMARY KEY, email VARCHAR(50) NULL UNIQUE, note VARCHAR(20) NULL, wail_ts BIGINT NOT NULL)`,
+  );
+  await admin.pool.query(
     `CREATE TABLE \`${database}\`.hot (id BIGINT PRIMARY KEY, n INT NULL, who VARCHAR(20) NULL, wail_ts BIGINT NOT NULL)`,
   );
 });
@@ -88,6 +91,68 @@ describe('one canonical key', () => {
       state: 'absent',
       deletedTs: 2000n,
     });
+  });
+});
+
+describe('another unique key', () => {
+  const accounts: TableRef = { ...people, table: 'accounts' };
+
+  it("never changes another key's row through a shared unique value, and refuses the write with 422", async () => {
+    const store = storeWith();
+    await store.write({
+      target: accounts,
+      op: 'upsert',
+      key: id(1n),
+      values: { email: 'ada@example.com', note: 'first' },
+      ts: 100n,
+    });
+    await expect(
+      store.write({
+        target: accounts,
+        op: 'upsert',
+        key: id(2n),
+        values: { email: 'ada@example.com', note: 'second' },
+        ts: 200n,
+      }),
+    ).rejects.toMatchObject({ code: 'DATABASE_REJECTED', statusCode: 422 });
+    expect(await store.read(accounts, id(1n), 'strong')).toMatchObject({
+      state: 'present',
+      wailTs: 100n,
+      row: { id: 1n, email: 'ada@example.com', note: 'first' },
+    });
+    expect(await store.read(accounts, id(2n), 'strong')).toMatchObject({ state: 'absent' });
+  });
+
+  it('still takes an older write of the same key as a no-op, and a batch refuses only the colliding item', async () => {
+    const store = storeWith();
+    await store.write({
+      target: accounts,
+      op: 'upsert',
+      key: id(1n),
+      values: { email: 'ada@example.com', note: 'older' },
+      ts: 50n,
+    });
+    const prepared = await Promise.all(
+      [
+        { key: 3n, email: 'c@example.com' },
+        { key: 4n, email: 'ada@example.com' },
+        { key: 5n, email: 'e@example.com' },
+      ].map(({ key, email }) =>
+        store.prepareWrite({
+          target: accounts,
+          op: 'upsert',
+          key: id(key),
+          values: { email },
+          ts: 300n,
+        }),
+      ),
+    );
+    const outcomes = await store.executeMany(prepared);
+    expect(outcomes.map((error) => (error as { code?: string } | undefined)?.code)).toEqual([
+      undefined,
+      'DATABASE_REJECTED',
+      undefined,
+    ]);
   });
 });
 

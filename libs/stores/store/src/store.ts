@@ -79,6 +79,8 @@ export interface ColumnInfo {
   fractionalDigits?: number;
   /** MySQL: an UNSIGNED integer column. */
   unsigned?: boolean;
+  /** MySQL: the column is part of a unique index other than the primary key. */
+  otherUniqueKey?: boolean;
 }
 
 /** What every store adapter offers the services, whatever the database. */
