@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import {
+  AllowUnauthenticatedEnv,
   CassandraEnv,
   Defaults,
   KafkaEnv,
@@ -11,6 +12,7 @@ import {
   TracingEnv,
   listenEnv,
   loadEnv,
+  requireTokensBeyondLoopback,
   splitList,
   storeSettings,
   type Env,
@@ -26,6 +28,7 @@ export const ProxyEnv = Type.Object({
   ...StoresEnv,
   ...RepositoryUrlEnv,
   ...TracingEnv,
+  ...AllowUnauthenticatedEnv,
   ...listenEnv('WAIL_PROXY', Defaults.proxyPort),
   WAIL_PROXY_ID: Type.Optional(
     Type.String({
@@ -129,6 +132,13 @@ export function parseTokens(spec: string): Map<string, Set<string>> {
 
 export function loadConfig(env: Env): ProxyConfig {
   const e = loadEnv(ProxyEnv, env);
+  requireTokensBeyondLoopback({
+    hostVariable: 'WAIL_PROXY_HOST',
+    host: e.WAIL_PROXY_HOST,
+    allowUnauthenticated: e.WAIL_ALLOW_UNAUTHENTICATED,
+    missingTokens: e.WAIL_PROXY_TOKENS ? [] : ['WAIL_PROXY_TOKENS'],
+    exposes: 'write, delete and read the rows of every table',
+  });
   return {
     logLevel: e.WAIL_LOG_LEVEL,
     proxyId: e.WAIL_PROXY_ID ?? `${hostname()}:${process.pid}`,
@@ -137,7 +147,7 @@ export function loadConfig(env: Env): ProxyConfig {
     stores: storeSettings(e),
     repository: {
       url: e.WAIL_REPOSITORY_URL,
-      token: e.WAIL_REPOSITORY_TOKEN,
+      token: e.WAIL_REPOSITORY_READ_TOKEN ?? e.WAIL_REPOSITORY_TOKEN,
       refreshMs: e.WAIL_ROUTES_REFRESH_MS,
     },
     intents: {

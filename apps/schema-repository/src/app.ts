@@ -1,8 +1,14 @@
-import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import { healthRoutes, quietRoutes, recordRoutes, type Readiness } from '@wail/runtime';
 import type { Logger, Registry } from '@wail/telemetry';
+import type { RepositoryTokens } from './config';
 import type { ControlPlane } from './control-plane/control-plane';
+import { decideAccess, type Access } from './http/access';
 import { negotiate, REQUEST_BODY_TYPES } from './http/content-negotiation';
 import { confluentRoutes } from './http/confluent-routes';
 import { controlPlaneRoutes } from './http/control-plane-routes';
@@ -16,8 +22,8 @@ import type { SchemaRegistry } from './registry/schema-registry';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** A control-plane write: needs the bearer token when one is configured. */
-    write?: boolean;
+    /** Which token the route needs (see `Access`); a route that says nothing is a `read`. */
+    access?: Access;
   }
   interface FastifyInstance {
     /** Every route as `METHOD /path/:param`, for the OpenAPI coverage test. */
@@ -32,9 +38,10 @@ export interface RepositoryDeps {
   registry: SchemaRegistry;
   controlPlane: ControlPlane;
   bodyLimit: number;
-  token: string | undefined;
+  tokens: RepositoryTokens;
 }
 
+const MAX_PARAM_LENGTH = 1024;
 const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 
 export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
@@ -42,7 +49,15 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
     // Subjects may contain '/', sent as %2F: keep it inside the parameter.
-    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: 1024 },
+    routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own refusals speak the repository's dialect too.
+    frameworkErrors: (error, _request, reply) => {
+      const mapped =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? errors.uriTooLong(MAX_PARAM_LENGTH)
+          : errors.badRequest('The URL is not valid: a path segment has a malformed %-escape');
+      void (reply as FastifyReply).code(mapped.status).send(mapped.toJSON());
+    },
   });
 
   app.decorate('routeList', recordRoutes(app));
@@ -66,13 +81,16 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     const type = negotiate(request.headers.accept);
     if (!type) throw errors.notAcceptable();
     reply.header('content-type', type);
-    if (
-      request.routeOptions.config.write &&
-      deps.token !== undefined &&
-      !authorized(request.headers.authorization, deps.token)
-    ) {
+    const decision = decideAccess(
+      request.routeOptions.config.access ?? 'read',
+      request.headers.authorization,
+      deps.tokens,
+    );
+    if (decision === 'unauthorized') {
+      reply.header('www-authenticate', 'Bearer realm="wail-schema-repository"');
       throw errors.unauthorized();
     }
+    if (decision === 'forbidden') throw errors.forbidden();
   });
 
   app.setErrorHandler((error: FastifyError | RegistryError, request, reply) => {
@@ -98,14 +116,6 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     await controlPlaneRoutes(scope, deps.controlPlane);
   }, quietRoutes(app.log));
   return app;
-}
-
-function authorized(header: string | undefined, token: string): boolean {
-  const [, presented] = /^Bearer\s+(.+)$/i.exec(header ?? '') ?? [];
-  if (presented === undefined) return false;
-  const given = Buffer.from(presented.trim());
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function fastifyError(error: FastifyError): RegistryError | undefined {

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
+  AllowUnauthenticatedEnv,
   CassandraEnv,
+  ConsumerTopicsEnv,
   Defaults,
   LogEnv,
   MysqlEnv,
@@ -8,13 +10,21 @@ import {
   listenEnv,
   loadEnv,
   mysqlSettings,
+  requireTokensBeyondLoopback,
+  splitList,
   storeSettings,
   type Env,
 } from '@wail/config';
+import { WailError } from '@wail/errors';
+import type { TopicPolicy } from './control-plane/topic-policy';
+
+const TOPIC_PREFIXES = '^\\s*[A-Za-z0-9._-]{1,200}\\s*(,\\s*[A-Za-z0-9._-]{1,200}\\s*)*$';
 
 export const RepositoryEnv = Type.Object({
   ...LogEnv,
   ...MysqlEnv,
+  ...AllowUnauthenticatedEnv,
+  ...ConsumerTopicsEnv,
   ...CassandraEnv,
   ...StoresEnv,
   ...listenEnv('WAIL_REPOSITORY', Defaults.repositoryPort),
@@ -23,27 +33,69 @@ export const RepositoryEnv = Type.Object({
     default: 'wail_registry',
     description: 'MySQL database that holds schemas, models and routes (created if missing)',
   }),
+  WAIL_REPOSITORY_WRITE_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description: 'bearer token required for every write (it also reads)',
+    }),
+  ),
   WAIL_REPOSITORY_TOKEN: Type.Optional(
-    Type.String({ minLength: 16, description: 'bearer token required for control-plane writes' }),
+    Type.String({ minLength: 16, description: 'former name of WAIL_REPOSITORY_WRITE_TOKEN' }),
+  ),
+  WAIL_REPOSITORY_READ_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        'bearer token required for reads of routes, models, subjects, config and mode (schemas by id stay public)',
+    }),
   ),
   WAIL_REPOSITORY_BODY_LIMIT: Type.Integer({
     minimum: 1024,
     default: 1_048_576,
     description: 'largest accepted request body, in bytes',
   }),
+  WAIL_INTENT_TOPIC_PREFIXES: Type.String({
+    pattern: TOPIC_PREFIXES,
+    default: 'wail',
+    description: "comma-separated: every route's intentTopic must start with one of these",
+  }),
+  WAIL_EVENT_TOPIC_PREFIXES: Type.String({
+    pattern: TOPIC_PREFIXES,
+    default: 'wail',
+    description: "comma-separated: every data model's eventTopic must start with one of these",
+  }),
 });
+
+export interface RepositoryTokens {
+  /** Needed for writes; also accepted for reads. */
+  write: string | undefined;
+  /** Needed for reads (other than schemas by id) when set. */
+  read: string | undefined;
+}
 
 export interface RepositoryConfig {
   logLevel: Static<typeof RepositoryEnv>['WAIL_LOG_LEVEL'];
   http: { host: string; port: number; bodyLimit: number };
   mysql: { url: string; user?: string; password?: string; database: string };
-  token: string | undefined;
+  tokens: RepositoryTokens;
+  topics: TopicPolicy;
   /** The stores routes are checked against when they are applied. */
   stores: ReturnType<typeof storeSettings>;
 }
 
 export function loadConfig(env: Env): RepositoryConfig {
   const e = loadEnv(RepositoryEnv, env);
+  const tokens = repositoryTokens(e);
+  requireTokensBeyondLoopback({
+    hostVariable: 'WAIL_REPOSITORY_HOST',
+    host: e.WAIL_REPOSITORY_HOST,
+    allowUnauthenticated: e.WAIL_ALLOW_UNAUTHENTICATED,
+    missingTokens: [
+      ...(tokens.write === undefined ? ['WAIL_REPOSITORY_WRITE_TOKEN'] : []),
+      ...(tokens.read === undefined ? ['WAIL_REPOSITORY_READ_TOKEN'] : []),
+    ],
+    exposes: 'read and change routes, models, schemas, config and mode',
+  });
   return {
     logLevel: e.WAIL_LOG_LEVEL,
     http: {
@@ -52,7 +104,42 @@ export function loadConfig(env: Env): RepositoryConfig {
       bodyLimit: e.WAIL_REPOSITORY_BODY_LIMIT,
     },
     mysql: { ...mysqlSettings(e), database: e.WAIL_REPOSITORY_DATABASE },
-    token: e.WAIL_REPOSITORY_TOKEN,
+    tokens,
+    topics: {
+      intentPrefixes: splitList(e.WAIL_INTENT_TOPIC_PREFIXES),
+      eventPrefixes: splitList(e.WAIL_EVENT_TOPIC_PREFIXES),
+      unmaterializedTopic: e.WAIL_UNMATERIALIZED_TOPIC,
+      deadLetterTopic: e.WAIL_DLQ_TOPIC,
+    },
     stores: storeSettings(e),
   };
+}
+
+/**
+ * `WAIL_REPOSITORY_TOKEN` is the write token's former name and keeps working;
+ * a read token alone would leave writes open, and a read token equal to the
+ * write token would let every reader write: both are refused.
+ */
+function repositoryTokens(e: Static<typeof RepositoryEnv>): RepositoryTokens {
+  const problems: string[] = [];
+  const legacy = e.WAIL_REPOSITORY_TOKEN;
+  const write = e.WAIL_REPOSITORY_WRITE_TOKEN ?? legacy;
+  const read = e.WAIL_REPOSITORY_READ_TOKEN;
+  if (legacy !== undefined && e.WAIL_REPOSITORY_WRITE_TOKEN !== undefined && legacy !== write)
+    problems.push(
+      '  WAIL_REPOSITORY_TOKEN and WAIL_REPOSITORY_WRITE_TOKEN differ: WAIL_REPOSITORY_TOKEN is the former name of the write token; set only one',
+    );
+  if (read !== undefined && write === undefined)
+    problems.push(
+      '  WAIL_REPOSITORY_READ_TOKEN is set without WAIL_REPOSITORY_WRITE_TOKEN: reads would need a token while writes need none',
+    );
+  if (read !== undefined && read === write)
+    problems.push(
+      '  WAIL_REPOSITORY_READ_TOKEN equals the write token: every reader could write; use two different tokens',
+    );
+  if (problems.length > 0)
+    throw new WailError('CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, {
+      details: { problems },
+    });
+  return { write, read };
 }

@@ -68,9 +68,10 @@ export async function compose(
         logger.child({ component: 'route-fit' }),
         Math.max(5000, config.stores.timeoutMs),
       ),
+      config.topics,
     ),
     bodyLimit: config.http.bodyLimit,
-    token: config.token,
+    tokens: config.tokens,
   });
   return {
     app,

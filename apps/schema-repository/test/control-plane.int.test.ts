@@ -34,7 +34,8 @@ const customerModel = {
 };
 
 beforeAll(async () => {
-  repo = await startRepository();
+  // `bank.` too: one test names an event topic outside WAIL's own namespace.
+  repo = await startRepository({ WAIL_EVENT_TOPIC_PREFIXES: 'wail,bank.' });
 });
 afterAll(async () => {
   await repo.close();

@@ -43,7 +43,7 @@ describe('control-plane token', () => {
     ).toBe(401);
   });
 
-  it('accepts writes with the token and keeps reads open', async () => {
+  it('accepts writes with the token, keeps reads open and needs a token for compatibility tests', async () => {
     const auth = { authorization: `Bearer ${token}` };
     const registered = await call(
       repo.app,
@@ -58,10 +58,19 @@ describe('control-plane token', () => {
     expect((await call(repo.app, 'GET', '/subjects/auth-value/versions/latest')).status).toBe(200);
     expect((await call(repo.app, 'POST', '/subjects/auth-value', { schema: A1 })).status).toBe(200);
     expect(
+      await call(repo.app, 'POST', '/compatibility/subjects/auth-value/versions/latest', {
+        schema: A1,
+      }),
+    ).toMatchObject({ status: 401, body: { error_code: 40101 } });
+    expect(
       (
-        await call(repo.app, 'POST', '/compatibility/subjects/auth-value/versions/latest', {
-          schema: A1,
-        })
+        await call(
+          repo.app,
+          'POST',
+          '/compatibility/subjects/auth-value/versions/latest',
+          { schema: A1 },
+          auth,
+        )
       ).status,
     ).toBe(200);
   });

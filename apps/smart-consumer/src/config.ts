@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   CassandraEnv,
+  ConsumerTopicsEnv,
   Defaults,
   KafkaEnv,
   LogEnv,
@@ -25,6 +26,7 @@ export const ConsumerEnv = Type.Object({
   ...StoresEnv,
   ...RepositoryUrlEnv,
   ...TracingEnv,
+  ...ConsumerTopicsEnv,
   ...listenEnv('WAIL_CONSUMER', Defaults.consumerPort),
   WAIL_CONSUMER_GROUP: Type.String({
     minLength: 1,
@@ -81,16 +83,6 @@ export const ConsumerEnv = Type.Object({
         'at-least-once (idempotent producer; a crash may repeat an event) or exactly-once (Kafka transactions: outputs and offsets commit together)',
     },
   ),
-  WAIL_UNMATERIALIZED_TOPIC: Type.String({
-    pattern: '^[A-Za-z0-9._-]{1,249}$',
-    default: 'wail.intents.unmaterialized',
-    description: 'where unmaterialized intents are recorded',
-  }),
-  WAIL_DLQ_TOPIC: Type.String({
-    pattern: '^[A-Za-z0-9._-]{1,249}$',
-    default: 'wail.dlq',
-    description: 'dead-letter topic',
-  }),
 });
 
 export interface ConsumerConfig {
@@ -115,6 +107,12 @@ export interface ConsumerConfig {
   exportTraces: boolean;
 }
 
+/**
+ * The consumer's listener needs no token, even beyond loopback: it serves only
+ * `/healthz`, `/readyz` and `/metrics` — no data, no writes, and metric labels
+ * bounded by table names and error codes — and Prometheus and Kubernetes
+ * probes scrape it unauthenticated by convention.
+ */
 export function loadConfig(env: Env): ConsumerConfig {
   const e = loadEnv(ConsumerEnv, env);
   return {
@@ -126,7 +124,7 @@ export function loadConfig(env: Env): ConsumerConfig {
     stores: storeSettings(e),
     repository: {
       url: e.WAIL_REPOSITORY_URL,
-      token: e.WAIL_REPOSITORY_TOKEN,
+      token: e.WAIL_REPOSITORY_READ_TOKEN ?? e.WAIL_REPOSITORY_TOKEN,
       refreshMs: e.WAIL_ROUTES_REFRESH_MS,
     },
     pipeline: {

@@ -51,6 +51,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   const transactions = exactlyOnce
     ? new KafkaPartitionTransactions(kafka, config.group)
     : undefined;
+  const topics = new TopicSet(kafka, config.group);
   const processor: IntentProcessor = new IntentProcessor({
     routes,
     models,
@@ -65,6 +66,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     },
     logger: logger.child({ component: 'processor' }),
     metrics,
+    consumedTopics: () => topics.topics(),
     topicLimit: (topic) => kafka.maxMessageBytes(topic),
     options: {
       keyConcurrency: config.pipeline.keyConcurrency,
@@ -84,7 +86,6 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     onAssignment: (owned) => processor.retain(owned),
   });
 
-  const topics = new TopicSet(kafka, config.group);
   const subscribe = async (list: string[]) => {
     await kafka.ensureTopics(list.map((topic) => ({ topic })));
     await consumer.setTopics(list);

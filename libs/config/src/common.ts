@@ -12,6 +12,8 @@ export const Defaults = {
   proxyPort: 8080,
   repositoryPort: 8081,
   consumerPort: 8082,
+  unmaterializedTopic: 'wail.intents.unmaterialized',
+  deadLetterTopic: 'wail.dlq',
 } as const;
 
 export const LogEnv = {
@@ -138,14 +140,40 @@ export const RepositoryUrlEnv = {
     default: Defaults.repositoryUrl,
     description: 'base URL of the schema repository',
   }),
+  WAIL_REPOSITORY_READ_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description: "the repository's read token, sent with every route and model read",
+    }),
+  ),
   WAIL_REPOSITORY_TOKEN: Type.Optional(
-    Type.String({ minLength: 16, description: 'token for the repository, when it requires one' }),
+    Type.String({
+      minLength: 16,
+      description: 'former name: sent when WAIL_REPOSITORY_READ_TOKEN is unset',
+    }),
   ),
   WAIL_ROUTES_REFRESH_MS: Type.Integer({
     minimum: 100,
     maximum: 600_000,
     default: 1000,
     description: 'route polling interval',
+  }),
+};
+
+/**
+ * The smart consumer's own output topics. The schema repository reads the same
+ * variables (same defaults) so that no route or model can point at them.
+ */
+export const ConsumerTopicsEnv = {
+  WAIL_UNMATERIALIZED_TOPIC: Type.String({
+    pattern: '^[A-Za-z0-9._-]{1,249}$',
+    default: Defaults.unmaterializedTopic,
+    description: 'where unmaterialized intents are recorded',
+  }),
+  WAIL_DLQ_TOPIC: Type.String({
+    pattern: '^[A-Za-z0-9._-]{1,249}$',
+    default: Defaults.deadLetterTopic,
+    description: 'dead-letter topic',
   }),
 };
 

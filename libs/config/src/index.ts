@@ -5,6 +5,7 @@ export type { MysqlAddress, MysqlUrlReading } from './mysql-url';
 export { SECRET_VARIABLES, isSecretVariable, secretValues } from './secrets';
 export {
   CassandraEnv,
+  ConsumerTopicsEnv,
   Defaults,
   KafkaEnv,
   LogEnv,
@@ -17,3 +18,9 @@ export {
   storeSettings,
 } from './common';
 export type { StoreSettings } from './common';
+export {
+  AllowUnauthenticatedEnv,
+  isLoopbackHost,
+  requireTokensBeyondLoopback,
+} from './listener-auth';
+export type { ListenerExposure } from './listener-auth';

@@ -1,5 +1,10 @@
 export { describeHealth } from './health-suite';
-export { spawnServiceProcess, startServiceProcess, waitFor } from './processes';
+export {
+  runServiceUntilExit,
+  spawnServiceProcess,
+  startServiceProcess,
+  waitFor,
+} from './processes';
 export type { ServiceProcess, SpawnedService } from './processes';
 export { stoppedDependencyEnv } from './readiness';
 export { deadAddress, stackEnv, uniqueName } from './stack-env';

@@ -104,6 +104,34 @@ export async function startServiceProcess(
   return spawned;
 }
 
+/**
+ * Runs one of WAIL's services as its own process and waits for it to exit on
+ * its own (a refused configuration, say); resolves with the exit code and
+ * everything it printed. A process still running after `timeoutMs` is killed
+ * and reported with code `null`.
+ */
+export async function runServiceUntilExit(
+  service: keyof typeof ENTRIES,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
+  const { entry } = ENTRIES[service];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+    cwd: repoRoot,
+    env: { ...process.env, WAIL_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) =>
+    child.once('close', (exitCode) => resolve(exitCode)),
+  );
+  clearTimeout(timer);
+  return { code, output };
+}
+
 /** Polls `check` until it returns a truthy value (which is returned) or the timeout passes. */
 export async function waitFor<T>(
   check: () => Promise<T | false | undefined | null> | T | false | undefined | null,

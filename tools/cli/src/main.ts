@@ -15,8 +15,9 @@ commands:
   dlq redrive --id T/P/O | --code C | --all
                               send dead letters back to their intent topics (after fixing the cause)
 
-environment: WAIL_REPOSITORY_URL (${Defaults.repositoryUrl}), WAIL_REPOSITORY_TOKEN, WAIL_KAFKA_BROKERS (${Defaults.kafkaBrokers}),
-             WAIL_DLQ_TOPIC (wail.dlq)`;
+environment: WAIL_REPOSITORY_URL (${Defaults.repositoryUrl}), WAIL_KAFKA_BROKERS (${Defaults.kafkaBrokers}),
+             WAIL_REPOSITORY_WRITE_TOKEN (apply; WAIL_REPOSITORY_TOKEN is its former name),
+             WAIL_DLQ_TOPIC (${Defaults.deadLetterTopic})`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
       await applyDefinitions(
         repositoryUrl,
         readDefinitions(rest),
-        process.env['WAIL_REPOSITORY_TOKEN'],
+        process.env['WAIL_REPOSITORY_WRITE_TOKEN'] ?? process.env['WAIL_REPOSITORY_TOKEN'],
         say,
       );
       return 0;
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
         { code: values.code, id: values.id, all: values.all },
         {
           brokers,
-          topic: process.env['WAIL_DLQ_TOPIC'] ?? 'wail.dlq',
+          topic: process.env['WAIL_DLQ_TOPIC'] ?? Defaults.deadLetterTopic,
           say,
         },
       );

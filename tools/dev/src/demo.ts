@@ -48,7 +48,7 @@ export async function setUpDemo(
   await applyDefinitions(
     repositoryUrl,
     readDefinitions([demoDir]),
-    env['WAIL_REPOSITORY_TOKEN'],
+    env['WAIL_REPOSITORY_WRITE_TOKEN'] ?? env['WAIL_REPOSITORY_TOKEN'],
     (line) => say(`demo       ${line}`),
   );
 }

@@ -2,9 +2,11 @@ import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql
 import { registryErrors as errors } from '../http/registry-errors';
 import type { SchemaRegistry } from '../registry/schema-registry';
 import { inTransaction } from '../storage/transactions';
-import { buildModelSchemas } from './data-model';
 import type { RouteFit } from './route-fit';
-import { assertTableName, parseTableRoute, type TableRoute } from './table-route';
+import { assertTableName, type TableRoute } from './table-route';
+import { TopicClaims } from './topic-claims';
+import { DEFAULT_TOPIC_POLICY, type TopicPolicy } from './topic-policy';
+import { validateModel, validateRoute } from './validation';
 
 export interface StoredRoute extends TableRoute {
   revision: number;
@@ -36,11 +38,16 @@ export interface ModelVersionDetail extends ModelVersion {
  * whose auto-increment id is the revision proxies and consumers poll.
  */
 export class ControlPlane {
+  private readonly topicClaims: TopicClaims;
+
   constructor(
     private readonly pool: Pool,
     private readonly registry: SchemaRegistry,
     private readonly fit?: RouteFit,
-  ) {}
+    private readonly topics: TopicPolicy = DEFAULT_TOPIC_POLICY,
+  ) {
+    this.topicClaims = new TopicClaims(pool);
+  }
 
   async revision(): Promise<number> {
     const [rows] = await this.pool.query<RowDataPacket[]>(
@@ -86,7 +93,7 @@ export class ControlPlane {
 
   /** Idempotent: putting the same route again changes nothing, not even the revision. */
   async putRoute(table: string, body: unknown): Promise<StoredRoute> {
-    const route = parseTableRoute(table, body);
+    const route = validateRoute(table, body, this.topics);
     const problems = (await this.fit?.problems(table, route)) ?? [];
     if (problems.length > 0) {
       const where = route.store === 'cassandra' ? route.keyspace : route.database;
@@ -95,7 +102,8 @@ export class ControlPlane {
       );
     }
     const spec = JSON.stringify(route);
-    return inTransaction(this.pool, async (tx) => {
+    return this.topicClaims.exclusive(async (tx) => {
+      await this.topicClaims.assertIntentTopicFree(tx, table, route.intentTopic);
       const [rows] = await tx.execute<RowDataPacket[]>(
         'SELECT spec, revision FROM table_routes WHERE table_name = ? FOR UPDATE',
         [table],
@@ -134,23 +142,29 @@ export class ControlPlane {
    */
   async registerModel(table: string, body: unknown): Promise<ModelVersion> {
     const route = await this.getRoute(table);
-    const input =
-      body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-    if (input['schema'] === undefined) throw errors.invalidModel('"schema" is required');
-    const model = buildModelSchemas(table, route, input['schema'], input['eventTopic']);
+    const model = validateModel(table, route, body, this.topics);
 
     const latest = await this.latestModel(this.pool, table);
     if (latest && latest.schemaText === model.canonical && latest.eventTopic === model.eventTopic)
       return latest.summary;
 
-    const key = await this.registry.register(`${model.eventTopic}-key`, {
-      schema: JSON.stringify(model.keySchema),
-    });
-    const value = await this.registry.register(`${model.eventTopic}-value`, {
-      schema: JSON.stringify(model.valueSchema),
-    });
-
-    return inTransaction(this.pool, async (tx) => {
+    // The topic is checked before its subjects are touched, under the lock
+    // that keeps it checked until the version is recorded.
+    return this.topicClaims.exclusive(async (tx) => {
+      const current = await this.latestModel(tx, table);
+      if (
+        current &&
+        current.schemaText === model.canonical &&
+        current.eventTopic === model.eventTopic
+      )
+        return current.summary;
+      await this.topicClaims.assertEventTopicFree(tx, table, model.eventTopic);
+      const key = await this.registry.register(`${model.eventTopic}-key`, {
+        schema: JSON.stringify(model.keySchema),
+      });
+      const value = await this.registry.register(`${model.eventTopic}-value`, {
+        schema: JSON.stringify(model.valueSchema),
+      });
       const [rows] = await tx.execute<RowDataPacket[]>(
         'SELECT COALESCE(MAX(version), 0) AS version FROM data_models WHERE table_name = ? FOR UPDATE',
         [table],

@@ -127,12 +127,13 @@ export function buildModelSchemas(
 
   const name = String(record['name']);
   const shortName = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
-  const namespace =
-    typeof record['namespace'] === 'string'
+  // As in Avro: a dotted name carries its own namespace and the attribute is
+  // then ignored (it may even be invalid, which the parser does not check).
+  const namespace = name.includes('.')
+    ? name.slice(0, name.lastIndexOf('.'))
+    : typeof record['namespace'] === 'string' && record['namespace'] !== ''
       ? record['namespace']
-      : name.includes('.')
-        ? name.slice(0, name.lastIndexOf('.'))
-        : undefined;
+      : undefined;
   const qualify = (local: string) => (namespace ? `${namespace}.${local}` : local);
   const keySchema = { type: 'record', name: qualify(`${shortName}Key`), fields: keyFields };
   const valueSchema = {

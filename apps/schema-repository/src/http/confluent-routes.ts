@@ -38,17 +38,20 @@ function versionBody(version: SubjectVersion): Record<string, unknown> {
 }
 
 /**
- * The Confluent Schema Registry REST API (Avro). Routes marked `write` need
- * the control-plane token when one is configured.
+ * The Confluent Schema Registry REST API (Avro). Each route's `access` says
+ * which token it needs (see `Access`): schemas by id are public, as every
+ * Confluent deserializer needs them; compatibility tests need a token.
  */
 export async function confluentRoutes(
   app: FastifyInstance,
   registry: SchemaRegistry,
 ): Promise<void> {
-  const write = { config: { write: true } };
+  const write = { config: { access: 'write' as const } };
+  const open = { config: { access: 'public' as const } };
+  const check = { config: { access: 'check' as const } };
 
-  app.get('/', async () => ({}));
-  app.get('/schemas/types', async () => ['AVRO']);
+  app.get('/', open, async () => ({}));
+  app.get('/schemas/types', open, async () => ['AVRO']);
 
   app.get<{ Querystring: Query }>('/schemas', async (request) => {
     const all = await registry.listSchemas({
@@ -59,11 +62,11 @@ export async function confluentRoutes(
     return page(all.map(versionBody), request.query);
   });
 
-  app.get<{ Params: IdParams }>('/schemas/ids/:id', async (request) =>
+  app.get<{ Params: IdParams }>('/schemas/ids/:id', open, async (request) =>
     schemaBody(await registry.schemaById(parseId(request.params.id))),
   );
 
-  app.get<{ Params: IdParams }>('/schemas/ids/:id/schema', async (request, reply) => {
+  app.get<{ Params: IdParams }>('/schemas/ids/:id/schema', open, async (request, reply) => {
     const stored = await registry.schemaById(parseId(request.params.id));
     return reply.send(JSON.parse(stored.schema));
   });
@@ -175,6 +178,7 @@ export async function confluentRoutes(
 
   app.post<{ Params: VersionParams; Querystring: Query }>(
     '/compatibility/subjects/:subject/versions/:version',
+    check,
     async (request) =>
       registry.testCompatibility(
         request.params.subject,
@@ -186,6 +190,7 @@ export async function confluentRoutes(
 
   app.post<{ Params: SubjectParams; Querystring: Query }>(
     '/compatibility/subjects/:subject/versions',
+    check,
     async (request) =>
       registry.testCompatibility(
         request.params.subject,

@@ -14,7 +14,7 @@ export async function controlPlaneRoutes(
   app: FastifyInstance,
   controlPlane: ControlPlane,
 ): Promise<void> {
-  const write = { config: { write: true } };
+  const write = { config: { access: 'write' as const } };
 
   // The listing's ETag is the control-plane revision: pollers send If-None-Match
   // and get a bodiless 304 until a route or a model changes.

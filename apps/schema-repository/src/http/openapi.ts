@@ -44,7 +44,10 @@ const body = (schema: Record<string, unknown>) => ({
   required: true,
   content: { [json]: { schema } },
 });
+/** Writes: the write token. */
 const secured = [{ bearer: [] }];
+/** Anyone, whatever tokens are configured. */
+const open: never[] = [];
 
 export const openApiDocument = {
   openapi: '3.0.3',
@@ -61,7 +64,10 @@ export const openApiDocument = {
       bearer: {
         type: 'http',
         scheme: 'bearer',
-        description: 'required for writes when WAIL_REPOSITORY_TOKEN is set',
+        description:
+          'Writes need WAIL_REPOSITORY_WRITE_TOKEN (or its former name WAIL_REPOSITORY_TOKEN) when one is set; the read token there answers 403. ' +
+          'Every other operation needs the read or the write token once WAIL_REPOSITORY_READ_TOKEN is set, and compatibility tests once either token is set. ' +
+          'Operations marked with an empty security list are public.',
       },
     },
     responses: {
@@ -117,7 +123,12 @@ export const openApiDocument = {
           database: { type: 'string', description: 'mysql routes' },
           physicalTable: { type: 'string', description: 'defaults to the logical table name' },
           keyColumns: { type: 'array', items: { type: 'string' }, minItems: 1 },
-          intentTopic: { type: 'string', default: 'wail.intents' },
+          intentTopic: {
+            type: 'string',
+            default: 'wail.intents',
+            description:
+              "starts with one of WAIL_INTENT_TOPIC_PREFIXES; never a model's event topic (409) nor the consumers' unmaterialized or dead-letter topic (422)",
+          },
           failureMode: {
             type: 'string',
             enum: ['transactional', 'independent'],
@@ -135,7 +146,11 @@ export const openApiDocument = {
             description: 'an Avro record, as JSON or as a string; field names are column names',
             oneOf: [{ type: 'object' }, { type: 'string' }],
           },
-          eventTopic: { type: 'string', description: 'defaults to wail.events.<table>' },
+          eventTopic: {
+            type: 'string',
+            description:
+              "defaults to wail.events.<table>; starts with one of WAIL_EVENT_TOPIC_PREFIXES; never a route's intent topic nor another table's event topic (409), nor the consumers' own topics (422)",
+          },
         },
       },
       ModelVersion: {
@@ -150,22 +165,33 @@ export const openApiDocument = {
       },
     },
   },
+  security: [{ bearer: [] }],
   paths: {
-    '/': { get: { summary: 'root', responses: { 200: ok('{}') } } },
-    '/healthz': { get: { summary: 'liveness', responses: { 200: ok('live') } } },
+    '/': { get: { summary: 'root', security: open, responses: { 200: ok('{}') } } },
+    '/healthz': {
+      get: { summary: 'liveness', security: open, responses: { 200: ok('live') } },
+    },
     '/readyz': {
-      get: { summary: 'readiness (MySQL)', responses: { 200: ok('ready'), 503: ok('unready') } },
+      get: {
+        summary: 'readiness (MySQL)',
+        security: open,
+        responses: { 200: ok('ready'), 503: ok('unready') },
+      },
     },
     '/metrics': {
       get: {
         summary: 'Prometheus metrics',
+        security: open,
         responses: { 200: { description: 'text exposition format' } },
       },
     },
-    '/openapi.json': { get: { summary: 'this document', responses: { 200: ok('OpenAPI 3') } } },
+    '/openapi.json': {
+      get: { summary: 'this document', security: open, responses: { 200: ok('OpenAPI 3') } },
+    },
     '/schemas/types': {
       get: {
         summary: 'supported schema types',
+        security: open,
         responses: { 200: ok('["AVRO"]', { type: 'array', items: { type: 'string' } }) },
       },
     },
@@ -190,6 +216,7 @@ export const openApiDocument = {
     '/schemas/ids/{id}': {
       get: {
         summary: 'a schema by global id',
+        security: open,
         parameters: [id],
         responses: { 200: ok('{"schema": "…"}'), 404: error },
       },
@@ -197,6 +224,7 @@ export const openApiDocument = {
     '/schemas/ids/{id}/schema': {
       get: {
         summary: 'the raw schema by id',
+        security: open,
         parameters: [id],
         responses: { 200: ok('the schema JSON'), 404: error },
       },
@@ -312,7 +340,7 @@ export const openApiDocument = {
         summary: 'test against one version',
         parameters: [subject, version, q('verbose', 'include messages')],
         requestBody: body(schemaRequest),
-        responses: { 200: ok('{"is_compatible": bool}'), 404: error, 422: error },
+        responses: { 200: ok('{"is_compatible": bool}'), 401: error, 404: error, 422: error },
       },
     },
     '/compatibility/subjects/{subject}/versions': {
@@ -320,7 +348,7 @@ export const openApiDocument = {
         summary: 'test as a registration would',
         parameters: [subject, q('verbose', 'include messages')],
         requestBody: body(schemaRequest),
-        responses: { 200: ok('{"is_compatible": bool}'), 422: error },
+        responses: { 200: ok('{"is_compatible": bool}'), 401: error, 422: error },
       },
     },
     '/config': {
@@ -424,6 +452,7 @@ export const openApiDocument = {
         requestBody: body({ $ref: '#/components/schemas/TableRoute' }),
         responses: {
           200: ok('the stored route', { $ref: '#/components/schemas/TableRoute' }),
+          409: error,
           422: error,
         },
       },

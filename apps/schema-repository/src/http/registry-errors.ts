@@ -5,13 +5,14 @@ import { translateMysqlError } from '@wail/store-mysql';
  * endpoint: `{"error_code": <int>, "message": "<text>"}`, where the HTTP status
  * is the first three digits of the code. Message texts that clients assert on
  * (`Subject 'x' not found.`, `Schema not found`) are reproduced exactly.
- * Codes 404 4x/422 4x are WAIL's own (models and routes).
+ * Codes 404 4x/409 4x/422 4x are WAIL's own (models and routes).
  *
  * apps/schema-repository/README.md lists every code; a test keeps them in step.
  */
 export const REGISTRY_ERROR_CODES = {
   400: 'BAD_REQUEST',
   40101: 'UNAUTHORIZED',
+  40301: 'FORBIDDEN',
   40401: 'SUBJECT_NOT_FOUND',
   40402: 'VERSION_NOT_FOUND',
   40403: 'SCHEMA_NOT_FOUND',
@@ -27,7 +28,9 @@ export const REGISTRY_ERROR_CODES = {
   404: 'ROUTE_NOT_FOUND',
   406: 'NOT_ACCEPTABLE',
   409: 'INCOMPATIBLE_SCHEMA',
+  40941: 'TOPIC_CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'UNPROCESSABLE_ENTITY',
   42201: 'INVALID_SCHEMA',
@@ -72,6 +75,11 @@ export const registryErrors = {
   badRequest: (message: string) => new RegistryError(400, message),
   unauthorized: () =>
     new RegistryError(40101, 'Unauthorized: a valid bearer token is required for this operation'),
+  forbidden: () =>
+    new RegistryError(
+      40301,
+      'Forbidden: the read token cannot change the repository; writes need the write token',
+    ),
   subjectNotFound: (subject: string) => new RegistryError(40401, `Subject '${subject}' not found.`),
   versionNotFound: (version: number | string) =>
     new RegistryError(40402, `Version ${version} not found.`),
@@ -116,7 +124,10 @@ export const registryErrors = {
       409,
       `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${details.join(', ')}]`,
     ),
+  topicConflict: (detail: string) => new RegistryError(40941, `Topic conflict: ${detail}`),
   payloadTooLarge: () => new RegistryError(413, 'HTTP 413 Payload Too Large'),
+  uriTooLong: (limit: number) =>
+    new RegistryError(414, `HTTP 414 URI Too Long: a path parameter exceeds ${limit} characters`),
   unsupportedMediaType: () => new RegistryError(415, 'HTTP 415 Unsupported Media Type'),
   unprocessable: (message: string) => new RegistryError(422, message),
   invalidSchema: (detail: string) => new RegistryError(42201, `Invalid schema: ${detail}`),

@@ -92,6 +92,17 @@ export const MIGRATIONS: readonly {
        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     ],
   },
+  {
+    version: 3,
+    description: 'the control-plane topic lock (route and model writes check topics under it)',
+    statements: [
+      `CREATE TABLE control_locks (
+         name VARCHAR(32) NOT NULL,
+         PRIMARY KEY (name)
+       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      "INSERT IGNORE INTO control_locks (name) VALUES ('topics')",
+    ],
+  },
 ];
 
 /** Applies pending migrations; safe to call from every replica at start-up. */
@@ -119,7 +130,8 @@ export async function migrate(pool: Pool): Promise<number[]> {
         if (applied.has(migration.version)) continue;
         // DDL commits implicitly in MySQL; a migration that fails half-way is
         // re-run from its first statement, so each must be safe to repeat or
-        // fail loudly. Ours only create tables, checked here.
+        // fail loudly. Ours only create tables (made IF NOT EXISTS here) and
+        // INSERT IGNORE their fixed rows.
         for (const statement of migration.statements) {
           await connection.query(
             statement.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '),

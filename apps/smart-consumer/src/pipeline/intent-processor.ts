@@ -26,6 +26,7 @@ import {
 import { LruCache } from '@wail/runtime';
 import { contextFromHeaders, traceHeaders, tracer, type Logger } from '@wail/telemetry';
 import { toWireFormat } from './avro';
+import { forbiddenEventTopic } from './event-topic-guard';
 import { EventSizeBound } from './event-size';
 import type { ConsumerMetrics } from './metrics';
 import type { ModelCache, ResolvedModel } from './model-cache';
@@ -79,6 +80,8 @@ export interface ProcessorDeps {
   logger: Logger;
   metrics: ConsumerMetrics;
   options: ProcessorOptions;
+  /** The intent topics consumed now, draining ones included (default: the routes' topics). */
+  consumedTopics?: () => Iterable<string>;
   /** An event topic's `max.message.bytes`, when it is known: events above it are dead-lettered before Kafka refuses them. */
   topicLimit?: (topic: string) => Promise<number | undefined>;
   now?: () => number;
@@ -135,7 +138,12 @@ class PartitionState {
 /** A failure that retrying cannot fix: the intent goes to the dead-letter topic. */
 class Poison extends Error {
   constructor(
-    readonly code: ErrorCode | 'UNKNOWN_TABLE_PAST_GRACE' | 'MODEL_MISSING' | 'ENCODE_FAILED',
+    readonly code:
+      | ErrorCode
+      | 'UNKNOWN_TABLE_PAST_GRACE'
+      | 'MODEL_MISSING'
+      | 'ENCODE_FAILED'
+      | 'EVENT_TOPIC_FORBIDDEN',
     message: string,
   ) {
     super(message);
@@ -518,6 +526,16 @@ export class IntentProcessor {
           key,
           new Poison('MODEL_MISSING', `table "${table}" has no data model`),
         );
+      const forbidden = forbiddenEventTopic(model.eventTopic, {
+        consumed: [pending[0]!.record.topic, ...this.consumedTopics()],
+        unmaterializedTopic: this.deps.options.unmaterializedTopic,
+        deadLetterTopic: this.deps.options.deadLetterTopic,
+      });
+      if (forbidden)
+        throw new Poison(
+          'EVENT_TOPIC_FORBIDDEN',
+          `table "${table}", model version ${model.version}: ${forbidden}`,
+        );
       const store = this.deps.stores.get(route.store);
       if (!store)
         throw this.pastGrace(
@@ -588,6 +606,11 @@ export class IntentProcessor {
       );
       this.retryLater(key);
     }
+  }
+
+  private consumedTopics(): Iterable<string> {
+    if (this.deps.consumedTopics) return this.deps.consumedTopics();
+    return [...this.deps.routes.all().values()].map((route) => route.intentTopic);
   }
 
   /** Unknown tables and missing models may be a moment away (a route being created): poison only after the grace period. */
