@@ -20,10 +20,10 @@ export interface MysqlOptions {
    */
   statementCacheSize?: number;
   /**
-   * Bounds how long the server itself may run or lock-wait a statement of
-   * these connections (`innodb_lock_wait_timeout`, and MariaDB's
-   * `max_statement_time`), so a statement the client gave up on cannot land
-   * long after its timeout.
+   * For a row store's sessions: REPEATABLE READ, UTC, and bounds on how long
+   * the server itself may run or lock-wait a statement (`innodb_lock_wait_timeout`,
+   * `lock_wait_timeout`, MariaDB's `max_statement_time`), so a statement the
+   * client gave up on cannot land long after its timeout.
    */
   serverTimeoutMs?: number;
   /**
@@ -62,10 +62,22 @@ export class MysqlConnection implements StoreConnection {
     });
     if (options.serverTimeoutMs !== undefined) {
       const seconds = Math.max(1, Math.ceil(options.serverTimeoutMs / 1000));
-      this.pool.pool.on('connection', (connection) => {
-        connection.query(`SET SESSION innodb_lock_wait_timeout = ${seconds}`, () => undefined);
+      const settings = [
+        // The tombstone guard of upserts is a locking read only under
+        // REPEATABLE READ: a server configured READ COMMITTED would let a late,
+        // older upsert pass a delete that is still in flight.
+        'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ',
+        // TIMESTAMP columns and the tombstones' recorded_at in UTC, whatever
+        // the server's zone (no DST gaps or repeats).
+        "SET SESSION time_zone = '+00:00'",
+        `SET SESSION innodb_lock_wait_timeout = ${seconds}`,
+        `SET SESSION lock_wait_timeout = ${seconds}`,
         // MariaDB only; MySQL answers "unknown variable", which is fine.
-        connection.query(`SET SESSION max_statement_time = ${seconds}`, () => undefined);
+        `SET SESSION max_statement_time = ${seconds}`,
+      ];
+      // Queued on a new connection before anything the pool hands it out for.
+      this.pool.pool.on('connection', (connection) => {
+        for (const sql of settings) connection.query(sql, () => undefined);
       });
     }
   }

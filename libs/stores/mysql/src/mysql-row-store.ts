@@ -164,7 +164,11 @@ export class MysqlRowStore implements RowStore {
       changedRowsOnly: true,
     });
     this.replica = options.replicaUrl
-      ? new MysqlConnection({ ...options, url: options.replicaUrl })
+      ? new MysqlConnection({
+          ...options,
+          url: options.replicaUrl,
+          serverTimeoutMs: this.timeout + 1000,
+        })
       : undefined;
     this.retentionMs = options.tombstoneRetentionMs ?? 86_400_000;
     this.guardMs = options.tombstoneGuardMs ?? 60_000;

@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { KeyColumn } from '@wail/intent';
-import type { PreparedWrite, TableRef } from '@wail/store';
+import { tombstoneKey, type PreparedWrite, type TableRef } from '@wail/store';
 import { stackEnv, uniqueName } from '@wail/testing';
 import { MysqlConnection, MysqlRowStore } from '../src';
 
@@ -90,6 +90,52 @@ describe('one canonical key', () => {
     expect(await store.read(people, id('7'), 'strong')).toEqual({
       state: 'absent',
       deletedTs: 2000n,
+    });
+  });
+});
+
+describe('isolation', () => {
+  it('keeps a late, older upsert out while a delete is in flight, on a server whose default is READ COMMITTED', async () => {
+    const [[global]] = (await admin.pool.query(
+      'SELECT @@GLOBAL.tx_isolation AS level',
+    )) as unknown as [{ level: string }[]];
+    let store: MysqlRowStore;
+    await admin.pool.query("SET GLOBAL tx_isolation = 'READ-COMMITTED'");
+    try {
+      store = storeWith({ connectionLimit: 1 });
+      await store.ping();
+    } finally {
+      await admin.pool.query('SET GLOBAL tx_isolation = ?', [global!.level]);
+    }
+    await store.write({
+      target: people,
+      op: 'upsert',
+      key: id(500n),
+      values: { name: 'a' },
+      ts: 10n,
+    });
+    // A delete at 20, as the store runs it, left open: tombstone first, then the row.
+    const deleter = await admin.pool.getConnection();
+    await deleter.beginTransaction();
+    await deleter.query(
+      `INSERT INTO \`${database}\`.wail_tombstones (table_name, key_hash, wail_ts, row_existed) VALUES ('people', ?, 20, TRUE)`,
+      [tombstoneKey('people', id(500n))],
+    );
+    await deleter.query(`DELETE FROM \`${database}\`.people WHERE id = 500`);
+    const late = store.write({
+      target: people,
+      op: 'upsert',
+      key: id(500n),
+      values: { name: 'late' },
+      ts: 15n,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await deleter.commit();
+    deleter.release();
+    await late;
+    expect(await store.read(people, id(500n), 'strong')).toEqual({
+      state: 'absent',
+      deletedTs: 20n,
     });
   });
 });
