@@ -379,6 +379,41 @@ describe('poison', () => {
     expect(allPublishedAt).toBeLessThan(Date.parse(letter.headers['wail.failed-at']!));
   }, 60_000);
 
+  it('dead-letters, after the grace period, an intent whose key the store refuses (a non-retriable error), and the keys behind it flow', async () => {
+    // An intent an older proxy could log: a key beyond the 64 bits of the BIGINT column.
+    const refused: Intent = {
+      intentId: newIntentId(),
+      table: 'customers',
+      op: 'upsert',
+      key: [{ name: 'id', value: '9223372036854775808' }],
+      ts: BigInt(Date.now()) * 1000n,
+      proxyId: 'older-proxy',
+      columns: ['name'],
+    };
+    await env.appendIntents([
+      {
+        key: Buffer.from(canonicalKey('customers', refused.key)),
+        value: Buffer.from(encodeIntent(refused)),
+      },
+    ]);
+    const behind = await env.mutate('customers', {
+      op: 'upsert',
+      key: { id: 777 },
+      values: { name: 'behind' },
+    });
+    await eventsFor('customers', byId(777), (events) =>
+      events.some((e) => e.value.version === behind.body!['ts']),
+    );
+    const letters = await readRawTopic(env.deadLetterTopic, (list) =>
+      list.some((r) => r.headers['wail.error.code'] === 'BAD_REQUEST'),
+    );
+    const letter = letters.find((r) => r.headers['wail.error.code'] === 'BAD_REQUEST')!;
+    expect(letter.headers['wail.error.message']).toContain('64 bits');
+    expect(intentIdToString(decodeIntent(letter.value!).intentId)).toBe(
+      intentIdToString(refused.intentId),
+    );
+  }, 60_000);
+
   it('re-drives a dead letter once its cause is fixed, and it is published', async () => {
     const model = await fetch(`${env.repository.url}/v1/models/orphans/versions`, {
       method: 'POST',

@@ -559,6 +559,8 @@ export class IntentProcessor {
         await store.read(routeTarget(route), pending[0]!.intent.key, consistency),
         pending,
         consistency,
+        store.tombstoneHorizonMs,
+        this.now(),
       );
       this.deps.metrics.reads.inc({ table, consistency });
       if (key.partition.revoked) return;
@@ -589,11 +591,13 @@ export class IntentProcessor {
       if (notYet.length > expired.length) this.retryLater(key);
     } catch (caught) {
       if (key.partition.revoked) return;
-      // A route that does not fit its table may be fixed in a moment (the
-      // table being migrated): poison only after the grace period.
+      // What the catalogue says retrying cannot fix (a route that does not fit
+      // its table, a key or value the store refuses) is poison — after the
+      // grace period, since a table being migrated may be fixed in a moment.
+      // Retrying it forever would hold the partition's committed offset.
       const error =
-        isWailError(caught) && caught.code === 'ROUTE_MISMATCH'
-          ? this.pastGrace(key, new Poison('ROUTE_MISMATCH', caught.message))
+        isWailError(caught) && !caught.retriable
+          ? this.pastGrace(key, new Poison(caught.code, caught.message))
           : caught;
       if (error instanceof Poison) {
         await this.deadLetter(key.partition, pending, error.code, error.message, key.attempts + 1);
@@ -850,21 +854,28 @@ export function committable(
 }
 
 /**
- * A strong read that finds neither the row nor a tombstone, while a delete is
- * pending: the delete's outcome — no row — holds, whether its tombstone was
- * never needed (the key had no row) or already purged, so the newest pending
- * delete counts as the recorded one. A fast read may lag and proves nothing.
+ * A strong read that finds neither the row nor a tombstone, while a delete
+ * older than the store's tombstone horizon is pending: the delete's outcome —
+ * no row — holds, and its tombstone was never needed (the key had no row) or
+ * is already purged, so it counts as recorded. A younger delete without a
+ * tombstone has not landed yet (it may still fail, and an older upsert land):
+ * it waits like any write. A fast read may lag and proves nothing.
  */
 export function withUnrecordedDelete(
   state: ReadResult,
   pending: readonly { intent: Intent }[],
   consistency: ReadConsistency,
+  horizonMs: number,
+  nowMs: number,
 ): ReadResult {
   if (state.state !== 'absent' || state.deletedTs !== undefined || consistency !== 'strong')
     return state;
   let newest: bigint | undefined;
-  for (const { intent } of pending)
-    if (intent.op === 'delete' && (newest === undefined || intent.ts > newest)) newest = intent.ts;
+  for (const { intent } of pending) {
+    const purgeable = nowMs - Number(intent.ts / 1000n) > horizonMs;
+    if (intent.op === 'delete' && purgeable && (newest === undefined || intent.ts > newest))
+      newest = intent.ts;
+  }
   return newest === undefined ? state : { state: 'absent', deletedTs: newest };
 }
 

@@ -151,6 +151,7 @@ export class MysqlRowStore implements RowStore {
   private readonly tombstoneTables = new Map<string, Promise<void>>();
   private readonly retentionMs: number;
   private readonly guardMs: number;
+  readonly tombstoneHorizonMs: number;
   private readonly purgeTimer: NodeJS.Timeout | undefined;
   private purging: Promise<void> | undefined;
   /** Folded multi-row statements, and how many fell back to one statement per row. */
@@ -172,6 +173,7 @@ export class MysqlRowStore implements RowStore {
       : undefined;
     this.retentionMs = options.tombstoneRetentionMs ?? 86_400_000;
     this.guardMs = options.tombstoneGuardMs ?? 60_000;
+    this.tombstoneHorizonMs = Math.min(this.guardMs, this.retentionMs);
     this.columns = new ColumnCache(
       'MySQL',
       (target) => this.loadColumns(target),
@@ -212,6 +214,7 @@ export class MysqlRowStore implements RowStore {
         sql: `SELECT c.COLUMN_NAME AS name, c.DATA_TYPE AS type, c.IS_NULLABLE AS nullable,
                      c.COLUMN_DEFAULT IS NOT NULL OR c.EXTRA <> '' AS has_default,
                      c.CHARACTER_MAXIMUM_LENGTH AS max_length, c.COLLATION_NAME AS collation,
+                     c.CHARACTER_SET_NAME AS charset,
                      c.DATETIME_PRECISION AS fsp, c.COLUMN_TYPE LIKE '%unsigned%' AS is_unsigned,
                      s.SEQ_IN_INDEX AS key_seq, s.SUB_PART AS sub_part,
                      EXISTS (SELECT 1 FROM information_schema.STATISTICS u
@@ -253,6 +256,7 @@ export class MysqlRowStore implements RowStore {
             : { keyPrefixOnly: true }),
           ...(maxLength === undefined ? {} : { maxLength }),
           ...(row['collation'] ? { collation: String(row['collation']) } : {}),
+          ...(row['charset'] ? { charset: String(row['charset']) } : {}),
           ...(fsp === undefined ? {} : { fractionalDigits: fsp }),
           ...(Number(row['is_unsigned']) === 1 ? { unsigned: true } : {}),
           ...(Number(row['other_unique']) === 1 ? { otherUniqueKey: true } : {}),
@@ -526,6 +530,12 @@ export class MysqlRowStore implements RowStore {
             timeout: this.timeout,
           });
           if (rows.length > 0) return; // a newer write already won
+          const [tombstone] = await this.primary.execute<RowDataPacket[]>({
+            sql: `SELECT 1 FROM ${quote(target.namespace)}.\`wail_tombstones\` WHERE table_name = ? AND key_hash = ? AND wail_ts >= ?`,
+            values: [target.table, tombstoneKey(target.table, key), ts],
+            timeout: this.timeout,
+          });
+          if (tombstone) return; // a newer delete already won
           throw new WailError(
             'DATABASE_REJECTED',
             `no row with this key in ${target.table}, and a new row needs ${missing.map((name) => `"${name}"`).join(', ')}`,

@@ -38,6 +38,9 @@ beforeAll(async () => {
     `CREATE TABLE \`${database}\`.wide (id BIGINT PRIMARY KEY, ${COLUMNS.map((c) => `${c} INT NULL`).join(', ')}, wail_ts BIGINT NOT NULL)`,
   );
   await admin.pool.query(
+    `CREATE TABLE \`${database}\`.strict (id BIGINT PRIMARY KEY, name VARCHAR(20) NOT NULL, age INT NULL, wail_ts BIGINT NOT NULL)`,
+  );
+  await admin.pool.query(
     `CREATE TABLE \`${database}\`.accounts (id BIGINT PRIMARY KEY, email VARCHAR(50) NULL UNIQUE, note VARCHAR(20) NULL, wail_ts BIGINT NOT NULL)`,
   );
   await admin.pool.query(
@@ -199,6 +202,26 @@ describe('another unique key', () => {
       'DATABASE_REJECTED',
       undefined,
     ]);
+  });
+});
+
+describe('partial updates', () => {
+  it('take a partial update overtaken by a newer delete as superseded, not as a missing row', async () => {
+    const store = storeWith();
+    const strict: TableRef = { ...people, table: 'strict' };
+    await store.write({
+      target: strict,
+      op: 'upsert',
+      key: id(1n),
+      values: { name: 'a', age: 1 },
+      ts: 10n,
+    });
+    await store.write({ target: strict, op: 'delete', key: id(1n), values: {}, ts: 30n });
+    await store.write({ target: strict, op: 'upsert', key: id(1n), values: { age: 5 }, ts: 20n });
+    expect(await store.read(strict, id(1n), 'strong')).toEqual({ state: 'absent', deletedTs: 30n });
+    await expect(
+      store.write({ target: strict, op: 'upsert', key: id(2n), values: { age: 5 }, ts: 40n }),
+    ).rejects.toMatchObject({ code: 'DATABASE_REJECTED' });
   });
 });
 

@@ -22,7 +22,15 @@ export class ColumnCache {
   ) {}
 
   async get(target: TableRef): Promise<Columns> {
-    return this.checked(target, await this.loaded(target));
+    const columns = await this.loaded(target);
+    try {
+      return this.checked(target, columns);
+    } catch (error) {
+      // The table may have just been fixed: look again, at most once a second.
+      const entry = this.entries.get(`${target.namespace}.${target.table}`);
+      if (entry && Date.now() - entry.at > 1000) this.forget(target);
+      throw error;
+    }
   }
 
   private loaded(target: TableRef): Promise<Columns> {

@@ -62,6 +62,12 @@ describe('routeTableProblems', () => {
         column('wail_ts', 'bigint'),
       ),
     );
+    expect(
+      routeTableProblems(
+        mysql(['id']),
+        table(column('id', 'uuid', { keyPosition: 0 }), column('wail_ts', 'bigint')),
+      ),
+    ).toEqual([expect.stringContaining('"id" has type uuid')]);
     expect(problems).toEqual([
       expect.stringContaining('"code" has collation utf8mb4_general_ci'),
       expect.stringContaining('"amount" has type decimal'),
@@ -169,6 +175,18 @@ describe('canonicalKeyColumns', () => {
       ],
       [cassandra(['k']), column('k', 'uuid'), 'not-a-uuid', 'a uuid'],
       [mysql(['k']), column('k', 'varchar', { collation: 'utf8mb4_bin' }), 1.5, 'a string'],
+      [
+        mysql(['k']),
+        column('k', 'varchar', { collation: 'utf8mb3_bin', charset: 'utf8mb3' }),
+        'x😀',
+        'character set utf8mb3 cannot store',
+      ],
+      [
+        mysql(['k']),
+        column('k', 'varchar', { collation: 'latin1_bin', charset: 'latin1' }),
+        'ĉ',
+        'character set latin1 cannot store',
+      ],
     ];
     for (const [target, info, value, message] of cases) {
       expect(() => canonicalKeyColumns(target, table(info), key('k', value))).toThrow(message);

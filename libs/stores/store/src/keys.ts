@@ -77,7 +77,7 @@ export function routeTableProblems(target: TableRef, columns: Columns): string[]
   for (const name of target.keyColumns) {
     const column = columns.get(name);
     if (!column) continue;
-    if (!KEY_KINDS[column.type]) {
+    if (!KEY_KINDS[column.type] || (target.store === 'mysql' && column.type === 'uuid')) {
       problems.push(
         `key column "${name}" has type ${column.type}, which WAIL cannot use as a key (supported: ${SUPPORTED_KEY_TYPES})`,
       );
@@ -99,6 +99,15 @@ export function routeTableProblems(target: TableRef, columns: Columns): string[]
   }
   return problems;
 }
+
+/** The largest code point a MySQL character set stores (utf8mb4 and binary: all of them). */
+const WIDEST_CHARACTER: Record<string, number> = {
+  ascii: 0x7f,
+  latin1: 0xff,
+  utf8: 0xffff,
+  utf8mb3: 0xffff,
+  ucs2: 0xffff,
+};
 
 /** MySQL collations compare as if shorter strings were padded with spaces, unless NO PAD. */
 function padsWithSpaces(column: ColumnInfo): boolean {
@@ -143,6 +152,13 @@ function canonicalKeyValue(target: TableRef, column: ColumnInfo, value: KeyScala
       else throw badValue(name, 'a string', value instanceof Uint8Array ? 'bytes' : value);
       if (column.type === 'ascii' && [...text].some((char) => char.charCodeAt(0) > 0x7f))
         throw badValue(name, 'ASCII text', text);
+      const widest = WIDEST_CHARACTER[column.charset ?? ''];
+      if (widest !== undefined && [...text].some((char) => char.codePointAt(0)! > widest))
+        throw new WailError(
+          'BAD_REQUEST',
+          `key column "${name}": a character its character set ${column.charset} cannot store`,
+          { details: { column: name } },
+        );
       if (padsWithSpaces(column) && text.endsWith(' ')) {
         throw new WailError(
           'BAD_REQUEST',

@@ -75,6 +75,8 @@ export interface ColumnInfo {
   maxLength?: number;
   /** MySQL: a text column's collation. */
   collation?: string;
+  /** MySQL: a text column's character set. */
+  charset?: string;
   /** Fractional second digits a timestamp column keeps (MySQL DATETIME(n), Cassandra 3). */
   fractionalDigits?: number;
   /** MySQL: an UNSIGNED integer column. */
@@ -92,6 +94,12 @@ export interface StoreConnection {
 }
 
 export interface RowStore extends StoreConnection {
+  /**
+   * How long after a delete its tombstone may be gone: past this, a key with
+   * neither a row nor a tombstone may have been deleted (MySQL: the guard of
+   * deletes of keys without a row; Cassandra: the tombstone retention).
+   */
+  readonly tombstoneHorizonMs: number;
   /** The physical table's columns, cached; fails with UNKNOWN_TABLE-like errors when it does not exist. */
   describe(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>>;
   /**
