@@ -117,20 +117,48 @@ describe('canonicalKeyColumns', () => {
       column('at', 'datetime', { keyPosition: 2, fractionalDigits: 6 }),
     );
     const target = mysql(['n', 's', 'at']);
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    // The written form of an instant (any microsecond of years 0001–9999) at
+    // an offset, built with Date only to the millisecond and without Date.UTC.
+    const written = (at: Date, micro: number, offsetMinutes: number, separator: string) => {
+      const local = new Date(at.getTime() + offsetMinutes * 60_000);
+      const wall = local.toISOString().slice(0, 23).replace('T', separator) + pad(micro, 3);
+      if (offsetMinutes === 0) return `${wall}Z`;
+      const abs = Math.abs(offsetMinutes);
+      return `${wall}${offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60), 2)}:${pad(abs % 60, 2)}`;
+    };
     fc.assert(
       fc.property(
         fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
         fc.oneof(fc.constant('number'), fc.constant('string')),
         fc.string({ maxLength: 40 }),
-        fc.date({ min: new Date('1000-01-01'), max: new Date('9999-12-31'), noInvalidDate: true }),
-        (n, form, s, at) => {
+        fc.oneof(
+          fc.date({
+            min: new Date('0001-01-02T00:00:00.000Z'),
+            max: new Date('9999-12-30T23:59:59.999Z'),
+            noInvalidDate: true,
+          }),
+          // Around the epoch, where negative microseconds need floor division.
+          fc.date({
+            min: new Date('1969-12-31T23:59:58.000Z'),
+            max: new Date('1970-01-01T00:00:01.999Z'),
+            noInvalidDate: true,
+          }),
+        ),
+        fc.integer({ min: 0, max: 999 }),
+        fc.oneof(fc.constant(0), fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 })),
+        fc.constantFrom('T', ' '),
+        (n, form, s, at, micro, offsetMinutes, separator) => {
+          const utc = written(at, micro, 0, 'T');
           const once = canonicalKeyColumns(target, columns, [
             { name: 'n', value: form === 'number' ? n : String(n) },
             { name: 's', value: s },
-            { name: 'at', value: at.toISOString() },
+            { name: 'at', value: written(at, micro, offsetMinutes, separator) },
           ]);
           expect(canonicalKeyColumns(target, columns, once)).toEqual(once);
           expect(once[0]!.value).toBe(BigInt(n));
+          // The canonical timestamp is the instant in UTC with six fractional digits.
+          expect(once[2]!.value).toBe(utc);
         },
       ),
     );
@@ -187,6 +215,11 @@ describe('canonicalKeyColumns', () => {
         'ĉ',
         'character set latin1 cannot store',
       ],
+      // The driver's LocalDate would store 2024-02-31 as 2024-03-02: two keys for one row.
+      [cassandra(['k']), column('k', 'date'), '2024-02-31', 'a date YYYY-MM-DD'],
+      [mysql(['k']), column('k', 'date'), '2024-13-01', 'a date YYYY-MM-DD'],
+      [mysql(['k']), column('k', 'datetime'), '2024-01-01T25:00:00Z', 'ISO 8601 timestamp'],
+      [cassandra(['k']), column('k', 'timestamp'), '2024-02-31T00:00:00Z', 'ISO 8601 timestamp'],
     ];
     for (const [target, info, value, message] of cases) {
       expect(() => canonicalKeyColumns(target, table(info), key('k', value))).toThrow(message);

@@ -70,41 +70,78 @@ export function toBytes(column: string, value: JsonValue): Buffer {
 
 const ISO_TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Microseconds since the epoch from an ISO 8601 timestamp (UTC unless an offset is given). */
+const TIMESTAMP_RULE =
+  'an ISO 8601 timestamp of years 0000–9999 (a date that exists, hours 00–23, minutes and seconds 00–59, offset within ±23:59)';
+const DATE_RULE = 'a date YYYY-MM-DD that exists (month 01–12, day within its month)';
+
+const MICROS_PER_SECOND = 1_000_000n;
+const MICROS_PER_DAY = 86_400n * MICROS_PER_SECOND;
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date, or undefined when the
+ * date does not exist (month 13, 31 February): Date rolls such a date over,
+ * so it is refused unless it comes back as written. `setUTCFullYear`, not
+ * `Date.UTC`, which reads years 0–99 as 1900–1999.
+ */
+function epochDay(year: number, month: number, day: number): number | undefined {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  const exists =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return exists ? date.getTime() / 86_400_000 : undefined;
+}
+
+/** The instants with a four-digit year, so that `microsToIso` gives back a form `isoToMicros` reads. */
+const MIN_MICROS = BigInt(epochDay(0, 1, 1)!) * MICROS_PER_DAY;
+const MAX_MICROS = BigInt(epochDay(9999, 12, 31)! + 1) * MICROS_PER_DAY - 1n;
+
+/**
+ * Microseconds since the epoch from an ISO 8601 timestamp (UTC unless an
+ * offset is given; fraction digits beyond six are dropped). A field out of
+ * range is refused rather than rolled over, and so is an instant outside
+ * years 0000–9999 in UTC: `microsToIso(isoToMicros(x))` is a fixed point.
+ */
 export function isoToMicros(column: string, value: JsonValue): bigint {
-  if (typeof value !== 'string') throw badValue(column, 'an ISO 8601 timestamp', value);
+  if (typeof value !== 'string') throw badValue(column, TIMESTAMP_RULE, value);
   const match = ISO_TIMESTAMP.exec(value);
-  if (!match) throw badValue(column, 'an ISO 8601 timestamp', value);
+  if (!match) throw badValue(column, TIMESTAMP_RULE, value);
   const [, y, mo, d, h, mi, s, fraction = '', zone = 'Z'] = match;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  if (Number.isNaN(ms)) throw badValue(column, 'an ISO 8601 timestamp', value);
+  const day = epochDay(Number(y), Number(mo), Number(d));
+  const [hour, minute, second] = [Number(h), Number(mi), Number(s)];
+  if (day === undefined || hour > 23 || minute > 59 || second > 59)
+    throw badValue(column, TIMESTAMP_RULE, value);
   let offsetMinutes = 0;
   if (zone !== 'Z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+    const [offsetHour, offsetMinute] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
+    if (offsetHour > 23 || offsetMinute > 59) throw badValue(column, TIMESTAMP_RULE, value);
+    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHour * 60 + offsetMinute);
   }
-  const micros = BigInt(fraction.padEnd(6, '0').slice(0, 6));
-  return (BigInt(ms) - BigInt(offsetMinutes) * 60_000n) * 1000n + micros;
+  const seconds = hour * 3600 + minute * 60 + second - offsetMinutes * 60;
+  const micros =
+    BigInt(day) * MICROS_PER_DAY +
+    BigInt(seconds) * MICROS_PER_SECOND +
+    BigInt(fraction.padEnd(6, '0').slice(0, 6));
+  if (micros < MIN_MICROS || micros > MAX_MICROS) throw badValue(column, TIMESTAMP_RULE, value);
+  return micros;
 }
 
-/** `2024-05-01T12:00:00.123456Z` */
+/** `2024-05-01T12:00:00.123456Z`; before 1970 too (the fraction counts forward from the second below). */
 export function microsToIso(micros: bigint): string {
-  const ms = micros / 1000n;
-  const rest = ((micros % 1_000_000n) + 1_000_000n) % 1_000_000n;
-  const base = new Date(Number(ms)).toISOString().slice(0, 19);
-  return `${base}.${rest.toString().padStart(6, '0')}Z`;
+  const fraction = ((micros % MICROS_PER_SECOND) + MICROS_PER_SECOND) % MICROS_PER_SECOND;
+  const seconds = (micros - fraction) / MICROS_PER_SECOND;
+  const base = new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, '');
+  return `${base}.${fraction.toString().padStart(6, '0')}Z`;
 }
 
+/** A `YYYY-MM-DD` date that exists, as given (the drivers would roll 2024-02-31 over to March). */
 export function toDateString(column: string, value: JsonValue): string {
-  if (
-    typeof value === 'string' &&
-    /^\d{4}-\d{2}-\d{2}$/.test(value) &&
-    !Number.isNaN(Date.parse(`${value}T00:00:00Z`))
-  )
-    return value;
-  throw badValue(column, 'a date YYYY-MM-DD', value);
+  const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
+  if (match && epochDay(Number(match[1]), Number(match[2]), Number(match[3])) !== undefined)
+    return value as string;
+  throw badValue(column, DATE_RULE, value);
 }
 
 /** The JSON form of a stored value for HTTP answers: big integers as strings, bytes as base64. */
