@@ -162,6 +162,9 @@ export class Cluster {
       // Up to six services share one MariaDB (151 connections by default):
       // 64 each, the default, would exhaust it.
       WAIL_MYSQL_POOL_SIZE: '16',
+      // The hostile clients' rows of 600–900 KB: about half make events over
+      // this bound, which must be dead-lettered EVENT_TOO_LARGE.
+      WAIL_CONSUMER_MAX_EVENT_BYTES: '750000',
     };
     for (const member of ['proxy-1', 'proxy-2', 'consumer-1', 'consumer-2']) {
       this.members.push({
