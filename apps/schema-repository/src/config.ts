@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Defaults, LogEnv, MysqlEnv, listenEnv, loadEnv, type Env } from '@wail/config';
+import type { SchemaBounds } from './avro/schema-bounds';
 
 export const RepositoryEnv = Type.Object({
   ...LogEnv,
@@ -18,6 +19,27 @@ export const RepositoryEnv = Type.Object({
     default: 1_048_576,
     description: 'largest accepted request body, in bytes',
   }),
+  WAIL_REPOSITORY_SCHEMA_MAX_LENGTH: Type.Integer({
+    minimum: 1,
+    default: 1_000_000,
+    description: 'longest schema text accepted, in characters',
+  }),
+  WAIL_REPOSITORY_SCHEMA_MAX_DEPTH: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 64,
+    description: 'deepest nesting of types and of default or property values in a schema',
+  }),
+  WAIL_REPOSITORY_SCHEMA_MAX_NAMED_TYPES: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'most named types (records, enums, fixed) in a schema, references included',
+  }),
+  WAIL_REPOSITORY_SCHEMA_MAX_UNION_BRANCHES: Type.Integer({
+    minimum: 1,
+    default: 100,
+    description: 'most branches of one union',
+  }),
 });
 
 export interface RepositoryConfig {
@@ -25,6 +47,8 @@ export interface RepositoryConfig {
   http: { host: string; port: number; bodyLimit: number };
   mysql: { url: string; database: string };
   token: string | undefined;
+  /** Bounds on schemas sent to the repository; the others keep their defaults. */
+  schemaBounds: Pick<SchemaBounds, 'maxLength' | 'maxDepth' | 'maxNamedTypes' | 'maxUnionBranches'>;
 }
 
 export function loadConfig(env: Env): RepositoryConfig {
@@ -38,5 +62,11 @@ export function loadConfig(env: Env): RepositoryConfig {
     },
     mysql: { url: e.WAIL_MYSQL_URL, database: e.WAIL_REPOSITORY_DATABASE },
     token: e.WAIL_REPOSITORY_TOKEN,
+    schemaBounds: {
+      maxLength: e.WAIL_REPOSITORY_SCHEMA_MAX_LENGTH,
+      maxDepth: e.WAIL_REPOSITORY_SCHEMA_MAX_DEPTH,
+      maxNamedTypes: e.WAIL_REPOSITORY_SCHEMA_MAX_NAMED_TYPES,
+      maxUnionBranches: e.WAIL_REPOSITORY_SCHEMA_MAX_UNION_BRANCHES,
+    },
   };
 }

@@ -24,7 +24,7 @@ export async function compose(
   });
   const bootstrap = new DatabaseBootstrap(config.mysql.url, config.mysql.database, mysql, logger);
   await bootstrap.start();
-  const registry = new SchemaRegistry(mysql.pool);
+  const registry = new SchemaRegistry(mysql.pool, { bounds: config.schemaBounds });
   const readiness = new Readiness([
     {
       name: 'mysql',

@@ -128,7 +128,13 @@ export class ControlPlane {
     const input =
       body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
     if (input['schema'] === undefined) throw errors.invalidModel('"schema" is required');
-    const model = buildModelSchemas(table, route, input['schema'], input['eventTopic']);
+    const model = buildModelSchemas(
+      table,
+      route,
+      input['schema'],
+      input['eventTopic'],
+      this.registry.bounds,
+    );
 
     const latest = await this.latestModel(this.pool, table);
     if (latest && latest.schemaText === model.canonical && latest.eventTopic === model.eventTopic)

@@ -95,7 +95,7 @@ export async function confluentRoutes(
     versionBody(
       await registry.lookup(
         request.params.subject,
-        registerRequest(request.body),
+        registerRequest(request.body, registry.bounds),
         flag(request.query, 'deleted'),
       ),
     ),
@@ -123,7 +123,7 @@ export async function confluentRoutes(
     async (request) => {
       const { id } = await registry.register(
         request.params.subject,
-        registerRequest(request.body),
+        registerRequest(request.body, registry.bounds),
         {
           force: flag(request.query, 'force'),
         },
@@ -179,7 +179,7 @@ export async function confluentRoutes(
       registry.testCompatibility(
         request.params.subject,
         parseVersion(request.params.version),
-        registerRequest(request.body),
+        registerRequest(request.body, registry.bounds),
         flag(request.query, 'verbose'),
       ),
   );
@@ -190,7 +190,7 @@ export async function confluentRoutes(
       registry.testCompatibility(
         request.params.subject,
         undefined,
-        registerRequest(request.body),
+        registerRequest(request.body, registry.bounds),
         flag(request.query, 'verbose'),
       ),
   );
