@@ -128,7 +128,11 @@ describe('schema bounds', () => {
       record('R', [
         {
           name: 'u',
-          type: Array.from({ length: width }, (_, i) => ({ type: 'fixed', name: `F${i}`, size: i })),
+          type: Array.from({ length: width }, (_, i) => ({
+            type: 'fixed',
+            name: `F${i}`,
+            size: i,
+          })),
         },
       ]);
     accepts(union(100));
