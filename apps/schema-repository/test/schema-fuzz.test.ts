@@ -62,20 +62,30 @@ class Timer {
     `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'schema-timing-worker.ts'))});`,
     { eval: true },
   );
-  private readonly waiting = new Map<number, (result: TimingResult) => void>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (result: TimingResult) => void; reject: (error: Error) => void }
+  >();
   private next = 0;
 
   constructor() {
     this.worker.on('message', (result: TimingResult) => {
-      this.waiting.get(result.id)?.(result);
+      this.waiting.get(result.id)?.resolve(result);
       this.waiting.delete(result.id);
     });
+    // A worker that dies (a stack overflow would be a finding) fails what it owed.
+    const fail = (error: Error) => {
+      for (const { reject } of this.waiting.values()) reject(error);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the timing worker exited with ${code}`)));
   }
 
   time(job: Omit<TimingJob, 'id' | 'targetMs'>): Promise<TimingResult> {
     const id = this.next++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
       this.worker.postMessage({ ...job, id, targetMs: TARGET_MS });
     });
   }
