@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { startServiceProcess, uniqueName, type ServiceProcess } from '@wail/testing';
-import { dropDatabase } from './support';
+import { call, dropDatabase, startRepository } from './support';
 
 /**
  * Issue 9, item 3: a 2 KB schema used to hold the repository's event loop
@@ -317,5 +317,43 @@ describe('references', () => {
     });
     expect(answer).toMatchObject({ status: 422, body: { error_code: 42201 } });
     expect(answer.body['message']).toMatch(/more than the limit of 100 referenced schemas/);
+  });
+});
+
+describe('configured bounds', () => {
+  it('applies WAIL_REPOSITORY_SCHEMA_* to every schema sent', async () => {
+    const configured = await startRepository({
+      WAIL_REPOSITORY_SCHEMA_MAX_UNION_BRANCHES: '3',
+      WAIL_REPOSITORY_SCHEMA_MAX_DEPTH: '4',
+    });
+    try {
+      const union = JSON.stringify(['null', 'int', 'string', 'long']);
+      expect(
+        await call(configured.app, 'POST', '/subjects/narrow-value/versions', { schema: union }),
+      ).toMatchObject({
+        status: 422,
+        body: {
+          error_code: 42201,
+          message: expect.stringContaining('a union has 4 branches, more than the limit of 3'),
+        },
+      });
+      const five = JSON.stringify({
+        type: 'array',
+        items: { type: 'array', items: { type: 'array', items: { type: 'array', items: 'int' } } },
+      });
+      expect(
+        await call(configured.app, 'POST', '/subjects/narrow-value/versions', { schema: five }),
+      ).toMatchObject({
+        status: 422,
+        body: { message: expect.stringContaining('deeper than the limit of 4 levels') },
+      });
+      const three = JSON.stringify(['null', 'int', 'string']);
+      expect(
+        (await call(configured.app, 'POST', '/subjects/narrow-value/versions', { schema: three }))
+          .status,
+      ).toBe(200);
+    } finally {
+      await configured.close();
+    }
   });
 });
