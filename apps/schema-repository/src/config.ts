@@ -16,6 +16,7 @@ import {
   type Env,
 } from '@wail/config';
 import { WailError } from '@wail/errors';
+import type { SchemaBounds } from './avro/schema-bounds';
 import type { TopicPolicy } from './control-plane/topic-policy';
 
 const TOPIC_PREFIXES = '^\\s*[A-Za-z0-9._-]{1,200}\\s*(,\\s*[A-Za-z0-9._-]{1,200}\\s*)*$';
@@ -64,6 +65,27 @@ export const RepositoryEnv = Type.Object({
     default: 'wail',
     description: "comma-separated: every data model's eventTopic must start with one of these",
   }),
+  WAIL_REPOSITORY_SCHEMA_MAX_LENGTH: Type.Integer({
+    minimum: 1,
+    default: 1_000_000,
+    description: 'longest schema text accepted, in characters',
+  }),
+  WAIL_REPOSITORY_SCHEMA_MAX_DEPTH: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 64,
+    description: 'deepest nesting of types and of default or property values in a schema',
+  }),
+  WAIL_REPOSITORY_SCHEMA_MAX_NAMED_TYPES: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'most named types (records, enums, fixed) in a schema, references included',
+  }),
+  WAIL_REPOSITORY_SCHEMA_MAX_UNION_BRANCHES: Type.Integer({
+    minimum: 1,
+    default: 100,
+    description: 'most branches of one union',
+  }),
 });
 
 export interface RepositoryTokens {
@@ -81,6 +103,8 @@ export interface RepositoryConfig {
   topics: TopicPolicy;
   /** The stores routes are checked against when they are applied. */
   stores: ReturnType<typeof storeSettings>;
+  /** Bounds on schemas sent to the repository; the others keep their defaults. */
+  schemaBounds: Pick<SchemaBounds, 'maxLength' | 'maxDepth' | 'maxNamedTypes' | 'maxUnionBranches'>;
 }
 
 export function loadConfig(env: Env): RepositoryConfig {
@@ -112,6 +136,12 @@ export function loadConfig(env: Env): RepositoryConfig {
       deadLetterTopic: e.WAIL_DLQ_TOPIC,
     },
     stores: storeSettings(e),
+    schemaBounds: {
+      maxLength: e.WAIL_REPOSITORY_SCHEMA_MAX_LENGTH,
+      maxDepth: e.WAIL_REPOSITORY_SCHEMA_MAX_DEPTH,
+      maxNamedTypes: e.WAIL_REPOSITORY_SCHEMA_MAX_NAMED_TYPES,
+      maxUnionBranches: e.WAIL_REPOSITORY_SCHEMA_MAX_UNION_BRANCHES,
+    },
   };
 }
 

@@ -24,7 +24,7 @@ export async function compose(
   const mysql = new MysqlConnection({ ...server, database, connectionLimit: 20 });
   const bootstrap = new DatabaseBootstrap(server, database, mysql, logger);
   await bootstrap.start();
-  const registry = new SchemaRegistry(mysql.pool);
+  const registry = new SchemaRegistry(mysql.pool, { bounds: config.schemaBounds });
   // Routes are checked against their tables when applied: fresh metadata every
   // time (no cache), a small pool, no tombstone purging (this service writes none).
   const stores = new Map<StoreKind, RowStore>();

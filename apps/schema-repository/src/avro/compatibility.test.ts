@@ -168,3 +168,23 @@ describe('describeFailures', () => {
     ]);
   });
 });
+
+describe('memoized reader/writer pairs', () => {
+  it('checks the schema of issue 9 (24 levels, each defined inline and referred to by name) in milliseconds', () => {
+    const level = (i: number): Schema =>
+      (i === 24
+        ? { type: 'record', name: `L${i}`, fields: [{ name: 'x', type: 'int' }] }
+        : {
+            type: 'record',
+            name: `L${i}`,
+            fields: [
+              { name: 'a', type: level(i + 1) },
+              { name: 'b', type: `L${i + 1}` },
+            ],
+          }) as Schema;
+    const previous = [{ version: 1, type: Type.forSchema(level(0)) }];
+    const start = performance.now();
+    expect(checkCompatibility('BACKWARD', Type.forSchema(level(0)), previous)).toEqual([]);
+    expect(performance.now() - start).toBeLessThan(1000);
+  });
+});

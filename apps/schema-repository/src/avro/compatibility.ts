@@ -1,9 +1,11 @@
 import type { Type } from 'avsc';
+import { DEFAULT_SCHEMA_BOUNDS, SchemaBoundError } from './schema-bounds';
+import type { AvroType } from './schema-reader';
 
 /**
  * Avro reader/writer compatibility, following Apache Avro's
  * `SchemaCompatibility.checkReaderWriterCompatibility` (the check Confluent's
- * registry runs), on parsed avsc types:
+ * registry runs), on the repository's schema model or on avsc types:
  *
  * - same kind: primitives match; arrays/maps recurse into items/values; fixed
  *   and enums need the same (short) name or a reader alias of the writer's
@@ -16,8 +18,13 @@ import type { Type } from 'avsc';
  *   string↔bytes;
  * - logical types are checked on their underlying type.
  *
- * Recursive types are handled by assuming a pair under examination is
- * compatible, as Avro does.
+ * As in Avro, each reader/writer pair is compared once and its answer
+ * memoized; a pair met again while it is still being compared (a recursive
+ * type) is assumed compatible. Without the memo, a type reached along two
+ * paths is compared twice, and a chain of such types doubles the work at
+ * every level. Everything else is indexed (fields by name, symbols in sets,
+ * union branches by kind and name), so a check costs about the pairs it
+ * visits; their number is bounded by `maxComparisons`.
  */
 
 export type IncompatibilityType =
@@ -36,43 +43,73 @@ export interface Incompatibility {
   detail: string;
 }
 
-type AnyType = Type & Record<string, unknown>;
+/** A parsed schema: the repository's own model, or an avsc type. */
+export type CheckedType = AvroType | Type;
 
-interface NamedType {
-  name: string;
-  aliases?: string[];
+export interface CheckOptions {
+  /** Most pairs (and reported problems) one check may visit before it gives up. */
+  maxComparisons?: number;
 }
 
-interface FieldLike {
+/** What the checker reads of a type, whichever parser made it. */
+interface Node {
+  typeName: string;
+  name?: string;
+  aliases?: readonly unknown[];
+  /** The repository's model keeps aliases as written, with the namespace that qualifies them. */
+  aliasSpace?: string;
+  fields?: readonly FieldNode[];
+  symbols?: readonly unknown[];
+  default?: unknown;
+  size?: number;
+  itemsType?: Node;
+  valuesType?: Node;
+  types?: readonly Node[];
+  underlyingType?: Node;
+}
+
+interface FieldNode {
   name: string;
-  aliases: string[];
-  type: Type;
+  aliases?: unknown;
+  type: Node;
   defaultValue(): unknown;
 }
 
-function kind(type: Type): string {
-  const name = (type as AnyType).typeName as string;
+interface NameFacts {
+  short: number;
+  space: number;
+  /** Full names the type answers to besides its own, as `space`/`short` keys. */
+  aliases: Set<number>;
+}
+
+interface UnionIndex {
+  /** Branch indices by kind, in branch order. */
+  byKind: Map<string, number[]>;
+  /** Named branches by kind and short name, or kind and alias. */
+  byName: Map<string, number[]>;
+}
+
+const NAMED = new Set(['record', 'error', 'enum', 'fixed']);
+const PRIMITIVE_NAMES = new Set([
+  'null',
+  'boolean',
+  'int',
+  'long',
+  'float',
+  'double',
+  'bytes',
+  'string',
+]);
+
+function kind(type: Node): string {
+  const name = type.typeName;
   if (name.startsWith('union')) return 'union';
-  if (name.startsWith('logical:'))
-    return kind((type as unknown as { underlyingType: Type }).underlyingType);
+  if (name.startsWith('logical:')) return kind(type.underlyingType!);
   return name;
 }
 
-function underlying(type: Type): Type {
-  const name = (type as AnyType).typeName as string;
-  return name.startsWith('logical:')
-    ? underlying((type as unknown as { underlyingType: Type }).underlyingType)
-    : type;
-}
-
-function shortName(fullName: string): string {
-  const index = fullName.lastIndexOf('.');
-  return index < 0 ? fullName : fullName.slice(index + 1);
-}
-
-function namesMatch(reader: NamedType, writer: NamedType): boolean {
-  if (shortName(reader.name) === shortName(writer.name)) return true;
-  return (reader.aliases ?? []).includes(writer.name);
+function underlying(type: Node): Node {
+  return type.typeName.startsWith('logical:') ? underlying(type.underlyingType!) : type;
 }
 
 const PROMOTIONS: Record<string, readonly string[]> = {
@@ -83,50 +120,112 @@ const PROMOTIONS: Record<string, readonly string[]> = {
   string: ['bytes'],
 };
 
-class Checker {
-  private readonly inProgress = new Set<string>();
-  private readonly ids = new WeakMap<object, number>();
-  private nextId = 0;
+/** Reader kinds that read a writer kind by promotion. */
+const PROMOTED_FROM: Record<string, string[]> = {};
+for (const [reader, writers] of Object.entries(PROMOTIONS)) {
+  for (const writer of writers) (PROMOTED_FROM[writer] ??= []).push(reader);
+}
 
-  check(readerType: Type, writerType: Type, location: string): Incompatibility[] {
+const IN_PROGRESS: readonly Incompatibility[] = Object.freeze([]);
+/** Name keys are `spaceId * PAIR + shortId`: exact while ids stay below 2^26. */
+const PAIR = 2 ** 26;
+/** Unions up to this width are scanned; wider ones indexed. */
+const SMALL_UNION = 8;
+
+class Checker {
+  /** Answers by reader, then writer. */
+  private readonly memo = new Map<Node, Map<Node, readonly Incompatibility[]>>();
+  private readonly strings = new Map<string, number>();
+  private readonly names = new WeakMap<Node, NameFacts>();
+  private readonly writerFields = new Map<Node, Map<string, number>>();
+  private readonly symbolSets = new WeakMap<Node, Set<unknown>>();
+  private readonly unions = new WeakMap<Node, UnionIndex>();
+  private comparisons = 0;
+
+  constructor(private readonly maxComparisons: number) {}
+
+  check(readerType: Node, writerType: Node, location: string): readonly Incompatibility[] {
+    this.count(1);
     const reader = underlying(readerType);
     const writer = underlying(writerType);
-    const key = `${this.id(reader)}:${this.id(writer)}`;
-    if (this.inProgress.has(key)) return [];
-    this.inProgress.add(key);
-    try {
-      return this.compare(reader, writer, location);
-    } finally {
-      this.inProgress.delete(key);
+    let answers = this.memo.get(reader);
+    if (!answers) {
+      answers = new Map();
+      this.memo.set(reader, answers);
+    }
+    const known = answers.get(writer);
+    if (known !== undefined) return known;
+    answers.set(writer, IN_PROGRESS);
+    const problems = this.compare(reader, writer, location);
+    answers.set(writer, problems);
+    return problems;
+  }
+
+  private count(n: number): void {
+    this.comparisons += n;
+    if (this.comparisons > this.maxComparisons) {
+      throw new SchemaBoundError(
+        'maxComparisons',
+        this.maxComparisons,
+        `checking compatibility needs more than the limit of ${this.maxComparisons} type comparisons`,
+      );
     }
   }
 
-  private id(type: object): number {
-    let id = this.ids.get(type);
+  private intern(text: string): number {
+    let id = this.strings.get(text);
     if (id === undefined) {
-      id = this.nextId++;
-      this.ids.set(type, id);
+      id = this.strings.size;
+      this.strings.set(text, id);
     }
     return id;
   }
 
-  private compare(reader: Type, writer: Type, location: string): Incompatibility[] {
+  /** A full name split at its last dot into interned namespace and short name. */
+  private nameKey(space: string, short: string): number {
+    return this.intern(space) * PAIR + this.intern(short);
+  }
+
+  private nameFacts(type: Node): NameFacts {
+    let facts = this.names.get(type);
+    if (facts) return facts;
+    const full = type.name ?? '';
+    const dot = full.lastIndexOf('.');
+    const aliases = new Set<number>();
+    for (const alias of type.aliases ?? []) {
+      if (typeof alias !== 'string') continue;
+      const last = alias.slice(alias.lastIndexOf('.') + 1);
+      if (PRIMITIVE_NAMES.has(last)) aliases.add(this.nameKey('', last));
+      else if (alias.includes('.')) {
+        const bare = alias.replace(/^\./, '');
+        aliases.add(this.nameKey(bare.slice(0, bare.lastIndexOf('.')), last));
+      } else aliases.add(this.nameKey(type.aliasSpace ?? '', alias));
+    }
+    this.count(aliases.size);
+    facts = {
+      short: this.intern(dot < 0 ? full : full.slice(dot + 1)),
+      space: this.intern(dot < 0 ? '' : full.slice(0, dot)),
+      aliases,
+    };
+    this.names.set(type, facts);
+    return facts;
+  }
+
+  private namesMatch(reader: Node, writer: Node): boolean {
+    const r = this.nameFacts(reader);
+    const w = this.nameFacts(writer);
+    return r.short === w.short || r.aliases.has(w.space * PAIR + w.short);
+  }
+
+  private compare(reader: Node, writer: Node, location: string): readonly Incompatibility[] {
     const r = kind(reader);
     const w = kind(writer);
     if (r === w) {
       switch (r) {
         case 'array':
-          return this.check(
-            (reader as unknown as { itemsType: Type }).itemsType,
-            (writer as unknown as { itemsType: Type }).itemsType,
-            `${location}/items`,
-          );
+          return this.check(reader.itemsType!, writer.itemsType!, `${location}/items`);
         case 'map':
-          return this.check(
-            (reader as unknown as { valuesType: Type }).valuesType,
-            (writer as unknown as { valuesType: Type }).valuesType,
-            `${location}/values`,
-          );
+          return this.check(reader.valuesType!, writer.valuesType!, `${location}/values`);
         case 'fixed':
           return this.fixed(reader, writer, location);
         case 'enum':
@@ -141,27 +240,7 @@ class Checker {
       }
     }
     if (w === 'union') return this.writerUnion(reader, writer, location);
-    if (r === 'union') {
-      const branches = (reader as unknown as { types: Type[] }).types;
-      const attempts = branches.map((branch, index) => ({
-        branch,
-        index,
-        problems: this.check(branch, writer, `${location}/${index}`),
-      }));
-      if (attempts.some((attempt) => attempt.problems.length === 0)) return [];
-      // Avro reports only the missing branch; when a branch of the same kind
-      // exists, its own problems (a field without default, …) say more.
-      const sameKind = attempts.find((attempt) => kind(attempt.branch) === w);
-      return sameKind
-        ? sameKind.problems
-        : [
-            {
-              type: 'MISSING_UNION_BRANCH',
-              location,
-              detail: `reader union lacking writer type: ${w.toUpperCase()}`,
-            },
-          ];
-    }
+    if (r === 'union') return this.readerUnion(reader, writer, w, location);
     if (PROMOTIONS[r]?.includes(w)) return [];
     return [
       {
@@ -172,41 +251,156 @@ class Checker {
     ];
   }
 
-  private writerUnion(reader: Type, writer: Type, location: string): Incompatibility[] {
-    const branches = (writer as unknown as { types: Type[] }).types;
-    return branches.flatMap((branch, index) => this.check(reader, branch, `${location}/${index}`));
+  private unionIndex(union: Node): UnionIndex {
+    let index = this.unions.get(union);
+    if (index) return index;
+    index = { byKind: new Map(), byName: new Map() };
+    const add = (map: Map<string, number[]>, key: string, position: number) => {
+      const list = map.get(key);
+      if (list) list.push(position);
+      else map.set(key, [position]);
+    };
+    const branches = union.types!;
+    this.count(branches.length);
+    for (const [position, raw] of branches.entries()) {
+      const branch = underlying(raw);
+      const branchKind = kind(branch);
+      add(index.byKind, branchKind, position);
+      if (NAMED.has(branchKind)) {
+        const facts = this.nameFacts(branch);
+        add(index.byName, `${branchKind}:${facts.short}`, position);
+        for (const alias of facts.aliases) add(index.byName, `${branchKind}:=${alias}`, position);
+      }
+    }
+    this.unions.set(union, index);
+    return index;
   }
 
-  private fixed(reader: Type, writer: Type, location: string): Incompatibility[] {
-    const rn = reader as unknown as NamedType & { size: number };
-    const wn = writer as unknown as NamedType & { size: number };
-    if (!namesMatch(rn, wn)) {
+  /**
+   * Some branch must read the writer. Only branches of the writer's kind
+   * (with a matching name, for named kinds) or of a kind it promotes to can:
+   * the index finds those, tried in branch order as Avro does.
+   */
+  private readerUnion(
+    reader: Node,
+    writer: Node,
+    w: string,
+    location: string,
+  ): readonly Incompatibility[] {
+    const branches = reader.types!;
+    let candidates: number[];
+    let sameKind: number | undefined;
+    if (branches.length <= SMALL_UNION) {
+      // A handful of branches: scanning is cheaper than an index.
+      candidates = [];
+      this.count(1);
+      for (let position = 0; position < branches.length; position++) {
+        const branch = underlying(branches[position]!);
+        const branchKind = kind(branch);
+        if (branchKind === w) {
+          sameKind ??= position;
+          if (!NAMED.has(w) || this.namesMatch(branch, writer)) candidates.push(position);
+        } else if (PROMOTIONS[branchKind]?.includes(w)) candidates.push(position);
+      }
+    } else {
+      const index = this.unionIndex(reader);
+      candidates = [];
+      if (NAMED.has(w)) {
+        const facts = this.nameFacts(writer);
+        candidates.push(
+          ...(index.byName.get(`${w}:${facts.short}`) ?? []),
+          ...(index.byName.get(`${w}:=${facts.space * PAIR + facts.short}`) ?? []),
+        );
+      } else {
+        candidates.push(...(index.byKind.get(w) ?? []));
+      }
+      for (const promoted of PROMOTED_FROM[w] ?? []) {
+        candidates.push(...(index.byKind.get(promoted) ?? []));
+      }
+      this.count(candidates.length);
+      candidates.sort((a, b) => a - b);
+      sameKind = index.byKind.get(w)?.[0];
+    }
+    for (const position of candidates) {
+      if (this.check(branches[position]!, writer, `${location}/${position}`).length === 0) {
+        return [];
+      }
+    }
+    // Avro reports only the missing branch; when a branch of the same kind
+    // exists, its own problems (a field without default, …) say more.
+    return sameKind !== undefined
+      ? this.check(branches[sameKind]!, writer, `${location}/${sameKind}`)
+      : [
+          {
+            type: 'MISSING_UNION_BRANCH',
+            location,
+            detail: `reader union lacking writer type: ${w.toUpperCase()}`,
+          },
+        ];
+  }
+
+  private writerUnion(reader: Node, writer: Node, location: string): Incompatibility[] {
+    const problems: Incompatibility[] = [];
+    const seen = new Set<Incompatibility>();
+    for (const [index, branch] of writer.types!.entries()) {
+      this.collect(problems, seen, this.check(reader, branch, `${location}/${index}`));
+    }
+    return problems;
+  }
+
+  /**
+   * Adds problems not collected yet. A pair met along several paths answers
+   * with the same problem objects each time (memoized, with the location of
+   * its first visit, as in Avro); reporting them once keeps a type reached
+   * along 2^n paths from reporting 2^n copies.
+   */
+  private collect(
+    into: Incompatibility[],
+    seen: Set<Incompatibility>,
+    problems: readonly Incompatibility[],
+  ): void {
+    this.count(problems.length);
+    for (const problem of problems) {
+      if (seen.has(problem)) continue;
+      seen.add(problem);
+      into.push(problem);
+    }
+  }
+
+  private fixed(reader: Node, writer: Node, location: string): Incompatibility[] {
+    if (!this.namesMatch(reader, writer)) {
       return [
-        { type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${wn.name}` },
+        { type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${writer.name}` },
       ];
     }
-    if (rn.size !== wn.size) {
+    if (reader.size !== writer.size) {
       return [
         {
           type: 'FIXED_SIZE_MISMATCH',
           location: `${location}/size`,
-          detail: `expected: ${wn.size}, found: ${rn.size}`,
+          detail: `expected: ${writer.size}, found: ${reader.size}`,
         },
       ];
     }
     return [];
   }
 
-  private enumeration(reader: Type, writer: Type, location: string): Incompatibility[] {
-    const rn = reader as unknown as NamedType & { symbols: string[]; default?: string };
-    const wn = writer as unknown as NamedType & { symbols: string[] };
-    if (!namesMatch(rn, wn)) {
+  private enumeration(reader: Node, writer: Node, location: string): Incompatibility[] {
+    if (!this.namesMatch(reader, writer)) {
       return [
-        { type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${wn.name}` },
+        { type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${writer.name}` },
       ];
     }
-    if (rn.default !== undefined) return [];
-    const missing = wn.symbols.filter((symbol) => !rn.symbols.includes(symbol));
+    if (reader.default !== undefined) return [];
+    let symbols = this.symbolSets.get(reader);
+    if (!symbols) {
+      symbols = new Set(reader.symbols);
+      this.count(symbols.size);
+      this.symbolSets.set(reader, symbols);
+    }
+    const written = writer.symbols ?? [];
+    this.count(written.length);
+    const missing = written.filter((symbol) => !symbols.has(symbol));
     return missing.length === 0
       ? []
       : [
@@ -218,39 +412,74 @@ class Checker {
         ];
   }
 
-  private record(reader: Type, writer: Type, location: string): Incompatibility[] {
-    const rn = reader as unknown as NamedType & { fields: FieldLike[] };
-    const wn = writer as unknown as NamedType & { fields: FieldLike[] };
-    if (!namesMatch(rn, wn)) {
+  /** A writer record's field positions by name. */
+  private fieldsOf(writer: Node): Map<string, number> {
+    let byName = this.writerFields.get(writer);
+    if (byName) return byName;
+    byName = new Map();
+    const fields = writer.fields ?? [];
+    this.count(fields.length);
+    for (let index = 0; index < fields.length; index++) {
+      const name = fields[index]!.name;
+      if (!byName.has(name)) byName.set(name, index);
+    }
+    this.writerFields.set(writer, byName);
+    return byName;
+  }
+
+  private record(reader: Node, writer: Node, location: string): Incompatibility[] {
+    if (!this.namesMatch(reader, writer)) {
       return [
-        { type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${wn.name}` },
+        { type: 'NAME_MISMATCH', location: `${location}/name`, detail: `expected: ${writer.name}` },
       ];
     }
+    const writerFields = this.fieldsOf(writer);
+    const written = writer.fields!;
+    const fields = reader.fields ?? [];
     const problems: Incompatibility[] = [];
-    rn.fields.forEach((field, index) => {
-      const fieldLocation = `${location}/fields/${index}`;
-      const writerField =
-        wn.fields.find((candidate) => candidate.name === field.name) ??
-        wn.fields.find((candidate) => field.aliases.includes(candidate.name));
-      if (!writerField) {
+    const seen = new Set<Incompatibility>();
+    for (let index = 0; index < fields.length; index++) {
+      const field = fields[index]!;
+      let match = writerFields.get(field.name);
+      if (match === undefined && Array.isArray(field.aliases)) {
+        // The first writer field, in writer order, that a reader alias names.
+        this.count(field.aliases.length);
+        for (const alias of field.aliases as unknown[]) {
+          const candidate = typeof alias === 'string' ? writerFields.get(alias) : undefined;
+          if (candidate !== undefined && (match === undefined || candidate < match))
+            match = candidate;
+        }
+      }
+      if (match === undefined) {
+        this.count(1);
         if (field.defaultValue() === undefined) {
           problems.push({
             type: 'READER_FIELD_MISSING_DEFAULT_VALUE',
-            location: fieldLocation,
+            location: `${location}/fields/${index}`,
             detail: field.name,
           });
         }
-        return;
+        continue;
       }
-      problems.push(...this.check(field.type, writerField.type, `${fieldLocation}/type`));
-    });
+      const writerType = written[match]!.type;
+      this.collect(
+        problems,
+        seen,
+        this.check(field.type, writerType, `${location}/fields/${index}/type`),
+      );
+    }
     return problems;
   }
 }
 
 /** What stops `reader` from decoding data written with `writer`; empty when it can. */
-export function readerWriterIncompatibilities(reader: Type, writer: Type): Incompatibility[] {
-  return new Checker().check(reader, writer, '');
+export function readerWriterIncompatibilities(
+  reader: CheckedType,
+  writer: CheckedType,
+  options: CheckOptions = {},
+): readonly Incompatibility[] {
+  const checker = new Checker(options.maxComparisons ?? DEFAULT_SCHEMA_BOUNDS.maxComparisons);
+  return checker.check(reader as unknown as Node, writer as unknown as Node, '');
 }
 
 export const COMPATIBILITY_LEVELS = [
@@ -271,7 +500,7 @@ export function isCompatibilityLevel(value: unknown): value is CompatibilityLeve
 
 export interface PreviousVersion {
   version: number;
-  type: Type;
+  type: CheckedType;
 }
 
 export interface CompatibilityFailure {
@@ -279,7 +508,39 @@ export interface CompatibilityFailure {
   version: number;
   /** Whether the candidate fails as the reader (new reads old) or as the writer (old reads new). */
   direction: 'backward' | 'forward';
-  problems: Incompatibility[];
+  problems: readonly Incompatibility[];
+}
+
+/**
+ * The versions a level checks a candidate against, in checking order:
+ * non-transitive levels the latest only, transitive ones every version,
+ * newest first.
+ */
+export function compatibilityTargets<T>(level: CompatibilityLevel, previous: readonly T[]): T[] {
+  if (level === 'NONE' || previous.length === 0) return [];
+  const newestFirst = [...previous].reverse();
+  return level.endsWith('_TRANSITIVE') ? newestFirst : newestFirst.slice(0, 1);
+}
+
+/** The candidate against one earlier version, in the level's directions. */
+export function checkAgainst(
+  level: CompatibilityLevel,
+  candidate: CheckedType,
+  target: PreviousVersion,
+  options: CheckOptions = {},
+): CompatibilityFailure[] {
+  const failures: CompatibilityFailure[] = [];
+  if (level.startsWith('BACKWARD') || level.startsWith('FULL')) {
+    const problems = readerWriterIncompatibilities(candidate, target.type, options);
+    if (problems.length > 0)
+      failures.push({ version: target.version, direction: 'backward', problems });
+  }
+  if (level.startsWith('FORWARD') || level.startsWith('FULL')) {
+    const problems = readerWriterIncompatibilities(target.type, candidate, options);
+    if (problems.length > 0)
+      failures.push({ version: target.version, direction: 'forward', problems });
+  }
+  return failures;
 }
 
 /**
@@ -289,26 +550,12 @@ export interface CompatibilityFailure {
  */
 export function checkCompatibility(
   level: CompatibilityLevel,
-  candidate: Type,
+  candidate: CheckedType,
   previous: readonly PreviousVersion[],
+  options: CheckOptions = {},
 ): CompatibilityFailure[] {
-  if (level === 'NONE' || previous.length === 0) return [];
-  const newestFirst = [...previous].reverse();
-  const targets = level.endsWith('_TRANSITIVE') ? newestFirst : newestFirst.slice(0, 1);
-  const backward = level.startsWith('BACKWARD') || level.startsWith('FULL');
-  const forward = level.startsWith('FORWARD') || level.startsWith('FULL');
-  for (const target of targets) {
-    const failures: CompatibilityFailure[] = [];
-    if (backward) {
-      const problems = readerWriterIncompatibilities(candidate, target.type);
-      if (problems.length > 0)
-        failures.push({ version: target.version, direction: 'backward', problems });
-    }
-    if (forward) {
-      const problems = readerWriterIncompatibilities(target.type, candidate);
-      if (problems.length > 0)
-        failures.push({ version: target.version, direction: 'forward', problems });
-    }
+  for (const target of compatibilityTargets(level, previous)) {
+    const failures = checkAgainst(level, candidate, target, options);
     if (failures.length > 0) return failures;
   }
   return [];

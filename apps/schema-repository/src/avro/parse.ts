@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'avsc';
+import {
+  DEFAULT_SCHEMA_BOUNDS,
+  InvalidSchemaError,
+  SchemaBoundError,
+  type SchemaBounds,
+} from './schema-bounds';
+import { SchemaReader, type AvroType } from './schema-reader';
 import { canonicalText } from './schema-text';
+
+export { InvalidSchemaError, SchemaBoundError } from './schema-bounds';
 
 export interface SchemaReference {
   /** The fully qualified name of the type the reference brings in. */
@@ -16,15 +25,14 @@ export interface ResolvedReference extends SchemaReference {
 }
 
 export interface ParsedSchema {
-  type: Type;
+  /** The type graph compatibility checks walk. */
+  model: AvroType;
   /** Normalized text: what is stored, returned and compared. */
   canonical: string;
   /** sha256 over type, canonical text and references: the identity that decides the id. */
   fingerprint: Buffer;
-}
-
-export class InvalidSchemaError extends Error {
-  override readonly name = 'InvalidSchemaError';
+  /** An avsc codec for the schema, built on first use: the registry itself never needs one. */
+  readonly type: Type;
 }
 
 function parseJson(text: string): unknown {
@@ -37,47 +45,81 @@ function parseJson(text: string): unknown {
   }
 }
 
-function register(
-  reference: ResolvedReference,
-  registry: Record<string, Type>,
-  seen: Set<string>,
-): void {
-  if (seen.has(reference.name) || registry[reference.name]) return;
+function within(reference: ResolvedReference, error: unknown): unknown {
+  const where = `reference ${reference.name} (${reference.subject} version ${reference.version})`;
+  if (error instanceof SchemaBoundError) {
+    return new SchemaBoundError(error.bound, error.limit, `${where}: ${error.message}`);
+  }
+  if (error instanceof InvalidSchemaError)
+    return new InvalidSchemaError(`${where}: ${error.message}`);
+  return error;
+}
+
+function register(reference: ResolvedReference, reader: SchemaReader, seen: Set<string>): void {
+  if (seen.has(reference.name) || reader.has(reference.name)) return;
   seen.add(reference.name);
-  for (const inner of reference.references) register(inner, registry, seen);
+  for (const inner of reference.references) register(inner, reader, seen);
   try {
-    Type.forSchema(parseJson(reference.schema) as never, { registry, noAnonymousTypes: true });
+    reader.read(parseJson(reference.schema));
   } catch (error) {
-    throw new InvalidSchemaError(
-      `reference ${reference.name} (${reference.subject} version ${reference.version}): ${(error as Error).message}`,
-    );
+    throw within(reference, error);
+  }
+}
+
+/** avsc's view of the same schema, its references' named types registered first. */
+function avscType(json: unknown, references: readonly ResolvedReference[]): Type {
+  const registry: Record<string, Type> = {};
+  const seen = new Set<string>();
+  const add = (reference: ResolvedReference): void => {
+    if (seen.has(reference.name) || registry[reference.name]) return;
+    seen.add(reference.name);
+    for (const inner of reference.references) add(inner);
+    Type.forSchema(parseJson(reference.schema) as never, { registry, noAnonymousTypes: true });
+  };
+  try {
+    for (const reference of references) add(reference);
+    return Type.forSchema(json as never, { registry, noAnonymousTypes: true });
+  } catch (error) {
+    throw new InvalidSchemaError((error as Error).message);
   }
 }
 
 /**
  * Parses and validates Avro schema text (with its references' named types
- * pre-registered): unknown types, bad names and defaults that do not match
- * their type are errors, as in Confluent with default validation on.
+ * read first): unknown types, bad names and defaults that do not match their
+ * type are errors, as in Confluent with default validation on; so is a
+ * schema over one of `bounds` (`SchemaBoundError`).
  */
 export function parseAvroSchema(
   text: string,
   references: readonly ResolvedReference[] = [],
+  bounds: SchemaBounds = DEFAULT_SCHEMA_BOUNDS,
 ): ParsedSchema {
-  const json = parseJson(text);
-  const registry: Record<string, Type> = {};
-  const seen = new Set<string>();
-  for (const reference of references) register(reference, registry, seen);
-  let type: Type;
-  try {
-    type = Type.forSchema(json as never, { registry, noAnonymousTypes: true });
-  } catch (error) {
-    if (error instanceof InvalidSchemaError) throw error;
-    throw new InvalidSchemaError((error as Error).message);
+  if (text.length > bounds.maxLength) {
+    throw new SchemaBoundError(
+      'maxLength',
+      bounds.maxLength,
+      `the schema is longer than the limit of ${bounds.maxLength} characters`,
+    );
   }
+  const json = parseJson(text);
+  const reader = new SchemaReader(bounds);
+  const seen = new Set<string>();
+  for (const reference of references) register(reference, reader, seen);
+  const model = reader.read(json);
   const canonical = canonicalText(json);
   const refs = references.map(({ name, subject, version }) => ({ name, subject, version }));
   const fingerprint = createHash('sha256')
     .update(`AVRO\n${canonical}\n${JSON.stringify(refs)}`)
     .digest();
-  return { type, canonical, fingerprint };
+  let codec: Type | undefined;
+  return {
+    model,
+    canonical,
+    fingerprint,
+    get type() {
+      codec ??= avscType(json, references);
+      return codec;
+    },
+  };
 }

@@ -142,7 +142,7 @@ export class ControlPlane {
    */
   async registerModel(table: string, body: unknown): Promise<ModelVersion> {
     const route = await this.getRoute(table);
-    const model = validateModel(table, route, body, this.topics);
+    const model = validateModel(table, route, body, this.topics, this.registry.bounds);
 
     const latest = await this.latestModel(this.pool, table);
     if (latest && latest.schemaText === model.canonical && latest.eventTopic === model.eventTopic)

@@ -1,6 +1,7 @@
 import { registryErrors as errors } from '../http/registry-errors';
 import { InvalidSchemaError, parseAvroSchema } from '../avro/parse';
-import { canonicalText } from '../avro/schema-text';
+import { DEFAULT_SCHEMA_BOUNDS, type SchemaBounds } from '../avro/schema-bounds';
+import { canonicalText, schemaTextOf } from '../avro/schema-text';
 import { isTopicName, type TableRoute } from './table-route';
 
 /**
@@ -81,6 +82,7 @@ export function buildModelSchemas(
   route: TableRoute,
   schemaInput: unknown,
   eventTopicInput: unknown,
+  bounds: SchemaBounds = DEFAULT_SCHEMA_BOUNDS,
 ): ModelSchemas {
   let json: unknown = schemaInput;
   if (typeof schemaInput === 'string') {
@@ -99,7 +101,7 @@ export function buildModelSchemas(
     throw errors.invalidModel('"schema" must be an Avro record (an object with "type": "record")');
   }
   try {
-    parseAvroSchema(JSON.stringify(json));
+    parseAvroSchema(schemaTextOf(json, bounds.maxDepth), [], bounds);
   } catch (error) {
     if (error instanceof InvalidSchemaError) throw errors.invalidModel(error.message);
     throw error;

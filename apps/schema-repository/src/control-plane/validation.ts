@@ -1,3 +1,4 @@
+import type { SchemaBounds } from '../avro/schema-bounds';
 import { registryErrors as errors } from '../http/registry-errors';
 import { buildModelSchemas, type ModelSchemas } from './data-model';
 import { parseTableRoute, type TableRoute } from './table-route';
@@ -21,10 +22,11 @@ export function validateModel(
   route: TableRoute,
   body: unknown,
   topics: TopicPolicy,
+  bounds?: SchemaBounds,
 ): ModelSchemas {
   const input = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   if (input['schema'] === undefined) throw errors.invalidModel('"schema" is required');
-  const model = buildModelSchemas(table, route, input['schema'], input['eventTopic']);
+  const model = buildModelSchemas(table, route, input['schema'], input['eventTopic'], bounds);
   const problems = eventTopicProblems(model.eventTopic, topics);
   if (problems.length > 0) throw errors.invalidModel(problems.join('; '));
   return model;

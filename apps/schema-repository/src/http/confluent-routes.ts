@@ -98,7 +98,7 @@ export async function confluentRoutes(
     versionBody(
       await registry.lookup(
         request.params.subject,
-        registerRequest(request.body),
+        registerRequest(request.body, registry.bounds),
         flag(request.query, 'deleted'),
       ),
     ),
@@ -126,7 +126,7 @@ export async function confluentRoutes(
     async (request) => {
       const { id } = await registry.register(
         request.params.subject,
-        registerRequest(request.body),
+        registerRequest(request.body, registry.bounds),
         {
           force: flag(request.query, 'force'),
         },
@@ -183,7 +183,7 @@ export async function confluentRoutes(
       registry.testCompatibility(
         request.params.subject,
         parseVersion(request.params.version),
-        registerRequest(request.body),
+        registerRequest(request.body, registry.bounds),
         flag(request.query, 'verbose'),
       ),
   );
@@ -195,7 +195,7 @@ export async function confluentRoutes(
       registry.testCompatibility(
         request.params.subject,
         undefined,
-        registerRequest(request.body),
+        registerRequest(request.body, registry.bounds),
         flag(request.query, 'verbose'),
       ),
   );

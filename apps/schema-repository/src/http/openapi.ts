@@ -88,7 +88,13 @@ export const openApiDocument = {
         type: 'object',
         required: ['schema'],
         properties: {
-          schema: { type: 'string', description: 'Avro schema text' },
+          schema: {
+            type: 'string',
+            description:
+              'Avro schema text, within the limits (422 beyond, naming the bound): 1,000,000 characters, ' +
+              'nesting depth 64, 1,000 named types, unions of 100 branches, names of 1,000 characters, ' +
+              '100 referenced schemas, 500,000 type comparisons per compatibility check (defaults; see the README)',
+          },
           schemaType: { type: 'string', enum: ['AVRO'] },
           references: { type: 'array', items: { $ref: '#/components/schemas/Reference' } },
           id: { type: 'integer', description: 'IMPORT mode only' },

@@ -1,4 +1,6 @@
 import { MAX_VERSION, registryErrors as errors } from './registry-errors';
+import { SchemaBoundError, type SchemaBounds } from '../avro/schema-bounds';
+import { schemaTextOf } from '../avro/schema-text';
 import type { RegisterRequest, SchemaReference, VersionSpec } from '../registry/types';
 
 export type Query = Record<string, string | string[] | undefined>;
@@ -33,7 +35,7 @@ export function parseId(raw: string): number {
  * The body of register, lookup and compatibility requests. Unknown fields
  * (`metadata`, `ruleSet`, anything newer clients send) are ignored.
  */
-export function registerRequest(body: unknown): RegisterRequest {
+export function registerRequest(body: unknown, bounds: SchemaBounds): RegisterRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.emptySchema();
   const object = body as Record<string, unknown>;
   const schema =
@@ -41,7 +43,7 @@ export function registerRequest(body: unknown): RegisterRequest {
       ? object['schema']
       : object['schema'] === undefined
         ? ''
-        : JSON.stringify(object['schema']);
+        : schemaText(object['schema'], bounds);
   if (schema.length === 0) throw errors.emptySchema();
   const schemaType = object['schemaType'];
   if (schemaType !== undefined && schemaType !== null && typeof schemaType !== 'string') {
@@ -70,6 +72,16 @@ export function registerRequest(body: unknown): RegisterRequest {
     id: typeof id === 'number' ? id : undefined,
     version: typeof version === 'number' ? version : undefined,
   };
+}
+
+/** A schema sent as JSON rather than as a string: serialized, unless it nests too deep to. */
+function schemaText(schema: unknown, bounds: SchemaBounds): string {
+  try {
+    return schemaTextOf(schema, bounds.maxDepth);
+  } catch (error) {
+    if (error instanceof SchemaBoundError) throw errors.invalidSchema(error.message);
+    throw error;
+  }
 }
 
 export function requiredString(body: unknown, field: string): string {

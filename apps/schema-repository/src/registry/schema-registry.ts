@@ -1,7 +1,8 @@
-import type { Type } from 'avsc';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import {
-  checkCompatibility,
+  checkAgainst,
+  compatibilityTargets,
   describeFailures,
   isCompatibilityLevel,
   type CompatibilityFailure,
@@ -9,10 +10,17 @@ import {
 } from '../avro/compatibility';
 import {
   InvalidSchemaError,
+  SchemaBoundError,
   parseAvroSchema,
   type ParsedSchema,
   type ResolvedReference,
 } from '../avro/parse';
+import {
+  DEFAULT_SCHEMA_BOUNDS,
+  STORED_SCHEMA_BOUNDS,
+  type SchemaBounds,
+} from '../avro/schema-bounds';
+import type { AvroType } from '../avro/schema-reader';
 import { registryErrors as errors } from '../http/registry-errors';
 import { LruCache } from '@wail/runtime';
 import { inTransaction } from '../storage/transactions';
@@ -38,8 +46,8 @@ interface VersionRow {
 }
 
 export interface SchemaRegistryOptions {
-  /** Largest schema text accepted, in characters. */
-  maxSchemaLength?: number;
+  /** What a schema sent to register, look up or check may cost (stored ones are trusted). */
+  bounds?: Partial<SchemaBounds>;
   /** Schemas kept in memory by id (immutable, so never invalidated). */
   cacheSize?: number;
 }
@@ -51,8 +59,9 @@ export interface SchemaRegistryOptions {
  */
 export class SchemaRegistry {
   private readonly byId: LruCache<number, StoredSchema>;
-  private readonly parsedById: LruCache<number, Type>;
-  private readonly maxSchemaLength: number;
+  private readonly parsedById: LruCache<number, AvroType>;
+  readonly bounds: Readonly<SchemaBounds>;
+  private readonly storedBounds: Readonly<SchemaBounds>;
 
   constructor(
     private readonly pool: Pool,
@@ -60,7 +69,11 @@ export class SchemaRegistry {
   ) {
     this.byId = new LruCache(options.cacheSize ?? 100_000);
     this.parsedById = new LruCache(Math.max(1000, Math.floor((options.cacheSize ?? 100_000) / 10)));
-    this.maxSchemaLength = options.maxSchemaLength ?? 1_000_000;
+    this.bounds = Object.freeze({ ...DEFAULT_SCHEMA_BOUNDS, ...options.bounds });
+    this.storedBounds = Object.freeze({
+      ...STORED_SCHEMA_BOUNDS,
+      maxComparisons: this.bounds.maxComparisons,
+    });
   }
 
   // ---- schemas by id -------------------------------------------------------
@@ -292,7 +305,7 @@ export class SchemaRegistry {
       const previous = level.endsWith('_TRANSITIVE')
         ? await this.versionRows(tx, subject, 'AND deleted = 0')
         : await this.versionRows(tx, subject, 'AND deleted = 0', [], 'DESC LIMIT 1');
-      const failures = await this.failuresAgainst(level, parsed.type, previous);
+      const failures = await this.failuresAgainst(level, parsed.model, previous);
       if (failures.length > 0)
         throw errors.incompatible(subject, describeFailures(failures, level));
     }
@@ -384,31 +397,42 @@ export class SchemaRegistry {
     const level = (await this.effectiveSettings(this.pool, subject)).compatibility;
     let failures: CompatibilityFailure[];
     if (spec === undefined) {
-      failures = await this.failuresAgainst(level, parsed.type, live);
+      failures = await this.failuresAgainst(level, parsed.model, live);
     } else {
       if (live.length === 0 && spec === 'latest') return result([], level, verbose);
       const target = this.pick(subject, rows, spec, false);
       // One version only: transitivity does not matter, the direction does.
       const base = level.replace('_TRANSITIVE', '') as CompatibilityLevel;
-      failures = await this.failuresAgainst(base, parsed.type, [target]);
+      failures = await this.failuresAgainst(base, parsed.model, [target]);
     }
     return result(failures, level, verbose);
   }
 
+  /**
+   * One version at a time, newest first, stopping at the first failure. Each
+   * check is bounded; between two, other requests get the event loop, so a
+   * transitive check over many versions never holds it for all of them.
+   */
   private async failuresAgainst(
     level: CompatibilityLevel,
-    candidate: Type,
+    candidate: AvroType,
     live: readonly VersionRow[],
   ): Promise<CompatibilityFailure[]> {
-    if (level === 'NONE' || live.length === 0) return [];
-    const needed = level.endsWith('_TRANSITIVE') ? live : live.slice(-1);
-    const previous = await Promise.all(
-      needed.map(async (row) => ({
-        version: row.version,
-        type: await this.parsedSchema(row.schemaId),
-      })),
-    );
-    return checkCompatibility(level, candidate, previous);
+    for (const [index, row] of compatibilityTargets(level, live).entries()) {
+      if (index > 0) await turn();
+      const type = await this.parsedSchema(row.schemaId);
+      let failures: CompatibilityFailure[];
+      try {
+        failures = checkAgainst(level, candidate, { version: row.version, type }, this.bounds);
+      } catch (error) {
+        if (error instanceof SchemaBoundError) {
+          throw errors.invalidSchema(`against version ${row.version}: ${error.message}`);
+        }
+        throw error;
+      }
+      if (failures.length > 0) return failures;
+    }
+    return [];
   }
 
   // ---- deletes ---------------------------------------------------------------
@@ -648,35 +672,60 @@ export class SchemaRegistry {
     if (typeof request.schema !== 'string' || request.schema.length === 0) {
       throw errors.emptySchema();
     }
-    if (request.schema.length > this.maxSchemaLength)
-      throw errors.schemaTooLarge(this.maxSchemaLength);
-    const references = await this.resolveReferences(request.references ?? [], 0);
+    if (request.schema.length > this.bounds.maxLength)
+      throw errors.schemaTooLarge(this.bounds.maxLength);
+    const references = await this.resolveReferences(
+      request.references ?? [],
+      new Resolution(this.bounds.maxReferences),
+    );
     try {
-      return parseAvroSchema(request.schema, references);
+      return parseAvroSchema(request.schema, references, this.bounds);
     } catch (error) {
+      if (error instanceof SchemaBoundError && error.bound === 'maxLength')
+        throw errors.schemaTooLarge(error.limit);
       if (error instanceof InvalidSchemaError) throw errors.invalidSchema(error.message);
       throw error;
     }
   }
 
+  /**
+   * Resolves references depth first, each distinct subject version once: a
+   * schema version referenced along many paths (a diamond of references
+   * repeated level after level) is fetched once, not once per path.
+   */
   private async resolveReferences(
     references: readonly SchemaReference[],
-    depth: number,
+    resolution: Resolution,
   ): Promise<ResolvedReference[]> {
-    if (depth > 32) throw errors.invalidSchema('references nest deeper than 32 levels');
-    return Promise.all(
-      references.map(async (reference) => {
-        if (
-          !reference ||
-          typeof reference.name !== 'string' ||
-          typeof reference.subject !== 'string' ||
-          !Number.isInteger(reference.version)
-        ) {
-          throw errors.invalidSchema('a reference needs a name, a subject and an integer version');
+    if (resolution.path.length > 32) {
+      throw errors.invalidSchema('references nest deeper than 32 levels');
+    }
+    const resolved: ResolvedReference[] = [];
+    for (const reference of references) {
+      if (
+        !reference ||
+        typeof reference.name !== 'string' ||
+        typeof reference.subject !== 'string' ||
+        !Number.isInteger(reference.version)
+      ) {
+        throw errors.invalidSchema('a reference needs a name, a subject and an integer version');
+      }
+      const key = `${reference.version}:${reference.subject}`;
+      if (resolution.path.includes(key)) {
+        throw errors.invalidSchema(
+          `reference ${reference.name}: subject ${reference.subject} version ${reference.version} refers back to itself`,
+        );
+      }
+      let target = resolution.done.get(key);
+      if (!target) {
+        if (resolution.done.size >= resolution.limit) {
+          throw errors.invalidSchema(
+            `more than the limit of ${resolution.limit} referenced schemas (references of references included)`,
+          );
         }
-        let target: SubjectVersion;
+        let version: SubjectVersion;
         try {
-          target = await this.getVersion(
+          version = await this.getVersion(
             reference.subject,
             reference.version === -1 ? 'latest' : reference.version,
             true,
@@ -686,26 +735,41 @@ export class SchemaRegistry {
             `reference ${reference.name}: subject ${reference.subject} version ${reference.version} not found`,
           );
         }
-        return {
-          name: reference.name,
-          subject: reference.subject,
-          version: target.version,
-          schema: target.schema,
-          references: await this.resolveReferences(target.references, depth + 1),
-        };
-      }),
-    );
+        resolution.path.push(key);
+        const inner = await this.resolveReferences(version.references, resolution);
+        resolution.path.pop();
+        target = { version: version.version, schema: version.schema, references: inner };
+        resolution.done.set(key, target);
+      }
+      resolved.push({ name: reference.name, subject: reference.subject, ...target });
+    }
+    return resolved;
   }
 
-  private async parsedSchema(id: number): Promise<Type> {
+  private async parsedSchema(id: number): Promise<AvroType> {
     const cached = this.parsedById.get(id);
     if (cached) return cached;
     const stored = await this.schemaById(id);
-    const references = await this.resolveReferences(stored.references, 0);
-    const { type } = parseAvroSchema(stored.schema, references);
-    this.parsedById.set(id, type);
-    return type;
+    const references = await this.resolveReferences(
+      stored.references,
+      new Resolution(Number.POSITIVE_INFINITY),
+    );
+    const { model } = parseAvroSchema(stored.schema, references, this.storedBounds);
+    this.parsedById.set(id, model);
+    return model;
   }
+}
+
+/** The references met while resolving one schema's. */
+class Resolution {
+  readonly done = new Map<
+    string,
+    { version: number; schema: string; references: ResolvedReference[] }
+  >();
+  /** `version:subject` keys from the schema down to the reference being resolved. */
+  readonly path: string[] = [];
+
+  constructor(readonly limit: number) {}
 }
 
 function result(
