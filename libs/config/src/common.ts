@@ -128,7 +128,7 @@ export const StoresEnv = {
   }),
   WAIL_TOMBSTONE_GUARD_MS: Type.Integer({
     minimum: 10_000,
-    default: 60_000,
+    default: 300_000,
     description:
       'how long a delete of a key without a row keeps its tombstone (raised to 4 × WAIL_DB_TIMEOUT_MS + 10 s if lower)',
   }),

@@ -555,13 +555,7 @@ export class IntentProcessor {
       }
 
       const consistency: ReadConsistency = key.attempts === 0 ? 'fast' : 'strong';
-      const state = withUnrecordedDelete(
-        await store.read(routeTarget(route), pending[0]!.intent.key, consistency),
-        pending,
-        consistency,
-        store.tombstoneHorizonMs,
-        this.now(),
-      );
+      const state = await store.read(routeTarget(route), pending[0]!.intent.key, consistency);
       this.deps.metrics.reads.inc({ table, consistency });
       if (key.partition.revoked) return;
       this.deps.logger.debug(
@@ -581,9 +575,14 @@ export class IntentProcessor {
         await this.publish(key, route, model, state, done);
         this.finish(key, done);
       }
-      const expired = notYet.filter(
-        (p) => this.now() - Number(p.intent.ts / 1000n) > route.visibilityWindowMs,
-      );
+      // Only a strong read may say a write never became visible: a fast one
+      // (a lagging replica) may simply not show it yet.
+      const expired =
+        consistency === 'strong'
+          ? notYet.filter(
+              (p) => this.now() - Number(p.intent.ts / 1000n) > route.visibilityWindowMs,
+            )
+          : [];
       if (expired.length > 0) {
         await this.recordUnmaterialized(key.partition, route, state, expired);
         this.finish(key, expired);
@@ -851,32 +850,6 @@ export function committable(
     if (i < outbox.length && outbox[i]!.maxOffset > prefixMax) prefixMax = outbox[i]!.maxOffset;
   }
   return { count, offset };
-}
-
-/**
- * A strong read that finds neither the row nor a tombstone, while a delete
- * older than the store's tombstone horizon is pending: the delete's outcome —
- * no row — holds, and its tombstone was never needed (the key had no row) or
- * is already purged, so it counts as recorded. A younger delete without a
- * tombstone has not landed yet (it may still fail, and an older upsert land):
- * it waits like any write. A fast read may lag and proves nothing.
- */
-export function withUnrecordedDelete(
-  state: ReadResult,
-  pending: readonly { intent: Intent }[],
-  consistency: ReadConsistency,
-  horizonMs: number,
-  nowMs: number,
-): ReadResult {
-  if (state.state !== 'absent' || state.deletedTs !== undefined || consistency !== 'strong')
-    return state;
-  let newest: bigint | undefined;
-  for (const { intent } of pending) {
-    const purgeable = nowMs - Number(intent.ts / 1000n) > horizonMs;
-    if (intent.op === 'delete' && purgeable && (newest === undefined || intent.ts > newest))
-      newest = intent.ts;
-  }
-  return newest === undefined ? state : { state: 'absent', deletedTs: newest };
 }
 
 /** Whether the row (or its recorded delete) already reflects the intent — itself or a newer write. */

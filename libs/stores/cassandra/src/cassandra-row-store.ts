@@ -49,11 +49,9 @@ export class CassandraRowStore implements RowStore {
   private readonly columns: ColumnCache;
   private readonly tombstoneTables = new Map<string, Promise<void>>();
   private readonly tombstoneTtl: number;
-  readonly tombstoneHorizonMs: number;
 
   constructor(options: CassandraRowStoreOptions) {
     this.connection = new CassandraConnection(options);
-    this.tombstoneHorizonMs = options.tombstoneRetentionMs ?? 86_400_000;
     this.tombstoneTtl = Math.max(
       1,
       Math.round((options.tombstoneRetentionMs ?? 86_400_000) / 1000),

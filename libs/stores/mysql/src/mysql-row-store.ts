@@ -34,8 +34,9 @@ export interface MysqlRowStoreOptions extends MysqlOptions {
   tombstoneRetentionMs?: number;
   /**
    * A delete of a key with no row leaves a tombstone only this long (default
-   * 60 s): long enough that an older write still in flight cannot bring the
-   * key back, short enough that deletes of absent keys leave no lasting state.
+   * 5 min): long enough that an older write still in flight cannot bring the
+   * key back and that a consumer a few minutes behind still finds it, short
+   * enough that deletes of absent keys leave no lasting state.
    */
   tombstoneGuardMs?: number;
   /** How often tombstones past their retention are purged; 0 turns purging off. */
@@ -139,7 +140,7 @@ interface FoldableUpsert extends PreparedWrite {
  * (table_name, key_hash = sha256(canonical key)) → wail_ts, whether a row
  * existed, when it was recorded. A tombstone of a deleted row is kept for the
  * retention (24 h by default, far beyond any visibility window); a delete of
- * a key with no row keeps its tombstone only for the in-flight guard (60 s),
+ * a key with no row keeps its tombstone only for the in-flight guard (5 min),
  * then purged — deletes of absent keys leave no lasting state.
  */
 export class MysqlRowStore implements RowStore {
@@ -151,7 +152,6 @@ export class MysqlRowStore implements RowStore {
   private readonly tombstoneTables = new Map<string, Promise<void>>();
   private readonly retentionMs: number;
   private readonly guardMs: number;
-  readonly tombstoneHorizonMs: number;
   private readonly purgeTimer: NodeJS.Timeout | undefined;
   private purging: Promise<void> | undefined;
   /** Folded multi-row statements, and how many fell back to one statement per row. */
@@ -172,8 +172,7 @@ export class MysqlRowStore implements RowStore {
         })
       : undefined;
     this.retentionMs = options.tombstoneRetentionMs ?? 86_400_000;
-    this.guardMs = options.tombstoneGuardMs ?? 60_000;
-    this.tombstoneHorizonMs = Math.min(this.guardMs, this.retentionMs);
+    this.guardMs = options.tombstoneGuardMs ?? 300_000;
     this.columns = new ColumnCache(
       'MySQL',
       (target) => this.loadColumns(target),

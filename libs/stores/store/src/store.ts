@@ -94,12 +94,6 @@ export interface StoreConnection {
 }
 
 export interface RowStore extends StoreConnection {
-  /**
-   * How long after a delete its tombstone may be gone: past this, a key with
-   * neither a row nor a tombstone may have been deleted (MySQL: the guard of
-   * deletes of keys without a row; Cassandra: the tombstone retention).
-   */
-  readonly tombstoneHorizonMs: number;
   /** The physical table's columns, cached; fails with UNKNOWN_TABLE-like errors when it does not exist. */
   describe(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>>;
   /**
