@@ -148,6 +148,11 @@ class Checker {
     this.count(1);
     const reader = underlying(readerType);
     const writer = underlying(writerType);
+    // A primitive on either side answers without reaching a named type, so
+    // without recursion: nothing to remember (and most pairs are such).
+    if (PRIMITIVE_NAMES.has(reader.typeName) || PRIMITIVE_NAMES.has(writer.typeName)) {
+      return this.compare(reader, writer, location);
+    }
     let answers = this.memo.get(reader);
     if (!answers) {
       answers = new Map();

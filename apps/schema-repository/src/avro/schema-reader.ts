@@ -158,8 +158,10 @@ class Field implements AvroField {
 interface RecordFacts {
   complete: boolean;
   byName: Map<string, Field>;
-  /** Fields a record default must give: no default, or one avsc cannot reuse. */
+  /** Fields with no default, or one avsc cannot reuse. */
   required: Set<string>;
+  /** Of those, the ones a record default must give (see `mustGive`), once known. */
+  mustGive?: ReadonlySet<string>;
   /** Fields named like a property a default value could inherit. */
   inheritable: Field[];
 }
@@ -661,7 +663,12 @@ export class SchemaReader {
         // whose fields all have reusable defaults survives.
         if (first.typeName !== 'record' && first.typeName !== 'error') return false;
         const facts = this.facts.get(first);
-        return facts !== undefined && facts.required.size === 0 && facts.inheritable.length === 0;
+        return (
+          facts !== undefined &&
+          facts.complete &&
+          this.mustGive(facts).size === 0 &&
+          facts.inheritable.length === 0
+        );
       }
     }
   }
@@ -675,7 +682,8 @@ export class SchemaReader {
   private conformsRecord(type: AvroRecord, value: unknown, depth: number): boolean {
     const facts = this.facts.get(type);
     this.expect(facts !== undefined && facts.complete);
-    const { byName, required, inheritable } = facts!;
+    const { byName, inheritable } = facts!;
+    const required = this.mustGive(facts!);
     if (value !== null && typeof value === 'object' && depth >= this.bounds.maxDepth) {
       throw this.tooDeep();
     }
@@ -704,6 +712,38 @@ export class SchemaReader {
     }
     this.expect(given === required.size);
     return stable;
+  }
+
+  /**
+   * The fields a record default must give. A field it omits falls back to
+   * its default; one without a default is converted from `undefined`, which
+   * only a record of no fields (or a union whose first branch is one) takes
+   * — such fields may be omitted too. Known for good once every record
+   * involved is read; until then (an enclosing record refers to itself) not
+   * cached.
+   */
+  private mustGive(facts: RecordFacts): ReadonlySet<string> {
+    if (facts.mustGive) return facts.mustGive;
+    const names = new Set<string>();
+    let final = true;
+    for (const name of facts.required) {
+      const field = facts.byName.get(name)!;
+      const takes = field.defaultValue() === undefined ? this.takesUndefined(field.type) : false;
+      if (takes === undefined) final = false;
+      if (takes !== true) names.add(name);
+    }
+    if (final) facts.mustGive = names;
+    return names;
+  }
+
+  /** Whether avsc converts `undefined` to this type; `undefined` while a record involved is still being read. */
+  private takesUndefined(type: AvroType): boolean | undefined {
+    if (type.typeName === 'union:wrapped' || type.typeName === 'union:unwrapped') {
+      return this.takesUndefined(type.types[0]!);
+    }
+    if (type.typeName !== 'record' && type.typeName !== 'error') return false;
+    if (!this.facts.get(type)?.complete) return undefined;
+    return type.fields.length === 0;
   }
 
   private expect(condition: boolean): true {
