@@ -1,6 +1,6 @@
 import type { Type } from 'avsc';
 import { DEFAULT_SCHEMA_BOUNDS, SchemaBoundError } from './schema-bounds';
-import type { AvroType } from './schema-reader';
+import { PRIMITIVES, type AvroType } from './schema-reader';
 
 /**
  * Avro reader/writer compatibility, following Apache Avro's
@@ -90,16 +90,6 @@ interface UnionIndex {
 }
 
 const NAMED = new Set(['record', 'error', 'enum', 'fixed']);
-const PRIMITIVE_NAMES = new Set([
-  'null',
-  'boolean',
-  'int',
-  'long',
-  'float',
-  'double',
-  'bytes',
-  'string',
-]);
 
 function kind(type: Node): string {
   const name = type.typeName;
@@ -150,7 +140,7 @@ class Checker {
     const writer = underlying(writerType);
     // A primitive on either side answers without reaching a named type, so
     // without recursion: nothing to remember (and most pairs are such).
-    if (PRIMITIVE_NAMES.has(reader.typeName) || PRIMITIVE_NAMES.has(writer.typeName)) {
+    if (PRIMITIVES.has(reader.typeName) || PRIMITIVES.has(writer.typeName)) {
       return this.compare(reader, writer, location);
     }
     let answers = this.memo.get(reader);
@@ -200,7 +190,7 @@ class Checker {
     for (const alias of type.aliases ?? []) {
       if (typeof alias !== 'string') continue;
       const last = alias.slice(alias.lastIndexOf('.') + 1);
-      if (PRIMITIVE_NAMES.has(last)) aliases.add(this.nameKey('', last));
+      if (PRIMITIVES.has(last)) aliases.add(this.nameKey('', last));
       else if (alias.includes('.')) {
         const bare = alias.replace(/^\./, '');
         aliases.add(this.nameKey(bare.slice(0, bare.lastIndexOf('.')), last));

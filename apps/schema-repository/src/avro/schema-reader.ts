@@ -86,7 +86,8 @@ export interface AvroUnion {
 export type AvroType =
   AvroPrimitive | AvroRecord | AvroEnum | AvroFixed | AvroArray | AvroMap | AvroUnion;
 
-const PRIMITIVES: ReadonlySet<string> = new Set([
+/** Avro's primitive type names. */
+export const PRIMITIVES: ReadonlySet<string> = new Set([
   'null',
   'boolean',
   'int',

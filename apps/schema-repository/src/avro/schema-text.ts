@@ -1,4 +1,5 @@
 import { SchemaBoundError } from './schema-bounds';
+import { PRIMITIVES } from './schema-reader';
 
 /**
  * Schema identity. Two registrations are the same schema when their normalized
@@ -14,17 +15,6 @@ import { SchemaBoundError } from './schema-bounds';
  * properties sorted by name, so the stored text reads like what a schema owner
  * would write.
  */
-
-const PRIMITIVES = new Set([
-  'null',
-  'boolean',
-  'int',
-  'long',
-  'float',
-  'double',
-  'bytes',
-  'string',
-]);
 
 const ATTRIBUTE_ORDER = [
   'type',
