@@ -8,6 +8,9 @@ import { MysqlRowStore } from '@wail/store-mysql';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
 import { buildApp } from './app';
 import { loadConfig, type ConsumerConfig } from './config';
+import { AtLeastOnceDelivery, type AtLeastOnceOptions } from './pipeline/at-least-once';
+import type { Delivery } from './pipeline/delivery';
+import { ExactlyOnceDelivery } from './pipeline/exactly-once';
 import { IntentProcessor } from './pipeline/intent-processor';
 import { consumerMetrics } from './pipeline/metrics';
 import { ModelCache } from './pipeline/model-cache';
@@ -26,7 +29,6 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     clientId: `wail-consumer-${config.consumerId}`,
     logger,
   });
-  const publisher = new GroupCommitLog(kafka, { appendTimeoutMs: 10_000, maxQueued: 100_000 });
   const stores = new Map<StoreKind, RowStore>();
   if (config.stores.stores.includes('cassandra'))
     stores.set('cassandra', new CassandraRowStore(config.stores.cassandra));
@@ -47,24 +49,27 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
 
   const registry = createMetricsRegistry('smart-consumer');
   const metrics = consumerMetrics(registry);
-  const exactlyOnce = config.pipeline.delivery === 'exactly-once';
-  const transactions = exactlyOnce
-    ? new KafkaPartitionTransactions(kafka, config.group)
-    : undefined;
+  const processorLogger = logger.child({ component: 'processor' });
+  // The consumer is created below; the delivery mode only commits through it once batches flow.
+  const { delivery, close: closeDelivery } = openDelivery(
+    config,
+    kafka,
+    processorLogger,
+    (offsets) => consumer.commit(offsets),
+  );
   const topics = new TopicSet(kafka, config.group);
   const processor: IntentProcessor = new IntentProcessor({
     routes,
     models,
     stores,
-    publisher,
-    ...(transactions ? { transactions } : {}),
-    // The consumer is created below; the processor only calls these once batches flow.
+    delivery,
+    // The processor only calls these once batches flow.
     control: {
       pause: (topic, partition) => consumer.pause(topic, partition),
       resume: (topic, partition) => consumer.resume(topic, partition),
       seek: (topic, partition, offset) => consumer.seek(topic, partition, offset),
     },
-    logger: logger.child({ component: 'processor' }),
+    logger: processorLogger,
     metrics,
     consumedTopics: () => topics.topics(),
     topicLimit: (topic) => kafka.maxMessageBytes(topic),
@@ -96,21 +101,10 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     );
   });
 
-  const committed = new Map<string, bigint>();
-  const commitSafeOffsets = async () => {
-    if (exactlyOnce) return processor.commitTransactions();
-    const changed = processor!
-      .safeOffsets()
-      .filter(({ topic, partition, offset }) => committed.get(`${topic}:${partition}`) !== offset);
-    if (changed.length === 0) return;
-    await consumer.commit(changed);
-    for (const { topic, partition, offset } of changed)
-      committed.set(`${topic}:${partition}`, offset);
-  };
   const commitTimer = setInterval(() => {
-    commitSafeOffsets().catch((error: unknown) =>
-      logger.debug({ err: error }, 'offset commit failed; will retry'),
-    );
+    delivery
+      .commit()
+      .catch((error: unknown) => logger.debug({ err: error }, 'offset commit failed; will retry'));
   }, config.pipeline.commitIntervalMs);
   const pruneTimer = setInterval(() => {
     topics
@@ -154,19 +148,41 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
           'stopping with unfinished intents; they will be replayed',
         );
       clearInterval(commitTimer);
-      await commitSafeOffsets().catch((error: unknown) =>
-        logger.warn({ err: error }, 'final offset commit failed; intents will be replayed'),
-      );
+      await delivery
+        .commit()
+        .catch((error: unknown) =>
+          logger.warn({ err: error }, 'final offset commit failed; intents will be replayed'),
+        );
       processor.stop();
       await consumer.stop();
       await app.close();
       await Promise.allSettled([
-        publisher.close(),
-        transactions?.close(),
+        closeDelivery(),
         kafka.close(),
         ...[...stores.values()].map((store) => store.close()),
       ]);
     },
+  };
+}
+
+/** The configured delivery mode, and how to close what it opened. */
+function openDelivery(
+  config: ConsumerConfig,
+  kafka: KafkaClient,
+  logger: Logger,
+  commitOffsets: AtLeastOnceOptions['commitOffsets'],
+): { delivery: Delivery; close(): Promise<void> } {
+  if (config.pipeline.delivery === 'exactly-once') {
+    const transactions = new KafkaPartitionTransactions(kafka, config.group);
+    return {
+      delivery: new ExactlyOnceDelivery({ transactions, logger }),
+      close: () => transactions.close(),
+    };
+  }
+  const publisher = new GroupCommitLog(kafka, { appendTimeoutMs: 10_000, maxQueued: 100_000 });
+  return {
+    delivery: new AtLeastOnceDelivery({ publisher, commitOffsets }),
+    close: () => publisher.close(),
   };
 }
 

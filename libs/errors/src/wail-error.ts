@@ -23,6 +23,11 @@ export const ERROR_CATALOGUE = {
   INTENT_FORMAT_UNSUPPORTED: { status: 400, retriable: false },
   INTENT_MALFORMED: { status: 400, retriable: false },
   EVENT_TOO_LARGE: { status: 413, retriable: false },
+  UNKNOWN_TABLE_PAST_GRACE: { status: 404, retriable: false },
+  MODEL_MISSING: { status: 404, retriable: false },
+  STORE_NOT_CONFIGURED: { status: 500, retriable: false },
+  ENCODE_FAILED: { status: 422, retriable: false },
+  EVENT_TOPIC_FORBIDDEN: { status: 422, retriable: false },
   INTERNAL: { status: 500, retriable: false },
 } as const satisfies Record<string, { status: number; retriable: boolean }>;
 

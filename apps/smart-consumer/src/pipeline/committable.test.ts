@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { committable } from './intent-processor';
+import { committable } from './exactly-once';
 
 const entry = (minOffset: number, maxOffset = minOffset) => ({
   minOffset: BigInt(minOffset),

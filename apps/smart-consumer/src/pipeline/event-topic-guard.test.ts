@@ -1,9 +1,10 @@
 import type { RouteCache, TableRoute } from '@wail/control-plane';
 import { DEAD_LETTER_HEADERS } from '@wail/dead-letters';
 import { encodeIntent, newIntentId } from '@wail/intent';
-import type { GroupCommitLog, OutgoingRecord } from '@wail/kafka';
+import type { OutgoingRecord } from '@wail/kafka';
 import type { RowStore, StoreKind } from '@wail/store';
 import { createMetricsRegistry, silentLogger } from '@wail/telemetry';
+import { AtLeastOnceDelivery } from './at-least-once';
 import { forbiddenEventTopic } from './event-topic-guard';
 import { IntentProcessor } from './intent-processor';
 import { consumerMetrics } from './metrics';
@@ -67,15 +68,19 @@ describe('the intent processor', () => {
         return { state: 'absent', deletedTs: undefined };
       },
     } as unknown as RowStore;
+    const delivery = new AtLeastOnceDelivery({
+      publisher: {
+        append: async (records: readonly OutgoingRecord[]) => {
+          sent.push(...records);
+        },
+      },
+      commitOffsets: async () => undefined,
+    });
     const processor = new IntentProcessor({
       routes,
       models,
       stores: new Map<StoreKind, RowStore>([['mysql', store]]),
-      publisher: {
-        append: async (records: OutgoingRecord[]) => {
-          sent.push(...records);
-        },
-      } as unknown as GroupCommitLog,
+      delivery,
       control: { pause: () => undefined, resume: () => undefined, seek: () => undefined },
       logger: silentLogger(),
       metrics: consumerMetrics(createMetricsRegistry('guard-test')),
@@ -116,16 +121,16 @@ describe('the intent processor', () => {
           },
         ],
       });
-    return { processor, sent, reads, deliver };
+    return { processor, delivery, sent, reads, deliver };
   }
 
   it.each([intentTopic, 'wail.intents.unmaterialized', 'wail.dlq'])(
     'dead-letters instead of publishing an event to %s',
     async (eventTopic) => {
-      const { processor, sent, reads, deliver } = harness(eventTopic);
+      const { processor, delivery, sent, reads, deliver } = harness(eventTopic);
       await deliver();
       await processor.drain(2000);
-      expect(processor.safeOffsets()).toEqual([{ topic: intentTopic, partition: 0, offset: 42n }]);
+      expect(delivery.safeOffsets()).toEqual([{ topic: intentTopic, partition: 0, offset: 42n }]);
       processor.stop();
       expect(reads).toHaveLength(0);
       expect(sent).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { TransactionalProducer, type KafkaClient, type OutgoingRecord } from '@wail/kafka';
-import type { PartitionTransactions } from './intent-processor';
+import type { PartitionTransactions } from './exactly-once';
 
 /**
  * Exactly-once plumbing: one transactional producer per owned input

@@ -1,0 +1,47 @@
+import type { IncomingBatch, IncomingRecord, OutgoingRecord } from '@wail/kafka';
+import type { PendingIntent } from './key-scheduler';
+
+/** What a delivery mode sees of a partition the processor holds, and what it may ask of it. */
+export interface HeldPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly revoked: boolean;
+  /** The lowest unfinished offset (one past the last seen when all are finished); undefined before any. */
+  safeOffset(): bigint | undefined;
+  /** The partition's next batch starts at `offset`. */
+  seek(offset: bigint): void;
+  /** Forgets the partition (rounds, outputs not delivered) and replays it from `offset`. */
+  replay(offset: bigint): void;
+  /** Outputs left memory: a paused partition may resume. */
+  relieved(): void;
+  /** Versions remembered as published may not be in Kafka after all: forget them (every key's). */
+  forgetPublished(): void;
+  /** Kafka refused an event as too large: the topic limits known are stale. */
+  eventLimitsStale(): void;
+}
+
+/** The delivery side of one held partition. */
+export interface PartitionDelivery {
+  /** The records of a fetched batch to process (none while the partition cannot take them). */
+  admit(batch: IncomingBatch): Promise<readonly IncomingRecord[]>;
+  /** Hands over the outputs that finish the intents at `offsets`. */
+  emit(records: OutgoingRecord[], offsets: readonly bigint[]): Promise<void>;
+  /** Outputs held in memory, not delivered yet. */
+  readonly held: number;
+  /** The processor forgot the partition. */
+  dropped(): void;
+  /** This member no longer owns the partition (after `dropped`). */
+  released(): void;
+}
+
+/**
+ * A delivery mode (DESIGN promises 2 and 6): how outputs reach Kafka and how a
+ * partition's committed offset follows the intents they finish.
+ */
+export interface Delivery {
+  open(partition: HeldPartition): PartitionDelivery;
+  /** Whether a round whose read shows `version` publishes it for `intents` (all materialized). */
+  publishes(version: bigint, intents: readonly PendingIntent[]): boolean;
+  /** Commits what is finished; called every commit interval and once when stopping. */
+  commit(): Promise<void>;
+}

@@ -1,0 +1,149 @@
+import { newIntentId } from '@wail/intent';
+import { KeyScheduler, ScheduledKey, type PendingIntent, type RoundEnd } from './key-scheduler';
+
+const owner = { revoked: false };
+
+function pending(tsMs: number): PendingIntent {
+  return {
+    intent: {
+      intentId: newIntentId(),
+      table: 't',
+      op: 'upsert',
+      key: [{ name: 'id', value: 1n }],
+      ts: BigInt(tsMs) * 1000n,
+      proxyId: 'p',
+    },
+    record: {
+      topic: 'i',
+      partition: 0,
+      offset: 0n,
+      key: null,
+      value: null,
+      headers: {},
+      timestamp: 0,
+    },
+  };
+}
+
+/** Rounds that stay open until the test ends them. */
+function harness(options: { concurrency?: number; coalesceMs?: number } = {}) {
+  const started: string[] = [];
+  const open = new Map<string, (end: RoundEnd) => void>();
+  const idle: string[] = [];
+  const scheduler = new KeyScheduler<typeof owner>(
+    {
+      concurrency: options.concurrency ?? 4,
+      coalesceMs: options.coalesceMs ?? 0,
+      now: () => Date.now(),
+      random: () => 0.5,
+    },
+    (key) => {
+      started.push(key.id);
+      return new Promise<RoundEnd>((resolve) => open.set(key.id, resolve));
+    },
+    (key) => {
+      if (key.queue.length === 0) idle.push(key.id);
+    },
+    () => undefined,
+  );
+  const key = (id: string, ...intents: PendingIntent[]) => {
+    const k = new ScheduledKey(id, owner);
+    k.queue.push(...intents);
+    return k;
+  };
+  /** Ends the key's open round, optionally taking its intents off the queue first. */
+  const end = async (k: ScheduledKey<typeof owner>, result: RoundEnd, finish = true) => {
+    if (finish) scheduler.finish(k, [...k.queue]);
+    open.get(k.id)!(result);
+    open.delete(k.id);
+    await jest.advanceTimersByTimeAsync(0);
+  };
+  return { scheduler, started, idle, key, end };
+}
+
+describe('the key scheduler', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('runs one round at a time per key, and the next for intents that arrived meanwhile', async () => {
+    const h = harness();
+    const k = h.key('a', pending(0));
+    h.scheduler.schedule(k);
+    k.queue.push(pending(0));
+    h.scheduler.schedule(k);
+    expect(h.started).toEqual(['a']);
+    await h.end(k, 'settled', false);
+    expect(h.started).toEqual(['a', 'a']);
+    await h.end(k, 'settled');
+    expect(h.idle).toEqual(['a']);
+  });
+
+  it('runs at most `concurrency` rounds at once; a waiting key starts when one ends', async () => {
+    const h = harness({ concurrency: 2 });
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => h.key(id, pending(0)));
+    for (const k of [a!, b!, c!]) h.scheduler.schedule(k);
+    expect(h.started).toEqual(['a', 'b']);
+    await h.end(a!, 'settled');
+    expect(h.started).toEqual(['a', 'b', 'c']);
+  });
+
+  it('waits before a first round until the oldest intent is `coalesceMs` old', async () => {
+    const h = harness({ coalesceMs: 50 });
+    const k = h.key('a', pending(Date.now() - 20));
+    h.scheduler.schedule(k);
+    expect(h.started).toEqual([]);
+    await jest.advanceTimersByTimeAsync(29);
+    expect(h.started).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(h.started).toEqual(['a']);
+  });
+
+  it('backs off exponentially, up to a second, between retries, and counts the attempts', async () => {
+    const h = harness();
+    const k = h.key('a', pending(0));
+    h.scheduler.schedule(k);
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      await h.end(k, 'retry', false);
+      expect(k.attempts).toBe(attempt);
+      let waited = 0;
+      while (h.started.length === attempt) {
+        await jest.advanceTimersByTimeAsync(1);
+        waited++;
+      }
+      delays.push(waited);
+    }
+    // 10 ms · 2^attempts (at most 1 s), jitter 0.75–1.25 at its middle here.
+    expect(delays).toEqual([20, 40, 80, 160, 320, 640, 1000, 1000]);
+  });
+
+  it('starts the grace clock at the first attempt and a key anew once its queue empties', async () => {
+    const h = harness();
+    const k = h.key('a', pending(0));
+    h.scheduler.schedule(k);
+    const first = k.firstAttemptAt;
+    await h.end(k, 'retry', false);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(k.firstAttemptAt).toBe(first);
+    await h.end(k, 'settled');
+    expect(k.attempts).toBe(0);
+  });
+
+  it('runs nothing for a revoked owner, and cancel stops a pending retry', async () => {
+    const h = harness();
+    const revoked = new ScheduledKey('r', { revoked: true });
+    revoked.queue.push(pending(0));
+    h.scheduler.schedule(revoked);
+    expect(h.started).toEqual([]);
+    const k = h.key('a', pending(0));
+    h.scheduler.schedule(k);
+    await h.end(k, 'retry', false);
+    h.scheduler.cancel(k);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(h.started).toEqual(['a']);
+  });
+});

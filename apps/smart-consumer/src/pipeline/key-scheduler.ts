@@ -1,0 +1,132 @@
+import type { Intent } from '@wail/intent';
+import type { IncomingRecord } from '@wail/kafka';
+
+export interface PendingIntent {
+  intent: Intent;
+  record: IncomingRecord;
+}
+
+/** What owns a key's intents (its partition): once revoked, none of its keys runs again. */
+export interface KeyOwner {
+  readonly revoked: boolean;
+}
+
+/** How a round left its key: nothing more to do now, or retry the rest after a backoff. */
+export type RoundEnd = 'settled' | 'retry';
+
+export class ScheduledKey<O extends KeyOwner = KeyOwner> {
+  readonly queue: PendingIntent[] = [];
+  running = false;
+  waiting = false;
+  /** Rounds that ended in a retry since the key last had nothing pending. */
+  attempts = 0;
+  /** When the first of those rounds started: the grace period counts from here. */
+  firstAttemptAt = 0;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly owner: O,
+  ) {}
+}
+
+export interface KeySchedulerOptions {
+  /** Rounds running at once, over every partition. */
+  concurrency: number;
+  /** A key's first round waits until its oldest pending intent is this old. */
+  coalesceMs: number;
+  now: () => number;
+  random?: () => number;
+}
+
+/**
+ * Runs rounds of keys: one round at a time per key (per-key order), at most
+ * `concurrency` rounds at once, a key whose round asks for a retry waits a
+ * jittered exponential backoff (10 ms doubling, at most 1 s) first.
+ */
+export class KeyScheduler<O extends KeyOwner> {
+  private readonly ready: ScheduledKey<O>[] = [];
+  private active = 0;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly options: KeySchedulerOptions,
+    private readonly round: (key: ScheduledKey<O>) => Promise<RoundEnd>,
+    /** After each round, before the next starts: the key may be idle now (empty queue). */
+    private readonly afterRound: (key: ScheduledKey<O>) => void,
+    private readonly onRoundError: (error: unknown, key: ScheduledKey<O>) => void,
+  ) {
+    this.random = options.random ?? Math.random;
+  }
+
+  schedule(key: ScheduledKey<O>): void {
+    if (key.running || key.waiting || key.timer || key.owner.revoked) return;
+    if (key.attempts === 0 && this.options.coalesceMs > 0 && key.queue.length > 0) {
+      // Let the write land and more intents of the key arrive before the first
+      // read: the intent was logged just before its database write.
+      const oldest = key.queue.reduce(
+        (min, p) => (p.intent.ts < min ? p.intent.ts : min),
+        key.queue[0]!.intent.ts,
+      );
+      const wait = Number(oldest / 1000n) + this.options.coalesceMs - this.options.now();
+      if (wait > 0) {
+        this.later(key, wait);
+        return;
+      }
+    }
+    if (this.active >= this.options.concurrency) {
+      key.waiting = true;
+      this.ready.push(key);
+      return;
+    }
+    this.run(key);
+  }
+
+  /** Takes intents off the key's queue; a key with none left starts its next intents afresh. */
+  finish(key: ScheduledKey<O>, done: readonly PendingIntent[]): void {
+    const finished = new Set(done);
+    for (let i = key.queue.length - 1; i >= 0; i--)
+      if (finished.has(key.queue[i]!)) key.queue.splice(i, 1);
+    if (key.queue.length === 0) key.attempts = 0;
+  }
+
+  cancel(key: ScheduledKey<O>): void {
+    clearTimeout(key.timer);
+  }
+
+  private run(key: ScheduledKey<O>): void {
+    key.running = true;
+    this.active++;
+    if (key.attempts === 0) key.firstAttemptAt = this.options.now();
+    this.round(key)
+      .then((end) => {
+        if (end === 'retry') this.retryLater(key);
+      })
+      .catch((error: unknown) => this.onRoundError(error, key))
+      .finally(() => {
+        key.running = false;
+        this.active--;
+        if (key.queue.length > 0 && !key.timer) this.schedule(key);
+        this.afterRound(key);
+        while (this.active < this.options.concurrency && this.ready.length > 0) {
+          const next = this.ready.shift()!;
+          next.waiting = false;
+          if (!next.owner.revoked && !next.running && !next.timer) this.run(next);
+        }
+      });
+  }
+
+  private retryLater(key: ScheduledKey<O>): void {
+    key.attempts++;
+    const delay =
+      Math.min(1000, 10 * 2 ** Math.min(key.attempts, 7)) * (0.75 + this.random() * 0.5);
+    this.later(key, delay);
+  }
+
+  private later(key: ScheduledKey<O>, delay: number): void {
+    key.timer = setTimeout(() => {
+      key.timer = undefined;
+      this.schedule(key);
+    }, delay);
+  }
+}

@@ -1,0 +1,135 @@
+import type { TableRoute } from '@wail/control-plane';
+import { DEAD_LETTER_HEADERS } from '@wail/dead-letters';
+import { WailError, type ErrorCode } from '@wail/errors';
+import { intentIdToString, keyScalarToJson, type Intent } from '@wail/intent';
+import type { IncomingRecord, OutgoingRecord } from '@wail/kafka';
+import type { ReadResult, StoredValue } from '@wail/store';
+import { toWireFormat } from './avro';
+import type { PendingIntent } from './key-scheduler';
+import type { ResolvedModel } from './model-cache';
+
+/** The version an event of this read carries: the row's `wail_ts`, or its recorded delete's ts. */
+export function eventVersion(state: ReadResult): bigint | undefined {
+  return state.state === 'present' ? state.wailTs : state.deletedTs;
+}
+
+/**
+ * The event of a key's current state (DESIGN "Events"): the Avro key record
+ * and the envelope, both in Confluent wire format, named after `newest` — the
+ * newest intent it answers, whose trace it continues. A row the model cannot
+ * represent throws ENCODE_FAILED.
+ */
+export function eventRecord(
+  route: TableRoute,
+  model: ResolvedModel,
+  state: ReadResult,
+  newest: Intent,
+  version: bigint,
+  trace: Record<string, string>,
+): OutgoingRecord {
+  try {
+    const keyRow: Record<string, StoredValue> = {};
+    for (const column of newest.key) {
+      keyRow[column.name] =
+        column.value instanceof Uint8Array ? Buffer.from(column.value) : column.value;
+    }
+    const keyRecord = model.keyMapper.map(keyRow);
+    const envelope = {
+      op: state.state === 'present' ? 'UPSERT' : 'DELETE',
+      key: keyRecord,
+      after: state.state === 'present' ? model.rowMapper.map(state.row) : null,
+      version,
+      source: {
+        table: route.table,
+        store: route.store,
+        intentId: intentIdToString(newest.intentId),
+        intentTs: newest.ts,
+      },
+      modelVersion: model.version,
+    };
+    return {
+      topic: model.eventTopic,
+      key: toWireFormat(model.keySchemaId, model.keyType, keyRecord),
+      value: toWireFormat(model.valueSchemaId, model.valueType, envelope),
+      headers: { ...trace, 'wail.intent-id': intentIdToString(newest.intentId) },
+    };
+  } catch (error) {
+    throw new WailError(
+      'ENCODE_FAILED',
+      `the row cannot be encoded with model version ${model.version}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** The JSON record of an intent whose write never became visible within its table's window. */
+export function unmaterializedRecord(
+  topic: string,
+  route: TableRoute,
+  state: ReadResult,
+  { intent, record }: PendingIntent,
+  now: number,
+): OutgoingRecord {
+  const observed =
+    state.state === 'present'
+      ? { state: 'present', wailTs: state.wailTs.toString() }
+      : { state: 'absent', deletedTs: state.deletedTs?.toString() ?? null };
+  return {
+    topic,
+    key: record.key,
+    value: Buffer.from(
+      JSON.stringify({
+        intentId: intentIdToString(intent.intentId),
+        table: intent.table,
+        op: intent.op,
+        key: Object.fromEntries(
+          intent.key.map((column) => [column.name, keyScalarToJson(column.value)]),
+        ),
+        ts: intent.ts.toString(),
+        proxyId: intent.proxyId,
+        reason: `not visible within the visibility window of ${route.visibilityWindowMs} ms`,
+        observed,
+        recordedAt: new Date(now).toISOString(),
+        origin: {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset.toString(),
+        },
+      }),
+    ),
+    headers: traceparent(record),
+  };
+}
+
+/** The intent record as it arrived, with the reason and origin in the headers `libs/dead-letters` reads. */
+export function deadLetterRecord(
+  topic: string,
+  record: IncomingRecord,
+  failure: { code: ErrorCode; message: string; attempts: number },
+  now: number,
+): OutgoingRecord {
+  return {
+    topic,
+    key: record.key,
+    value: record.value,
+    headers: {
+      ...record.headers,
+      [DEAD_LETTER_HEADERS.code]: failure.code,
+      [DEAD_LETTER_HEADERS.message]: failure.message.slice(0, 1000),
+      [DEAD_LETTER_HEADERS.originTopic]: record.topic,
+      [DEAD_LETTER_HEADERS.originPartition]: String(record.partition),
+      [DEAD_LETTER_HEADERS.originOffset]: record.offset.toString(),
+      [DEAD_LETTER_HEADERS.attempts]: String(failure.attempts),
+      [DEAD_LETTER_HEADERS.failedAt]: new Date(now).toISOString(),
+    },
+  };
+}
+
+function traceparent(record: IncomingRecord): Record<string, Buffer> {
+  const headers: Record<string, Buffer> = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = record.headers[name];
+    if (value) headers[name] = value;
+  }
+  return headers;
+}

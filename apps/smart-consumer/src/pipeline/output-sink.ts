@@ -1,0 +1,143 @@
+import { SpanKind } from '@opentelemetry/api';
+import type { TableRoute } from '@wail/control-plane';
+import { WailError, isWailError } from '@wail/errors';
+import { recordSize, type IncomingRecord } from '@wail/kafka';
+import type { ReadResult } from '@wail/store';
+import { contextFromHeaders, traceHeaders, tracer, type Logger } from '@wail/telemetry';
+import type { PartitionDelivery } from './delivery';
+import type { EventSizeBound } from './event-size';
+import type { KeyOwner, PendingIntent, ScheduledKey } from './key-scheduler';
+import type { DeadLetterReason, RoundOutputs } from './key-round';
+import type { ConsumerMetrics } from './metrics';
+import type { ResolvedModel } from './model-cache';
+import { deadLetterRecord, eventRecord, unmaterializedRecord } from './output-records';
+
+/** A partition, as far as its outputs go. */
+export interface OutputTarget extends KeyOwner {
+  readonly topic: string;
+  readonly partition: number;
+  readonly delivery: PartitionDelivery;
+}
+
+export interface OutputSinkDeps {
+  unmaterializedTopic: string;
+  deadLetterTopic: string;
+  eventSize: EventSizeBound;
+  /** The last version published per key: set once an event is handed over. */
+  published: { set(keyId: string, version: bigint): void };
+  metrics: ConsumerMetrics;
+  logger: Logger;
+  now: () => number;
+}
+
+/** Builds the outputs a round asks for, hands them to the partition's delivery, and counts them. */
+export class OutputSink implements RoundOutputs<OutputTarget> {
+  private readonly tracer = tracer('smart-consumer');
+
+  constructor(private readonly deps: OutputSinkDeps) {}
+
+  async publish(
+    key: ScheduledKey<OutputTarget>,
+    route: TableRoute,
+    model: ResolvedModel,
+    state: ReadResult,
+    intents: readonly PendingIntent[],
+    version: bigint,
+  ): Promise<void> {
+    const newest = intents.reduce((a, b) => (b.intent.ts > a.intent.ts ? b : a));
+    // The event continues the trace the proxy started for the newest intent.
+    const span = this.tracer.startSpan(
+      'wail.event.publish',
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { 'wail.table': route.table, 'wail.intents': intents.length },
+      },
+      contextFromHeaders(newest.record.headers),
+    );
+    try {
+      const record = eventRecord(route, model, state, newest.intent, version, traceHeaders(span));
+      // An event Kafka cannot take is dead-lettered, not retried forever
+      // while the partition's offsets wait behind it.
+      const size = recordSize(record);
+      const limit = await this.deps.eventSize.limitFor(record.topic);
+      if (size > limit.bytes) {
+        throw new WailError(
+          'EVENT_TOO_LARGE',
+          `the event is ${size} bytes; the limit is ${limit.bytes} bytes (${limit.bound})`,
+        );
+      }
+      try {
+        await key.owner.delivery.emit(
+          [record],
+          intents.map((p) => p.record.offset),
+        );
+      } catch (error) {
+        if (isWailError(error) && error.code === 'PAYLOAD_TOO_LARGE') {
+          this.deps.eventSize.forget();
+          throw new WailError('EVENT_TOO_LARGE', `${error.message}: topic ${model.eventTopic}`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      this.deps.published.set(key.id, version);
+      this.deps.metrics.events.inc({
+        table: route.table,
+        op: state.state === 'present' ? 'upsert' : 'delete',
+      });
+      this.deps.metrics.lag.observe(
+        Math.max(0, this.deps.now() - Number(newest.intent.ts / 1000n)) / 1000,
+      );
+    } finally {
+      span.end();
+    }
+  }
+
+  async unmaterialized(
+    key: ScheduledKey<OutputTarget>,
+    route: TableRoute,
+    state: ReadResult,
+    intents: readonly PendingIntent[],
+  ): Promise<void> {
+    await key.owner.delivery.emit(
+      intents.map((pending) =>
+        unmaterializedRecord(this.deps.unmaterializedTopic, route, state, pending, this.deps.now()),
+      ),
+      intents.map(({ record }) => record.offset),
+    );
+    this.deps.metrics.unmaterialized.inc({ table: route.table }, intents.length);
+    this.deps.logger.warn(
+      { table: route.table, intents: intents.length },
+      'intents recorded as unmaterialized',
+    );
+  }
+
+  /** Retries until the dead-letter topic takes them (or the partition is gone): the offsets wait for it. */
+  async deadLetter(
+    owner: OutputTarget,
+    intents: readonly { record: IncomingRecord }[],
+    reason: DeadLetterReason,
+  ): Promise<void> {
+    for (;;) {
+      try {
+        await owner.delivery.emit(
+          intents.map(({ record }) =>
+            deadLetterRecord(this.deps.deadLetterTopic, record, reason, this.deps.now()),
+          ),
+          intents.map(({ record }) => record.offset),
+        );
+        break;
+      } catch (error) {
+        if (owner.revoked) return;
+        this.deps.logger.warn({ err: error }, 'dead-letter topic unavailable; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    const { code, message } = reason;
+    this.deps.metrics.deadLetters.inc({ code }, intents.length);
+    this.deps.logger.error(
+      { code, message, intents: intents.length, topic: owner.topic, partition: owner.partition },
+      'intents dead-lettered',
+    );
+  }
+}
