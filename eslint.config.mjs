@@ -124,6 +124,15 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       'no-console': 'error',
+      // A lib's public API is the list of names in its index.ts: `export *`
+      // would publish whatever a module happens to export, and hide where a name comes from.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportAllDeclaration',
+          message: 'export names one by one (`export { a, b } from`), never `export *`',
+        },
+      ],
       // `!` follows an explicit presence check (Map.get after has, an index
       // within bounds) that TypeScript cannot narrow; it is reviewed, not linted.
       '@typescript-eslint/no-non-null-assertion': 'off',
