@@ -52,6 +52,18 @@ const probes: Probe[] = [
     rule: boundaryRule,
   },
   {
+    file: 'libs/stores/mysql/src/__boundary_probe_wiring__.ts',
+    source: "import { openStores } from '@wail/wiring';\nexport const probe = openStores;\n",
+    forbidden: true,
+    rule: boundaryRule,
+  },
+  {
+    file: 'apps/producer-proxy/src/__boundary_probe_wiring_allowed__.ts',
+    source: "import { openStores } from '@wail/wiring';\nexport const probe = openStores;\n",
+    forbidden: false,
+    rule: boundaryRule,
+  },
+  {
     file: 'apps/producer-proxy/src/__boundary_probe_allowed__.ts',
     source: "import { WailError } from '@wail/errors';\nexport const probe = WailError;\n",
     forbidden: false,
