@@ -143,7 +143,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
         publisher.close(),
         transactions?.close(),
         kafka.close(),
-        stores.close(),
+        ...[...stores.values()].map((store) => store.close()),
       ]);
     },
   };
