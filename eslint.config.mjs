@@ -8,9 +8,11 @@ import prettier from 'eslint-config-prettier';
  *
  * | source tag      | may import                                      | notes                                  |
  * | --------------- | ----------------------------------------------- | -------------------------------------- |
- * | type:app        | type:lib, type:store, type:store-api, type:pure | never another app                      |
+ * | type:app        | type:wiring, type:lib, type:store,              | never another app                      |
+ * |                 | type:store-api, type:pure                       |                                        |
  * | type:tool       | type:lib, type:store, type:store-api, type:pure | CLIs, benchmarks, dev runner           |
  * | type:infra      | type:lib, type:store, type:store-api, type:pure | the local stack driver (readiness)     |
+ * | type:wiring     | type:lib, type:store, type:store-api, type:pure | stores, readiness, common config       |
  * | type:store      | type:store-api, type:lib, type:pure             | one adapter never imports another      |
  * | type:store-api  | type:lib, type:pure                             | the store interface                    |
  * | type:lib        | type:lib, type:pure                             | kafka, telemetry, config, errors, ...  |
@@ -24,6 +26,7 @@ const boundaries = [
   {
     sourceTag: 'type:app',
     onlyDependOnLibsWithTags: [
+      'type:wiring',
       'type:lib',
       'type:store',
       'type:store-api',
@@ -44,6 +47,16 @@ const boundaries = [
   {
     sourceTag: 'type:infra',
     onlyDependOnLibsWithTags: ['type:lib', 'type:store', 'type:store-api', 'type:pure'],
+  },
+  {
+    sourceTag: 'type:wiring',
+    onlyDependOnLibsWithTags: [
+      'type:lib',
+      'type:store',
+      'type:store-api',
+      'type:pure',
+      'type:testing',
+    ],
   },
   {
     sourceTag: 'type:store',
@@ -124,6 +137,15 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       'no-console': 'error',
+      // A lib's public API is the list of names in its index.ts: `export *`
+      // would publish whatever a module happens to export, and hide where a name comes from.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportAllDeclaration',
+          message: 'export names one by one (`export { a, b } from`), never `export *`',
+        },
+      ],
       // `!` follows an explicit presence check (Map.get after has, an index
       // within bounds) that TypeScript cannot narrow; it is reviewed, not linted.
       '@typescript-eslint/no-non-null-assertion': 'off',

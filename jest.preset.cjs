@@ -16,6 +16,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // `nx build` output carries a copy of the project's package.json: keep it out of the module map.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
   clearMocks: true,
   passWithNoTests: true,
 };

@@ -1,33 +1,19 @@
 import { hostname } from 'node:os';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import {
   AllowUnauthenticatedEnv,
-  CassandraEnv,
   Defaults,
-  KafkaEnv,
-  LogEnv,
-  MysqlEnv,
-  RepositoryUrlEnv,
-  StoresEnv,
-  TracingEnv,
   listenEnv,
   loadEnv,
   requireTokensBeyondLoopback,
   splitList,
-  storeSettings,
   type Env,
-  type StoreSettings,
 } from '@wail/config';
 import { WailError } from '@wail/errors';
+import { DataPlaneEnv, dataPlaneSettings, type DataPlaneSettings } from '@wail/wiring';
 
 export const ProxyEnv = Type.Object({
-  ...LogEnv,
-  ...KafkaEnv,
-  ...CassandraEnv,
-  ...MysqlEnv,
-  ...StoresEnv,
-  ...RepositoryUrlEnv,
-  ...TracingEnv,
+  ...DataPlaneEnv,
   ...AllowUnauthenticatedEnv,
   ...listenEnv('WAIL_PROXY', Defaults.proxyPort),
   WAIL_PROXY_ID: Type.Optional(
@@ -85,13 +71,9 @@ export const ProxyEnv = Type.Object({
   ),
 });
 
-export interface ProxyConfig {
-  logLevel: Static<typeof ProxyEnv>['WAIL_LOG_LEVEL'];
+export interface ProxyConfig extends DataPlaneSettings {
   proxyId: string;
   http: { host: string; port: number; bodyLimit: number };
-  kafka: { brokers: string[] };
-  stores: StoreSettings;
-  repository: { url: string; token: string | undefined; refreshMs: number };
   intents: {
     timeoutMs: number;
     queueLimit: number;
@@ -102,7 +84,6 @@ export interface ProxyConfig {
   batchLimit: number;
   /** token → tables it may use (`*` = all); absent = no authentication. */
   tokens: Map<string, Set<string>> | undefined;
-  exportTraces: boolean;
 }
 
 export function parseTokens(spec: string): Map<string, Set<string>> {
@@ -140,16 +121,9 @@ export function loadConfig(env: Env): ProxyConfig {
     exposes: 'write, delete and read the rows of every table',
   });
   return {
-    logLevel: e.WAIL_LOG_LEVEL,
+    ...dataPlaneSettings(e),
     proxyId: e.WAIL_PROXY_ID ?? `${hostname()}:${process.pid}`,
     http: { host: e.WAIL_PROXY_HOST, port: e.WAIL_PROXY_PORT, bodyLimit: e.WAIL_PROXY_BODY_LIMIT },
-    kafka: { brokers: splitList(e.WAIL_KAFKA_BROKERS) },
-    stores: storeSettings(e),
-    repository: {
-      url: e.WAIL_REPOSITORY_URL,
-      token: e.WAIL_REPOSITORY_READ_TOKEN ?? e.WAIL_REPOSITORY_TOKEN,
-      refreshMs: e.WAIL_ROUTES_REFRESH_MS,
-    },
     intents: {
       timeoutMs: e.WAIL_PROXY_INTENT_TIMEOUT_MS,
       queueLimit: e.WAIL_PROXY_QUEUE_LIMIT,
@@ -159,6 +133,5 @@ export function loadConfig(env: Env): ProxyConfig {
     },
     batchLimit: e.WAIL_PROXY_BATCH_LIMIT,
     tokens: e.WAIL_PROXY_TOKENS ? parseTokens(e.WAIL_PROXY_TOKENS) : undefined,
-    exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
   };
 }

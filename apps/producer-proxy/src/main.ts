@@ -1,12 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { RepositoryClient, RouteCache } from '@wail/control-plane';
 import { HybridLogicalClock } from '@wail/intent';
 import { GroupCommitLog, KafkaClient } from '@wail/kafka';
-import { Readiness, runService, type RunningService } from '@wail/runtime';
-import type { RowStore, StoreKind } from '@wail/store';
-import { CassandraRowStore } from '@wail/store-cassandra';
-import { MysqlRowStore } from '@wail/store-mysql';
+import { runService, type RunningService } from '@wail/runtime';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
+import { connectRepository, kafkaCheck, openStores, serviceReadiness } from '@wail/wiring';
 import { buildApp } from './app';
 import { loadConfig, type ProxyConfig } from './config';
 import { IntentBacklog } from './mutations/intent-backlog';
@@ -28,20 +25,8 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     appendTimeoutMs: config.intents.timeoutMs,
     maxQueued: config.intents.queueLimit,
   });
-  const stores = new Map<StoreKind, RowStore>();
-  if (config.stores.stores.includes('cassandra'))
-    stores.set('cassandra', new CassandraRowStore(config.stores.cassandra));
-  if (config.stores.stores.includes('mysql'))
-    stores.set('mysql', new MysqlRowStore(config.stores.mysql));
-
-  const routes = new RouteCache({
-    client: new RepositoryClient({
-      baseUrl: config.repository.url,
-      ...(config.repository.token ? { token: config.repository.token } : {}),
-    }),
-    logger: logger.child({ component: 'routes' }),
-    refreshMs: config.repository.refreshMs,
-  });
+  const stores = openStores(config.stores);
+  const { routes } = connectRepository(config.repository, logger);
   await routes.start();
 
   const registry = createMetricsRegistry('producer-proxy');
@@ -69,13 +54,7 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     metrics,
     limits: { keyBytes: config.intents.keyLimit, intentBytes: config.intents.intentLimit },
   });
-  const readiness = new Readiness(
-    [
-      { name: 'kafka', check: () => kafka.ping() },
-      ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
-    ],
-    { logger: logger.child({ component: 'readiness' }) },
-  );
+  const readiness = serviceReadiness([kafkaCheck(kafka), ...stores.checks], logger);
   const app = await buildApp({
     logger,
     readiness,
@@ -94,11 +73,7 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
       await app.close();
       await backlog.flush();
       backlog.stop();
-      await Promise.allSettled([
-        log.close(),
-        kafka.close(),
-        ...[...stores.values()].map((store) => store.close()),
-      ]);
+      await Promise.allSettled([log.close(), kafka.close(), stores.close()]);
     },
   };
 }

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Readiness, runService, type RunningService } from '@wail/runtime';
-import type { RowStore, StoreKind } from '@wail/store';
-import { CassandraRowStore } from '@wail/store-cassandra';
-import { MysqlConnection, MysqlRowStore } from '@wail/store-mysql';
+import { MysqlConnection } from '@wail/store-mysql';
 import { createMetricsRegistry, type Logger } from '@wail/telemetry';
+import { openStores } from '@wail/wiring';
 import { buildApp } from './app';
 import { loadConfig, type RepositoryConfig } from './config';
 import { ControlPlane } from './control-plane/control-plane';
@@ -27,22 +26,10 @@ export async function compose(
   const registry = new SchemaRegistry(mysql.pool, { bounds: config.schemaBounds });
   // Routes are checked against their tables when applied: fresh metadata every
   // time (no cache), a small pool, no tombstone purging (this service writes none).
-  const stores = new Map<StoreKind, RowStore>();
-  if (config.stores.stores.includes('mysql'))
-    stores.set(
-      'mysql',
-      new MysqlRowStore({
-        ...config.stores.mysql,
-        connectionLimit: 2,
-        describeTtlMs: 0,
-        tombstonePurgeIntervalMs: 0,
-      }),
-    );
-  if (config.stores.stores.includes('cassandra'))
-    stores.set(
-      'cassandra',
-      new CassandraRowStore({ ...config.stores.cassandra, describeTtlMs: 0 }),
-    );
+  const stores = openStores(config.stores, {
+    mysql: { connectionLimit: 2, describeTtlMs: 0, tombstonePurgeIntervalMs: 0 },
+    cassandra: { describeTtlMs: 0 },
+  });
   const readiness = new Readiness(
     [
       {
@@ -80,7 +67,7 @@ export async function compose(
       bootstrap.stop();
       await app.close();
       await mysql.close();
-      await Promise.all([...stores.values()].map((store) => store.close()));
+      await stores.close();
     },
   };
 }

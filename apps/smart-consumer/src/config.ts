@@ -1,31 +1,10 @@
 import { hostname } from 'node:os';
-import { Type, type Static } from '@sinclair/typebox';
-import {
-  CassandraEnv,
-  ConsumerTopicsEnv,
-  Defaults,
-  KafkaEnv,
-  LogEnv,
-  MysqlEnv,
-  RepositoryUrlEnv,
-  StoresEnv,
-  TracingEnv,
-  listenEnv,
-  loadEnv,
-  splitList,
-  storeSettings,
-  type Env,
-  type StoreSettings,
-} from '@wail/config';
+import { Type } from '@sinclair/typebox';
+import { ConsumerTopicsEnv, Defaults, listenEnv, loadEnv, type Env } from '@wail/config';
+import { DataPlaneEnv, dataPlaneSettings, type DataPlaneSettings } from '@wail/wiring';
 
 export const ConsumerEnv = Type.Object({
-  ...LogEnv,
-  ...KafkaEnv,
-  ...CassandraEnv,
-  ...MysqlEnv,
-  ...StoresEnv,
-  ...RepositoryUrlEnv,
-  ...TracingEnv,
+  ...DataPlaneEnv,
   ...ConsumerTopicsEnv,
   ...listenEnv('WAIL_CONSUMER', Defaults.consumerPort),
   WAIL_CONSUMER_GROUP: Type.String({
@@ -85,14 +64,10 @@ export const ConsumerEnv = Type.Object({
   ),
 });
 
-export interface ConsumerConfig {
-  logLevel: Static<typeof ConsumerEnv>['WAIL_LOG_LEVEL'];
+export interface ConsumerConfig extends DataPlaneSettings {
   consumerId: string;
   http: { host: string; port: number };
   group: string;
-  kafka: { brokers: string[] };
-  stores: StoreSettings;
-  repository: { url: string; token: string | undefined; refreshMs: number };
   pipeline: {
     keyConcurrency: number;
     maxInFlightPerPartition: number;
@@ -104,7 +79,6 @@ export interface ConsumerConfig {
     unmaterializedTopic: string;
     deadLetterTopic: string;
   };
-  exportTraces: boolean;
 }
 
 /**
@@ -116,17 +90,10 @@ export interface ConsumerConfig {
 export function loadConfig(env: Env): ConsumerConfig {
   const e = loadEnv(ConsumerEnv, env);
   return {
-    logLevel: e.WAIL_LOG_LEVEL,
+    ...dataPlaneSettings(e),
     consumerId: e.WAIL_CONSUMER_ID ?? `${hostname()}:${process.pid}`,
     http: { host: e.WAIL_CONSUMER_HOST, port: e.WAIL_CONSUMER_PORT },
     group: e.WAIL_CONSUMER_GROUP,
-    kafka: { brokers: splitList(e.WAIL_KAFKA_BROKERS) },
-    stores: storeSettings(e),
-    repository: {
-      url: e.WAIL_REPOSITORY_URL,
-      token: e.WAIL_REPOSITORY_READ_TOKEN ?? e.WAIL_REPOSITORY_TOKEN,
-      refreshMs: e.WAIL_ROUTES_REFRESH_MS,
-    },
     pipeline: {
       keyConcurrency: e.WAIL_CONSUMER_KEY_CONCURRENCY,
       maxInFlightPerPartition: e.WAIL_CONSUMER_MAX_IN_FLIGHT,
@@ -138,6 +105,5 @@ export function loadConfig(env: Env): ConsumerConfig {
       unmaterializedTopic: e.WAIL_UNMATERIALIZED_TOPIC,
       deadLetterTopic: e.WAIL_DLQ_TOPIC,
     },
-    exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
   };
 }

@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { RepositoryClient, RouteCache } from '@wail/control-plane';
 import { GroupCommitLog, KafkaClient, PartitionConsumer } from '@wail/kafka';
-import { Readiness, runService, type RunningService } from '@wail/runtime';
-import type { RowStore, StoreKind } from '@wail/store';
-import { CassandraRowStore } from '@wail/store-cassandra';
-import { MysqlRowStore } from '@wail/store-mysql';
+import { runService, type RunningService } from '@wail/runtime';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
+import { connectRepository, kafkaCheck, openStores, serviceReadiness } from '@wail/wiring';
 import { buildApp } from './app';
 import { loadConfig, type ConsumerConfig } from './config';
 import { AtLeastOnceDelivery, type AtLeastOnceOptions } from './pipeline/at-least-once';
@@ -29,20 +26,8 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     clientId: `wail-consumer-${config.consumerId}`,
     logger,
   });
-  const stores = new Map<StoreKind, RowStore>();
-  if (config.stores.stores.includes('cassandra'))
-    stores.set('cassandra', new CassandraRowStore(config.stores.cassandra));
-  if (config.stores.stores.includes('mysql'))
-    stores.set('mysql', new MysqlRowStore(config.stores.mysql));
-  const repository = new RepositoryClient({
-    baseUrl: config.repository.url,
-    ...(config.repository.token ? { token: config.repository.token } : {}),
-  });
-  const routes = new RouteCache({
-    client: repository,
-    logger: logger.child({ component: 'routes' }),
-    refreshMs: config.repository.refreshMs,
-  });
+  const stores = openStores(config.stores);
+  const { client: repository, routes } = connectRepository(config.repository, logger);
   const models = new ModelCache(repository, (model) =>
     kafka.ensureTopics([{ topic: model.eventTopic }]),
   );
@@ -124,13 +109,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     );
   await routes.start();
 
-  const readiness = new Readiness(
-    [
-      { name: 'kafka', check: () => kafka.ping() },
-      ...[...stores].map(([kind, store]) => ({ name: kind, check: () => store.ping() })),
-    ],
-    { logger: logger.child({ component: 'readiness' }) },
-  );
+  const readiness = serviceReadiness([kafkaCheck(kafka), ...stores.checks], logger);
   const app = await buildApp({ logger, readiness, metrics: registry });
   return {
     app,

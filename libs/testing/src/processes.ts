@@ -16,10 +16,22 @@ export interface ServiceProcess {
 }
 
 const ENTRIES = {
-  repository: { entry: 'apps/schema-repository/src/main.ts', portVariable: 'WAIL_REPOSITORY_PORT' },
-  proxy: { entry: 'apps/producer-proxy/src/main.ts', portVariable: 'WAIL_PROXY_PORT' },
-  consumer: { entry: 'apps/smart-consumer/src/main.ts', portVariable: 'WAIL_CONSUMER_PORT' },
+  repository: { app: 'apps/schema-repository', portVariable: 'WAIL_REPOSITORY_PORT' },
+  proxy: { app: 'apps/producer-proxy', portVariable: 'WAIL_PROXY_PORT' },
+  consumer: { app: 'apps/smart-consumer', portVariable: 'WAIL_CONSUMER_PORT' },
 } as const;
+
+/**
+ * How a service is run: from its TypeScript sources through tsx (what the
+ * tests and `npm start` use), or, with `bundle`, as shipped: the `nx build`
+ * output `dist/main.js` under plain node.
+ */
+function command(service: keyof typeof ENTRIES, bundle: boolean): string[] {
+  const { app } = ENTRIES[service];
+  return bundle
+    ? [join(repoRoot, app, 'dist', 'main.js')]
+    : ['--import', 'tsx', join(repoRoot, app, 'src', 'main.ts')];
+}
 
 export interface SpawnedService extends ServiceProcess {
   /** Resolves with the exit code once the process has exited. */
@@ -34,16 +46,16 @@ export interface SpawnedService extends ServiceProcess {
 export async function spawnServiceProcess(
   service: keyof typeof ENTRIES,
   env: Record<string, string>,
-  options: { logs?: boolean; logFile?: string } = {},
+  options: { logs?: boolean; logFile?: string; bundle?: boolean } = {},
 ): Promise<SpawnedService> {
   const { port } = await deadAddress();
-  const { entry, portVariable } = ENTRIES[service];
+  const { portVariable } = ENTRIES[service];
   const output = options.logFile
     ? openSync(options.logFile, 'a')
     : options.logs
       ? 'inherit'
       : 'ignore';
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+  const child = spawn(process.execPath, command(service, options.bundle ?? false), {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -80,7 +92,7 @@ export async function spawnServiceProcess(
 export async function startServiceProcess(
   service: keyof typeof ENTRIES,
   env: Record<string, string>,
-  options: { readyTimeoutMs?: number; logs?: boolean; logFile?: string } = {},
+  options: { readyTimeoutMs?: number; logs?: boolean; logFile?: string; bundle?: boolean } = {},
 ): Promise<ServiceProcess> {
   const spawned = await spawnServiceProcess(service, env, options);
   const { child, url } = spawned;
@@ -115,8 +127,7 @@ export async function runServiceUntilExit(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<{ code: number | null; output: string }> {
-  const { entry } = ENTRIES[service];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
+  const child = spawn(process.execPath, command(service, false), {
     cwd: repoRoot,
     env: { ...process.env, WAIL_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

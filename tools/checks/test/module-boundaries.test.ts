@@ -13,39 +13,73 @@ interface Probe {
   file: string;
   source: string;
   forbidden: boolean;
+  /** The rule that must (or must not) report the probe. */
+  rule: string;
 }
+
+const boundaryRule = '@nx/enforce-module-boundaries';
 
 /**
  * Writes throw-away source files into real projects and lints them with the
- * workspace's own ESLint config, so the boundary table in eslint.config.mjs is
- * what is tested, not a copy of it. ESLint runs as the CLI `npm run lint` uses.
+ * workspace's own ESLint config, so the boundary table in eslint.config.mjs
+ * (and the ban on `export *`) is what is tested, not a copy of it. ESLint runs
+ * as the CLI `npm run lint` uses.
  */
 const probes: Probe[] = [
   {
     file: 'apps/producer-proxy/src/__boundary_probe_app__.ts',
     source: "import { compose } from '@wail/schema-repository';\nexport const probe = compose;\n",
     forbidden: true,
+    rule: boundaryRule,
   },
   {
     file: 'libs/intent/src/__boundary_probe_driver__.ts',
     source: "import { Kafka } from 'kafkajs';\nexport const probe = Kafka;\n",
     forbidden: true,
+    rule: boundaryRule,
   },
   {
     file: 'libs/intent/src/__boundary_probe_lib__.ts',
     source: "import { KafkaClient } from '@wail/kafka';\nexport const probe = KafkaClient;\n",
     forbidden: true,
+    rule: boundaryRule,
   },
   {
     file: 'libs/stores/mysql/src/__boundary_probe_store__.ts',
     source:
       "import { CassandraConnection } from '@wail/store-cassandra';\nexport const probe = CassandraConnection;\n",
     forbidden: true,
+    rule: boundaryRule,
+  },
+  {
+    file: 'libs/stores/mysql/src/__boundary_probe_wiring__.ts',
+    source: "import { openStores } from '@wail/wiring';\nexport const probe = openStores;\n",
+    forbidden: true,
+    rule: boundaryRule,
+  },
+  {
+    file: 'apps/producer-proxy/src/__boundary_probe_wiring_allowed__.ts',
+    source: "import { openStores } from '@wail/wiring';\nexport const probe = openStores;\n",
+    forbidden: false,
+    rule: boundaryRule,
   },
   {
     file: 'apps/producer-proxy/src/__boundary_probe_allowed__.ts',
     source: "import { WailError } from '@wail/errors';\nexport const probe = WailError;\n",
     forbidden: false,
+    rule: boundaryRule,
+  },
+  {
+    file: 'libs/errors/src/__export_all_probe__.ts',
+    source: "export * from './index';\n",
+    forbidden: true,
+    rule: 'no-restricted-syntax',
+  },
+  {
+    file: 'libs/errors/src/__export_named_probe__.ts',
+    source: "export { WailError } from './index';\n",
+    forbidden: false,
+    rule: 'no-restricted-syntax',
   },
 ];
 
@@ -75,13 +109,11 @@ describe('module boundaries', () => {
     expect(exitStatus).toBe(1);
   });
 
-  it.each(probes)('$file: forbidden=$forbidden', (probe) => {
+  it.each(probes)('$file: forbidden=$forbidden by $rule', (probe) => {
     const result = results.find((candidate) => candidate.filePath === join(root, probe.file));
     expect(result).toBeDefined();
-    const boundaryErrors = result!.messages.filter(
-      (message) => message.ruleId === '@nx/enforce-module-boundaries',
-    );
-    if (probe.forbidden) expect(boundaryErrors.length).toBeGreaterThan(0);
-    else expect(boundaryErrors).toEqual([]);
+    const ruleErrors = result!.messages.filter((message) => message.ruleId === probe.rule);
+    if (probe.forbidden) expect(ruleErrors.length).toBeGreaterThan(0);
+    else expect(ruleErrors).toEqual([]);
   });
 });

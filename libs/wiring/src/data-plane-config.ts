@@ -1,0 +1,61 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import {
+  CassandraEnv,
+  KafkaEnv,
+  LogEnv,
+  MysqlEnv,
+  RepositoryUrlEnv,
+  StoresEnv,
+  TracingEnv,
+  splitList,
+  storeSettings,
+  type StoreSettings,
+} from '@wail/config';
+
+/**
+ * The variables every data-plane service (producer proxy, smart consumer)
+ * reads: log level, Kafka, the stores, the schema repository, tracing. A
+ * service's own schema spreads this and adds its own.
+ */
+export const DataPlaneEnv = {
+  ...LogEnv,
+  ...KafkaEnv,
+  ...CassandraEnv,
+  ...MysqlEnv,
+  ...StoresEnv,
+  ...RepositoryUrlEnv,
+  ...TracingEnv,
+};
+
+type DataPlaneValues = Static<TObject<typeof DataPlaneEnv>>;
+
+export interface RepositorySettings {
+  url: string;
+  /** Sent with every route and model read. */
+  token: string | undefined;
+  refreshMs: number;
+}
+
+export interface DataPlaneSettings {
+  logLevel: DataPlaneValues['WAIL_LOG_LEVEL'];
+  kafka: { brokers: string[] };
+  stores: StoreSettings;
+  repository: RepositorySettings;
+  exportTraces: boolean;
+}
+
+export function dataPlaneSettings(e: DataPlaneValues): DataPlaneSettings {
+  return {
+    logLevel: e.WAIL_LOG_LEVEL,
+    kafka: { brokers: splitList(e.WAIL_KAFKA_BROKERS) },
+    stores: storeSettings(e),
+    repository: {
+      url: e.WAIL_REPOSITORY_URL,
+      // The read token is what proxies and consumers need; the former single
+      // token still works for deployments that set only it.
+      token: e.WAIL_REPOSITORY_READ_TOKEN ?? e.WAIL_REPOSITORY_TOKEN,
+      refreshMs: e.WAIL_ROUTES_REFRESH_MS,
+    },
+    exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
+  };
+}

@@ -1,0 +1,7 @@
+export { DataPlaneEnv, dataPlaneSettings } from './data-plane-config';
+export type { DataPlaneSettings, RepositorySettings } from './data-plane-config';
+export { kafkaCheck, serviceReadiness } from './readiness';
+export { connectRepository } from './repository';
+export type { RepositoryConnection } from './repository';
+export { openStores } from './stores';
+export type { OpenStores, StoreTuning } from './stores';
