@@ -14,8 +14,9 @@ import { confluentRoutes } from './http/confluent-routes';
 import { controlPlaneRoutes } from './http/control-plane-routes';
 import { openApiDocument } from './http/openapi';
 import {
-  RegistryError,
-  registryErrors as errors,
+  type HttpError,
+  httpErrors as errors,
+  knownErrorAnswer,
   storageErrorAnswer,
 } from './http/registry-errors';
 import type { SchemaRegistry } from './registry/schema-registry';
@@ -93,9 +94,8 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     if (decision === 'forbidden') throw errors.forbidden();
   });
 
-  app.setErrorHandler((error: FastifyError | RegistryError, request, reply) => {
-    if (error instanceof RegistryError) return reply.code(error.status).send(error.toJSON());
-    const mapped = fastifyError(error);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const mapped = knownErrorAnswer(error) ?? fastifyError(error);
     if (mapped) return reply.code(mapped.status).send(mapped.toJSON());
     const answer = storageErrorAnswer(error);
     if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -118,7 +118,7 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
   return app;
 }
 
-function fastifyError(error: FastifyError): RegistryError | undefined {
+function fastifyError(error: FastifyError): HttpError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return errors.unsupportedMediaType();

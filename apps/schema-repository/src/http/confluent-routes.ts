@@ -201,50 +201,53 @@ export async function confluentRoutes(
   );
 
   app.get('/config', async () => ({
-    compatibilityLevel: await registry.getCompatibility(undefined, true),
+    compatibilityLevel: await registry.settings.getCompatibility(undefined, true),
   }));
   app.put('/config', write, async (request) => ({
-    compatibility: await registry.setCompatibility(
+    compatibility: await registry.settings.setCompatibility(
       undefined,
       requiredString(request.body, 'compatibility'),
     ),
   }));
   app.delete('/config', write, async () => ({
-    compatibilityLevel: await registry.deleteCompatibility(undefined),
+    compatibilityLevel: await registry.settings.deleteCompatibility(undefined),
   }));
 
   app.get<{ Params: SubjectParams; Querystring: Query }>('/config/:subject', async (request) => ({
-    compatibilityLevel: await registry.getCompatibility(
+    compatibilityLevel: await registry.settings.getCompatibility(
       request.params.subject,
       flag(request.query, 'defaultToGlobal'),
     ),
   }));
   app.put<{ Params: SubjectParams }>('/config/:subject', write, async (request) => ({
-    compatibility: await registry.setCompatibility(
+    compatibility: await registry.settings.setCompatibility(
       request.params.subject,
       requiredString(request.body, 'compatibility'),
     ),
   }));
   app.delete<{ Params: SubjectParams }>('/config/:subject', write, async (request) => ({
-    compatibilityLevel: await registry.deleteCompatibility(request.params.subject),
+    compatibilityLevel: await registry.settings.deleteCompatibility(request.params.subject),
   }));
 
-  app.get('/mode', async () => ({ mode: await registry.getMode(undefined, true) }));
+  app.get('/mode', async () => ({ mode: await registry.settings.getMode(undefined, true) }));
   app.put<{ Querystring: Query }>('/mode', write, async (request) => ({
-    mode: await registry.setMode(
+    mode: await registry.settings.setMode(
       undefined,
       requiredString(request.body, 'mode'),
       flag(request.query, 'force'),
     ),
   }));
   app.get<{ Params: SubjectParams; Querystring: Query }>('/mode/:subject', async (request) => ({
-    mode: await registry.getMode(request.params.subject, flag(request.query, 'defaultToGlobal')),
+    mode: await registry.settings.getMode(
+      request.params.subject,
+      flag(request.query, 'defaultToGlobal'),
+    ),
   }));
   app.put<{ Params: SubjectParams; Querystring: Query }>(
     '/mode/:subject',
     write,
     async (request) => ({
-      mode: await registry.setMode(
+      mode: await registry.settings.setMode(
         request.params.subject,
         requiredString(request.body, 'mode'),
         flag(request.query, 'force'),
@@ -252,7 +255,7 @@ export async function confluentRoutes(
     }),
   );
   app.delete<{ Params: SubjectParams }>('/mode/:subject', write, async (request) => ({
-    mode: await registry.deleteMode(request.params.subject),
+    mode: await registry.settings.deleteMode(request.params.subject),
   }));
 
   app.get('/contexts', async () => ['.']);
