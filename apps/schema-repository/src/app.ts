@@ -5,11 +5,17 @@ import type { RepositoryTokens } from './config';
 import type { ControlPlane } from './control-plane/control-plane';
 import auth from './http/auth';
 import bodyParser from './http/body-parser';
-import { confluentRoutes } from './http/confluent-routes';
-import { controlPlaneRoutes } from './http/control-plane-routes';
 import errorHandler, { routerErrors } from './http/error-handler';
 import negotiation from './http/negotiation';
-import { openApiDocument } from './http/openapi';
+import openApi from './http/openapi';
+import { compatibilityRoutes } from './http/routes/compatibility';
+import { configRoutes } from './http/routes/config';
+import { modeRoutes } from './http/routes/mode';
+import { modelRoutes } from './http/routes/models';
+import { schemaRoutes } from './http/routes/schemas';
+import { serverInfoRoutes } from './http/routes/server-info';
+import { subjectRoutes } from './http/routes/subjects';
+import { tableRoutes } from './http/routes/tables';
 import type { SchemaRegistry } from './registry/schema-registry';
 
 declare module 'fastify' {
@@ -41,6 +47,8 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
   });
 
   app.decorate('routeList', recordRoutes(app));
+  // Before every route: it documents the routes registered after it.
+  await app.register(openApi);
   await app.register(bodyParser);
   // Negotiation first: a request that cannot be answered gets 406, not 401.
   await app.register(negotiation);
@@ -48,12 +56,18 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
   await app.register(errorHandler);
 
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
-  app.get('/openapi.json', async () => openApiDocument);
   // Lookups by id are the hot path: no per-request log lines at info; the
   // error handler still logs every 5xx.
   await app.register(async (scope) => {
-    await confluentRoutes(scope, deps.registry);
-    await controlPlaneRoutes(scope, deps.controlPlane);
+    const { registry, controlPlane } = deps;
+    await scope.register(serverInfoRoutes);
+    await scope.register(schemaRoutes, { registry });
+    await scope.register(subjectRoutes, { registry });
+    await scope.register(compatibilityRoutes, { registry });
+    await scope.register(configRoutes, { settings: registry.settings });
+    await scope.register(modeRoutes, { settings: registry.settings });
+    await scope.register(tableRoutes, { controlPlane });
+    await scope.register(modelRoutes, { controlPlane });
   }, quietRoutes(app.log));
   return app;
 }
