@@ -16,6 +16,7 @@ import { schemaRoutes } from './http/routes/schemas';
 import { serverInfoRoutes } from './http/routes/server-info';
 import { subjectRoutes } from './http/routes/subjects';
 import { tableRoutes } from './http/routes/tables';
+import { versionRoutes } from './http/routes/versions';
 import type { SchemaRegistry } from './registry/schema-registry';
 
 declare module 'fastify' {
@@ -63,6 +64,7 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     await scope.register(serverInfoRoutes);
     await scope.register(schemaRoutes, { registry });
     await scope.register(subjectRoutes, { registry });
+    await scope.register(versionRoutes, { registry });
     await scope.register(compatibilityRoutes, { registry });
     await scope.register(configRoutes, { settings: registry.settings });
     await scope.register(modeRoutes, { settings: registry.settings });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { SchemaRegistry } from '../../registry/schema-registry';
 import { flag, parseVersion, registerRequest, type Query } from '../request-values';
 import {
@@ -28,6 +28,22 @@ const verdict = described('{"is_compatible": bool}', {
   },
 });
 
+const againstVersion = {
+  summary: 'test against one version',
+  params: pathParams({ subject, version }),
+  querystring: verbose,
+  body: schemaRequest,
+  response: { 200: verdict, 401: errorAnswer, 404: errorAnswer, 422: errorAnswer },
+} satisfies FastifySchema;
+
+const asRegistration = {
+  summary: 'test as a registration would',
+  params: pathParams({ subject }),
+  querystring: verbose,
+  body: schemaRequest,
+  response: { 200: verdict, 401: errorAnswer, 422: errorAnswer },
+} satisfies FastifySchema;
+
 /**
  * `/compatibility`: would a schema pass? The checks cost CPU, so they need a
  * token as soon as the repository has one (`access: 'check'`).
@@ -38,16 +54,7 @@ export async function compatibilityRoutes(
 ): Promise<void> {
   app.post<{ Params: VersionParams; Querystring: Query }>(
     '/compatibility/subjects/:subject/versions/:version',
-    {
-      config: { access: 'check' },
-      schema: {
-        summary: 'test against one version',
-        params: pathParams({ subject, version }),
-        querystring: verbose,
-        body: schemaRequest,
-        response: { 200: verdict, 401: errorAnswer, 404: errorAnswer, 422: errorAnswer },
-      },
-    },
+    { config: { access: 'check' }, schema: againstVersion },
     async (request) =>
       registry.testCompatibility(
         request.params.subject,
@@ -59,16 +66,7 @@ export async function compatibilityRoutes(
 
   app.post<{ Params: SubjectParams; Querystring: Query }>(
     '/compatibility/subjects/:subject/versions',
-    {
-      config: { access: 'check' },
-      schema: {
-        summary: 'test as a registration would',
-        params: pathParams({ subject }),
-        querystring: verbose,
-        body: schemaRequest,
-        response: { 200: verdict, 401: errorAnswer, 422: errorAnswer },
-      },
-    },
+    { config: { access: 'check' }, schema: asRegistration },
     async (request) =>
       registry.testCompatibility(
         request.params.subject,
