@@ -1,30 +1,25 @@
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes, quietRoutes, recordRoutes, type Readiness } from '@wail/runtime';
 import type { Logger, Registry } from '@wail/telemetry';
 import type { RepositoryTokens } from './config';
 import type { ControlPlane } from './control-plane/control-plane';
-import { decideAccess, type Access } from './http/access';
-import { negotiate, REQUEST_BODY_TYPES } from './http/content-negotiation';
-import { confluentRoutes } from './http/confluent-routes';
-import { controlPlaneRoutes } from './http/control-plane-routes';
-import { openApiDocument } from './http/openapi';
-import {
-  RegistryError,
-  registryErrors as errors,
-  storageErrorAnswer,
-} from './http/registry-errors';
+import auth from './http/auth';
+import bodyParser from './http/body-parser';
+import errorHandler, { routerErrors } from './http/error-handler';
+import negotiation from './http/negotiation';
+import openApi from './http/openapi';
+import { compatibilityRoutes } from './http/routes/compatibility';
+import { configRoutes } from './http/routes/config';
+import { modeRoutes } from './http/routes/mode';
+import { modelRoutes } from './http/routes/models';
+import { schemaRoutes } from './http/routes/schemas';
+import { serverInfoRoutes } from './http/routes/server-info';
+import { subjectRoutes } from './http/routes/subjects';
+import { tableRoutes } from './http/routes/tables';
+import { versionRoutes } from './http/routes/versions';
 import type { SchemaRegistry } from './registry/schema-registry';
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Which token the route needs (see `Access`); a route that says nothing is a `read`. */
-    access?: Access;
-  }
   interface FastifyInstance {
     /** Every route as `METHOD /path/:param`, for the OpenAPI coverage test. */
     routeList: string[];
@@ -42,7 +37,6 @@ export interface RepositoryDeps {
 }
 
 const MAX_PARAM_LENGTH = 1024;
-const OPS_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
 
 export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -50,85 +44,32 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit,
     // Subjects may contain '/', sent as %2F: keep it inside the parameter.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: MAX_PARAM_LENGTH },
-    // The router's own refusals speak the repository's dialect too.
-    frameworkErrors: (error, _request, reply) => {
-      const mapped =
-        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? errors.uriTooLong(MAX_PARAM_LENGTH)
-          : errors.badRequest('The URL is not valid: a path segment has a malformed %-escape');
-      void (reply as FastifyReply).code(mapped.status).send(mapped.toJSON());
-    },
+    frameworkErrors: routerErrors(MAX_PARAM_LENGTH),
   });
 
   app.decorate('routeList', recordRoutes(app));
-
-  // Every accepted body type is JSON; a body-less request that still carries a
-  // JSON content type (the Java and Go clients send one on every GET) is fine.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(REQUEST_BODY_TYPES, { parseAs: 'string' }, (_request, body, done) => {
-    const textBody = String(body);
-    if (textBody.trim().length === 0) return done(null, undefined);
-    try {
-      done(null, JSON.parse(textBody));
-    } catch {
-      done(errors.badRequest('Unexpected character in the JSON body: not valid JSON'), undefined);
-    }
-  });
-
-  app.addHook('onRequest', async (request, reply) => {
-    const url = request.url.split('?')[0] ?? '';
-    if (OPS_ROUTES.has(url)) return;
-    const type = negotiate(request.headers.accept);
-    if (!type) throw errors.notAcceptable();
-    reply.header('content-type', type);
-    const decision = decideAccess(
-      request.routeOptions.config.access ?? 'read',
-      request.headers.authorization,
-      deps.tokens,
-    );
-    if (decision === 'unauthorized') {
-      reply.header('www-authenticate', 'Bearer realm="wail-schema-repository"');
-      throw errors.unauthorized();
-    }
-    if (decision === 'forbidden') throw errors.forbidden();
-  });
-
-  app.setErrorHandler((error: FastifyError | RegistryError, request, reply) => {
-    if (error instanceof RegistryError) return reply.code(error.status).send(error.toJSON());
-    const mapped = fastifyError(error);
-    if (mapped) return reply.code(mapped.status).send(mapped.toJSON());
-    const answer = storageErrorAnswer(error);
-    if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.warn({ err: error }, 'storage refused the request');
-    return reply.code(answer.status).send(answer.toJSON());
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const notFound = errors.routeNotFound(request.method, request.url.split('?')[0] ?? '');
-    return reply.code(404).send(notFound.toJSON());
-  });
+  // Before every route: it documents the routes registered after it.
+  await app.register(openApi);
+  await app.register(bodyParser);
+  // Negotiation first: a request that cannot be answered gets 406, not 401.
+  await app.register(negotiation);
+  await app.register(auth, { tokens: deps.tokens });
+  await app.register(errorHandler);
 
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
-  app.get('/openapi.json', async () => openApiDocument);
   // Lookups by id are the hot path: no per-request log lines at info; the
   // error handler still logs every 5xx.
   await app.register(async (scope) => {
-    await confluentRoutes(scope, deps.registry);
-    await controlPlaneRoutes(scope, deps.controlPlane);
+    const { registry, controlPlane } = deps;
+    await scope.register(serverInfoRoutes);
+    await scope.register(schemaRoutes, { registry });
+    await scope.register(subjectRoutes, { registry });
+    await scope.register(versionRoutes, { registry });
+    await scope.register(compatibilityRoutes, { registry });
+    await scope.register(configRoutes, { settings: registry.settings });
+    await scope.register(modeRoutes, { settings: registry.settings });
+    await scope.register(tableRoutes, { controlPlane });
+    await scope.register(modelRoutes, { controlPlane });
   }, quietRoutes(app.log));
   return app;
-}
-
-function fastifyError(error: FastifyError): RegistryError | undefined {
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return errors.unsupportedMediaType();
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return errors.payloadTooLarge();
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return errors.badRequest(error.message);
-    default:
-      if (error.validation) return errors.unprocessable(error.message);
-      return undefined;
-  }
 }

@@ -1,4 +1,4 @@
-import { registryErrors as errors } from '../http/registry-errors';
+import { controlPlaneErrors as errors } from './errors';
 import { InvalidSchemaError, parseAvroSchema } from '../avro/parse';
 import { DEFAULT_SCHEMA_BOUNDS, type SchemaBounds } from '../avro/schema-bounds';
 import { canonicalText, schemaTextOf } from '../avro/schema-text';

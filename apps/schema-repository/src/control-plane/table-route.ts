@@ -1,4 +1,4 @@
-import { registryErrors as errors } from '../http/registry-errors';
+import { controlPlaneErrors as errors } from './errors';
 
 /**
  * A table route: everything a proxy needs to write a logical table and log its

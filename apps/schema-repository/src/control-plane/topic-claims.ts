@@ -1,7 +1,7 @@
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { sameTopic } from '@wail/control-plane';
-import { registryErrors as errors } from '../http/registry-errors';
-import { inTransaction } from '../storage/transactions';
+import type { Stores } from '../storage/stores';
+import { controlPlaneErrors as errors } from './errors';
+import type { ControlStores } from './stores';
 
 /**
  * The rules on topics that depend on every route and model: an event topic is
@@ -21,16 +21,13 @@ import { inTransaction } from '../storage/transactions';
 export class TopicClaims {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly stores: Stores<ControlStores>) {}
 
   /** Runs `work` in a transaction holding the control plane's topic lock. */
-  exclusive<T>(work: (tx: PoolConnection) => Promise<T>): Promise<T> {
+  exclusive<T>(work: (tx: ControlStores) => Promise<T>): Promise<T> {
     const run = this.queue.then(() =>
-      inTransaction(this.pool, async (tx) => {
-        const [rows] = await tx.query<RowDataPacket[]>(
-          "SELECT name FROM control_locks WHERE name = 'topics' FOR UPDATE",
-        );
-        if (rows.length === 0) throw new Error('control_locks has no "topics" row');
+      this.stores.transaction(async (tx) => {
+        if (!(await tx.changes.lockTopics())) throw new Error('control_locks has no "topics" row');
         return work(tx);
       }),
     );
@@ -39,15 +36,11 @@ export class TopicClaims {
   }
 
   /** Refuses an intent topic that is (or collides with) the event topic of any table. */
-  async assertIntentTopicFree(tx: PoolConnection, table: string, topic: string): Promise<void> {
-    const [models] = await tx.query<RowDataPacket[]>(
-      'SELECT DISTINCT table_name, event_topic FROM data_models',
-    );
-    for (const row of models) {
-      const eventTopic = String(row['event_topic']);
+  async assertIntentTopicFree(tx: ControlStores, table: string, topic: string): Promise<void> {
+    for (const { table: other, eventTopic } of await tx.models.eventTopics()) {
       if (!sameTopic(topic, eventTopic)) continue;
       throw errors.topicConflict(
-        `"intentTopic" ${JSON.stringify(topic)} of table "${table}" is${topic === eventTopic ? '' : ' the same Kafka topic as'} the event topic ${JSON.stringify(eventTopic)} of table "${String(row['table_name'])}": an intent topic is never an event topic`,
+        `"intentTopic" ${JSON.stringify(topic)} of table "${table}" is${topic === eventTopic ? '' : ' the same Kafka topic as'} the event topic ${JSON.stringify(eventTopic)} of table "${other}": an intent topic is never an event topic`,
       );
     }
   }
@@ -56,28 +49,17 @@ export class TopicClaims {
    * Refuses an event topic that is (or collides with) the intent topic of any
    * route, or the event topic of another table.
    */
-  async assertEventTopicFree(tx: PoolConnection, table: string, topic: string): Promise<void> {
-    const [routes] = await tx.query<RowDataPacket[]>(
-      'SELECT table_name, spec FROM table_routes ORDER BY table_name',
-    );
-    for (const row of routes) {
-      const intentTopic = String(
-        (JSON.parse(String(row['spec'])) as { intentTopic: string }).intentTopic,
-      );
+  async assertEventTopicFree(tx: ControlStores, table: string, topic: string): Promise<void> {
+    for (const { table: other, intentTopic } of await tx.routes.intentTopics()) {
       if (!sameTopic(topic, intentTopic)) continue;
       throw errors.topicConflict(
-        `"eventTopic" ${JSON.stringify(topic)} of table "${table}" is${topic === intentTopic ? '' : ' the same Kafka topic as'} the intent topic ${JSON.stringify(intentTopic)} of table "${String(row['table_name'])}": an event topic is never an intent topic`,
+        `"eventTopic" ${JSON.stringify(topic)} of table "${table}" is${topic === intentTopic ? '' : ' the same Kafka topic as'} the intent topic ${JSON.stringify(intentTopic)} of table "${other}": an event topic is never an intent topic`,
       );
     }
-    const [models] = await tx.query<RowDataPacket[]>(
-      'SELECT DISTINCT table_name, event_topic FROM data_models WHERE table_name <> ?',
-      [table],
-    );
-    for (const row of models) {
-      const eventTopic = String(row['event_topic']);
+    for (const { table: other, eventTopic } of await tx.models.eventTopics(table)) {
       if (!sameTopic(topic, eventTopic)) continue;
       throw errors.topicConflict(
-        `"eventTopic" ${JSON.stringify(topic)} of table "${table}" is${topic === eventTopic ? '' : ' the same Kafka topic as'} the event topic ${JSON.stringify(eventTopic)} of table "${String(row['table_name'])}": one table per event topic`,
+        `"eventTopic" ${JSON.stringify(topic)} of table "${table}" is${topic === eventTopic ? '' : ' the same Kafka topic as'} the event topic ${JSON.stringify(eventTopic)} of table "${other}": one table per event topic`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import type { SchemaBounds } from '../avro/schema-bounds';
-import { registryErrors as errors } from '../http/registry-errors';
+import { controlPlaneErrors as errors } from './errors';
 import { buildModelSchemas, type ModelSchemas } from './data-model';
 import { parseTableRoute, type TableRoute } from './table-route';
 import { eventTopicProblems, intentTopicProblems, type TopicPolicy } from './topic-policy';

@@ -7,7 +7,10 @@
 export const V1 = 'application/vnd.schemaregistry.v1+json';
 export const GENERIC = 'application/vnd.schemaregistry+json';
 export const JSON_TYPE = 'application/json';
-const OFFERED = [V1, GENERIC, JSON_TYPE];
+/** What responses may be, the client's preference first, else v1. */
+export const RESPONSE_TYPES: readonly string[] = [V1, GENERIC, JSON_TYPE];
+/** What request bodies may be (`REQUEST_BODY_TYPES` also admits parameters such as a charset). */
+export const REQUEST_TYPES: readonly string[] = [...RESPONSE_TYPES, 'application/octet-stream'];
 
 export const REQUEST_BODY_TYPES =
   /^\s*application\/(json|vnd\.schemaregistry(\.v1)?\+json|octet-stream)\s*(;.*)?$/i;
@@ -39,7 +42,7 @@ function parseAccept(header: string): Range[] {
 export function negotiate(accept: string | undefined): string | undefined {
   if (accept === undefined || accept.trim() === '') return V1;
   for (const range of parseAccept(accept)) {
-    if (OFFERED.includes(range.type)) return range.type;
+    if (RESPONSE_TYPES.includes(range.type)) return range.type;
     const [main, sub] = range.type.split('/');
     if (main === '*' || (main === 'application' && sub === '*')) return V1;
   }

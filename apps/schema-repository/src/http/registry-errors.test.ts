@@ -1,4 +1,6 @@
-import { storageErrorAnswer } from './registry-errors';
+import { controlPlaneErrors } from '../control-plane/errors';
+import { registryErrors } from '../registry/errors';
+import { httpErrors, knownErrorAnswer, storageErrorAnswer } from './registry-errors';
 
 const VALUE = 'valuecanary-0d4e';
 
@@ -29,5 +31,35 @@ describe('storageErrorAnswer', () => {
         '{"error_code":50001,"message":"Error in the backend data store"}',
       );
     }
+  });
+});
+
+describe('knownErrorAnswer', () => {
+  it("gives a domain error its Confluent code and keeps the domain's message", () => {
+    const answers = [
+      registryErrors.subjectNotFound('payments-value'),
+      registryErrors.incompatible('payments-value', ['a reason']),
+      controlPlaneErrors.topicConflict('a rule'),
+      controlPlaneErrors.invalidModel('a problem'),
+    ].map((error) => knownErrorAnswer(error));
+    expect(answers.map((answer) => [answer?.status, answer?.toJSON()])).toEqual([
+      [404, { error_code: 40401, message: "Subject 'payments-value' not found." }],
+      [
+        409,
+        {
+          error_code: 409,
+          message:
+            'Schema being registered is incompatible with an earlier schema for subject "payments-value", details: [a reason]',
+        },
+      ],
+      [409, { error_code: 40941, message: 'Topic conflict: a rule' }],
+      [422, { error_code: 42242, message: 'Invalid data model: a problem' }],
+    ]);
+  });
+
+  it("answers the HTTP layer's own refusals as they are, and nothing else", () => {
+    const notAcceptable = httpErrors.notAcceptable();
+    expect(knownErrorAnswer(notAcceptable)).toBe(notAcceptable);
+    expect(knownErrorAnswer(new Error('Subject not found'))).toBeUndefined();
   });
 });

@@ -1,11 +1,14 @@
 import { translateMysqlError } from '@wail/store-mysql';
+import { ControlPlaneError, type ControlPlaneErrorCode } from '../control-plane/errors';
+import { RegistryError, registryErrors, type RegistryErrorCode } from '../registry/errors';
+import { MAX_VERSION } from '../registry/types';
 
 /**
  * The repository speaks the Confluent Schema Registry error dialect on every
  * endpoint: `{"error_code": <int>, "message": "<text>"}`, where the HTTP status
- * is the first three digits of the code. Message texts that clients assert on
- * (`Subject 'x' not found.`, `Schema not found`) are reproduced exactly.
- * Codes 404 4x/409 4x/422 4x are WAIL's own (models and routes).
+ * is the first three digits of the code. Domain errors carry a name and their
+ * message; this table gives each name its code. Codes 404 4x/409 4x/422 4x are
+ * WAIL's own (models and routes).
  *
  * apps/schema-repository/README.md lists every code; a test keeps them in step.
  */
@@ -47,13 +50,20 @@ export const REGISTRY_ERROR_CODES = {
   50001: 'STORE_ERROR',
 } as const;
 
-export type RegistryErrorCode = keyof typeof REGISTRY_ERROR_CODES;
+export type ErrorCode = keyof typeof REGISTRY_ERROR_CODES;
+type ErrorName = (typeof REGISTRY_ERROR_CODES)[ErrorCode];
 
-export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
+/** Typed so that a domain error name without a code here does not compile. */
+const CODE_OF: Record<RegistryErrorCode | ControlPlaneErrorCode, ErrorCode> = Object.fromEntries(
+  Object.entries(REGISTRY_ERROR_CODES).map(([code, name]) => [name, Number(code)]),
+) as Record<ErrorName, ErrorCode>;
+
+/** An error as the client sees it: refusals of the HTTP layer, and every other error mapped to one. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
 
   constructor(
-    readonly errorCode: RegistryErrorCode,
+    readonly errorCode: ErrorCode,
     message: string,
   ) {
     super(message);
@@ -69,111 +79,53 @@ export class RegistryError extends Error {
   }
 }
 
-const MAX_VERSION = 2 ** 31 - 1;
-
-export const registryErrors = {
-  badRequest: (message: string) => new RegistryError(400, message),
+/** What the HTTP layer refuses before the domain sees the request. */
+export const httpErrors = {
+  badRequest: (message: string) => new HttpError(400, message),
   unauthorized: () =>
-    new RegistryError(40101, 'Unauthorized: a valid bearer token is required for this operation'),
+    new HttpError(40101, 'Unauthorized: a valid bearer token is required for this operation'),
   forbidden: () =>
-    new RegistryError(
+    new HttpError(
       40301,
       'Forbidden: the read token cannot change the repository; writes need the write token',
     ),
-  subjectNotFound: (subject: string) => new RegistryError(40401, `Subject '${subject}' not found.`),
-  versionNotFound: (version: number | string) =>
-    new RegistryError(40402, `Version ${version} not found.`),
-  schemaIdNotFound: (id: number | string) => new RegistryError(40403, `Schema ${id} not found`),
-  schemaNotFound: () => new RegistryError(40403, 'Schema not found'),
-  subjectSoftDeleted: (subject: string) =>
-    new RegistryError(
-      40404,
-      `Subject '${subject}' was soft deleted.Set permanent=true to delete permanently`,
-    ),
-  subjectNotSoftDeleted: (subject: string) =>
-    new RegistryError(
-      40405,
-      `Subject '${subject}' was not deleted first before being permanently deleted`,
-    ),
-  versionSoftDeleted: (subject: string, version: number) =>
-    new RegistryError(
-      40406,
-      `Subject '${subject}' Version ${version} was soft deleted.Set permanent=true to delete permanently`,
-    ),
-  versionNotSoftDeleted: (subject: string, version: number) =>
-    new RegistryError(
-      40407,
-      `Subject '${subject}' Version ${version} was not deleted first before being permanently deleted`,
-    ),
-  compatibilityNotConfigured: (subject: string) =>
-    new RegistryError(
-      40408,
-      `Subject '${subject}' does not have subject-level compatibility configured`,
-    ),
-  modeNotConfigured: (subject: string) =>
-    new RegistryError(40409, `Subject '${subject}' does not have subject-level mode configured`),
-  tableNotFound: (table: string) => new RegistryError(40441, `Table '${table}' has no route.`),
-  modelNotFound: (table: string) => new RegistryError(40442, `Table '${table}' has no data model.`),
-  modelVersionNotFound: (table: string, version: number | string) =>
-    new RegistryError(40443, `Data model version ${version} of table '${table}' not found.`),
   routeNotFound: (method: string, url: string) =>
-    new RegistryError(404, `HTTP 404 Not Found: ${method} ${url}`),
-  notAcceptable: () => new RegistryError(406, 'HTTP 406 Not Acceptable'),
-  incompatible: (subject: string, details: readonly string[]) =>
-    new RegistryError(
-      409,
-      `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${details.join(', ')}]`,
-    ),
-  topicConflict: (detail: string) => new RegistryError(40941, `Topic conflict: ${detail}`),
-  payloadTooLarge: () => new RegistryError(413, 'HTTP 413 Payload Too Large'),
+    new HttpError(404, `HTTP 404 Not Found: ${method} ${url}`),
+  notAcceptable: () => new HttpError(406, 'HTTP 406 Not Acceptable'),
+  payloadTooLarge: () => new HttpError(413, 'HTTP 413 Payload Too Large'),
   uriTooLong: (limit: number) =>
-    new RegistryError(414, `HTTP 414 URI Too Long: a path parameter exceeds ${limit} characters`),
-  unsupportedMediaType: () => new RegistryError(415, 'HTTP 415 Unsupported Media Type'),
-  unprocessable: (message: string) => new RegistryError(422, message),
-  invalidSchema: (detail: string) => new RegistryError(42201, `Invalid schema: ${detail}`),
-  emptySchema: () => new RegistryError(42201, 'Empty schema'),
-  invalidSchemaType: (type: string) => new RegistryError(42201, `Invalid schema type ${type}`),
+    new HttpError(414, `HTTP 414 URI Too Long: a path parameter exceeds ${limit} characters`),
+  unsupportedMediaType: () => new HttpError(415, 'HTTP 415 Unsupported Media Type'),
+  unprocessable: (message: string) => new HttpError(422, message),
   invalidVersion: (version: string) =>
-    new RegistryError(
+    new HttpError(
       42202,
       `The specified version '${version}' is not a valid version id. Allowed values are between [1, ${MAX_VERSION}] and the string "latest"`,
     ),
-  invalidCompatibility: (level: string) =>
-    new RegistryError(
-      42203,
-      `Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, forward_transitive, and full_transitive (got ${level})`,
-    ),
-  invalidMode: (mode: string) =>
-    new RegistryError(
-      42204,
-      `Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE and IMPORT (got ${mode})`,
-    ),
-  notPermitted: (message: string) => new RegistryError(42205, message),
-  referenceExists: (detail: string) =>
-    new RegistryError(42206, `One or more references exist to the schema ${detail}`),
-  idMismatch: (message: string) => new RegistryError(42207, message),
-  invalidSubject: (subject: string) =>
-    new RegistryError(42208, `Invalid subject ${JSON.stringify(subject)}`),
-  schemaTooLarge: (limit: number) =>
-    new RegistryError(42209, `Schema is larger than ${limit} characters`),
-  invalidRoute: (detail: string) => new RegistryError(42241, `Invalid table route: ${detail}`),
-  invalidModel: (detail: string) => new RegistryError(42242, `Invalid data model: ${detail}`),
-  storeError: () => new RegistryError(50001, 'Error in the backend data store'),
 } as const;
 
+/** The answer to a domain error or to one of the HTTP layer's own; `undefined` for anything else. */
+export function knownErrorAnswer(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof RegistryError || error instanceof ControlPlaneError) return answerOf(error);
+  return undefined;
+}
+
+function answerOf(error: RegistryError | ControlPlaneError): HttpError {
+  return new HttpError(CODE_OF[error.code], error.message);
+}
+
 /**
- * An error that is not the registry's own (a storage failure) as an answer:
+ * An error that is not the repository's own (a storage failure) as an answer:
  * a write MySQL refused for a rule of its own names the column and the rule
  * (422); anything else is Confluent's generic 50001. Never the server's text:
  * it quotes SQL and values (the log keeps it).
  */
-export function storageErrorAnswer(error: unknown): RegistryError {
+export function storageErrorAnswer(error: unknown): HttpError {
   const errno = (error as { errno?: unknown } | null)?.errno;
-  if (typeof errno !== 'number') return registryErrors.storeError();
+  if (typeof errno !== 'number') return answerOf(registryErrors.storeError());
   const translated = translateMysqlError(error);
   return translated.code === 'DATABASE_REJECTED'
-    ? registryErrors.unprocessable(translated.message)
-    : registryErrors.storeError();
+    ? httpErrors.unprocessable(translated.message)
+    : answerOf(registryErrors.storeError());
 }
-
-export { MAX_VERSION };

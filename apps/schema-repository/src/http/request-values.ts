@@ -1,7 +1,13 @@
-import { MAX_VERSION, registryErrors as errors } from './registry-errors';
 import { SchemaBoundError, type SchemaBounds } from '../avro/schema-bounds';
 import { schemaTextOf } from '../avro/schema-text';
-import type { RegisterRequest, SchemaReference, VersionSpec } from '../registry/types';
+import { registryErrors as errors } from '../registry/errors';
+import {
+  MAX_VERSION,
+  type RegisterRequest,
+  type SchemaReference,
+  type VersionSpec,
+} from '../registry/types';
+import { httpErrors } from './registry-errors';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -23,7 +29,7 @@ export function parseVersion(raw: string): VersionSpec {
     const version = Number(raw);
     if (version >= 1 && version <= MAX_VERSION) return version;
   }
-  throw errors.invalidVersion(raw);
+  throw httpErrors.invalidVersion(raw);
 }
 
 export function parseId(raw: string): number {
@@ -56,14 +62,14 @@ export function registerRequest(body: unknown, bounds: SchemaBounds): RegisterRe
   const id = object['id'];
   const version = object['version'];
   if (id !== undefined && id !== null && (!Number.isInteger(id) || (id as number) < 1)) {
-    throw errors.unprocessable('id must be a positive integer');
+    throw httpErrors.unprocessable('id must be a positive integer');
   }
   if (
     version !== undefined &&
     version !== null &&
     (!Number.isInteger(version) || (version as number) < 1)
   ) {
-    throw errors.unprocessable('version must be a positive integer');
+    throw httpErrors.unprocessable('version must be a positive integer');
   }
   return {
     schema,
@@ -89,6 +95,6 @@ export function requiredString(body: unknown, field: string): string {
     body !== null && typeof body === 'object'
       ? (body as Record<string, unknown>)[field]
       : undefined;
-  if (typeof value !== 'string') throw errors.unprocessable(`"${field}" must be a string`);
+  if (typeof value !== 'string') throw httpErrors.unprocessable(`"${field}" must be a string`);
   return value;
 }

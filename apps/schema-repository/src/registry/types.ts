@@ -11,7 +11,10 @@ export function isMode(value: unknown): value is Mode {
   return typeof value === 'string' && (MODES as readonly string[]).includes(value);
 }
 
-/** `latest` (also spelled `-1`) or a version number in [1, 2^31-1]. */
+/** The largest version number (and schema id): Confluent's Java `int`. */
+export const MAX_VERSION = 2 ** 31 - 1;
+
+/** `latest` (also spelled `-1`) or a version number in [1, MAX_VERSION]. */
 export type VersionSpec = number | 'latest';
 
 export interface StoredSchema {

@@ -1,0 +1,19 @@
+import type { Pool } from 'mysql2/promise';
+import { Stores } from '../storage/stores';
+import { ChangeLog } from './change-log';
+import { ModelStore } from './model-store';
+import { RouteStore } from './route-store';
+
+export interface ControlStores {
+  routes: RouteStore;
+  models: ModelStore;
+  changes: ChangeLog;
+}
+
+export function controlStores(pool: Pool): Stores<ControlStores> {
+  return new Stores(pool, (db) => ({
+    routes: new RouteStore(db),
+    models: new ModelStore(db),
+    changes: new ChangeLog(db),
+  }));
+}

@@ -1,0 +1,170 @@
+import { DEFAULT_SCHEMA_BOUNDS } from '../avro/schema-bounds';
+import {
+  DEFAULT_INTENT_TOPIC,
+  DEFAULT_VISIBILITY_WINDOW_MS,
+  IDENTIFIER,
+} from '../control-plane/table-route';
+
+/**
+ * The pieces route schemas share. Route schemas document the API (the OpenAPI
+ * document is generated from them, see `openapi.ts`); they validate nothing.
+ */
+
+type JsonSchema = Record<string, unknown>;
+
+const reference = (id: string) => ({ $ref: `${id}#` });
+
+/** An error answer, `{"error_code", "message"}`. */
+export const errorAnswer = reference('Error');
+export const subjectVersion = reference('SubjectVersion');
+export const schemaRequest = reference('SchemaRequest');
+export const tableRoute = reference('TableRoute');
+export const modelRequest = reference('ModelRequest');
+export const modelVersion = reference('ModelVersion');
+
+/** Path parameters (every one required). */
+export function pathParams(properties: Record<string, JsonSchema>): JsonSchema {
+  return { type: 'object', properties, required: Object.keys(properties) };
+}
+
+/** Query parameters (every one optional). */
+export function queryParams(properties: Record<string, JsonSchema>): JsonSchema {
+  return { type: 'object', properties };
+}
+
+export const subject = { type: 'string', description: 'URL-encoded; may contain /' };
+export const version = {
+  type: 'string',
+  description: 'an integer in [1, 2^31-1], "latest" or -1',
+};
+export const id = { type: 'integer' };
+export const table = { type: 'string', pattern: IDENTIFIER.source };
+
+/** A query flag: `true` (any case) turns it on, anything else leaves it off. */
+export const toggle = (description?: string) => ({
+  type: 'boolean',
+  ...(description ? { description } : {}),
+});
+export const deleted = toggle('include soft-deleted items');
+
+export const integers = { type: 'array', items: { type: 'integer' } };
+export const strings = { type: 'array', items: { type: 'string' } };
+
+/** A JSON body with one string field, `/config` and `/mode` style. */
+export function stringField(name: string): JsonSchema {
+  return { type: 'object', properties: { [name]: { type: 'string' } } };
+}
+
+/** A response of any JSON shape, described. */
+export function described(description: string, schema: JsonSchema = {}): JsonSchema {
+  return { description, ...schema };
+}
+
+const n = (value: number) => value.toLocaleString('en-US');
+const bounds = DEFAULT_SCHEMA_BOUNDS;
+
+/** The component schemas, registered with `addSchema` and referenced by `$id`. */
+export const SHARED_SCHEMAS: readonly JsonSchema[] = [
+  {
+    $id: 'Error',
+    description: 'an error',
+    type: 'object',
+    properties: { error_code: { type: 'integer' }, message: { type: 'string' } },
+  },
+  {
+    $id: 'Reference',
+    type: 'object',
+    required: ['name', 'subject', 'version'],
+    properties: {
+      name: { type: 'string' },
+      subject: { type: 'string' },
+      version: { type: 'integer' },
+    },
+  },
+  {
+    $id: 'SchemaRequest',
+    type: 'object',
+    required: ['schema'],
+    properties: {
+      schema: {
+        type: 'string',
+        description:
+          `Avro schema text, within the limits (422 beyond, naming the bound): ${n(bounds.maxLength)} characters, ` +
+          `nesting depth ${n(bounds.maxDepth)}, ${n(bounds.maxNamedTypes)} named types, unions of ${n(bounds.maxUnionBranches)} branches, names of ${n(bounds.maxNameLength)} characters, ` +
+          `${n(bounds.maxReferences)} referenced schemas, ${n(bounds.maxComparisons)} type comparisons per compatibility check (defaults; see the README)`,
+      },
+      schemaType: { type: 'string', enum: ['AVRO'] },
+      references: { type: 'array', items: reference('Reference') },
+      id: { type: 'integer', description: 'IMPORT mode only' },
+      version: { type: 'integer', description: 'IMPORT mode, or the next version' },
+    },
+  },
+  {
+    $id: 'SubjectVersion',
+    type: 'object',
+    properties: {
+      subject: { type: 'string' },
+      version: { type: 'integer' },
+      id: { type: 'integer' },
+      schema: { type: 'string' },
+      references: { type: 'array', items: reference('Reference') },
+    },
+  },
+  {
+    $id: 'TableRoute',
+    type: 'object',
+    required: ['store', 'keyColumns'],
+    properties: {
+      store: { type: 'string', enum: ['cassandra', 'mysql'] },
+      keyspace: { type: 'string', description: 'cassandra routes' },
+      database: { type: 'string', description: 'mysql routes' },
+      physicalTable: { type: 'string', description: 'defaults to the logical table name' },
+      keyColumns: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      intentTopic: {
+        type: 'string',
+        default: DEFAULT_INTENT_TOPIC,
+        description:
+          "starts with one of WAIL_INTENT_TOPIC_PREFIXES; never a model's event topic (409) nor the consumers' unmaterialized or dead-letter topic (422)",
+      },
+      failureMode: {
+        type: 'string',
+        enum: ['transactional', 'independent'],
+        default: 'transactional',
+      },
+      visibilityWindowMs: {
+        type: 'integer',
+        default: DEFAULT_VISIBILITY_WINDOW_MS,
+        minimum: 100,
+        maximum: 3600000,
+      },
+      revision: { type: 'integer', readOnly: true },
+    },
+  },
+  {
+    $id: 'ModelRequest',
+    type: 'object',
+    required: ['schema'],
+    properties: {
+      schema: {
+        description: 'an Avro record, as JSON or as a string; field names are column names',
+        oneOf: [{ type: 'object' }, { type: 'string' }],
+      },
+      eventTopic: {
+        type: 'string',
+        description:
+          "defaults to wail.events.<table>; starts with one of WAIL_EVENT_TOPIC_PREFIXES; never a route's intent topic nor another table's event topic (409), nor the consumers' own topics (422)",
+      },
+    },
+  },
+  {
+    $id: 'ModelVersion',
+    type: 'object',
+    properties: {
+      table: { type: 'string' },
+      version: { type: 'integer' },
+      keySchemaId: { type: 'integer' },
+      valueSchemaId: { type: 'integer' },
+      eventTopic: { type: 'string' },
+    },
+  },
+];
