@@ -8,6 +8,7 @@ import { buildApp } from './app';
 import { loadConfig, type ProxyConfig } from './config';
 import { IntentBacklog } from './mutations/intent-backlog';
 import { proxyMetrics } from './mutations/metrics';
+import { IntentLog } from './mutations/intent-log';
 import { MutationService } from './mutations/mutation-service';
 
 export interface ProxyService extends RunningService {
@@ -31,8 +32,9 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
 
   const registry = createMetricsRegistry('producer-proxy');
   const metrics = proxyMetrics(registry);
+  const intentLog = new IntentLog(log);
   const backlog = new IntentBacklog(
-    log,
+    intentLog,
     config.intents.backlogLimit,
     logger.child({ component: 'backlog' }),
     metrics.dropped,
@@ -46,7 +48,7 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
   const mutations = new MutationService({
     routes,
     stores,
-    log,
+    log: intentLog,
     backlog,
     clock: new HybridLogicalClock(),
     proxyId: config.proxyId,

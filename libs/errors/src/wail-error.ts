@@ -28,6 +28,7 @@ export const ERROR_CATALOGUE = {
   STORE_NOT_CONFIGURED: { status: 500, retriable: false },
   ENCODE_FAILED: { status: 422, retriable: false },
   EVENT_TOPIC_FORBIDDEN: { status: 422, retriable: false },
+  OUTPUT_UNAVAILABLE: { status: 503, retriable: true },
   INTERNAL: { status: 500, retriable: false },
 } as const satisfies Record<string, { status: number; retriable: boolean }>;
 

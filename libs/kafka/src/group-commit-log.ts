@@ -1,16 +1,10 @@
-import { WailError } from '@wail/errors';
 import type { KafkaClient } from './kafka-client';
-import {
-  MAX_REQUEST_BYTES,
-  RecordProducer,
-  inChunks,
-  kafkaUnavailable,
-  recordSize,
-} from './record-producer';
+import { KafkaError, isKafkaError, kafkaError } from './kafka-error';
+import { MAX_REQUEST_BYTES, RecordProducer, inChunks, recordSize } from './record-producer';
 import type { OutgoingRecord } from './records';
 
 export interface GroupCommitOptions {
-  /** Appends waiting for Kafka beyond this answer at once with INTENT_LOG_UNAVAILABLE. */
+  /** Appends waiting for Kafka beyond this fail at once (`queue-full`). */
   maxQueued?: number;
   /** Records per Kafka request. */
   maxBatch?: number;
@@ -52,10 +46,10 @@ export interface GroupCommitStats {
  * idempotent producer (one request in flight) keeps its ordering guarantees.
  *
  * Bounded: a full queue or a slow acknowledgement fails the append quickly
- * with INTENT_LOG_UNAVAILABLE rather than holding memory and requests.
+ * (`queue-full`, `timeout`) rather than holding memory and requests.
  *
  * Isolated: a record Kafka refuses as too large fails only its own append
- * (PAYLOAD_TOO_LARGE, not retriable), never the others it travelled with —
+ * (`too-large`, which no retry changes), never the others it travelled with —
  * see `isolate`.
  */
 export class GroupCommitLog {
@@ -107,10 +101,10 @@ export class GroupCommitLog {
     await this.producer.close();
   }
 
-  private full(): WailError {
-    return new WailError(
-      'INTENT_LOG_UNAVAILABLE',
-      `intent log queue is full (${this.maxQueued} records waiting for Kafka)`,
+  private full(): KafkaError {
+    return new KafkaError(
+      'queue-full',
+      `the queue is full (${this.maxQueued} records waiting for Kafka)`,
     );
   }
 
@@ -124,9 +118,9 @@ export class GroupCommitLog {
         timer: setTimeout(() => {
           this.settle(
             pending,
-            new WailError(
-              'INTENT_LOG_UNAVAILABLE',
-              `Kafka did not acknowledge the intent within ${this.appendTimeoutMs} ms`,
+            new KafkaError(
+              'timeout',
+              `Kafka did not acknowledge within ${this.appendTimeoutMs} ms`,
             ),
           );
         }, this.appendTimeoutMs),
@@ -169,7 +163,7 @@ export class GroupCommitLog {
     this.inFlight = true;
     this.deliver(batch)
       .catch((error: unknown) => {
-        for (const pending of batch) this.settle(pending, kafkaUnavailable(error));
+        for (const pending of batch) this.settle(pending, kafkaError(error));
       })
       .finally(() => {
         this.inFlight = false;
@@ -244,8 +238,8 @@ export class GroupCommitLog {
     if (group.length === 1) {
       const entry = group[0]!;
       const size = recordSize(entry.record);
-      entry.error = new WailError(
-        'PAYLOAD_TOO_LARGE',
+      entry.error = new KafkaError(
+        'too-large',
         `Kafka refused a record of ${size} bytes as too large (max.message.bytes of its topic)`,
       );
       return undefined;
@@ -274,7 +268,7 @@ export class GroupCommitLog {
    * producer id (see RecordProducer) before it.
    */
   private async unavailable(entries: readonly Entry[], error: Error): Promise<Error> {
-    const failure = kafkaUnavailable(error);
+    const failure = kafkaError(error);
     for (const entry of entries) entry.error = failure;
     await this.producer.reset();
     return failure;
@@ -282,7 +276,7 @@ export class GroupCommitLog {
 }
 
 function refusedAsTooLarge(error: unknown): boolean {
-  return error instanceof WailError && error.code === 'PAYLOAD_TOO_LARGE';
+  return isKafkaError(error, 'too-large');
 }
 
 /** Entries grouped by topic and partition, each group in its original order. */

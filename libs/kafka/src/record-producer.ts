@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
-import { WailError, rootErrorCode } from '@wail/errors';
 import type { KafkaClient } from './kafka-client';
+import { kafkaError } from './kafka-error';
 import { javaCompatiblePartitioner } from './partitioner';
 import type { OutgoingRecord } from './records';
 
@@ -76,38 +76,6 @@ export const MAX_REQUEST_BYTES = 900_000;
 /** A record's own framing (length, attributes, deltas, varints) plus its share of a batch header, generously. */
 const RECORD_OVERHEAD = 96;
 
-const SIZE_REJECTIONS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
-
-/**
- * Whether Kafka refused the records as too large for their topic (the
- * topic's `max.message.bytes`, the broker's `message.max.bytes`): a verdict
- * about the records, which no retry changes.
- */
-export function isSizeRejection(error: unknown): boolean {
-  for (let e = error as { name?: string; type?: string; cause?: unknown } | undefined; e;) {
-    if (e.name === 'KafkaJSProtocolError' && e.type && SIZE_REJECTIONS.has(e.type)) return true;
-    if (e.cause === e) break;
-    e = e.cause as typeof e | undefined;
-  }
-  return false;
-}
-
-export function kafkaUnavailable(error: unknown): WailError {
-  if (error instanceof WailError) return error;
-  if (isSizeRejection(error)) {
-    return new WailError(
-      'PAYLOAD_TOO_LARGE',
-      `Kafka refused the records as too large for their topic: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  // The code, not the driver's message: it may quote broker addresses.
-  const reason = rootErrorCode(error) ?? (error instanceof Error ? error.name : typeof error);
-  return new WailError('INTENT_LOG_UNAVAILABLE', `Kafka did not acknowledge (${reason})`, {
-    cause: error,
-  });
-}
-
 /**
  * An idempotent producer (acks=all, one request in flight, so retries never
  * reorder or duplicate).
@@ -139,7 +107,7 @@ export class RecordProducer {
   connect(): Promise<void> {
     this.connecting ??= this.producer.connect().catch((error: unknown) => {
       this.connecting = undefined;
-      throw kafkaUnavailable(error);
+      throw kafkaError(error);
     });
     return this.connecting;
   }
@@ -155,7 +123,7 @@ export class RecordProducer {
         timeout: this.options.ackTimeoutMs ?? 5000,
       });
     } catch (error) {
-      throw kafkaUnavailable(error);
+      throw kafkaError(error);
     } finally {
       for (const [record, message] of sent) {
         const partition = this.assigned.get(message);

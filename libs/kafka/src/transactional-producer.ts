@@ -1,12 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { KafkaClient } from './kafka-client';
-import {
-  MAX_REQUEST_BYTES,
-  inChunks,
-  kafkaUnavailable,
-  recordSize,
-  toMessages,
-} from './record-producer';
+import { kafkaError } from './kafka-error';
+import { MAX_REQUEST_BYTES, inChunks, recordSize, toMessages } from './record-producer';
 import type { OutgoingRecord } from './records';
 
 export interface TransactionalProducerOptions {
@@ -53,7 +48,7 @@ export class TransactionalProducer {
       const transaction = await this.producer.transaction();
       await transaction.abort();
     } catch (error) {
-      throw kafkaUnavailable(error);
+      throw kafkaError(error);
     }
   }
 
@@ -63,7 +58,7 @@ export class TransactionalProducer {
     offset: { groupId: string; topic: string; partition: number; offset: bigint },
   ): Promise<void> {
     const transaction = await this.producer.transaction().catch((error: unknown) => {
-      throw kafkaUnavailable(error);
+      throw kafkaError(error);
     });
     try {
       // Several requests in one transaction: records that fit one by one
@@ -82,7 +77,7 @@ export class TransactionalProducer {
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
-      throw kafkaUnavailable(error);
+      throw kafkaError(error);
     }
   }
 

@@ -67,8 +67,8 @@ describe('GroupCommitLog with a record the broker refuses', () => {
     const oversized = log.append([record(small, 'key-7', 'x'.repeat(6000))]);
     await first;
     await expect(oversized).rejects.toMatchObject({
-      code: 'PAYLOAD_TOO_LARGE',
-      retriable: false,
+      name: 'KafkaError',
+      failure: 'too-large',
       message: expect.stringMatching(
         /record of \d+ bytes as too large \(max.message.bytes of its topic\)/,
       ),
@@ -119,7 +119,7 @@ describe('GroupCommitLog with a record the broker refuses', () => {
     expect(values).toEqual(expect.arrayContaining(['before', 'warm', 'next', 'next-2', 'next-3']));
     expect(together).toBe('acknowledged');
     expect(values.sort()).toEqual(['before', 'next', 'next-2', 'next-3', 'together', 'warm']);
-    expect(refusal).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(refusal).toMatchObject({ name: 'KafkaError', failure: 'too-large' });
   }, 60_000);
 
   it('keeps records that are small one by one but too large together in separate requests', async () => {

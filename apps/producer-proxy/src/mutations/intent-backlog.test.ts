@@ -1,7 +1,7 @@
-import { WailError } from '@wail/errors';
-import type { GroupCommitLog, OutgoingRecord } from '@wail/kafka';
+import { KafkaError, type OutgoingRecord } from '@wail/kafka';
 import { Counter, createMetricsRegistry, silentLogger } from '@wail/telemetry';
 import { IntentBacklog } from './intent-backlog';
+import { IntentLog } from './intent-log';
 
 const record = (name: string): OutgoingRecord => ({
   topic: 'intents',
@@ -9,18 +9,18 @@ const record = (name: string): OutgoingRecord => ({
   value: Buffer.from(name),
 });
 
-/** A log that answers each record by its key: refused, unavailable or appended. */
+/** A group-commit log that answers each record by its key (refused, unavailable or appended), seen through the proxy's IntentLog. */
 function fakeLog(answers: Record<string, 'refused' | 'unavailable' | 'appended'>) {
   const appendEach = (records: readonly OutgoingRecord[]) =>
     records.map((r) => {
       const answer = answers[r.key!.toString()];
       if (answer === 'refused')
-        return Promise.reject(new WailError('PAYLOAD_TOO_LARGE', 'Kafka refused a record'));
+        return Promise.reject(new KafkaError('too-large', 'Kafka refused a record'));
       if (answer === 'unavailable')
-        return Promise.reject(new WailError('INTENT_LOG_UNAVAILABLE', 'no broker'));
+        return Promise.reject(new KafkaError('unavailable', 'no broker'));
       return Promise.resolve();
     });
-  return { appendEach } as unknown as GroupCommitLog;
+  return new IntentLog({ appendEach });
 }
 
 describe('IntentBacklog', () => {

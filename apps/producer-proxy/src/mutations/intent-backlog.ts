@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { isWailError } from '@wail/errors';
-import type { GroupCommitLog, OutgoingRecord } from '@wail/kafka';
+import type { OutgoingRecord } from '@wail/kafka';
 import type { Counter } from '@wail/telemetry';
+import type { IntentAppender } from './intent-log';
 
 interface Held {
   record: OutgoingRecord;
@@ -21,7 +22,7 @@ export class IntentBacklog {
   private flushing = false;
 
   constructor(
-    private readonly log: GroupCommitLog,
+    private readonly log: IntentAppender,
     private readonly limit: number,
     private readonly logger: Logger,
     private readonly dropped: Counter,

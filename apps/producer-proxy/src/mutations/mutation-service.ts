@@ -11,7 +11,7 @@ import {
   type Intent,
   type KeyColumn,
 } from '@wail/intent';
-import { recordSize, type GroupCommitLog, type OutgoingRecord } from '@wail/kafka';
+import { recordSize, type OutgoingRecord } from '@wail/kafka';
 import {
   storedToJson,
   type JsonValue,
@@ -21,6 +21,7 @@ import {
 } from '@wail/store';
 import { traceHeaders, tracer, type Logger } from '@wail/telemetry';
 import type { IntentBacklog } from './intent-backlog';
+import type { IntentAppender } from './intent-log';
 import type { ProxyMetrics } from './metrics';
 
 export interface MutationInput {
@@ -50,7 +51,7 @@ interface Planned {
 export interface MutationServiceDeps {
   routes: RouteCache;
   stores: ReadonlyMap<StoreKind, RowStore>;
-  log: GroupCommitLog;
+  log: IntentAppender;
   backlog: IntentBacklog;
   clock: HybridLogicalClock;
   proxyId: string;

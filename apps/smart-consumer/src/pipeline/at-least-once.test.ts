@@ -1,4 +1,4 @@
-import type { OutgoingRecord } from '@wail/kafka';
+import { KafkaError, type OutgoingRecord } from '@wail/kafka';
 import { AtLeastOnceDelivery } from './at-least-once';
 import type { HeldPartition } from './delivery';
 
@@ -88,5 +88,22 @@ describe('at-least-once delivery', () => {
     await h.delivery.commit();
     expect(h.commits).toEqual([]);
     expect(h.delivery.safeOffsets()).toEqual([]);
+  });
+
+  it("names a Kafka failure of its outputs in the consumer's codes", async () => {
+    const failing = (error: Error) =>
+      new AtLeastOnceDelivery({
+        publisher: { append: () => Promise.reject(error) },
+        commitOffsets: async () => undefined,
+      }).open(held('i', 0, () => undefined));
+    await expect(
+      failing(new KafkaError('unavailable', 'Kafka did not acknowledge (ECONNREFUSED)')).emit(
+        [record],
+        [0n],
+      ),
+    ).rejects.toMatchObject({ code: 'OUTPUT_UNAVAILABLE', retriable: true });
+    await expect(
+      failing(new KafkaError('too-large', 'refused')).emit([record], [0n]),
+    ).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', retriable: false });
   });
 });

@@ -1,5 +1,10 @@
 import type { IncomingBatch, OutgoingRecord } from '@wail/kafka';
-import type { Delivery, HeldPartition, PartitionDelivery } from './delivery';
+import {
+  outputFailure,
+  type Delivery,
+  type HeldPartition,
+  type PartitionDelivery,
+} from './delivery';
 
 export interface AtLeastOnceOptions {
   /** Events, unmaterialized records and dead letters go through one batching producer. */
@@ -23,7 +28,10 @@ export class AtLeastOnceDelivery implements Delivery {
     this.partitions.add(partition);
     return {
       admit: async (batch: IncomingBatch) => batch.records,
-      emit: (records) => this.options.publisher.append(records),
+      emit: (records) =>
+        this.options.publisher.append(records).catch((error: unknown) => {
+          throw outputFailure(error);
+        }),
       held: 0,
       dropped: () => this.partitions.delete(partition),
       released: () => undefined,

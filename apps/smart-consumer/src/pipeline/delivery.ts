@@ -1,4 +1,10 @@
-import type { IncomingBatch, IncomingRecord, OutgoingRecord } from '@wail/kafka';
+import { WailError } from '@wail/errors';
+import {
+  isKafkaError,
+  type IncomingBatch,
+  type IncomingRecord,
+  type OutgoingRecord,
+} from '@wail/kafka';
 import type { PendingIntent } from './key-scheduler';
 
 /** What a delivery mode sees of a partition the processor holds, and what it may ask of it. */
@@ -44,4 +50,19 @@ export interface Delivery {
   publishes(version: bigint, intents: readonly PendingIntent[]): boolean;
   /** Commits what is finished; called every commit interval and once when stopping. */
   commit(): Promise<void>;
+}
+
+/**
+ * A Kafka failure of the consumer's outputs in the consumer's terms
+ * (docs/errors.md): records Kafka refuses for their size are
+ * `PAYLOAD_TOO_LARGE` (an event among them is then dead-lettered
+ * `EVENT_TOO_LARGE`), anything else is `OUTPUT_UNAVAILABLE`, retried.
+ */
+export function outputFailure(error: unknown): unknown {
+  if (!isKafkaError(error)) return error;
+  return new WailError(
+    error.failure === 'too-large' ? 'PAYLOAD_TOO_LARGE' : 'OUTPUT_UNAVAILABLE',
+    error.message,
+    { cause: error },
+  );
 }

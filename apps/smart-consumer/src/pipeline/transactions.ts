@@ -1,4 +1,5 @@
 import { TransactionalProducer, type KafkaClient, type OutgoingRecord } from '@wail/kafka';
+import { outputFailure } from './delivery';
 import type { PartitionTransactions } from './exactly-once';
 
 /**
@@ -21,7 +22,9 @@ export class KafkaPartitionTransactions implements PartitionTransactions {
       transactionalId: `${this.groupId}:${topic}:${partition}`,
     });
     this.producers.set(`${topic}:${partition}`, producer);
-    await producer.claim();
+    await producer.claim().catch((error: unknown) => {
+      throw outputFailure(error);
+    });
     // Read after the fence: no earlier owner can commit an offset any more.
     // The fence waits for an earlier owner's last transaction to complete,
     // but the group coordinator applies its offset asynchronously, and
@@ -52,7 +55,11 @@ export class KafkaPartitionTransactions implements PartitionTransactions {
   ): Promise<void> {
     const producer = this.producers.get(`${topic}:${partition}`);
     if (!producer) throw new Error(`partition ${topic}:${partition} is not claimed`);
-    await producer.commit(records, { groupId: this.groupId, topic, partition, offset });
+    await producer
+      .commit(records, { groupId: this.groupId, topic, partition, offset })
+      .catch((error: unknown) => {
+        throw outputFailure(error);
+      });
   }
 
   async release(topic: string, partition: number): Promise<void> {

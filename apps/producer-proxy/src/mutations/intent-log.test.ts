@@ -1,0 +1,52 @@
+import { WailError } from '@wail/errors';
+import { KafkaError, type OutgoingRecord } from '@wail/kafka';
+import { IntentLog, intentLogFailure } from './intent-log';
+
+describe('the intent log', () => {
+  it('names a record Kafka refuses for its size PAYLOAD_TOO_LARGE (not retriable)', () => {
+    const failure = intentLogFailure(new KafkaError('too-large', 'Kafka refused a record'));
+    expect(failure).toBeInstanceOf(WailError);
+    expect(failure).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      statusCode: 413,
+      retriable: false,
+      message: 'Kafka refused a record',
+    });
+  });
+
+  it.each(['unavailable', 'timeout', 'queue-full'] as const)(
+    'names %s INTENT_LOG_UNAVAILABLE (503, retriable)',
+    (kind) => {
+      expect(intentLogFailure(new KafkaError(kind, 'no'))).toMatchObject({
+        code: 'INTENT_LOG_UNAVAILABLE',
+        statusCode: 503,
+        retriable: true,
+      });
+    },
+  );
+
+  it('leaves errors that are not Kafka failures as they are', () => {
+    const other = new Error('bug');
+    expect(intentLogFailure(other)).toBe(other);
+  });
+
+  it('maps every append of a batch on its own', async () => {
+    const log = new IntentLog({
+      appendEach: (records: readonly OutgoingRecord[]) =>
+        records.map((r) =>
+          r.key?.toString() === 'big'
+            ? Promise.reject(new KafkaError('too-large', 'refused'))
+            : Promise.resolve(),
+        ),
+    });
+    const outcomes = await Promise.allSettled(
+      log.appendEach(
+        ['a', 'big', 'b'].map((key) => ({ topic: 't', key: Buffer.from(key), value: null })),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+  });
+});
