@@ -3,7 +3,7 @@ import { healthRoutes, quietRoutes, jsonErrors, recordRoutes, type Readiness } f
 import type { Logger, Registry } from '@wail/telemetry';
 import type { MutationService } from './mutations/mutation-service';
 import { TableAuthorizer } from './http/auth';
-import { openApiDocument } from './http/openapi';
+import openApi from './http/openapi';
 import { proxyRoutes } from './http/routes';
 
 declare module 'fastify' {
@@ -30,9 +30,10 @@ export async function buildApp(deps: ProxyDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: false, coerceTypes: false } },
   });
   app.decorate('routeList', recordRoutes(app));
+  // Before every route: it documents the routes registered after it.
+  await app.register(openApi);
   await app.register(jsonErrors);
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
-  app.get('/openapi.json', async () => openApiDocument);
   // Mutations are the hot path: no per-request log lines at info; errors are logged.
   await app.register(
     async (scope) =>
