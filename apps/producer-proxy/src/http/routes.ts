@@ -50,6 +50,8 @@ const mutateBatch = {
       },
     ),
     400: errorAnswer,
+    401: errorAnswer,
+    403: errorAnswer,
     413: errorAnswer,
   },
 } satisfies FastifySchema;
@@ -61,6 +63,9 @@ const readRow = {
   params: TableParams,
   response: {
     200: described('{"row": {…}, "wail_ts": N}', { type: 'object' }),
+    400: errorAnswer,
+    401: errorAnswer,
+    403: errorAnswer,
     404: errorAnswer,
     503: errorAnswer,
   },
