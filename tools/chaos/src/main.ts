@@ -73,6 +73,7 @@ async function main(): Promise<number> {
       durationS: number(values.duration, profile.durationS),
       faults,
       faultGapS: profile.faultGapS,
+      minFaults: profile.minFaults,
       writers: number(values.writers, profile.writers),
       batch: Math.max(1, number(values.batch, profile.batch)),
       contentionWriters: profile.contentionWriters,

@@ -19,6 +19,12 @@ export interface ChaosConfig {
   faults: readonly Fault[];
   /** Pause between two faults, drawn from [min, max] seconds. */
   faultGapS: readonly [number, number];
+  /**
+   * Faults injected at the least: on a slow machine a fault (a restart, a
+   * rebalance) takes longer, and the workload runs on past `durationS` until
+   * this many have been injected, so a run always proves what it claims.
+   */
+  minFaults: number;
   writers: number;
   /** Mutations per request (1: single-mutation endpoint; more: the batch endpoint). */
   batch: number;
@@ -43,6 +49,7 @@ export const PROFILES = {
     // Every fault but a Cassandra restart, which alone takes half a minute.
     faults: FAULTS.filter((fault) => fault !== 'cassandra-restart'),
     faultGapS: [1, 3],
+    minFaults: 3,
     writers: 8,
     batch: 1,
     contentionWriters: 2,
@@ -54,6 +61,7 @@ export const PROFILES = {
     durationS: 480,
     faults: FAULTS,
     faultGapS: [2, 5],
+    minFaults: 10,
     writers: 12,
     batch: 5,
     contentionWriters: 2,
@@ -147,7 +155,8 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     let deck: Fault[] = [];
     await new Promise((resolve) => setTimeout(resolve, Math.max(2, config.calmS) * 1000));
     calm = false;
-    while (faults.length > 0 && elapsedS() < config.durationS) {
+    const owed = () => injected.length < config.minFaults;
+    while (faults.length > 0 && (elapsedS() < config.durationS || owed())) {
       if (deck.length === 0) deck = shuffle([...faults], random);
       const fault = deck.pop()!;
       const atS = elapsedS();
@@ -171,7 +180,8 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       const [min, max] = config.faultGapS;
       const gap = (min + random() * (max - min)) * 1000;
       const left = config.durationS * 1000 - (Date.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(gap, left))));
+      const wait = owed() ? gap : Math.max(0, Math.min(gap, left));
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
     const remaining = config.durationS * 1000 - (Date.now() - started);
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
