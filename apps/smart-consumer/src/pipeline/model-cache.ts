@@ -1,5 +1,6 @@
 import type { Type } from 'avsc';
-import type { ModelVersion, RepositoryClient } from '@wail/control-plane';
+import type { ModelVersionDetail } from '@wail/contracts';
+import type { RepositoryClient } from '@wail/control-plane';
 import { parseSchema } from './avro';
 import { RowMapper } from './row-mapper';
 
@@ -54,7 +55,7 @@ export class ModelCache {
   }
 
   private async load(table: string): Promise<ResolvedModel | undefined> {
-    const model: ModelVersion | undefined = await this.client.model(table, 'latest');
+    const model: ModelVersionDetail | undefined = await this.client.model(table, 'latest');
     if (!model) return undefined;
     const [keySchema, valueSchema] = await Promise.all([
       this.client.schemaById(model.keySchemaId),
