@@ -22,10 +22,11 @@ export {
   DEFAULT_FAILURE_MODE,
   DEFAULT_VISIBILITY_WINDOW_MS,
   IDENTIFIER,
-  parseRouteSpec,
+  VISIBILITY_WINDOW_MS_BOUNDS,
+  checkRouteSpec,
   routeTarget,
   tableNameProblem,
-  validateRoute,
+  checkRoute,
 } from './route';
 export type {
   Checked,

@@ -1,10 +1,10 @@
-import { parseRouteSpec, routeTarget, tableNameProblem, validateRoute } from './route';
+import { checkRouteSpec, routeTarget, tableNameProblem, checkRoute } from './route';
 import { DEFAULT_TOPIC_POLICY } from './topics';
 
-describe('parseRouteSpec', () => {
+describe('checkRouteSpec', () => {
   it('fills in the defaults: physical table, intent topic, failure mode, window', () => {
     expect(
-      parseRouteSpec('orders', {
+      checkRouteSpec('orders', {
         store: 'cassandra',
         keyspace: 'shop',
         keyColumns: ['customer_id', 'order_id'],
@@ -25,17 +25,17 @@ describe('parseRouteSpec', () => {
 
   it('takes back a route as GET answers it (with its table and revision)', () => {
     const spec = { store: 'mysql', database: 'shop', keyColumns: ['id'] };
-    const parsed = parseRouteSpec('customers', spec);
+    const parsed = checkRouteSpec('customers', spec);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(
-      parseRouteSpec('customers', { ...parsed.value, table: 'customers', revision: 7 }),
+      checkRouteSpec('customers', { ...parsed.value, table: 'customers', revision: 7 }),
     ).toEqual(parsed);
   });
 
   it('reports every problem of the body at once, each naming its rule', () => {
     expect(
-      parseRouteSpec('customers', {
+      checkRouteSpec('customers', {
         store: 'mysql',
         keyspace: 'shop',
         physicalTable: '1st',
@@ -62,14 +62,14 @@ describe('parseRouteSpec', () => {
   });
 
   it('reports a bad table name or a body that is not an object alone', () => {
-    expect(parseRouteSpec('1customers', { store: 'nope' })).toEqual({
+    expect(checkRouteSpec('1customers', { store: 'nope' })).toEqual({
       ok: false,
       problems: [tableNameProblem('1customers')],
     });
     expect(tableNameProblem('1customers')).toContain('must be an identifier');
     expect(tableNameProblem('customers')).toBeUndefined();
     for (const body of [null, [], 'route', 3]) {
-      expect(parseRouteSpec('customers', body)).toEqual({
+      expect(checkRouteSpec('customers', body)).toEqual({
         ok: false,
         problems: ['the body must be a JSON object'],
       });
@@ -77,10 +77,10 @@ describe('parseRouteSpec', () => {
   });
 });
 
-describe('validateRoute', () => {
+describe('checkRoute', () => {
   it('applies the topic policy to a well-formed route', () => {
     expect(
-      validateRoute(
+      checkRoute(
         'customers',
         { store: 'mysql', database: 'shop', keyColumns: ['id'], intentTopic: 'wail.dlq' },
         DEFAULT_TOPIC_POLICY,
@@ -94,7 +94,7 @@ describe('validateRoute', () => {
   });
 
   it('reports the field problems of a malformed route before any topic rule', () => {
-    const checked = validateRoute(
+    const checked = checkRoute(
       'customers',
       { store: 'mysql', keyColumns: ['id'], intentTopic: 'other.intents' },
       DEFAULT_TOPIC_POLICY,

@@ -45,7 +45,8 @@ const CASSANDRA_KEYSPACE = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
 
 export const DEFAULT_FAILURE_MODE: FailureMode = 'transactional';
 export const DEFAULT_VISIBILITY_WINDOW_MS = 10_000;
-const VISIBILITY_WINDOW_MS = { min: 100, max: 3_600_000 };
+/** The visibility windows a route may set, in milliseconds. */
+export const VISIBILITY_WINDOW_MS_BOUNDS = { min: 100, max: 3_600_000 } as const;
 
 const KNOWN_FIELDS = new Set([
   'store',
@@ -72,7 +73,7 @@ export function tableNameProblem(table: string): string | undefined {
  * table name or a body that is not an object is the only problem reported;
  * otherwise every problem of every field is reported at once.
  */
-export function parseRouteSpec(table: string, body: unknown): Checked<RouteSpec> {
+export function checkRouteSpec(table: string, body: unknown): Checked<RouteSpec> {
   const badName = tableNameProblem(table);
   if (badName) return { ok: false, problems: [badName] };
   if (body === null || typeof body !== 'object' || Array.isArray(body))
@@ -132,11 +133,11 @@ export function parseRouteSpec(table: string, body: unknown): Checked<RouteSpec>
   const visibilityWindowMs = input['visibilityWindowMs'] ?? DEFAULT_VISIBILITY_WINDOW_MS;
   if (
     !Number.isInteger(visibilityWindowMs) ||
-    (visibilityWindowMs as number) < VISIBILITY_WINDOW_MS.min ||
-    (visibilityWindowMs as number) > VISIBILITY_WINDOW_MS.max
+    (visibilityWindowMs as number) < VISIBILITY_WINDOW_MS_BOUNDS.min ||
+    (visibilityWindowMs as number) > VISIBILITY_WINDOW_MS_BOUNDS.max
   ) {
     problems.push(
-      `"visibilityWindowMs" must be an integer between ${VISIBILITY_WINDOW_MS.min} and ${VISIBILITY_WINDOW_MS.max}`,
+      `"visibilityWindowMs" must be an integer between ${VISIBILITY_WINDOW_MS_BOUNDS.min} and ${VISIBILITY_WINDOW_MS_BOUNDS.max}`,
     );
   }
 
@@ -162,12 +163,8 @@ export function parseRouteSpec(table: string, body: unknown): Checked<RouteSpec>
  * models: its fields, then its intent topic against the topic policy (the
  * policy's rules apply to a well-formed route only).
  */
-export function validateRoute(
-  table: string,
-  body: unknown,
-  policy: TopicPolicy,
-): Checked<RouteSpec> {
-  const parsed = parseRouteSpec(table, body);
+export function checkRoute(table: string, body: unknown, policy: TopicPolicy): Checked<RouteSpec> {
+  const parsed = checkRouteSpec(table, body);
   if (!parsed.ok) return parsed;
   const problems = intentTopicProblems(parsed.value.intentTopic, policy);
   return problems.length > 0 ? { ok: false, problems } : parsed;
