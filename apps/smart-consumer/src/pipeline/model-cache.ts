@@ -1,7 +1,6 @@
 import type { Type } from 'avsc';
-import type { ModelVersionDetail } from '@wail/contracts';
+import { avroType, type ModelVersionDetail } from '@wail/contracts';
 import type { RepositoryClient } from '@wail/control-plane';
-import { parseSchema } from './avro';
 import { RowMapper } from './row-mapper';
 
 /** A data model version, ready to encode events. */
@@ -68,8 +67,8 @@ export class ModelCache {
       eventTopic: model.eventTopic,
       keySchemaId: model.keySchemaId,
       valueSchemaId: model.valueSchemaId,
-      keyType: parseSchema(keyJson),
-      valueType: parseSchema(valueSchema),
+      keyType: avroType(keyJson),
+      valueType: avroType(valueSchema),
       rowMapper: new RowMapper(model.schema),
       keyMapper: new RowMapper(keyJson),
     };
