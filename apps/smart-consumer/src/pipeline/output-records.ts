@@ -1,5 +1,10 @@
-import type { TableRoute } from '@wail/control-plane';
-import { deadLetterHeaders, eventEnvelope, intentJson, type DeadLetterCode } from '@wail/contracts';
+import {
+  deadLetterHeaders,
+  eventEnvelope,
+  intentJson,
+  type DeadLetterCode,
+  type TableRoute,
+} from '@wail/contracts';
 import { WailError } from '@wail/errors';
 import { intentIdToString, type Intent } from '@wail/intent';
 import type { IncomingRecord, OutgoingRecord } from '@wail/kafka';
