@@ -19,6 +19,9 @@ import prettier from 'eslint-config-prettier';
  * | type:testing    | type:lib, type:store, type:store-api, type:pure | test helpers                           |
  * | type:pure       | type:pure                                       | no driver, no framework, no I/O        |
  *
+ * The pure libs are @wail/intent, @wail/errors and @wail/contracts (the types,
+ * rules and wire shapes the services share), so every project may import them.
+ *
  * Any project's *tests* may also import type:testing (@wail/testing); a rule
  * below keeps it out of shipped sources.
  */

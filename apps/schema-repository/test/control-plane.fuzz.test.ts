@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { topicNameProblem } from '@wail/control-plane';
+import { topicNameProblem } from '@wail/contracts';
 import { parseAvroSchema } from '../src/avro/parse';
 import { parseTableRoute, type TableRoute } from '../src/control-plane/table-route';
 import {

@@ -1,5 +1,5 @@
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { DEAD_LETTER_HEADERS } from '@wail/dead-letters';
+import { DEAD_LETTER_HEADERS } from '@wail/contracts';
 import { decodeIntent } from '@wail/intent';
 import { KafkaClient } from '@wail/kafka';
 import { silentLogger } from '@wail/telemetry';

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_UNMATERIALIZED_TOPIC } from '@wail/contracts';
 
 const hostPortList = `^\\s*[^\\s,:]+:[0-9]{1,5}\\s*(,\\s*[^\\s,:]+:[0-9]{1,5}\\s*)*$`;
 
@@ -12,8 +13,8 @@ export const Defaults = {
   proxyPort: 8080,
   repositoryPort: 8081,
   consumerPort: 8082,
-  unmaterializedTopic: 'wail.intents.unmaterialized',
-  deadLetterTopic: 'wail.dlq',
+  unmaterializedTopic: DEFAULT_UNMATERIALIZED_TOPIC,
+  deadLetterTopic: DEFAULT_DEAD_LETTER_TOPIC,
 } as const;
 
 export const LogEnv = {

@@ -1,31 +1,6 @@
+import type { ModelVersionDetail, RouteListing, TableRoute } from '@wail/contracts';
 import { WailError } from '@wail/errors';
 import type { Logger } from 'pino';
-
-/** A table route as the schema repository serves it (see DESIGN: "Table routes"). */
-export interface TableRoute {
-  table: string;
-  store: 'cassandra' | 'mysql';
-  keyspace?: string;
-  database?: string;
-  physicalTable: string;
-  keyColumns: string[];
-  intentTopic: string;
-  failureMode: 'transactional' | 'independent';
-  visibilityWindowMs: number;
-  revision: number;
-  /** Latest data model version, or null when the table has none yet. */
-  modelVersion: number | null;
-}
-
-export interface ModelVersion {
-  table: string;
-  version: number;
-  schema: Record<string, unknown>;
-  keySchemaId: number;
-  valueSchemaId: number;
-  eventTopic: string;
-  revision: number;
-}
 
 export interface RepositoryClientOptions {
   baseUrl: string;
@@ -43,7 +18,7 @@ export class RepositoryClient {
   ): Promise<{ etag: string; revision: number; routes: TableRoute[] } | undefined> {
     const response = await this.get('/v1/tables', etag ? { 'if-none-match': etag } : {});
     if (response.status === 304) return undefined;
-    const body = (await this.json(response)) as { revision: number; tables: TableRoute[] };
+    const body = (await this.json(response)) as RouteListing;
     return {
       etag: response.headers.get('etag') ?? `"${body.revision}"`,
       revision: body.revision,
@@ -51,10 +26,10 @@ export class RepositoryClient {
     };
   }
 
-  async model(table: string, version: number | 'latest'): Promise<ModelVersion | undefined> {
+  async model(table: string, version: number | 'latest'): Promise<ModelVersionDetail | undefined> {
     const response = await this.get(`/v1/models/${encodeURIComponent(table)}/versions/${version}`);
     if (response.status === 404) return undefined;
-    return (await this.json(response)) as ModelVersion;
+    return (await this.json(response)) as ModelVersionDetail;
   }
 
   async schemaById(id: number): Promise<string> {
@@ -182,8 +157,6 @@ export class RouteCache {
       this.loaded = true;
       if (this.failing) this.options.logger.info('schema repository answers again');
       this.failing = false;
-      if (this.failing) this.options.logger.info('schema repository answers again');
-      this.failing = false;
       if (!listing) return;
       this.etag = listing.etag;
       this.revisionSeen = listing.revision;
@@ -204,19 +177,4 @@ export class RouteCache {
       throw error;
     }
   }
-}
-
-/** Where a route's rows live, in the shape the store adapters take (their `TableRef`). */
-export function routeTarget(route: TableRoute): {
-  store: TableRoute['store'];
-  namespace: string;
-  table: string;
-  keyColumns: readonly string[];
-} {
-  return {
-    store: route.store,
-    namespace: route.store === 'cassandra' ? route.keyspace! : route.database!,
-    table: route.physicalTable,
-    keyColumns: route.keyColumns,
-  };
 }

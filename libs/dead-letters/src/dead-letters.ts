@@ -1,59 +1,30 @@
-import { decodeIntent, intentIdToString, keyScalarToJson } from '@wail/intent';
+import {
+  DEAD_LETTER_HEADERS,
+  intentJson,
+  parseDeadLetterHeaders,
+  type DeadLetterFacts,
+  type IntentJson,
+} from '@wail/contracts';
+import { decodeIntent } from '@wail/intent';
 import type { IncomingRecord, KafkaClient, OutgoingRecord, RecordProducer } from '@wail/kafka';
 import { PartitionConsumer } from '@wail/kafka';
 import type { Logger } from 'pino';
 
-/** The headers the smart consumer puts on a dead letter: its contract with operators and tools. */
-export const DEAD_LETTER_HEADERS = {
-  code: 'wail.error.code',
-  message: 'wail.error.message',
-  originTopic: 'wail.origin.topic',
-  originPartition: 'wail.origin.partition',
-  originOffset: 'wail.origin.offset',
-  attempts: 'wail.attempts',
-  failedAt: 'wail.failed-at',
-  redrivenFrom: 'wail.redriven-from',
-} as const;
-
-export interface DeadLetter {
+/** A dead letter as read back: where it is, what its headers say, the intent it holds. */
+export interface DeadLetter extends DeadLetterFacts {
   /** Where the dead letter itself is: `<topic>/<partition>/<offset>`. */
   id: string;
   partition: number;
   offset: bigint;
-  code: string;
-  message: string;
-  origin: { topic: string; partition: number; offset: string };
-  attempts: number;
-  failedAt: string;
   /** The intent, when its bytes decode. */
-  intent?: {
-    intentId: string;
-    table: string;
-    op: string;
-    key: Record<string, unknown>;
-    ts: string;
-    proxyId: string;
-  };
+  intent?: IntentJson;
   record: IncomingRecord;
 }
 
 export function parseDeadLetter(record: IncomingRecord): DeadLetter {
-  const header = (name: string) => record.headers[name]?.toString() ?? '';
-  let intent: DeadLetter['intent'];
+  let intent: IntentJson | undefined;
   try {
-    if (record.value) {
-      const decoded = decodeIntent(record.value);
-      intent = {
-        intentId: intentIdToString(decoded.intentId),
-        table: decoded.table,
-        op: decoded.op,
-        key: Object.fromEntries(
-          decoded.key.map((column) => [column.name, keyScalarToJson(column.value)]),
-        ),
-        ts: decoded.ts.toString(),
-        proxyId: decoded.proxyId,
-      };
-    }
+    if (record.value) intent = intentJson(decodeIntent(record.value));
   } catch {
     // undecodable: that is often why it is here
   }
@@ -61,15 +32,7 @@ export function parseDeadLetter(record: IncomingRecord): DeadLetter {
     id: `${record.topic}/${record.partition}/${record.offset}`,
     partition: record.partition,
     offset: record.offset,
-    code: header(DEAD_LETTER_HEADERS.code),
-    message: header(DEAD_LETTER_HEADERS.message),
-    origin: {
-      topic: header(DEAD_LETTER_HEADERS.originTopic),
-      partition: Number(header(DEAD_LETTER_HEADERS.originPartition)),
-      offset: header(DEAD_LETTER_HEADERS.originOffset),
-    },
-    attempts: Number(header(DEAD_LETTER_HEADERS.attempts)),
-    failedAt: header(DEAD_LETTER_HEADERS.failedAt),
+    ...parseDeadLetterHeaders(record.headers),
     ...(intent ? { intent } : {}),
     record,
   };

@@ -1,2 +1,2 @@
-export { DEAD_LETTER_HEADERS, parseDeadLetter, readTopic, redrive } from './dead-letters';
+export { parseDeadLetter, readTopic, redrive } from './dead-letters';
 export type { DeadLetter } from './dead-letters';

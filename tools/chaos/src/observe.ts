@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS } from '@wail/dead-letters';
+import { DEAD_LETTER_HEADERS } from '@wail/contracts';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { decodeIntent } from '@wail/intent';
 import { PartitionConsumer, type IncomingRecord, type KafkaClient } from '@wail/kafka';

@@ -45,6 +45,18 @@ const probes: Probe[] = [
     rule: boundaryRule,
   },
   {
+    file: 'libs/contracts/src/__boundary_probe_driver__.ts',
+    source: "import { Kafka } from 'kafkajs';\nexport const probe = Kafka;\n",
+    forbidden: true,
+    rule: boundaryRule,
+  },
+  {
+    file: 'libs/contracts/src/__boundary_probe_lib__.ts',
+    source: "import { RouteCache } from '@wail/control-plane';\nexport const probe = RouteCache;\n",
+    forbidden: true,
+    rule: boundaryRule,
+  },
+  {
     file: 'libs/stores/mysql/src/__boundary_probe_store__.ts',
     source:
       "import { CassandraConnection } from '@wail/store-cassandra';\nexport const probe = CassandraConnection;\n",
@@ -80,6 +92,18 @@ const probes: Probe[] = [
     source: "export { WailError } from './index';\n",
     forbidden: false,
     rule: 'no-restricted-syntax',
+  },
+  {
+    file: 'libs/kafka/src/__boundary_probe_contracts__.ts',
+    source: "import { sameTopic } from '@wail/contracts';\nexport const probe = sameTopic;\n",
+    forbidden: false,
+    rule: boundaryRule,
+  },
+  {
+    file: 'libs/stores/store/src/__boundary_probe_contracts__.ts',
+    source: "import { sameTopic } from '@wail/contracts';\nexport const probe = sameTopic;\n",
+    forbidden: false,
+    rule: boundaryRule,
   },
 ];
 

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { routeTarget, type RouteCache, type TableRoute } from '@wail/control-plane';
+import { routeTarget, type TableRoute } from '@wail/contracts';
+import type { RouteCache } from '@wail/control-plane';
 import { WailError, isWailError } from '@wail/errors';
 import {
   type HybridLogicalClock,

@@ -1,21 +1,15 @@
+import type { ModelVersion, ModelVersionDetail, RouteListing, StoredRoute } from '@wail/contracts';
 import type { Pool } from 'mysql2/promise';
 import type { SchemaRegistry } from '../registry/schema-registry';
 import type { Stores } from '../storage/stores';
 import { controlPlaneErrors as errors } from './errors';
-import type { ModelVersion, ModelVersionDetail, StoredModel } from './model-store';
+import type { StoredModel } from './model-store';
 import type { RouteFit } from './route-fit';
-import type { StoredRoute } from './route-store';
 import { controlStores, type ControlStores } from './stores';
 import { assertTableName } from './table-route';
 import { TopicClaims } from './topic-claims';
 import { DEFAULT_TOPIC_POLICY, type TopicPolicy } from './topic-policy';
 import { validateModel, validateRoute } from './validation';
-
-export interface RouteListing {
-  /** Changes with every route or model change: the cheap thing to poll (also the ETag). */
-  revision: number;
-  tables: (StoredRoute & { table: string; modelVersion: number | null })[];
-}
 
 /**
  * Table routes and data models. Every change appends to the change log, whose

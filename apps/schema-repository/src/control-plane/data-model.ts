@@ -2,21 +2,13 @@ import { controlPlaneErrors as errors } from './errors';
 import { InvalidSchemaError, parseAvroSchema } from '../avro/parse';
 import { DEFAULT_SCHEMA_BOUNDS, type SchemaBounds } from '../avro/schema-bounds';
 import { canonicalText, schemaTextOf } from '../avro/schema-text';
-import { isTopicName, type TableRoute } from './table-route';
+import { defaultEventTopic, envelopeSchemas, isTopicName, type AvroField } from '@wail/contracts';
+import type { TableRoute } from './table-route';
 
 /**
  * A data model maps a table's columns to an Avro record (field name = column
- * name). From it the repository derives the two schemas of the event topic:
- *
- *   key   (subject `<topic>-key`):   record <Name>Key { <key columns, route order> }
- *   value (subject `<topic>-value`): record <Name>Event {
- *     op: enum wail.Op { UPSERT, DELETE },
- *     key: <Name>Key,
- *     after: null | <Name>,           // null for a delete
- *     version: long (timestamp-micros) // the row's wail_ts
- *     source: record wail.Source { table, store, intentId, intentTs: timestamp-micros },
- *     modelVersion: int
- *   }
+ * name). From it the repository derives the two schemas of the event topic
+ * (`envelopeSchemas` of @wail/contracts, beside the value the consumer writes).
  */
 
 const SUPPORTED_PRIMITIVES = new Set([
@@ -45,11 +37,6 @@ export interface ModelSchemas {
   keySchema: Record<string, unknown>;
   valueSchema: Record<string, unknown>;
   eventTopic: string;
-}
-
-interface Field {
-  name: string;
-  type: unknown;
 }
 
 /** Whether a field type is one WAIL maps to columns; nullable unions `[null, T]` allowed. */
@@ -107,7 +94,7 @@ export function buildModelSchemas(
     throw error;
   }
   const record = JSON.parse(canonicalText(json)) as Record<string, unknown>;
-  const fields = record['fields'] as Field[];
+  const fields = record['fields'] as AvroField[];
   const problems: string[] = [];
   for (const field of fields) {
     const unsupported = describeUnsupported(field.type);
@@ -115,53 +102,19 @@ export function buildModelSchemas(
     if (field.name === 'wail_ts')
       problems.push('field "wail_ts" is WAIL\'s version column; the event carries it as "version"');
   }
-  const keyFields: Field[] = [];
+  const keyFields: AvroField[] = [];
   for (const column of route.keyColumns) {
     const field = fields.find((candidate) => candidate.name === column);
     if (!field) problems.push(`key column "${column}" of the route is not a field of the schema`);
     else if (Array.isArray(field.type)) problems.push(`key column "${column}" cannot be nullable`);
     else keyFields.push({ name: field.name, type: field.type });
   }
-  const eventTopic = eventTopicInput ?? `wail.events.${table}`;
+  const eventTopic = eventTopicInput ?? defaultEventTopic(table);
   if (typeof eventTopic !== 'string' || !isTopicName(eventTopic))
     problems.push('"eventTopic" must be a legal Kafka topic name');
   if (problems.length > 0) throw errors.invalidModel(problems.join('; '));
 
-  const name = String(record['name']);
-  const shortName = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : name;
-  // As in Avro: a dotted name carries its own namespace and the attribute is
-  // then ignored (it may even be invalid, which the parser does not check).
-  const namespace = name.includes('.')
-    ? name.slice(0, name.lastIndexOf('.'))
-    : typeof record['namespace'] === 'string' && record['namespace'] !== ''
-      ? record['namespace']
-      : undefined;
-  const qualify = (local: string) => (namespace ? `${namespace}.${local}` : local);
-  const keySchema = { type: 'record', name: qualify(`${shortName}Key`), fields: keyFields };
-  const valueSchema = {
-    type: 'record',
-    name: qualify(`${shortName}Event`),
-    fields: [
-      { name: 'op', type: { type: 'enum', name: 'wail.Op', symbols: ['UPSERT', 'DELETE'] } },
-      { name: 'key', type: keySchema },
-      { name: 'after', type: ['null', record], default: null },
-      { name: 'version', type: { type: 'long', logicalType: 'timestamp-micros' } },
-      {
-        name: 'source',
-        type: {
-          type: 'record',
-          name: 'wail.Source',
-          fields: [
-            { name: 'table', type: 'string' },
-            { name: 'store', type: 'string' },
-            { name: 'intentId', type: 'string' },
-            { name: 'intentTs', type: { type: 'long', logicalType: 'timestamp-micros' } },
-          ],
-        },
-      },
-      { name: 'modelVersion', type: 'int' },
-    ],
-  };
+  const { keySchema, valueSchema } = envelopeSchemas(record, keyFields);
   return {
     record,
     canonical: canonicalText(record),

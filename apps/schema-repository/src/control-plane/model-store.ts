@@ -1,20 +1,6 @@
+import type { ModelVersion } from '@wail/contracts';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Queryable } from '../storage/stores';
-
-export interface ModelVersion {
-  table: string;
-  version: number;
-  keySchemaId: number;
-  valueSchemaId: number;
-  eventTopic: string;
-}
-
-export interface ModelVersionDetail extends ModelVersion {
-  schema: Record<string, unknown>;
-  keySubject: string;
-  valueSubject: string;
-  revision: number;
-}
 
 /** A version as stored, with the canonical text of its record (`schema_text`). */
 export interface StoredModel extends ModelVersion {

@@ -1,3 +1,4 @@
+import { routeTarget } from '@wail/contracts';
 import { isWailError } from '@wail/errors';
 import type { RowStore, StoreKind } from '@wail/store';
 import type { Logger } from '@wail/telemetry';
@@ -21,12 +22,7 @@ export class RouteFit {
   async problems(table: string, route: TableRoute): Promise<string[]> {
     const store = this.stores.get(route.store);
     if (!store) return [];
-    const target = {
-      store: route.store,
-      namespace: (route.store === 'cassandra' ? route.keyspace : route.database)!,
-      table: route.physicalTable,
-      keyColumns: route.keyColumns,
-    };
+    const target = routeTarget(route);
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([

@@ -1,10 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Queryable } from '../storage/stores';
+import type { StoredRoute } from '@wail/contracts';
 import type { TableRoute } from './table-route';
-
-export interface StoredRoute extends TableRoute {
-  revision: number;
-}
 
 /**
  * Table routes (`table_routes`), one row per logical table with its route as

@@ -1,4 +1,4 @@
-import { sameTopic } from '@wail/control-plane';
+import { sameTopic } from '@wail/contracts';
 import type { Stores } from '../storage/stores';
 import { controlPlaneErrors as errors } from './errors';
 import type { ControlStores } from './stores';

@@ -1,8 +1,9 @@
+import { checkRoute } from '@wail/contracts';
 import type { SchemaBounds } from '../avro/schema-bounds';
 import { controlPlaneErrors as errors } from './errors';
 import { buildModelSchemas, type ModelSchemas } from './data-model';
-import { parseTableRoute, type TableRoute } from './table-route';
-import { eventTopicProblems, intentTopicProblems, type TopicPolicy } from './topic-policy';
+import type { TableRoute } from './table-route';
+import { eventTopicProblems, type TopicPolicy } from './topic-policy';
 
 /**
  * Everything the control plane checks about a route body without reading
@@ -10,10 +11,9 @@ import { eventTopicProblems, intentTopicProblems, type TopicPolicy } from './top
  * fuzz suite drives exactly what a PUT runs.
  */
 export function validateRoute(table: string, body: unknown, topics: TopicPolicy): TableRoute {
-  const route = parseTableRoute(table, body);
-  const problems = intentTopicProblems(route.intentTopic, topics);
-  if (problems.length > 0) throw errors.invalidRoute(problems.join('; '));
-  return route;
+  const checked = checkRoute(table, body, topics);
+  if (!checked.ok) throw errors.invalidRoute(checked.problems.join('; '));
+  return checked.value;
 }
 
 /** Everything the control plane checks about a model body on its own; see `validateRoute`. */

@@ -1,9 +1,11 @@
 import { DEFAULT_SCHEMA_BOUNDS } from '../avro/schema-bounds';
 import {
+  DEFAULT_FAILURE_MODE,
   DEFAULT_INTENT_TOPIC,
   DEFAULT_VISIBILITY_WINDOW_MS,
   IDENTIFIER,
-} from '../control-plane/table-route';
+  VISIBILITY_WINDOW_MS_BOUNDS,
+} from '@wail/contracts';
 
 /**
  * The pieces route schemas share. Route schemas document the API (the OpenAPI
@@ -129,13 +131,13 @@ export const SHARED_SCHEMAS: readonly JsonSchema[] = [
       failureMode: {
         type: 'string',
         enum: ['transactional', 'independent'],
-        default: 'transactional',
+        default: DEFAULT_FAILURE_MODE,
       },
       visibilityWindowMs: {
         type: 'integer',
         default: DEFAULT_VISIBILITY_WINDOW_MS,
-        minimum: 100,
-        maximum: 3600000,
+        minimum: VISIBILITY_WINDOW_MS_BOUNDS.min,
+        maximum: VISIBILITY_WINDOW_MS_BOUNDS.max,
       },
       revision: { type: 'integer', readOnly: true },
     },

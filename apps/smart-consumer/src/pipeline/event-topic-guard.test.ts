@@ -1,5 +1,5 @@
-import type { RouteCache, TableRoute } from '@wail/control-plane';
-import { DEAD_LETTER_HEADERS } from '@wail/dead-letters';
+import { DEAD_LETTER_HEADERS, type TableRoute } from '@wail/contracts';
+import type { RouteCache } from '@wail/control-plane';
 import { encodeIntent, newIntentId } from '@wail/intent';
 import type { OutgoingRecord } from '@wail/kafka';
 import type { RowStore, StoreKind } from '@wail/store';

@@ -1,4 +1,4 @@
-import { sameTopic } from '@wail/control-plane';
+import { sameTopic } from '@wail/contracts';
 
 export interface ConsumerOwnTopics {
   /** Every intent topic this consumer reads (routes' topics and those still draining). */

@@ -1,4 +1,4 @@
-import type { TableRoute } from '@wail/control-plane';
+import type { TableRoute } from '@wail/contracts';
 import { WailError } from '@wail/errors';
 import { newIntentId } from '@wail/intent';
 import type { ReadConsistency, ReadResult, RowStore, StoreKind } from '@wail/store';

@@ -1,4 +1,5 @@
-import { routeTarget, type RouteCache, type TableRoute } from '@wail/control-plane';
+import { routeTarget, type TableRoute } from '@wail/contracts';
+import type { RouteCache } from '@wail/control-plane';
 import { WailError, isWailError, type ErrorCode } from '@wail/errors';
 import type { Intent } from '@wail/intent';
 import type { IncomingRecord } from '@wail/kafka';

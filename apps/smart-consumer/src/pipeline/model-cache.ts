@@ -1,6 +1,6 @@
 import type { Type } from 'avsc';
-import type { ModelVersion, RepositoryClient } from '@wail/control-plane';
-import { parseSchema } from './avro';
+import { avroType, type ModelVersionDetail } from '@wail/contracts';
+import type { RepositoryClient } from '@wail/control-plane';
 import { RowMapper } from './row-mapper';
 
 /** A data model version, ready to encode events. */
@@ -54,7 +54,7 @@ export class ModelCache {
   }
 
   private async load(table: string): Promise<ResolvedModel | undefined> {
-    const model: ModelVersion | undefined = await this.client.model(table, 'latest');
+    const model: ModelVersionDetail | undefined = await this.client.model(table, 'latest');
     if (!model) return undefined;
     const [keySchema, valueSchema] = await Promise.all([
       this.client.schemaById(model.keySchemaId),
@@ -67,8 +67,8 @@ export class ModelCache {
       eventTopic: model.eventTopic,
       keySchemaId: model.keySchemaId,
       valueSchemaId: model.valueSchemaId,
-      keyType: parseSchema(keyJson),
-      valueType: parseSchema(valueSchema),
+      keyType: avroType(keyJson),
+      valueType: avroType(valueSchema),
       rowMapper: new RowMapper(model.schema),
       keyMapper: new RowMapper(keyJson),
     };

@@ -1,4 +1,4 @@
-import type { TableRoute } from '@wail/control-plane';
+import type { TableRoute } from '@wail/contracts';
 import { parseDeadLetter } from '@wail/dead-letters';
 import { encodeIntent, intentIdToString, newIntentId, type Intent } from '@wail/intent';
 import { isWailError } from '@wail/errors';

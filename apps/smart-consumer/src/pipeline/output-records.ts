@@ -1,7 +1,12 @@
-import type { TableRoute } from '@wail/control-plane';
-import { DEAD_LETTER_HEADERS } from '@wail/dead-letters';
-import { WailError, type ErrorCode } from '@wail/errors';
-import { intentIdToString, keyScalarToJson, type Intent } from '@wail/intent';
+import {
+  deadLetterHeaders,
+  eventEnvelope,
+  intentJson,
+  type DeadLetterCode,
+  type TableRoute,
+} from '@wail/contracts';
+import { WailError } from '@wail/errors';
+import { intentIdToString, type Intent } from '@wail/intent';
 import type { IncomingRecord, OutgoingRecord } from '@wail/kafka';
 import type { ReadResult, StoredValue } from '@wail/store';
 import { toWireFormat } from './avro';
@@ -34,19 +39,15 @@ export function eventRecord(
         column.value instanceof Uint8Array ? Buffer.from(column.value) : column.value;
     }
     const keyRecord = model.keyMapper.map(keyRow);
-    const envelope = {
-      op: state.state === 'present' ? 'UPSERT' : 'DELETE',
+    const envelope = eventEnvelope({
       key: keyRecord,
       after: state.state === 'present' ? model.rowMapper.map(state.row) : null,
       version,
-      source: {
-        table: route.table,
-        store: route.store,
-        intentId: intentIdToString(newest.intentId),
-        intentTs: newest.ts,
-      },
+      table: route.table,
+      store: route.store,
+      intent: newest,
       modelVersion: model.version,
-    };
+    });
     return {
       topic: model.eventTopic,
       key: toWireFormat(model.keySchemaId, model.keyType, keyRecord),
@@ -79,14 +80,7 @@ export function unmaterializedRecord(
     key: record.key,
     value: Buffer.from(
       JSON.stringify({
-        intentId: intentIdToString(intent.intentId),
-        table: intent.table,
-        op: intent.op,
-        key: Object.fromEntries(
-          intent.key.map((column) => [column.name, keyScalarToJson(column.value)]),
-        ),
-        ts: intent.ts.toString(),
-        proxyId: intent.proxyId,
+        ...intentJson(intent),
         reason: `not visible within the visibility window of ${route.visibilityWindowMs} ms`,
         observed,
         recordedAt: new Date(now).toISOString(),
@@ -105,7 +99,7 @@ export function unmaterializedRecord(
 export function deadLetterRecord(
   topic: string,
   record: IncomingRecord,
-  failure: { code: ErrorCode; message: string; attempts: number },
+  failure: { code: DeadLetterCode; message: string; attempts: number },
   now: number,
 ): OutgoingRecord {
   return {
@@ -114,13 +108,13 @@ export function deadLetterRecord(
     value: record.value,
     headers: {
       ...record.headers,
-      [DEAD_LETTER_HEADERS.code]: failure.code,
-      [DEAD_LETTER_HEADERS.message]: failure.message.slice(0, 1000),
-      [DEAD_LETTER_HEADERS.originTopic]: record.topic,
-      [DEAD_LETTER_HEADERS.originPartition]: String(record.partition),
-      [DEAD_LETTER_HEADERS.originOffset]: record.offset.toString(),
-      [DEAD_LETTER_HEADERS.attempts]: String(failure.attempts),
-      [DEAD_LETTER_HEADERS.failedAt]: new Date(now).toISOString(),
+      ...deadLetterHeaders({
+        code: failure.code,
+        message: failure.message,
+        origin: record,
+        attempts: failure.attempts,
+        failedAt: new Date(now),
+      }),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
-import type { TableRoute } from '@wail/control-plane';
+import type { TableRoute } from '@wail/contracts';
 import { WailError, isWailError } from '@wail/errors';
 import { recordSize, type IncomingRecord } from '@wail/kafka';
 import type { ReadResult } from '@wail/store';

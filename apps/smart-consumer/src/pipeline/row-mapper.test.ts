@@ -1,4 +1,3 @@
-import { parseSchema } from './avro';
 import { RowMapper, decimalBytes } from './row-mapper';
 
 const model = {
@@ -70,21 +69,5 @@ describe('decimalBytes', () => {
     ['-0.01', 2, 'ff'],
   ])('%s at scale %d is %s', (text, scale, hex) => {
     expect(decimalBytes(text, scale).toString('hex')).toBe(hex);
-  });
-});
-
-describe('parseSchema', () => {
-  it('encodes longs, logical longs and nullable longs from bigint', () => {
-    const type = parseSchema({
-      type: 'record',
-      name: 'X',
-      fields: [
-        { name: 'a', type: 'long' },
-        { name: 'b', type: { type: 'long', logicalType: 'timestamp-micros' } },
-        { name: 'c', type: ['null', 'long'], default: null },
-      ],
-    });
-    expect(type.toBuffer({ a: 1n, b: 2n, c: 3n }).toString('hex')).toBe('02040206');
-    expect(type.fromBuffer(Buffer.from('020400', 'hex'))).toEqual({ a: 1n, b: 2n, c: null });
   });
 });

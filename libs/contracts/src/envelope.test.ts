@@ -1,0 +1,109 @@
+import { Type } from 'avsc';
+import { intentIdFromString } from '@wail/intent';
+import { avroType, toWireFormat } from './avro';
+import { envelopeSchemas, eventEnvelope, type EventEnvelope } from './envelope';
+
+const record = {
+  type: 'record',
+  name: 'Customer',
+  namespace: 'shop',
+  fields: [
+    { name: 'id', type: 'long' },
+    { name: 'region', type: 'string' },
+    { name: 'email', type: ['null', 'string'], default: null },
+    { name: 'balance', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } },
+    { name: 'created_at', type: { type: 'long', logicalType: 'timestamp-micros' } },
+  ],
+};
+const keyFields = [
+  { name: 'region', type: 'string' },
+  { name: 'id', type: 'long' },
+];
+const intent = {
+  intentId: intentIdFromString('01a21e40-0000-7000-8000-000000000001'),
+  ts: 1795803883151085n,
+};
+
+/** The schemas as a consumer gets them: registered as JSON text, fetched by id. */
+function registered(schema: Record<string, unknown>): string {
+  return JSON.stringify(schema);
+}
+
+describe('the envelope schema and the envelope value', () => {
+  const { keySchema, valueSchema } = envelopeSchemas(record, keyFields);
+  const key = { region: 'eu', id: 42n };
+  const upsert = eventEnvelope({
+    key,
+    after: {
+      id: 42n,
+      region: 'eu',
+      email: null,
+      balance: Buffer.from([0x04, 0xe2]),
+      created_at: 1795803883000000n,
+    },
+    version: 1795803883151085n,
+    table: 'customers',
+    store: 'mysql',
+    intent,
+    modelVersion: 3,
+  });
+  const remove = eventEnvelope({
+    key,
+    after: null,
+    version: 1795803883151086n,
+    table: 'customers',
+    store: 'mysql',
+    intent: { ...intent, ts: 1795803883151086n },
+    modelVersion: 3,
+  });
+
+  it('names the key and event records after the model record, in its namespace', () => {
+    expect(keySchema).toEqual({ type: 'record', name: 'shop.CustomerKey', fields: keyFields });
+    expect(valueSchema['name']).toBe('shop.CustomerEvent');
+  });
+
+  it('builds values whose fields are the schema fields, in order', () => {
+    const fields = (valueSchema['fields'] as { name: string }[]).map((field) => field.name);
+    expect(Object.keys(upsert)).toEqual(fields);
+    expect(Object.keys(remove)).toEqual(fields);
+    expect(upsert.op).toBe('UPSERT');
+    expect(remove.op).toBe('DELETE');
+    expect(upsert.source).toEqual({
+      table: 'customers',
+      store: 'mysql',
+      intentId: '01a21e40-0000-7000-8000-000000000001',
+      intentTs: 1795803883151085n,
+    });
+  });
+
+  it.each([
+    ['an upsert', upsert],
+    ['a delete', remove],
+  ])('round-trips %s through avsc with the schema the repository registers', (_, value) => {
+    const valueType = avroType(registered(valueSchema));
+    const bytes = valueType.toBuffer(value);
+    expect(valueType.fromBuffer(bytes)).toEqual(value);
+
+    // Any Confluent reader decodes the same bytes with the plain schema (longs as numbers).
+    const plain = Type.forSchema(JSON.parse(registered(valueSchema)) as never, {
+      logicalTypes: {},
+    });
+    const decoded = plain.fromBuffer(bytes) as Record<string, unknown>;
+    expect(decoded['op']).toBe(value.op);
+    expect(decoded['key']).toEqual({ region: 'eu', id: 42 });
+    expect(decoded['version']).toBe(Number(value.version));
+    expect(decoded['modelVersion']).toBe(value.modelVersion);
+    expect((decoded['source'] as EventEnvelope['source']).intentId).toBe(value.source.intentId);
+    expect(decoded['after'] === null).toBe(value.after === null);
+
+    const keyType = avroType(registered(keySchema));
+    expect(keyType.fromBuffer(keyType.toBuffer(value.key))).toEqual(key);
+  });
+
+  it('frames a value in the Confluent wire format: 0x00, big-endian schema id, Avro binary', () => {
+    const valueType = avroType(registered(valueSchema));
+    const framed = toWireFormat(258, valueType, upsert);
+    expect(framed.subarray(0, 5).toString('hex')).toBe('0000000102');
+    expect(valueType.fromBuffer(framed.subarray(5))).toEqual(upsert);
+  });
+});

@@ -1,0 +1,53 @@
+export { avroType, toWireFormat } from './avro';
+export {
+  DEAD_LETTER_HEADERS,
+  MAX_DEAD_LETTER_MESSAGE,
+  deadLetterHeaders,
+  isDeadLetterCode,
+  parseDeadLetterHeaders,
+} from './dead-letter';
+export type { DeadLetterCause, DeadLetterCode, DeadLetterFacts } from './dead-letter';
+export { envelopeSchemas, eventEnvelope } from './envelope';
+export type {
+  AvroField,
+  EnvelopeOp,
+  EnvelopeParts,
+  EnvelopeSchemas,
+  EventEnvelope,
+} from './envelope';
+export { intentJson } from './intent-json';
+export type { IntentJson } from './intent-json';
+export type { ModelVersion, ModelVersionDetail } from './model';
+export {
+  DEFAULT_FAILURE_MODE,
+  DEFAULT_VISIBILITY_WINDOW_MS,
+  IDENTIFIER,
+  VISIBILITY_WINDOW_MS_BOUNDS,
+  checkRouteSpec,
+  routeTarget,
+  tableNameProblem,
+  checkRoute,
+} from './route';
+export type {
+  Checked,
+  FailureMode,
+  RouteListing,
+  RouteSpec,
+  RouteStore,
+  StoredRoute,
+  TableRoute,
+} from './route';
+export {
+  DEFAULT_DEAD_LETTER_TOPIC,
+  DEFAULT_INTENT_TOPIC,
+  DEFAULT_TOPIC_POLICY,
+  DEFAULT_UNMATERIALIZED_TOPIC,
+  defaultEventTopic,
+  eventTopicProblems,
+  intentTopicProblems,
+  isTopicName,
+  sameTopic,
+  topicCollisionKey,
+  topicNameProblem,
+} from './topics';
+export type { TopicPolicy } from './topics';

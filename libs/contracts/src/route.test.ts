@@ -1,0 +1,126 @@
+import { checkRouteSpec, routeTarget, tableNameProblem, checkRoute } from './route';
+import { DEFAULT_TOPIC_POLICY } from './topics';
+
+describe('checkRouteSpec', () => {
+  it('fills in the defaults: physical table, intent topic, failure mode, window', () => {
+    expect(
+      checkRouteSpec('orders', {
+        store: 'cassandra',
+        keyspace: 'shop',
+        keyColumns: ['customer_id', 'order_id'],
+      }),
+    ).toEqual({
+      ok: true,
+      value: {
+        store: 'cassandra',
+        keyspace: 'shop',
+        physicalTable: 'orders',
+        keyColumns: ['customer_id', 'order_id'],
+        intentTopic: 'wail.intents',
+        failureMode: 'transactional',
+        visibilityWindowMs: 10000,
+      },
+    });
+  });
+
+  it('takes back a route as GET answers it (with its table and revision)', () => {
+    const spec = { store: 'mysql', database: 'shop', keyColumns: ['id'] };
+    const parsed = checkRouteSpec('customers', spec);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(
+      checkRouteSpec('customers', { ...parsed.value, table: 'customers', revision: 7 }),
+    ).toEqual(parsed);
+  });
+
+  it('reports every problem of the body at once, each naming its rule', () => {
+    expect(
+      checkRouteSpec('customers', {
+        store: 'mysql',
+        keyspace: 'shop',
+        physicalTable: '1st',
+        keyColumns: ['id', 'wail_ts', 'id'],
+        intentTopic: 'wail intents',
+        failureMode: 'eventual',
+        visibilityWindowMs: 50,
+        colour: 'blue',
+      }),
+    ).toEqual({
+      ok: false,
+      problems: [
+        'unknown field "colour"',
+        'a mysql route needs "database": an identifier',
+        'a mysql route takes "database", not "keyspace"',
+        '"physicalTable" must be an identifier',
+        '"wail_ts" is WAIL\'s version column and cannot be a key column',
+        '"keyColumns" has duplicates',
+        '"intentTopic" must be a legal Kafka topic name ([A-Za-z0-9._-], ≤ 249)',
+        '"failureMode" must be "transactional" or "independent"',
+        '"visibilityWindowMs" must be an integer between 100 and 3600000',
+      ],
+    });
+  });
+
+  it('reports a bad table name or a body that is not an object alone', () => {
+    expect(checkRouteSpec('1customers', { store: 'nope' })).toEqual({
+      ok: false,
+      problems: [tableNameProblem('1customers')],
+    });
+    expect(tableNameProblem('1customers')).toContain('must be an identifier');
+    expect(tableNameProblem('customers')).toBeUndefined();
+    for (const body of [null, [], 'route', 3]) {
+      expect(checkRouteSpec('customers', body)).toEqual({
+        ok: false,
+        problems: ['the body must be a JSON object'],
+      });
+    }
+  });
+});
+
+describe('checkRoute', () => {
+  it('applies the topic policy to a well-formed route', () => {
+    expect(
+      checkRoute(
+        'customers',
+        { store: 'mysql', database: 'shop', keyColumns: ['id'], intentTopic: 'wail.dlq' },
+        DEFAULT_TOPIC_POLICY,
+      ),
+    ).toEqual({
+      ok: false,
+      problems: [
+        '"intentTopic" "wail.dlq" is the dead-letter topic (WAIL_DLQ_TOPIC): a route or a model never names the consumer\'s own topics',
+      ],
+    });
+  });
+
+  it('reports the field problems of a malformed route before any topic rule', () => {
+    const checked = checkRoute(
+      'customers',
+      { store: 'mysql', keyColumns: ['id'], intentTopic: 'other.intents' },
+      DEFAULT_TOPIC_POLICY,
+    );
+    expect(checked).toEqual({
+      ok: false,
+      problems: ['a mysql route needs "database": an identifier'],
+    });
+  });
+});
+
+describe('routeTarget', () => {
+  it('names the keyspace of a cassandra route and the database of a mysql one', () => {
+    const route = {
+      physicalTable: 't',
+      keyColumns: ['id'],
+      intentTopic: 'wail.intents',
+      failureMode: 'transactional' as const,
+      visibilityWindowMs: 10_000,
+    };
+    expect(routeTarget({ ...route, store: 'cassandra', keyspace: 'ks' })).toEqual({
+      store: 'cassandra',
+      namespace: 'ks',
+      table: 't',
+      keyColumns: ['id'],
+    });
+    expect(routeTarget({ ...route, store: 'mysql', database: 'db' }).namespace).toBe('db');
+  });
+});

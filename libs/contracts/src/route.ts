@@ -1,0 +1,186 @@
+import { DEFAULT_INTENT_TOPIC, intentTopicProblems, isTopicName, type TopicPolicy } from './topics';
+
+export type RouteStore = 'cassandra' | 'mysql';
+export type FailureMode = 'transactional' | 'independent';
+
+/**
+ * What a table route says (DESIGN.md, "Table routes"): everything a proxy
+ * needs to write a logical table and log its intents, and nothing about its
+ * data model. The body of `PUT /v1/tables/{table}` once its defaults are in.
+ */
+export interface RouteSpec {
+  store: RouteStore;
+  keyspace?: string;
+  database?: string;
+  physicalTable: string;
+  keyColumns: string[];
+  intentTopic: string;
+  failureMode: FailureMode;
+  visibilityWindowMs: number;
+}
+
+/** A route as `GET`, `PUT` and `DELETE /v1/tables/{table}` answer it. */
+export interface StoredRoute extends RouteSpec {
+  revision: number;
+}
+
+/** A route as `GET /v1/tables` lists it: what proxies and consumers poll. */
+export interface TableRoute extends StoredRoute {
+  table: string;
+  /** Latest data model version, or null when the table has none yet. */
+  modelVersion: number | null;
+}
+
+export interface RouteListing {
+  /** Changes with every route or model change: the cheap thing to poll (also the ETag). */
+  revision: number;
+  tables: TableRoute[];
+}
+
+/** Either the checked value, or every problem found, each naming its rule. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const CASSANDRA_KEYSPACE = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
+
+export const DEFAULT_FAILURE_MODE: FailureMode = 'transactional';
+export const DEFAULT_VISIBILITY_WINDOW_MS = 10_000;
+/** The visibility windows a route may set, in milliseconds. */
+export const VISIBILITY_WINDOW_MS_BOUNDS = { min: 100, max: 3_600_000 } as const;
+
+const KNOWN_FIELDS = new Set([
+  'store',
+  'keyspace',
+  'database',
+  'physicalTable',
+  'keyColumns',
+  'intentTopic',
+  'failureMode',
+  'visibilityWindowMs',
+  // What GET answers besides the spec, so a route read back can be put again.
+  'revision',
+  'table',
+]);
+
+/** Why `table` cannot name a logical table, or `undefined` when it can. */
+export function tableNameProblem(table: string): string | undefined {
+  if (IDENTIFIER.test(table)) return undefined;
+  return `table name ${JSON.stringify(table)} must be an identifier (letters, digits, _; ≤ 64; not starting with a digit)`;
+}
+
+/**
+ * Checks a `PUT /v1/tables/{table}` body and fills in the defaults. A bad
+ * table name or a body that is not an object is the only problem reported;
+ * otherwise every problem of every field is reported at once.
+ */
+export function checkRouteSpec(table: string, body: unknown): Checked<RouteSpec> {
+  const badName = tableNameProblem(table);
+  if (badName) return { ok: false, problems: [badName] };
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return { ok: false, problems: ['the body must be a JSON object'] };
+  const input = body as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of Object.keys(input)) {
+    if (!KNOWN_FIELDS.has(key)) problems.push(`unknown field "${key}"`);
+  }
+
+  const store = input['store'];
+  if (store !== 'cassandra' && store !== 'mysql')
+    problems.push('"store" must be "cassandra" or "mysql"');
+  const keyspace = input['keyspace'];
+  const database = input['database'];
+  if (store === 'cassandra') {
+    if (typeof keyspace !== 'string' || !CASSANDRA_KEYSPACE.test(keyspace)) {
+      problems.push(
+        'a cassandra route needs "keyspace": letters, digits and _, starting with a letter, ≤ 48',
+      );
+    }
+    if (database !== undefined) problems.push('a cassandra route takes "keyspace", not "database"');
+  }
+  if (store === 'mysql') {
+    if (typeof database !== 'string' || !IDENTIFIER.test(database)) {
+      problems.push('a mysql route needs "database": an identifier');
+    }
+    if (keyspace !== undefined) problems.push('a mysql route takes "database", not "keyspace"');
+  }
+
+  const physicalTable = input['physicalTable'] ?? table;
+  if (typeof physicalTable !== 'string' || !IDENTIFIER.test(physicalTable))
+    problems.push('"physicalTable" must be an identifier');
+
+  const keyColumns = input['keyColumns'];
+  if (!Array.isArray(keyColumns) || keyColumns.length === 0) {
+    problems.push('"keyColumns" must be a non-empty array of column names');
+  } else {
+    for (const column of keyColumns) {
+      if (typeof column !== 'string' || !IDENTIFIER.test(column))
+        problems.push(`key column ${JSON.stringify(column)} is not an identifier`);
+      else if (column === 'wail_ts')
+        problems.push('"wail_ts" is WAIL\'s version column and cannot be a key column');
+    }
+    if (new Set(keyColumns).size !== keyColumns.length)
+      problems.push('"keyColumns" has duplicates');
+  }
+
+  const intentTopic = input['intentTopic'] ?? DEFAULT_INTENT_TOPIC;
+  if (typeof intentTopic !== 'string' || !isTopicName(intentTopic)) {
+    problems.push('"intentTopic" must be a legal Kafka topic name ([A-Za-z0-9._-], ≤ 249)');
+  }
+  const failureMode = input['failureMode'] ?? DEFAULT_FAILURE_MODE;
+  if (failureMode !== 'transactional' && failureMode !== 'independent') {
+    problems.push('"failureMode" must be "transactional" or "independent"');
+  }
+  const visibilityWindowMs = input['visibilityWindowMs'] ?? DEFAULT_VISIBILITY_WINDOW_MS;
+  if (
+    !Number.isInteger(visibilityWindowMs) ||
+    (visibilityWindowMs as number) < VISIBILITY_WINDOW_MS_BOUNDS.min ||
+    (visibilityWindowMs as number) > VISIBILITY_WINDOW_MS_BOUNDS.max
+  ) {
+    problems.push(
+      `"visibilityWindowMs" must be an integer between ${VISIBILITY_WINDOW_MS_BOUNDS.min} and ${VISIBILITY_WINDOW_MS_BOUNDS.max}`,
+    );
+  }
+
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      store: store as RouteStore,
+      ...(store === 'cassandra'
+        ? { keyspace: keyspace as string }
+        : { database: database as string }),
+      physicalTable: physicalTable as string,
+      keyColumns: keyColumns as string[],
+      intentTopic: intentTopic as string,
+      failureMode: failureMode as FailureMode,
+      visibilityWindowMs: visibilityWindowMs as number,
+    },
+  };
+}
+
+/**
+ * Everything a route body is checked for without reading other routes or
+ * models: its fields, then its intent topic against the topic policy (the
+ * policy's rules apply to a well-formed route only).
+ */
+export function checkRoute(table: string, body: unknown, policy: TopicPolicy): Checked<RouteSpec> {
+  const parsed = checkRouteSpec(table, body);
+  if (!parsed.ok) return parsed;
+  const problems = intentTopicProblems(parsed.value.intentTopic, policy);
+  return problems.length > 0 ? { ok: false, problems } : parsed;
+}
+
+/** Where a route's rows live, in the shape the store adapters take (their `TableRef`). */
+export function routeTarget(route: RouteSpec): {
+  store: RouteStore;
+  namespace: string;
+  table: string;
+  keyColumns: readonly string[];
+} {
+  return {
+    store: route.store,
+    namespace: route.store === 'cassandra' ? route.keyspace! : route.database!,
+    table: route.physicalTable,
+    keyColumns: route.keyColumns,
+  };
+}
