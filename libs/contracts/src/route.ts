@@ -1,6 +1,8 @@
 import { DEFAULT_INTENT_TOPIC, intentTopicProblems, isTopicName, type TopicPolicy } from './topics';
 
-export type RouteStore = 'cassandra' | 'mysql';
+/** The stores a route may name: one place for the list (validation, OpenAPI, the store API). */
+export const STORE_KINDS = ['cassandra', 'mysql'] as const;
+export type RouteStore = (typeof STORE_KINDS)[number];
 export type FailureMode = 'transactional' | 'independent';
 
 /**
@@ -85,8 +87,8 @@ export function checkRouteSpec(table: string, body: unknown): Checked<RouteSpec>
   }
 
   const store = input['store'];
-  if (store !== 'cassandra' && store !== 'mysql')
-    problems.push('"store" must be "cassandra" or "mysql"');
+  if (!(STORE_KINDS as readonly unknown[]).includes(store))
+    problems.push(`"store" must be ${STORE_KINDS.map((kind) => `"${kind}"`).join(' or ')}`);
   const keyspace = input['keyspace'];
   const database = input['database'];
   if (store === 'cassandra') {

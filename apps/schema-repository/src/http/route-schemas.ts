@@ -4,6 +4,7 @@ import {
   DEFAULT_INTENT_TOPIC,
   DEFAULT_VISIBILITY_WINDOW_MS,
   IDENTIFIER,
+  STORE_KINDS,
   VISIBILITY_WINDOW_MS_BOUNDS,
 } from '@wail/contracts';
 
@@ -117,7 +118,7 @@ export const SHARED_SCHEMAS: readonly JsonSchema[] = [
     type: 'object',
     required: ['store', 'keyColumns'],
     properties: {
-      store: { type: 'string', enum: ['cassandra', 'mysql'] },
+      store: { type: 'string', enum: [...STORE_KINDS] },
       keyspace: { type: 'string', description: 'cassandra routes' },
       database: { type: 'string', description: 'mysql routes' },
       physicalTable: { type: 'string', description: 'defaults to the logical table name' },

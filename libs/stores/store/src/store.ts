@@ -1,6 +1,8 @@
+import type { RouteStore } from '@wail/contracts';
 import type { KeyColumn } from '@wail/intent';
 
-export type StoreKind = 'cassandra' | 'mysql';
+/** A store kind: the stores a route may name (`STORE_KINDS` of @wail/contracts). */
+export type StoreKind = RouteStore;
 
 /** A JSON value as it arrives in a mutation body. */
 export type JsonValue =
