@@ -18,6 +18,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // `nx build` output carries a copy of the project's package.json: keep it out of the module map.
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  setupFiles: [require('node:path').join(__dirname, 'jest.setup.cjs')],
   clearMocks: true,
   passWithNoTests: true,
 };
