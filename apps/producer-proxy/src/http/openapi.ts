@@ -1,7 +1,8 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import fp from 'fastify-plugin';
-import { described, ERROR_SCHEMA } from './schemas';
+import { described, openApiRefResolver, serveOpenApi } from '@wail/runtime';
+import { ERROR_SCHEMA } from './schemas';
 
 const readinessReport = {
   type: 'object',
@@ -81,22 +82,10 @@ async function openApi(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    // Components keep their `$id` as their name.
-    refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => String(json['$id'] ?? `def-${i}`),
-    },
+    refResolver: openApiRefResolver,
     transform: ({ schema, url }) => ({ schema: { ...schema, ...DOCUMENTED_ONLY[url] }, url }),
   });
-  app.get(
-    '/openapi.json',
-    {
-      schema: {
-        summary: 'this document',
-        response: { 200: described('OpenAPI 3', { type: 'object' }) },
-      },
-    },
-    async () => app.swagger(),
-  );
+  serveOpenApi(app);
 }
 
 export default fp(openApi, { name: 'proxy-openapi', fastify: '5.x' });

@@ -1,4 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { described } from '@wail/runtime';
+
+/** Re-exported for the route modules: one helper for every service's documents. */
+export { described };
 
 /**
  * The request schemas validate (Fastify compiles them with Ajv) and, like
@@ -49,16 +53,6 @@ export const TableParams = Type.Object({
 
 export type MutationBodyType = Static<typeof MutationBody>;
 export type BatchBodyType = Static<typeof BatchBody>;
-
-type JsonSchema = Record<string, unknown>;
-
-/**
- * Answers only document: the serializer is `JSON.stringify` (`openapi.ts`),
- * so an answer's schema never drops or coerces what a handler returns.
- */
-export function described(description: string, schema: JsonSchema = {}): JsonSchema {
-  return { description, ...schema };
-}
 
 /** The error answer of `@wail/runtime`'s `jsonErrors`, a component referenced by `$id`. */
 export const ERROR_SCHEMA = {

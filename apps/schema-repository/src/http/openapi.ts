@@ -1,9 +1,10 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { described, openApiRefResolver, serveOpenApi } from '@wail/runtime';
 import { REQUEST_TYPES, RESPONSE_TYPES } from './content-negotiation';
 import { OPS_ROUTES } from './ops-routes';
-import { described, SHARED_SCHEMAS } from './route-schemas';
+import { SHARED_SCHEMAS } from './route-schemas';
 
 /** Writes: the write token. */
 const SECURED = [{ bearer: [] }];
@@ -70,22 +71,10 @@ async function openApi(app: FastifyInstance): Promise<void> {
       },
       security: SECURED,
     },
-    // Components keep their `$id` as their name.
-    refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => String(json['$id'] ?? `def-${i}`),
-    },
+    refResolver: openApiRefResolver,
     transform: ({ schema, url, route }) => ({ schema: documented(schema, url, route), url }),
   });
-  app.get(
-    '/openapi.json',
-    {
-      schema: {
-        summary: 'this document',
-        response: { 200: described('OpenAPI 3', { type: 'object' }) },
-      },
-    },
-    async () => app.swagger(),
-  );
+  serveOpenApi(app);
 }
 
 /** A route's schema with what the route's settings say about it. */

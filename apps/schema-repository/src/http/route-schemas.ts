@@ -7,6 +7,10 @@ import {
   STORE_KINDS,
   VISIBILITY_WINDOW_MS_BOUNDS,
 } from '@wail/contracts';
+import { described } from '@wail/runtime';
+
+/** Re-exported for the route modules: one helper for every service's documents. */
+export { described };
 
 /**
  * The pieces route schemas share. Route schemas document the API (the OpenAPI
@@ -56,11 +60,6 @@ export const strings = { type: 'array', items: { type: 'string' } };
 /** A JSON body with one string field, `/config` and `/mode` style. */
 export function stringField(name: string): JsonSchema {
   return { type: 'object', properties: { [name]: { type: 'string' } } };
-}
-
-/** A response of any JSON shape, described. */
-export function described(description: string, schema: JsonSchema = {}): JsonSchema {
-  return { description, ...schema };
 }
 
 const n = (value: number) => value.toLocaleString('en-US');
