@@ -9,6 +9,8 @@ export const Defaults = {
   cassandraContactPoints: '127.0.0.1:9042',
   cassandraDatacenter: 'datacenter1',
   mysqlUrl: 'mysql://root@127.0.0.1:3306',
+  postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+  redisUrl: 'redis://127.0.0.1:6379',
   repositoryUrl: 'http://127.0.0.1:8081',
   proxyPort: 8080,
   repositoryPort: 8081,

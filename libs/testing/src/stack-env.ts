@@ -11,6 +11,8 @@ export function stackEnv(env: NodeJS.ProcessEnv = process.env) {
     ),
     cassandraDatacenter: env['WAIL_CASSANDRA_DATACENTER'] ?? Defaults.cassandraDatacenter,
     mysqlUrl: env['WAIL_MYSQL_URL'] ?? Defaults.mysqlUrl,
+    postgresUrl: env['WAIL_POSTGRES_URL'] ?? Defaults.postgresUrl,
+    redisUrl: env['WAIL_REDIS_URL'] ?? Defaults.redisUrl,
   };
 }
 
