@@ -18,8 +18,11 @@ export type StoredValue = null | boolean | number | bigint | string | Buffer;
 /** Where a logical table lives: from its route, never from a request. */
 export interface TableRef {
   store: StoreKind;
-  /** Keyspace (Cassandra) or database (MySQL). */
+  /** Keyspace (Cassandra), database (MySQL, PostgreSQL) or key prefix (Redis). */
   namespace: string;
+  /** PostgreSQL: the schema within the database (`public` by default). */
+  schema?: string;
+  /** The physical table (Redis: the logical table, whose data model gives the columns). */
   table: string;
   keyColumns: readonly string[];
 }
