@@ -39,6 +39,7 @@ const KEY_KINDS: Record<string, KeyKind> = {
   blob: 'binary',
   mediumblob: 'binary',
   longblob: 'binary',
+  bytea: 'binary',
   uuid: 'uuid',
   timeuuid: 'uuid',
   date: 'date',
@@ -48,7 +49,7 @@ const KEY_KINDS: Record<string, KeyKind> = {
 };
 
 const SUPPORTED_KEY_TYPES =
-  'integers, text with a binary collation, binary, uuid, date, timestamp, boolean';
+  'integers, text with a binary (MySQL) or deterministic (PostgreSQL) collation, binary, uuid, date, timestamp, boolean';
 
 /**
  * Whether a route fits its physical table, every problem at once (empty when
@@ -87,7 +88,15 @@ export function routeTableProblems(target: TableRef, columns: Columns): string[]
       problems.push(
         `the primary key indexes only a prefix of "${name}", so different values can be one key`,
       );
-    if (
+    if (KEY_KINDS[column.type] === 'text' && target.store === 'postgres') {
+      // PostgreSQL's deterministic collations (every built-in one) break ties
+      // byte for byte, so equality is byte equality; its adapter reports a
+      // text column's collation only when it is nondeterministic.
+      if (column.collation !== undefined)
+        problems.push(
+          `key column "${name}" has the nondeterministic collation ${column.collation}, under which different strings can be one key; use a deterministic collation such as "C"`,
+        );
+    } else if (
       KEY_KINDS[column.type] === 'text' &&
       column.collation !== undefined &&
       !/_bin$/.test(column.collation)
@@ -109,7 +118,10 @@ const WIDEST_CHARACTER: Record<string, number> = {
   ucs2: 0xffff,
 };
 
-/** MySQL collations compare as if shorter strings were padded with spaces, unless NO PAD. */
+/**
+ * MySQL collations compare as if shorter strings were padded with spaces,
+ * unless NO PAD; CHAR(n) does so in MySQL and PostgreSQL (bpchar) alike.
+ */
 function padsWithSpaces(column: ColumnInfo): boolean {
   if (column.type === 'char') return true;
   return column.collation !== undefined && !/nopad|_0900_/.test(column.collation);
@@ -157,6 +169,12 @@ function canonicalKeyValue(target: TableRef, column: ColumnInfo, value: KeyScala
         throw new WailError(
           'BAD_REQUEST',
           `key column "${name}": a character its character set ${column.charset} cannot store`,
+          { details: { column: name } },
+        );
+      if (target.store === 'postgres' && text.includes('\u0000'))
+        throw new WailError(
+          'BAD_REQUEST',
+          `key column "${name}": PostgreSQL text cannot hold the character U+0000`,
           { details: { column: name } },
         );
       if (padsWithSpaces(column) && text.endsWith(' ')) {
