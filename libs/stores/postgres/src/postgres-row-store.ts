@@ -609,6 +609,14 @@ export class PostgresRowStore implements RowStore {
         'recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (table_name, key_hash));\n' +
         `CREATE INDEX IF NOT EXISTS wail_tombstones_expiry ON ${tombstones} (recorded_at)`;
       const ready = (async () => {
+        // CREATE INDEX IF NOT EXISTS locks the table before it looks, and
+        // would wait for writes in flight: look first.
+        const existing = await this.primary.query(
+          database,
+          'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS found',
+          [tombstones, `${quote(schema)}.wail_tombstones_expiry`],
+        );
+        if ((existing.rows[0] as { found: string }).found === 't') return;
         try {
           await this.primary.query(database, create);
         } catch (error) {

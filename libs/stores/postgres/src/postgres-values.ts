@@ -112,7 +112,8 @@ export function toPostgresLiteral(
   if (type === 'boolean') return toBoolean(name, value) ? 'TRUE' : 'FALSE';
   if (TEXT_TYPES.has(type) || pgColumn.textual) return cast(noNul(name, toText(name, value)));
   if (type === 'json') return cast(JSON.stringify(value));
-  if (type === 'bytea') return `CAST('\\x${toBytes(name, value).toString('hex')}' AS pg_catalog.bytea)`;
+  if (type === 'bytea')
+    return `CAST('\\x${toBytes(name, value).toString('hex')}' AS pg_catalog.bytea)`;
   if (type === 'date') return cast(toDateString(name, value));
   if (type === 'timestamp') return cast(microsToIso(isoToMicros(name, value)));
   if (type === 'datetime')
