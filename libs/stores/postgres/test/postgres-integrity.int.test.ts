@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { KeyColumn } from '@wail/intent';
-import { tombstoneKey, type PreparedWrite, type TableRef } from '@wail/store';
+import { tombstoneKey, type PreparedWrite, type TableRef, type WriteRequest } from '@wail/store';
 import { stackEnv, uniqueName } from '@wail/testing';
 import { PostgresConnection, PostgresRowStore } from '../src';
 
@@ -166,45 +166,90 @@ describe('a delete in flight', () => {
   });
 });
 
+describe('a key held too long', () => {
+  it('answers DATABASE_UNAVAILABLE, retriable, within the timeout when a key stays locked', async () => {
+    const store = storeWith({ timeoutMs: 300 });
+    await store.write({ target: people, op: 'upsert', key: id(700n), values: {}, ts: 1n });
+    const holder = await session();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1, $2)', [
+        LOCK_CLASS,
+        tombstoneKey('people', id(700n)).readInt32BE(0),
+      ]);
+      const started = Date.now();
+      const error = await store
+        .write({ target: people, op: 'upsert', key: id(700n), values: { name: 'x' }, ts: 2n })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'DATABASE_UNAVAILABLE',
+        retriable: true,
+        details: { sqlstate: expect.stringMatching(/^(55P03|57014)$/) },
+      });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect(await store.read(people, id(700n), 'strong')).toMatchObject({ wailTs: 1n });
+  });
+});
+
+describe('pools', () => {
+  it('keeps at most maxDatabases pools, opening an evicted one again on demand', async () => {
+    const store = storeWith({ maxDatabases: 1 });
+    for (let round = 0; round < 3; round++) {
+      await store.ping();
+      await store.write({
+        target: people,
+        op: 'upsert',
+        key: id(800n),
+        values: {},
+        ts: BigInt(round + 1),
+      });
+    }
+    expect(await store.read(people, id(800n), 'strong')).toMatchObject({ wailTs: 3n });
+  });
+});
+
 describe('executeMany', () => {
   it('sends a batch of upserts and deletes over two tables as one round trip with the same last-writer-wins outcome', async () => {
     const store = storeWith();
     const accounts = ref('accounts');
     await store.write({ target: people, op: 'delete', key: id(900n), values: {}, ts: 9000n });
-    const prepared = await Promise.all(
-      [
-        {
-          target: people,
-          op: 'upsert' as const,
-          key: id(901n),
-          ts: 8002n,
-          values: { name: 'newest' },
-        },
-        {
-          target: people,
-          op: 'upsert' as const,
-          key: id(901n),
-          ts: 8001n,
-          values: { name: 'older' },
-        },
-        {
-          target: people,
-          op: 'upsert' as const,
-          key: id(902n),
-          ts: 8003n,
-          values: { name: 'two' },
-        },
-        {
-          target: people,
-          op: 'upsert' as const,
-          key: id(900n),
-          ts: 8500n,
-          values: { name: 'zombie' },
-        },
-        { target: people, op: 'delete' as const, key: id(902n), ts: 8004n, values: {} },
-        { target: accounts, op: 'upsert' as const, key: id(1n), ts: 1n, values: { email: 'a@x' } },
-      ].map((request) => store.prepareWrite(request)),
-    );
+    const requests: WriteRequest[] = [
+      {
+        target: people,
+        op: 'upsert' as const,
+        key: id(901n),
+        ts: 8002n,
+        values: { name: 'newest' },
+      },
+      {
+        target: people,
+        op: 'upsert' as const,
+        key: id(901n),
+        ts: 8001n,
+        values: { name: 'older' },
+      },
+      {
+        target: people,
+        op: 'upsert' as const,
+        key: id(902n),
+        ts: 8003n,
+        values: { name: 'two' },
+      },
+      {
+        target: people,
+        op: 'upsert' as const,
+        key: id(900n),
+        ts: 8500n,
+        values: { name: 'zombie' },
+      },
+      { target: people, op: 'delete' as const, key: id(902n), ts: 8004n, values: {} },
+      { target: accounts, op: 'upsert' as const, key: id(1n), ts: 1n, values: { email: 'a@x' } },
+    ];
+    const prepared = await Promise.all(requests.map((request) => store.prepareWrite(request)));
     const before = { ...store.writeStats };
     expect(await store.executeMany(prepared)).toEqual(new Array(6).fill(undefined));
     expect(store.writeStats).toEqual({
@@ -240,11 +285,13 @@ describe('executeMany', () => {
     });
     const prepared = await Promise.all(
       [
-        { target: people, key: id(1001n), values: { name: 'fine' } },
+        { target: people, key: id(1001n), values: { name: 'fine' } as Record<string, string> },
         { target: people, key: id(1002n), values: { name: 'x'.repeat(21) } },
         { target: accounts, key: id(11n), values: { email: 'taken@x' } },
         { target: accounts, key: id(12n), values: { email: 'free@x' } },
-      ].map((request) => store.prepareWrite({ op: 'upsert', ts: 100n, ...request })),
+      ].map((request) =>
+        store.prepareWrite({ op: 'upsert', ts: 100n, ...request } as WriteRequest),
+      ),
     );
     const fallbacks = store.writeStats.fallbacks;
     const results = await store.executeMany(prepared);

@@ -231,3 +231,67 @@ describe('canonicalKeyColumns', () => {
     }
   });
 });
+
+describe('PostgreSQL keys', () => {
+  const postgres = (keyColumns: string[]): TableRef => ({
+    ...mysql(keyColumns),
+    store: 'postgres',
+    schema: 'public',
+  });
+
+  it('accepts bytea, uuid and text keys with no collation reported (deterministic), and refuses a nondeterministic one', () => {
+    const columns = table(
+      column('bin', 'bytea', { keyPosition: 0 }),
+      column('u', 'uuid', { keyPosition: 1 }),
+      column('code', 'text', { keyPosition: 2 }),
+      column('wail_ts', 'bigint'),
+    );
+    expect(routeTableProblems(postgres(['bin', 'u', 'code']), columns)).toEqual([]);
+    expect(routeTableProblems(mysql(['bin', 'u', 'code']), columns)).toHaveLength(1);
+    const nondeterministic = table(
+      column('code', 'text', { keyPosition: 0, collation: 'ci' }),
+      column('wail_ts', 'bigint'),
+    );
+    expect(routeTableProblems(postgres(['code']), nondeterministic)).toEqual([
+      'key column "code" has the nondeterministic collation ci, under which different strings can be one key; use a deterministic collation such as "C"',
+    ]);
+  });
+
+  it('refuses an array key column as a route problem', () => {
+    const columns = table(column('id', 'int[]', { keyPosition: 0 }), column('wail_ts', 'bigint'));
+    expect(routeTableProblems(postgres(['id']), columns)).toEqual([
+      expect.stringContaining('key column "id" has type int[]'),
+    ]);
+  });
+
+  it('makes bytea keys bytes from base64, and refuses U+0000 in a text key and trailing spaces in a char key', () => {
+    const columns = table(
+      column('bin', 'bytea', { keyPosition: 0 }),
+      column('code', 'text', { keyPosition: 1 }),
+      column('fixed', 'char', { keyPosition: 2, maxLength: 3 }),
+      column('wail_ts', 'bigint'),
+    );
+    const target = postgres(['bin', 'code', 'fixed']);
+    expect(
+      canonicalKeyColumns(target, columns, [
+        { name: 'bin', value: 'AP8=' },
+        { name: 'code', value: 'a b' },
+        { name: 'fixed', value: 'ab' },
+      ]),
+    ).toEqual([
+      { name: 'bin', value: new Uint8Array([0, 255]) },
+      { name: 'code', value: 'a b' },
+      { name: 'fixed', value: 'ab' },
+    ]);
+    expect(() =>
+      canonicalKeyColumns(target, columns, [{ name: 'code', value: 'a\u0000' }]),
+    ).toThrow(/U\+0000/);
+    expect(() => canonicalKeyColumns(target, columns, [{ name: 'fixed', value: 'a ' }])).toThrow(
+      /trailing spaces/,
+    );
+    // MySQL text keys may hold U+0000.
+    expect(
+      canonicalKeyColumns(mysql(['code']), columns, [{ name: 'code', value: 'a\u0000' }]),
+    ).toEqual([{ name: 'code', value: 'a\u0000' }]);
+  });
+});
