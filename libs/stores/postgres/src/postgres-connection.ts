@@ -21,7 +21,7 @@ export interface PostgresOptions {
    * answers 503 instead of holding requests.
    */
   timeoutMs?: number;
-  /** Pools kept at once (default 16); the least recently used is closed beyond that. */
+  /** Pools kept at once (default 16); beyond that the least recently used idle one is closed. */
   maxDatabases?: number;
 }
 
@@ -172,12 +172,24 @@ export class PostgresConnection implements StoreConnection {
     // query reports the outage.
     pool.on('error', () => undefined);
     this.pools.set(database, pool);
-    if (this.pools.size > this.maxDatabases) {
-      const [oldest, evicted] = this.pools.entries().next().value as [string, pg.Pool];
-      this.pools.delete(oldest);
-      this.closing.push(evicted.end().catch(() => undefined));
-    }
+    if (this.pools.size > this.maxDatabases) this.evictIdle(database);
     return pool;
+  }
+
+  /**
+   * Closes the least recently used pool with nothing in flight: a pool's
+   * queued requests would only time out once it is ending. When every pool
+   * is busy the bound is exceeded until one is idle (the next new pool tries
+   * again), rather than failing requests.
+   */
+  private evictIdle(keep: string): void {
+    for (const [database, pool] of this.pools) {
+      if (database !== keep && pool.waitingCount === 0 && pool.idleCount === pool.totalCount) {
+        this.pools.delete(database);
+        this.closing.push(pool.end().catch(() => undefined));
+        if (this.pools.size <= this.maxDatabases) return;
+      }
+    }
   }
 
   /** A simple-protocol query (no parameters) or an extended one (with). */

@@ -39,6 +39,9 @@ beforeAll(async () => {
     `CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`,
   );
   await sql(`CREATE TABLE ci_key (id text COLLATE ci PRIMARY KEY, wail_ts bigint NOT NULL)`);
+  await sql(
+    `CREATE TABLE local_key (at timestamp(3) PRIMARY KEY, code varchar(4), wail_ts bigint NOT NULL)`,
+  );
   await sql(`CREATE TABLE no_ts (id int PRIMARY KEY, note text)`);
   await sql(`CREATE SCHEMA other`);
   await sql(
@@ -373,6 +376,35 @@ describe('PostgresRowStore keys', () => {
       deletedTs: 6n,
     });
     expect((await sql('SELECT count(*) AS n FROM composite')).rows).toEqual([{ n: '0' }]);
+  });
+
+  it('uses a timestamp without time zone as a key in UTC, refusing precision the column would drop', async () => {
+    const local: TableRef = { ...ref('local_key'), keyColumns: ['at'] };
+    const at = (value: string): KeyColumn[] => [{ name: 'at', value }];
+    await store.write({
+      target: local,
+      op: 'upsert',
+      key: at('2024-05-01T12:00:00.123+02:00'),
+      ts: 1n,
+      values: { code: 'x' },
+    });
+    expect(await store.read(local, at('2024-05-01T10:00:00.123Z'), 'strong')).toEqual({
+      state: 'present',
+      wailTs: 1n,
+      row: { at: '2024-05-01T10:00:00.123000Z', code: 'x' },
+    });
+    expect((await sql('SELECT at::text AS at FROM local_key')).rows).toEqual([
+      { at: '2024-05-01 10:00:00.123' },
+    ]);
+    await expect(
+      store.write({
+        target: local,
+        op: 'upsert',
+        key: at('2024-05-01T10:00:00.1234Z'),
+        ts: 2n,
+        values: {},
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('refuses a char key with trailing spaces, which the column ignores', async () => {
