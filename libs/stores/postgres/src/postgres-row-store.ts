@@ -523,7 +523,7 @@ export class PostgresRowStore implements RowStore {
       const row: Record<string, StoredValue> = {};
       let wailTs = 0n;
       names.slice(0, -1).forEach((name, i) => {
-        if (name === 'wail_ts') wailTs = BigInt(cells[i]!);
+        if (name === 'wail_ts') wailTs = BigInt(cells[i] ?? 0);
         else row[name] = fromPostgresText(columns.get(name), cells[i] ?? null);
       });
       return { state: 'present', row, wailTs };
