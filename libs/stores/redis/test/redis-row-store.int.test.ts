@@ -474,6 +474,58 @@ describe('RedisRowStore', () => {
   });
 });
 
+describe('RedisRowStore data models', () => {
+  it('asks for a table’s model once per TTL and sees a new column after it', async () => {
+    let model: Record<string, unknown> = {
+      type: 'record',
+      name: 'Note',
+      fields: [{ name: 'id', type: 'string' }],
+    };
+    let asked = 0;
+    const evolving = new RedisRowStore({
+      url: env.redisUrl,
+      modelTtlMs: 200,
+      modelSchema: () => {
+        asked++;
+        return Promise.resolve(model);
+      },
+    });
+    const notes = ref('notes', ['id']);
+    try {
+      await evolving.describe(notes);
+      await evolving.describe(notes);
+      expect(asked).toBe(1);
+      model = {
+        ...model,
+        fields: [
+          { name: 'id', type: 'string' },
+          { name: 'body', type: 'string' },
+        ],
+      };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await evolving.write({
+        target: notes,
+        op: 'upsert',
+        key: key('n'),
+        ts: 1n,
+        values: { body: 'hi' },
+      });
+      expect(asked).toBe(2);
+      expect(await evolving.read(notes, key('n'), 'strong')).toMatchObject({
+        row: { id: 'n', body: 'hi' },
+      });
+    } finally {
+      await evolving.close();
+    }
+  });
+
+  it('refuses a tombstone TTL that a visibility window could outlast', () => {
+    expect(() => new RedisRowStore({ modelSchema, tombstoneTtlMs: 60_000 })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+  });
+});
+
 describe('RedisRowStore against an unreachable server', () => {
   it('fails writes, reads and ping quickly with DATABASE_UNAVAILABLE, without the address', async () => {
     const { host, port } = await deadAddress();
