@@ -54,6 +54,20 @@ interface ScriptCommands {
   wailDelete(key: string, ...args: string[]): Promise<number>;
 }
 
+/**
+ * A column the row does not have (the model gained it after the row was
+ * written) reads as the model's default, as an Avro reader fills a field
+ * the writer did not know.
+ */
+function defaultField(column: RedisColumnInfo): string | undefined {
+  if (column.defaultValue === undefined) return undefined;
+  try {
+    return toRedisField(column, column.defaultValue);
+  } catch {
+    return undefined;
+  }
+}
+
 const isScripted = (write: PreparedWrite): write is ScriptedWrite =>
   (write as Partial<ScriptedWrite>).script !== undefined;
 
@@ -323,11 +337,16 @@ export class RedisRowStore implements RowStore {
     }
     const version = hash['wail_ts'];
     if (version === undefined) return { state: 'absent', deletedTs: undefined };
+    if (!/^-?\d{1,20}$/.test(version))
+      throw new WailError(
+        'DATABASE_REJECTED',
+        `the Redis hash of this key in ${target.table} has a wail_ts that is not a version; it was not written by WAIL`,
+      );
     if (hash[DELETED_FIELD] !== undefined) return { state: 'absent', deletedTs: BigInt(version) };
     const row: Record<string, StoredValue> = {};
     for (const column of columns.values()) {
       if (column.name === 'wail_ts') continue;
-      const text = hash[column.name];
+      const text = hash[column.name] ?? defaultField(column);
       row[column.name] = text === undefined ? null : fromRedisField(column, text);
     }
     return { state: 'present', row, wailTs: BigInt(version) };

@@ -264,6 +264,8 @@ describe('RedisRowStore', () => {
       row: { id: 7n, name: 'Seven', age: 70, tier: 'basic' },
     });
     expect(await admin.keys(`${prefix}:people:*`)).toEqual([`${prefix}:people:7`]);
+    // The default is written when the row is created, as SQL's DEFAULT would be.
+    expect(await admin.hget(`${prefix}:people:7`, 'tier')).toBe('"basic"');
   });
 
   it('refuses to create a row without a required column, with DATABASE_REJECTED, and writes nothing', async () => {
@@ -475,7 +477,7 @@ describe('RedisRowStore', () => {
 });
 
 describe('RedisRowStore data models', () => {
-  it('asks for a table’s model once per TTL and sees a new column after it', async () => {
+  it('asks for a table’s model once per TTL, sees a new column after it and reads a row without it as its default', async () => {
     let model: Record<string, unknown> = {
       type: 'record',
       name: 'Note',
@@ -514,6 +516,16 @@ describe('RedisRowStore data models', () => {
       expect(await evolving.read(notes, key('n'), 'strong')).toMatchObject({
         row: { id: 'n', body: 'hi' },
       });
+      model = {
+        ...model,
+        fields: [...(model['fields'] as unknown[]), { name: 'stars', type: 'long', default: 5 }],
+      };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await evolving.read(notes, key('n'), 'strong')).toEqual({
+        state: 'present',
+        wailTs: 1n,
+        row: { id: 'n', body: 'hi', stars: 5n },
+      });
     } finally {
       await evolving.close();
     }
@@ -527,7 +539,7 @@ describe('RedisRowStore data models', () => {
 });
 
 describe('RedisRowStore against an unreachable server', () => {
-  it('fails writes, reads and ping quickly with DATABASE_UNAVAILABLE, without the address', async () => {
+  it('fails writes, pipelined writes, reads and ping quickly with DATABASE_UNAVAILABLE, without the address', async () => {
     const { host, port } = await deadAddress();
     const dead = new RedisRowStore({
       url: `redis://:secret-password@${host}:${port}`,
@@ -547,6 +559,14 @@ describe('RedisRowStore against an unreachable server', () => {
         expect(error.retriable).toBe(true);
         expect(error.message).not.toMatch(/secret-password|127\.0\.0\.1|\d{4,5}/);
       }
+      const batch = await Promise.all(
+        ['x', 'y'].map((id) =>
+          dead.prepareWrite({ target: items, op: 'delete', key: key(id), ts: 1n, values: {} }),
+        ),
+      );
+      expect(
+        (await dead.executeMany(batch)).map((error) => (error as WailError | undefined)?.code),
+      ).toEqual(['DATABASE_UNAVAILABLE', 'DATABASE_UNAVAILABLE']);
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await dead.close();
