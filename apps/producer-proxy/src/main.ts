@@ -3,7 +3,13 @@ import { HybridLogicalClock } from '@wail/intent';
 import { GroupCommitLog, KafkaClient } from '@wail/kafka';
 import { runService, type RunningService } from '@wail/runtime';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
-import { connectRepository, kafkaCheck, openStores, serviceReadiness } from '@wail/wiring';
+import {
+  connectRepository,
+  kafkaCheck,
+  openStores,
+  repositoryModels,
+  serviceReadiness,
+} from '@wail/wiring';
 import { buildApp } from './app';
 import { loadConfig, type ProxyConfig } from './config';
 import { IntentBacklog } from './mutations/intent-backlog';
@@ -26,8 +32,8 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     appendTimeoutMs: config.intents.timeoutMs,
     maxQueued: config.intents.queueLimit,
   });
-  const stores = openStores(config.stores);
-  const { routes } = connectRepository(config.repository, logger);
+  const { client: repository, routes } = connectRepository(config.repository, logger);
+  const stores = openStores(config.stores, { models: repositoryModels(repository) });
   await routes.start();
 
   const registry = createMetricsRegistry('producer-proxy');

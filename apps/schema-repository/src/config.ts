@@ -6,6 +6,8 @@ import {
   Defaults,
   LogEnv,
   MysqlEnv,
+  PostgresEnv,
+  RedisEnv,
   StoresEnv,
   listenEnv,
   loadEnv,
@@ -27,6 +29,8 @@ export const RepositoryEnv = Type.Object({
   ...AllowUnauthenticatedEnv,
   ...ConsumerTopicsEnv,
   ...CassandraEnv,
+  ...PostgresEnv,
+  ...RedisEnv,
   ...StoresEnv,
   ...listenEnv('WAIL_REPOSITORY', Defaults.repositoryPort),
   WAIL_REPOSITORY_DATABASE: Type.String({

@@ -6,6 +6,7 @@ import { openStores } from '@wail/wiring';
 import { buildApp } from './app';
 import { loadConfig, type RepositoryConfig } from './config';
 import { ControlPlane } from './control-plane/control-plane';
+import { ControlPlaneError } from './control-plane/errors';
 import { RouteFit } from './control-plane/route-fit';
 import { SchemaRegistry } from './registry/schema-registry';
 import { DatabaseBootstrap } from './storage/bootstrap';
@@ -27,9 +28,33 @@ export async function compose(
   // Routes are checked against their tables when applied: fresh metadata every
   // time (no cache), a small pool, no tombstone purging (this service writes none).
   const stores = openStores(config.stores, {
-    mysql: { connectionLimit: 2, describeTtlMs: 0, tombstonePurgeIntervalMs: 0 },
-    cassandra: { describeTtlMs: 0 },
+    tuning: {
+      mysql: { connectionLimit: 2, describeTtlMs: 0, tombstonePurgeIntervalMs: 0 },
+      postgres: { poolSize: 2, describeTtlMs: 0, tombstonePurgeIntervalMs: 0 },
+      cassandra: { describeTtlMs: 0 },
+      redis: { modelTtlMs: 0 },
+    },
+    // A Redis table's columns are its model: this repository's own.
+    models: async (table) => {
+      try {
+        return (await controlPlane.getModel(table, 'latest')).schema;
+      } catch (error) {
+        if (error instanceof ControlPlaneError && error.code === 'MODEL_NOT_FOUND')
+          return undefined;
+        throw error;
+      }
+    },
   });
+  const controlPlane: ControlPlane = new ControlPlane(
+    mysql.pool,
+    registry,
+    new RouteFit(
+      stores,
+      logger.child({ component: 'route-fit' }),
+      Math.max(5000, config.stores.timeoutMs),
+    ),
+    config.topics,
+  );
   const readiness = new Readiness(
     [
       {
@@ -47,16 +72,7 @@ export async function compose(
     readiness,
     metrics: createMetricsRegistry('schema-repository'),
     registry,
-    controlPlane: new ControlPlane(
-      mysql.pool,
-      registry,
-      new RouteFit(
-        stores,
-        logger.child({ component: 'route-fit' }),
-        Math.max(5000, config.stores.timeoutMs),
-      ),
-      config.topics,
-    ),
+    controlPlane,
     bodyLimit: config.http.bodyLimit,
     tokens: config.tokens,
   });

@@ -2,7 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { GroupCommitLog, KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { runService, type RunningService } from '@wail/runtime';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
-import { connectRepository, kafkaCheck, openStores, serviceReadiness } from '@wail/wiring';
+import {
+  connectRepository,
+  kafkaCheck,
+  openStores,
+  repositoryModels,
+  serviceReadiness,
+} from '@wail/wiring';
 import { buildApp } from './app';
 import { loadConfig, type ConsumerConfig } from './config';
 import { AtLeastOnceDelivery, type AtLeastOnceOptions } from './pipeline/at-least-once';
@@ -26,8 +32,8 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     clientId: `wail-consumer-${config.consumerId}`,
     logger,
   });
-  const stores = openStores(config.stores);
   const { client: repository, routes } = connectRepository(config.repository, logger);
+  const stores = openStores(config.stores, { models: repositoryModels(repository) });
   const models = new ModelCache(repository, (model) =>
     kafka.ensureTopics([{ topic: model.eventTopic }]),
   );

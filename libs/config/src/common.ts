@@ -1,5 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_UNMATERIALIZED_TOPIC } from '@wail/contracts';
+import {
+  DEFAULT_DEAD_LETTER_TOPIC,
+  DEFAULT_UNMATERIALIZED_TOPIC,
+  STORE_KINDS,
+  type RouteStore,
+} from '@wail/contracts';
+
+const STORES = STORE_KINDS.join('|');
 
 const hostPortList = `^\\s*[^\\s,:]+:[0-9]{1,5}\\s*(,\\s*[^\\s,:]+:[0-9]{1,5}\\s*)*$`;
 
@@ -77,6 +84,33 @@ export const MysqlEnv = {
   ),
 };
 
+export const PostgresEnv = {
+  WAIL_POSTGRES_URL: Type.String({
+    format: 'postgres-url',
+    default: Defaults.postgresUrl,
+    description:
+      'URL of the PostgreSQL primary (postgres://user:password@host:port/database; the database is where to connect first, each route names its own)',
+  }),
+  WAIL_POSTGRES_REPLICA_URL: Type.Optional(
+    Type.String({ format: 'postgres-url', description: 'PostgreSQL read replica for fast reads' }),
+  ),
+  WAIL_POSTGRES_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 16,
+    description: 'PostgreSQL connections per service and database',
+  }),
+};
+
+export const RedisEnv = {
+  WAIL_REDIS_URL: Type.String({
+    format: 'redis-url',
+    default: Defaults.redisUrl,
+    description:
+      'URL of Redis or Valkey (redis://[user:password@]host:port[/db], rediss:// for TLS)',
+  }),
+};
+
 /** `<PREFIX>_HOST` and `<PREFIX>_PORT` for a service's HTTP listener. */
 export function listenEnv<P extends string>(prefix: P, port: number) {
   return {
@@ -97,9 +131,9 @@ export function listenEnv<P extends string>(prefix: P, port: number) {
 
 export const StoresEnv = {
   WAIL_STORES: Type.String({
-    pattern: '^\\s*(cassandra|mysql)\\s*(,\\s*(cassandra|mysql)\\s*)*$',
-    default: 'cassandra,mysql',
-    description: 'stores this service connects to (cassandra, mysql, or both)',
+    pattern: `^\\s*(${STORES})\\s*(,\\s*(${STORES})\\s*)*$`,
+    default: STORE_KINDS.join(','),
+    description: `stores this service connects to (any of ${STORE_KINDS.join(', ')})`,
   }),
   WAIL_DB_TIMEOUT_MS: Type.Integer({
     minimum: 100,
@@ -201,6 +235,10 @@ export interface StoreEnvValues {
   WAIL_CASSANDRA_DATACENTER: string;
   WAIL_CASSANDRA_USERNAME?: string | undefined;
   WAIL_CASSANDRA_PASSWORD?: string | undefined;
+  WAIL_POSTGRES_URL: string;
+  WAIL_POSTGRES_REPLICA_URL?: string | undefined;
+  WAIL_POSTGRES_POOL_SIZE: number;
+  WAIL_REDIS_URL: string;
 }
 
 /**
@@ -222,9 +260,7 @@ export function mysqlSettings(e: {
 
 /** The store connection settings shared by the proxy and the consumer. */
 export function storeSettings(e: StoreEnvValues) {
-  const stores = [...new Set(e.WAIL_STORES.split(',').map((s) => s.trim()))] as (
-    'cassandra' | 'mysql'
-  )[];
+  const stores = [...new Set(e.WAIL_STORES.split(',').map((s) => s.trim()))] as RouteStore[];
   return {
     stores,
     timeoutMs: e.WAIL_DB_TIMEOUT_MS,
@@ -248,6 +284,20 @@ export function storeSettings(e: StoreEnvValues) {
       // lands within its statement timeout and retries: the guard outlives it.
       tombstoneGuardMs: Math.max(e.WAIL_TOMBSTONE_GUARD_MS, 4 * e.WAIL_DB_TIMEOUT_MS + 10_000),
       ...(e.WAIL_MYSQL_REPLICA_URL === undefined ? {} : { replicaUrl: e.WAIL_MYSQL_REPLICA_URL }),
+    },
+    postgres: {
+      url: e.WAIL_POSTGRES_URL,
+      poolSize: e.WAIL_POSTGRES_POOL_SIZE,
+      timeoutMs: e.WAIL_DB_TIMEOUT_MS,
+      tombstoneRetentionMs: e.WAIL_TOMBSTONE_RETENTION_MS,
+      ...(e.WAIL_POSTGRES_REPLICA_URL === undefined
+        ? {}
+        : { replicaUrl: e.WAIL_POSTGRES_REPLICA_URL }),
+    },
+    redis: {
+      url: e.WAIL_REDIS_URL,
+      timeoutMs: e.WAIL_DB_TIMEOUT_MS,
+      tombstoneTtlMs: e.WAIL_TOMBSTONE_RETENTION_MS,
     },
   };
 }

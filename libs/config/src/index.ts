@@ -10,6 +10,8 @@ export {
   KafkaEnv,
   LogEnv,
   MysqlEnv,
+  PostgresEnv,
+  RedisEnv,
   RepositoryUrlEnv,
   StoresEnv,
   TracingEnv,

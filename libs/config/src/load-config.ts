@@ -17,7 +17,27 @@ const FORMATS: Record<string, (value: string) => string | undefined> = {
     const reading = readMysqlUrl(value);
     return reading.ok ? undefined : reading.problem;
   },
+  'postgres-url': (value) => storeUrlProblem(value, ['postgres:', 'postgresql:']),
+  'redis-url': (value) => storeUrlProblem(value, ['redis:', 'rediss:']),
 };
+
+/**
+ * Why a database URL cannot be used, never repeating it (it may hold a
+ * password): a known scheme, a host, no fragment, credentials percent-encoded.
+ */
+function storeUrlProblem(value: string, schemes: readonly string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `not a URL (${schemes.map((s) => `${s}//host:port`).join(' or ')}; percent-encode reserved characters of a user or password)`;
+  }
+  if (!schemes.includes(url.protocol)) return `the scheme must be ${schemes.join(' or ')}`;
+  if (url.hostname === '') return 'the URL names no host';
+  if (url.hash !== '')
+    return 'the URL has a fragment (#…): percent-encode a # in a password as %23';
+  return undefined;
+}
 for (const [format, problem] of Object.entries(FORMATS)) {
   FormatRegistry.Set(format, (value) => problem(value) === undefined);
 }

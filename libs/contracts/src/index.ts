@@ -25,6 +25,7 @@ export {
   STORE_KINDS,
   VISIBILITY_WINDOW_MS_BOUNDS,
   checkRouteSpec,
+  routeNamespace,
   routeTarget,
   tableNameProblem,
   checkRoute,

@@ -61,6 +61,63 @@ describe('checkRouteSpec', () => {
     });
   });
 
+  it('takes a postgres route with its database and schema (public by default)', () => {
+    const parsed = checkRouteSpec('invoices', {
+      store: 'postgres',
+      database: 'billing',
+      keyColumns: ['id'],
+    });
+    expect(parsed).toMatchObject({
+      ok: true,
+      value: {
+        store: 'postgres',
+        database: 'billing',
+        schema: 'public',
+        physicalTable: 'invoices',
+      },
+    });
+    expect(
+      checkRouteSpec('invoices', {
+        store: 'postgres',
+        schema: 'not a schema',
+        keyspace: 'ks',
+        keyColumns: ['id'],
+      }),
+    ).toEqual({
+      ok: false,
+      problems: [
+        'a postgres route needs "database": an identifier',
+        '"schema" must be an identifier',
+        'a postgres route takes "database" and "schema", not "keyspace"',
+      ],
+    });
+  });
+
+  it('takes a redis route with its key prefix and no physical table of its own', () => {
+    expect(
+      checkRouteSpec('carts', { store: 'redis', keyPrefix: 'shop:carts', keyColumns: ['id'] }),
+    ).toMatchObject({
+      ok: true,
+      value: { store: 'redis', keyPrefix: 'shop:carts', physicalTable: 'carts' },
+    });
+    expect(
+      checkRouteSpec('carts', {
+        store: 'redis',
+        keyPrefix: 'has space{tag}',
+        database: 'db',
+        physicalTable: 'other',
+        keyColumns: ['id'],
+      }),
+    ).toEqual({
+      ok: false,
+      problems: [
+        'a redis route needs "keyPrefix": 1 to 100 of letters, digits, _ . : -',
+        'a redis route takes "keyPrefix", not "database"',
+        'a redis route has no physical table: its rows are named by "keyPrefix" and its columns by the data model of the table itself',
+      ],
+    });
+  });
+
   it('reports a bad table name or a body that is not an object alone', () => {
     expect(checkRouteSpec('1customers', { store: 'nope' })).toEqual({
       ok: false,
@@ -122,5 +179,15 @@ describe('routeTarget', () => {
       keyColumns: ['id'],
     });
     expect(routeTarget({ ...route, store: 'mysql', database: 'db' }).namespace).toBe('db');
+    expect(routeTarget({ ...route, store: 'postgres', database: 'db', schema: 'sales' })).toEqual({
+      store: 'postgres',
+      namespace: 'db',
+      schema: 'sales',
+      table: 't',
+      keyColumns: ['id'],
+    });
+    expect(routeTarget({ ...route, store: 'redis', keyPrefix: 'shop:carts' }).namespace).toBe(
+      'shop:carts',
+    );
   });
 });

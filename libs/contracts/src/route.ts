@@ -1,7 +1,7 @@
 import { DEFAULT_INTENT_TOPIC, intentTopicProblems, isTopicName, type TopicPolicy } from './topics';
 
 /** The stores a route may name: one place for the list (validation, OpenAPI, the store API). */
-export const STORE_KINDS = ['cassandra', 'mysql'] as const;
+export const STORE_KINDS = ['cassandra', 'mysql', 'postgres', 'redis'] as const;
 export type RouteStore = (typeof STORE_KINDS)[number];
 export type FailureMode = 'transactional' | 'independent';
 
@@ -12,8 +12,15 @@ export type FailureMode = 'transactional' | 'independent';
  */
 export interface RouteSpec {
   store: RouteStore;
+  /** Cassandra. */
   keyspace?: string;
+  /** MySQL and PostgreSQL. */
   database?: string;
+  /** PostgreSQL: the schema within the database (default `public`). */
+  schema?: string;
+  /** Redis: rows are hashes at `<keyPrefix>:<key>`. */
+  keyPrefix?: string;
+  /** The table in the store (Redis: the logical table's own name, the only one allowed). */
   physicalTable: string;
   keyColumns: string[];
   intentTopic: string;
@@ -44,6 +51,18 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[
 
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const CASSANDRA_KEYSPACE = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
+/** A Redis key prefix: printable, no spaces, no `{}` (hash tags belong to the key), ≤ 100. */
+const REDIS_KEY_PREFIX = /^[A-Za-z0-9_.:-]{1,100}$/;
+export const DEFAULT_POSTGRES_SCHEMA = 'public';
+
+/** Which of the location fields each store takes (the others are refused). */
+const LOCATION_FIELDS = {
+  cassandra: ['keyspace'],
+  mysql: ['database'],
+  postgres: ['database', 'schema'],
+  redis: ['keyPrefix'],
+} as const satisfies Record<RouteStore, readonly string[]>;
+const ALL_LOCATION_FIELDS = ['keyspace', 'database', 'schema', 'keyPrefix'] as const;
 
 export const DEFAULT_FAILURE_MODE: FailureMode = 'transactional';
 export const DEFAULT_VISIBILITY_WINDOW_MS = 10_000;
@@ -54,6 +73,8 @@ const KNOWN_FIELDS = new Set([
   'store',
   'keyspace',
   'database',
+  'schema',
+  'keyPrefix',
   'physicalTable',
   'keyColumns',
   'intentTopic',
@@ -88,27 +109,40 @@ export function checkRouteSpec(table: string, body: unknown): Checked<RouteSpec>
 
   const store = input['store'];
   if (!(STORE_KINDS as readonly unknown[]).includes(store))
-    problems.push(`"store" must be ${STORE_KINDS.map((kind) => `"${kind}"`).join(' or ')}`);
+    problems.push(`"store" must be one of ${STORE_KINDS.map((kind) => `"${kind}"`).join(', ')}`);
   const keyspace = input['keyspace'];
   const database = input['database'];
-  if (store === 'cassandra') {
-    if (typeof keyspace !== 'string' || !CASSANDRA_KEYSPACE.test(keyspace)) {
-      problems.push(
-        'a cassandra route needs "keyspace": letters, digits and _, starting with a letter, ≤ 48',
-      );
-    }
-    if (database !== undefined) problems.push('a cassandra route takes "keyspace", not "database"');
-  }
-  if (store === 'mysql') {
-    if (typeof database !== 'string' || !IDENTIFIER.test(database)) {
-      problems.push('a mysql route needs "database": an identifier');
-    }
-    if (keyspace !== undefined) problems.push('a mysql route takes "database", not "keyspace"');
+  const schema = input['schema'] ?? (store === 'postgres' ? DEFAULT_POSTGRES_SCHEMA : undefined);
+  const keyPrefix = input['keyPrefix'];
+  if (store === 'cassandra' && (typeof keyspace !== 'string' || !CASSANDRA_KEYSPACE.test(keyspace)))
+    problems.push(
+      'a cassandra route needs "keyspace": letters, digits and _, starting with a letter, ≤ 48',
+    );
+  if (
+    (store === 'mysql' || store === 'postgres') &&
+    (typeof database !== 'string' || !IDENTIFIER.test(database))
+  )
+    problems.push(`a ${store} route needs "database": an identifier`);
+  if (store === 'postgres' && (typeof schema !== 'string' || !IDENTIFIER.test(schema)))
+    problems.push('"schema" must be an identifier');
+  if (store === 'redis' && (typeof keyPrefix !== 'string' || !REDIS_KEY_PREFIX.test(keyPrefix)))
+    problems.push('a redis route needs "keyPrefix": 1 to 100 of letters, digits, _ . : -');
+  if ((STORE_KINDS as readonly unknown[]).includes(store)) {
+    const takes: readonly string[] = LOCATION_FIELDS[store as RouteStore];
+    for (const field of ALL_LOCATION_FIELDS)
+      if (!takes.includes(field) && input[field] !== undefined)
+        problems.push(
+          `a ${store as string} route takes ${takes.map((name) => `"${name}"`).join(' and ')}, not "${field}"`,
+        );
   }
 
   const physicalTable = input['physicalTable'] ?? table;
   if (typeof physicalTable !== 'string' || !IDENTIFIER.test(physicalTable))
     problems.push('"physicalTable" must be an identifier');
+  else if (store === 'redis' && physicalTable !== table)
+    problems.push(
+      'a redis route has no physical table: its rows are named by "keyPrefix" and its columns by the data model of the table itself',
+    );
 
   const keyColumns = input['keyColumns'];
   if (!Array.isArray(keyColumns) || keyColumns.length === 0) {
@@ -148,9 +182,10 @@ export function checkRouteSpec(table: string, body: unknown): Checked<RouteSpec>
     ok: true,
     value: {
       store: store as RouteStore,
-      ...(store === 'cassandra'
-        ? { keyspace: keyspace as string }
-        : { database: database as string }),
+      ...(store === 'cassandra' ? { keyspace: keyspace as string } : {}),
+      ...(store === 'mysql' || store === 'postgres' ? { database: database as string } : {}),
+      ...(store === 'postgres' ? { schema: schema as string } : {}),
+      ...(store === 'redis' ? { keyPrefix: keyPrefix as string } : {}),
       physicalTable: physicalTable as string,
       keyColumns: keyColumns as string[],
       intentTopic: intentTopic as string,
@@ -176,13 +211,28 @@ export function checkRoute(table: string, body: unknown, policy: TopicPolicy): C
 export function routeTarget(route: RouteSpec): {
   store: RouteStore;
   namespace: string;
+  schema?: string;
   table: string;
   keyColumns: readonly string[];
 } {
   return {
     store: route.store,
-    namespace: route.store === 'cassandra' ? route.keyspace! : route.database!,
+    namespace: routeNamespace(route),
+    ...(route.schema === undefined ? {} : { schema: route.schema }),
     table: route.physicalTable,
     keyColumns: route.keyColumns,
   };
+}
+
+/** The keyspace, database or key prefix a route's rows live under. */
+export function routeNamespace(route: RouteSpec): string {
+  switch (route.store) {
+    case 'cassandra':
+      return route.keyspace!;
+    case 'mysql':
+    case 'postgres':
+      return route.database!;
+    case 'redis':
+      return route.keyPrefix!;
+  }
 }

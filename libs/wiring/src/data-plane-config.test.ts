@@ -10,7 +10,7 @@ describe('dataPlaneSettings', () => {
     const settings = load({});
     expect(settings.logLevel).toBe('info');
     expect(settings.kafka).toEqual({ brokers: ['127.0.0.1:9092'] });
-    expect(settings.stores.stores).toEqual(['cassandra', 'mysql']);
+    expect(settings.stores.stores).toEqual(['cassandra', 'mysql', 'postgres', 'redis']);
     expect(settings.repository).toEqual({
       url: 'http://127.0.0.1:8081',
       token: undefined,

@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { loadEnv } from '@wail/config';
 import { CassandraRowStore } from '@wail/store-cassandra';
 import { MysqlRowStore } from '@wail/store-mysql';
+import { PostgresRowStore } from '@wail/store-postgres';
+import { RedisRowStore } from '@wail/store-redis';
 import { deadAddress } from '@wail/testing';
 import { DataPlaneEnv, dataPlaneSettings } from './data-plane-config';
 import { openStores } from './stores';
@@ -9,9 +11,11 @@ import { openStores } from './stores';
 const settings = (env: Record<string, string>) =>
   dataPlaneSettings(loadEnv(Type.Object(DataPlaneEnv), env)).stores;
 
+const context = { models: async () => undefined };
+
 describe('openStores', () => {
   it('opens every configured store, in one order whatever WAIL_STORES lists first', async () => {
-    const stores = openStores(settings({ WAIL_STORES: 'mysql,cassandra' }));
+    const stores = openStores(settings({ WAIL_STORES: 'mysql,cassandra' }), context);
     try {
       expect([...stores.keys()]).toEqual(['cassandra', 'mysql']);
       expect(stores.get('cassandra')).toBeInstanceOf(CassandraRowStore);
@@ -22,8 +26,22 @@ describe('openStores', () => {
     }
   });
 
+  it('opens PostgreSQL and Redis beside them, each checked by a ping that answers', async () => {
+    const stores = openStores(settings({}), context);
+    try {
+      expect([...stores.keys()]).toEqual(['cassandra', 'mysql', 'postgres', 'redis']);
+      expect(stores.get('postgres')).toBeInstanceOf(PostgresRowStore);
+      expect(stores.get('redis')).toBeInstanceOf(RedisRowStore);
+      const checks = stores.checks.filter((check) => ['postgres', 'redis'].includes(check.name));
+      await Promise.all(checks.map((check) => check.check()));
+      expect(checks).toHaveLength(2);
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('opens no store that is not configured, and checks none', async () => {
-    const stores = openStores(settings({ WAIL_STORES: 'mysql' }));
+    const stores = openStores(settings({ WAIL_STORES: 'mysql' }), context);
     try {
       expect([...stores.keys()]).toEqual(['mysql']);
       expect(stores.get('cassandra')).toBeUndefined();
@@ -37,6 +55,7 @@ describe('openStores', () => {
     const { host, port } = await deadAddress();
     const stores = openStores(
       settings({ WAIL_STORES: 'mysql', WAIL_MYSQL_URL: `mysql://root@${host}:${port}` }),
+      context,
     );
     try {
       await expect(stores.checks[0]!.check()).rejects.toThrow();

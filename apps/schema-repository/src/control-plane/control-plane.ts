@@ -1,4 +1,10 @@
-import type { ModelVersion, ModelVersionDetail, RouteListing, StoredRoute } from '@wail/contracts';
+import {
+  routeNamespace,
+  type ModelVersion,
+  type ModelVersionDetail,
+  type RouteListing,
+  type StoredRoute,
+} from '@wail/contracts';
 import type { Pool } from 'mysql2/promise';
 import type { SchemaRegistry } from '../registry/schema-registry';
 import type { Stores } from '../storage/stores';
@@ -55,9 +61,11 @@ export class ControlPlane {
     const route = validateRoute(table, body, this.topics);
     const problems = (await this.fit?.problems(table, route)) ?? [];
     if (problems.length > 0) {
-      const where = route.store === 'cassandra' ? route.keyspace : route.database;
+      const where = [routeNamespace(route), route.schema, route.physicalTable]
+        .filter((part) => part !== undefined)
+        .join('.');
       throw errors.invalidRoute(
-        `it does not fit ${route.store} table ${where}.${route.physicalTable}: ${problems.join('; ')}`,
+        `it does not fit ${route.store} table ${where}: ${problems.join('; ')}`,
       );
     }
     const spec = JSON.stringify(route);
