@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { KafkaClient } from '@wail/kafka';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
+import { PostgresConnection } from '@wail/store-postgres';
+import Redis from 'ioredis';
 import { silentLogger } from '@wail/telemetry';
 import { HOSTILE_TABLES, SEEDED_MEMBERS, type HostileTable } from './hostile';
 import {
@@ -25,11 +27,29 @@ export interface ClusterOptions {
   logDir: string | undefined;
 }
 
-/** The two logical tables of the chaos workload, one per store. */
+/** The logical tables of the chaos workload, one per store. */
 export const TABLES = {
   m_items: { store: 'mysql' },
   c_items: { store: 'cassandra' },
+  p_items: { store: 'postgres' },
+  r_items: { store: 'redis' },
 } as const;
+
+/** Where a chaos table's rows live, as its route says it. */
+export function chaosLocation(name: string, table: ChaosTable): Record<string, string> {
+  switch (TABLES[table].store) {
+    case 'mysql':
+    case 'postgres':
+      return { database: name };
+    case 'cassandra':
+      return { keyspace: name };
+    case 'redis':
+      return { keyPrefix: redisPrefix(name) };
+  }
+}
+
+/** The Redis key prefix of a run's r_items rows. */
+export const redisPrefix = (name: string) => `${name}:r_items`;
 export type ChaosTable = keyof typeof TABLES;
 
 type Role = 'proxy' | 'consumer';
@@ -64,6 +84,8 @@ export class Cluster {
     contactPoints: stackEnv().cassandraContactPoints,
     localDataCenter: stackEnv().cassandraDatacenter,
   });
+  readonly postgres = new PostgresConnection({ url: stackEnv().postgresUrl, poolSize: 4 });
+  readonly redis = new Redis(stackEnv().redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
   repository!: ServiceProcess;
   private readonly members: Member[] = [];
   private serviceEnv: Record<string, string> = {};
@@ -74,7 +96,9 @@ export class Cluster {
     this.unmaterializedTopic = `${name}.unmaterialized`;
     this.deadLetterTopic = `${name}.dlq`;
     this.group = `${name}.consumer`;
-    this.eventTopics = { m_items: `${name}.events.m_items`, c_items: `${name}.events.c_items` };
+    this.eventTopics = Object.fromEntries(
+      Object.keys(TABLES).map((table) => [table, `${name}.events.${table}`]),
+    ) as Record<ChaosTable, string>;
     this.hostileTopics = { h_keys: `${name}.events.h_keys`, h_rows: `${name}.events.h_rows` };
   }
 
@@ -103,11 +127,16 @@ export class Cluster {
     await this.cassandra.client.execute(
       `CREATE TABLE ${name}.items (id text PRIMARY KEY, a int, b text, req text, wail_ts bigint)`,
     );
+    await this.postgres.query(this.postgres.defaultDatabase, `CREATE DATABASE "${name}"`);
+    await this.postgres.query(
+      name,
+      `CREATE TABLE items (id BIGINT PRIMARY KEY, a INT NULL, b VARCHAR(64) NULL,
+         req VARCHAR(40) NULL, wail_ts BIGINT NOT NULL)`,
+    );
     // Six partitions so that two consumers (and a third during a rebalance) share them.
     await this.kafka.ensureTopics([
       { topic: this.intentTopic, partitions: 6 },
-      { topic: this.eventTopics.m_items },
-      { topic: this.eventTopics.c_items },
+      ...Object.values(this.eventTopics).map((topic) => ({ topic })),
       { topic: this.unmaterializedTopic },
       { topic: this.deadLetterTopic },
       ...Object.values(this.hostileTopics).map((topic) => ({ topic })),
@@ -125,8 +154,8 @@ export class Cluster {
           table,
           {
             store,
-            ...(store === 'mysql' ? { database: name } : { keyspace: name }),
-            physicalTable: 'items',
+            ...chaosLocation(name, table as ChaosTable),
+            physicalTable: store === 'redis' ? table : 'items',
             keyColumns: ['id'],
             intentTopic: this.intentTopic,
             visibilityWindowMs,
@@ -140,10 +169,10 @@ export class Cluster {
         eventTopic: this.eventTopics[table as ChaosTable],
         schema: {
           type: 'record',
-          name: table === 'm_items' ? 'MysqlItem' : 'CassandraItem',
+          name: `Item_${table}`,
           namespace: 'wail.chaos',
           fields: [
-            { name: 'id', type: store === 'mysql' ? 'long' : 'string' },
+            { name: 'id', type: store === 'cassandra' ? 'string' : 'long' },
             { name: 'a', type: ['null', 'int'], default: null },
             { name: 'b', type: ['null', 'string'], default: null },
             { name: 'req', type: ['null', 'string'], default: null },
@@ -317,7 +346,13 @@ export class Cluster {
   async close(): Promise<void> {
     await Promise.allSettled(this.members.map((m) => m.process?.stop()));
     await this.repository?.stop();
-    await Promise.allSettled([this.kafka.close(), this.mysql.close(), this.cassandra.close()]);
+    await Promise.allSettled([
+      this.kafka.close(),
+      this.mysql.close(),
+      this.cassandra.close(),
+      this.postgres.close(),
+    ]);
+    this.redis.disconnect();
   }
 
   /** Drops the database, keyspace and topics this run created. */
@@ -326,6 +361,11 @@ export class Cluster {
     await this.mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined);
     await this.mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}_repo\``).catch(() => undefined);
     await this.cassandra.client.execute(`DROP KEYSPACE IF EXISTS ${name}`).catch(() => undefined);
+    await this.postgres
+      .query(this.postgres.defaultDatabase, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+      .catch(() => undefined);
+    for await (const keys of this.redis.scanStream({ match: `${redisPrefix(name)}:*`, count: 500 }))
+      if ((keys as string[]).length > 0) await this.redis.unlink(...(keys as string[]));
     await this.kafka
       .deleteTopics([
         this.intentTopic,

@@ -10,6 +10,8 @@ export const FAULTS = [
   'rebalance',
   'kafka-restart',
   'mysql-restart',
+  'postgres-restart',
+  'redis-restart',
   'cassandra-restart',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -25,6 +27,9 @@ const between = (random: () => number, min: number, max: number) =>
   Math.round(min + random() * (max - min));
 
 const MARIADBD = '/usr/sbin/mariadbd';
+const PG_CTLCLUSTER = '/usr/bin/pg_ctlcluster';
+/** The machine's PostgreSQL cluster (version and name, as `pg_lsclusters` lists it). */
+const PG_CLUSTER = (process.env['WAIL_CHAOS_PG_CLUSTER'] ?? '15 main').split(' ');
 
 /** Why a fault cannot be injected on this machine, or undefined when it can. */
 export function unavailable(fault: Fault): string | undefined {
@@ -37,6 +42,12 @@ export function unavailable(fault: Fault): string | undefined {
     if (env['WAIL_MYSQL_URL']) return 'MySQL is external (WAIL_MYSQL_URL)';
     if (!existsSync(MARIADBD)) return `no local MariaDB server at ${MARIADBD}`;
   }
+  if (fault === 'postgres-restart') {
+    if (env['WAIL_POSTGRES_URL']) return 'PostgreSQL is external (WAIL_POSTGRES_URL)';
+    if (!existsSync(PG_CTLCLUSTER)) return `no ${PG_CTLCLUSTER} to restart the local PostgreSQL`;
+  }
+  if (fault === 'redis-restart' && env['WAIL_REDIS_URL'])
+    return 'Redis is external (WAIL_REDIS_URL)';
   return undefined;
 }
 
@@ -118,6 +129,35 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
         { timeoutMs: 60_000, intervalMs: 250, what: `MariaDB at ${stackEnv().mysqlUrl}` },
       );
       return `MariaDB SIGKILLed, restarted after ${down} ms`;
+    }
+    case 'postgres-restart': {
+      // An immediate stop is a crash: every backend killed, no checkpoint, recovery on start.
+      execFileSync(PG_CTLCLUSTER, [...PG_CLUSTER, 'stop', '-m', 'immediate']);
+      const down = between(random, 1000, 5000);
+      await sleep(down);
+      execFileSync(PG_CTLCLUSTER, [...PG_CLUSTER, 'start']);
+      await waitFor(
+        async () => {
+          await cluster.postgres.query(cluster.postgres.defaultDatabase, 'SELECT 1');
+          return true;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, what: `PostgreSQL at ${stackEnv().postgresUrl}` },
+      );
+      return `PostgreSQL crashed (immediate stop), restarted after ${down} ms`;
+    }
+    case 'redis-restart': {
+      // The machine's Redis keeps nothing on disk: a real restart would lose every row, which
+      // no change-capture system survives. What clients see of a restart without the loss:
+      // every connection dropped and the server silent until it is back.
+      const down = between(random, 1000, 5000);
+      // Back to back on one connection; the pause holds the issuer too, so it goes last.
+      await cluster.redis
+        .pipeline()
+        .client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes')
+        .client('PAUSE', down, 'ALL')
+        .exec();
+      await sleep(down);
+      return `Redis dropped every connection and answered nothing for ${down} ms`;
     }
     case 'cassandra-restart':
       return restartThroughStack(

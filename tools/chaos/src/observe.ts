@@ -3,7 +3,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { decodeIntent } from '@wail/intent';
 import { PartitionConsumer, type IncomingRecord, type KafkaClient } from '@wail/kafka';
 import { silentLogger } from '@wail/telemetry';
-import type { Cluster, ChaosTable } from './cluster';
+import { redisPrefix, type Cluster, type ChaosTable } from './cluster';
 import type { FinalRow, ObservedEvent, ObservedIntent } from './verify';
 
 /**
@@ -150,5 +150,42 @@ export async function readFinalRows(cluster: Cluster, name: string): Promise<Fin
     }
     pageState = page.pageState ?? undefined;
   } while (pageState);
+  const postgresRows = await cluster.postgres.query(
+    name,
+    'SELECT id, a, b, req, wail_ts FROM items',
+  );
+  for (const row of postgresRows.rows as Record<string, string | null>[])
+    rows.push({
+      table: 'p_items',
+      key: row['id']!,
+      version: BigInt(row['wail_ts']!),
+      row: { a: row['a'] === null ? null : Number(row['a']), b: row['b'], req: row['req'] },
+    });
+  rows.push(...(await readRedisRows(cluster, name)));
+  return rows;
+}
+
+/**
+ * The r_items rows, read from Redis as the adapter lays them out: a hash at
+ * `<prefix>:<id>` with each column's JSON value and `wail_ts`; a deleted row
+ * is a tombstone (`wail:deleted`), not a row.
+ */
+async function readRedisRows(cluster: Cluster, name: string): Promise<FinalRow[]> {
+  const rows: FinalRow[] = [];
+  const prefix = `${redisPrefix(name)}:`;
+  for await (const keys of cluster.redis.scanStream({ match: `${prefix}*`, count: 1000 })) {
+    for (const key of keys as string[]) {
+      const hash = await cluster.redis.hgetall(key);
+      if (hash['wail:deleted'] !== undefined || hash['wail_ts'] === undefined) continue;
+      const column = (field: string) =>
+        hash[field] === undefined ? null : (JSON.parse(hash[field]) as unknown);
+      rows.push({
+        table: 'r_items',
+        key: key.slice(prefix.length),
+        version: BigInt(hash['wail_ts']),
+        row: { a: column('a'), b: column('b'), req: column('req') },
+      });
+    }
+  }
   return rows;
 }

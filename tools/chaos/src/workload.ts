@@ -33,7 +33,7 @@ export interface WorkloadStats {
   calm5xx: string[];
 }
 
-const TABLES: ChaosTable[] = ['m_items', 'c_items'];
+const TABLES: ChaosTable[] = ['m_items', 'c_items', 'p_items', 'r_items'];
 /** Keys from here on are only ever deleted: deletes of keys that never had a row. */
 const ABSENT_KEYS = 10_000_000;
 
@@ -74,7 +74,7 @@ export class Workload {
   }
 
   /**
-   * One mutation. MySQL keys come in any of their forms (7, "7", "007": one
+   * One mutation. Integer keys (MySQL, PostgreSQL, Redis) come in any of their forms (7, "7", "007": one
    * row); a few deletes go to keys that never had a row.
    */
   private next(hotOnly: boolean): { write: SentWrite; body: Record<string, unknown> } {
@@ -88,9 +88,11 @@ export class Workload {
       : hot
         ? 1 + Math.floor(random() * this.options.hotKeys)
         : 1 + this.options.hotKeys + Math.floor(random() * this.options.coldKeys);
-    const key = table === 'm_items' ? String(n) : `k${n}`;
+    // Every table but c_items has an integer key, sent in any of its forms.
+    const integerKey = table !== 'c_items';
+    const key = integerKey ? String(n) : `k${n}`;
     const op: WriteOp =
-      absent || roll < 0.2 ? 'delete' : roll < 0.4 && table === 'm_items' ? 'partial' : 'upsert';
+      absent || roll < 0.2 ? 'delete' : roll < 0.4 && integerKey ? 'partial' : 'upsert';
     const id = randomUUID();
     const values: ItemValues =
       op === 'partial'
@@ -100,7 +102,7 @@ export class Workload {
             b: random() < 0.1 ? null : `b-${Math.floor(random() * 1e9).toString(36)}-ü`,
             req: id,
           };
-    const keyValue = table === 'm_items' ? this.pick([n, String(n), `00${n}`]) : key;
+    const keyValue = integerKey ? this.pick([n, String(n), `00${n}`]) : key;
     const body =
       op === 'delete'
         ? { op: 'delete', key: { id: keyValue } }
