@@ -4,6 +4,8 @@ import { Defaults, splitList } from '@wail/config';
 import { KafkaClient } from '@wail/kafka';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
+import { PostgresConnection } from '@wail/store-postgres';
+import Redis from 'ioredis';
 import { silentLogger } from '@wail/telemetry';
 import { findJava } from './java';
 import { ensureJars, findJar } from './jars';
@@ -11,7 +13,7 @@ import { infraDir } from './paths';
 import type { StackPaths } from './paths';
 import { commandExists, render, run, startDaemon } from './processes';
 
-export type ServiceName = 'cassandra' | 'kafka' | 'mysql';
+export type ServiceName = 'cassandra' | 'kafka' | 'mysql' | 'postgres' | 'redis';
 
 export interface Endpoint {
   host: string;
@@ -25,8 +27,15 @@ export interface StackService {
   endpoint(env: NodeJS.ProcessEnv): Endpoint;
   /** Resolves when the server answers a real client request. */
   ready(env: NodeJS.ProcessEnv): Promise<void>;
-  /** Starts the server in the background; returns its pid. */
-  start(paths: StackPaths, env: NodeJS.ProcessEnv, note: (line: string) => void): number;
+  /**
+   * Starts the server in the background; returns its pid, or undefined when
+   * the machine's service manager runs it (then `down` leaves it alone).
+   */
+  start(
+    paths: StackPaths,
+    env: NodeJS.ProcessEnv,
+    note: (line: string) => void,
+  ): number | undefined;
   /** How long a healthy start may take on a small machine. */
   readyTimeoutMs: number;
 }
@@ -249,5 +258,99 @@ export const mysql: StackService = {
   },
 };
 
+const redisServer = '/usr/bin/redis-server';
+
+/** Where a URL's server listens. */
+function urlEndpoint(url: string, defaultPort: number): Endpoint {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: parsed.port ? Number(parsed.port) : defaultPort };
+}
+
+export const postgres: StackService = {
+  name: 'postgres',
+  externalVariable: 'WAIL_POSTGRES_URL',
+  readyTimeoutMs: 60_000,
+  endpoint: (env) => urlEndpoint(env['WAIL_POSTGRES_URL'] ?? Defaults.postgresUrl, 5432),
+  async ready(env) {
+    const connection = new PostgresConnection({
+      url: env['WAIL_POSTGRES_URL'] ?? Defaults.postgresUrl,
+      poolSize: 1,
+      timeoutMs: 1000,
+    });
+    try {
+      await connection.ping();
+    } finally {
+      await connection.close();
+    }
+  },
+  start() {
+    // The machine's own service, as MariaDB: started through its cluster
+    // manager only when down; `down` leaves it alone (its pid is not ours).
+    const cluster = (process.env['WAIL_STACK_PG_CLUSTER'] ?? '15 main').split(' ');
+    if (!commandExists('pg_ctlcluster'))
+      throw new Error(
+        'postgres: nothing answers on 127.0.0.1:5432 and no PostgreSQL cluster manager is installed (Debian: apt-get install postgresql), or set WAIL_POSTGRES_URL',
+      );
+    const result = run('pg_ctlcluster', [...cluster, 'start']);
+    if (result.status !== 0)
+      throw new Error(
+        `postgres: pg_ctlcluster ${cluster.join(' ')} start failed:\n${result.output}`,
+      );
+    return undefined;
+  },
+};
+
+export const redis: StackService = {
+  name: 'redis',
+  externalVariable: 'WAIL_REDIS_URL',
+  readyTimeoutMs: 30_000,
+  endpoint: (env) => urlEndpoint(env['WAIL_REDIS_URL'] ?? Defaults.redisUrl, 6379),
+  async ready(env) {
+    const client = new Redis(env['WAIL_REDIS_URL'] ?? Defaults.redisUrl, {
+      lazyConnect: true,
+      connectTimeout: 1000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    try {
+      await client.connect();
+      await client.ping();
+    } finally {
+      client.disconnect();
+    }
+  },
+  start(paths) {
+    if (!existsSync(redisServer) || !commandExists('start-stop-daemon'))
+      throw new Error(
+        'redis: nothing answers on 127.0.0.1:6379 and no Redis server is installed (Debian: apt-get install redis-server), or set WAIL_REDIS_URL',
+      );
+    // As the machine runs it: loopback only, nothing on disk.
+    const pidFile = paths.pid('redis');
+    mkdirSync(join(paths.home, 'run'), { recursive: true });
+    const result = run('start-stop-daemon', [
+      '--start',
+      '--oknodo',
+      '--background',
+      '--make-pidfile',
+      '--pidfile',
+      pidFile,
+      '--exec',
+      redisServer,
+      '--',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      '6379',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
+    if (result.status !== 0)
+      throw new Error(`redis: could not start ${redisServer}:\n${result.output}`);
+    return Number(readFileSync(pidFile, 'utf8').trim());
+  },
+};
+
 /** Start order: the slowest first, so its start overlaps the others'. */
-export const services: readonly StackService[] = [cassandra, kafka, mysql];
+export const services: readonly StackService[] = [cassandra, kafka, mysql, postgres, redis];

@@ -73,8 +73,13 @@ export class Stack {
         const newPid = service.start(this.paths, this.options.env, (line) =>
           this.note(service, line),
         );
-        this.note(service, `starting (pid ${newPid}, log ${this.paths.log(service.name)})`);
-        started.push({ service, pid: newPid, at });
+        if (newPid === undefined) {
+          this.note(service, "starting through the machine's service manager");
+          started.push({ service, at });
+        } else {
+          this.note(service, `starting (pid ${newPid}, log ${this.paths.log(service.name)})`);
+          started.push({ service, pid: newPid, at });
+        }
       }
       await Promise.all(started.map((entry) => this.waitReady(entry.service, entry.pid, entry.at)));
     });
