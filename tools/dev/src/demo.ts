@@ -4,6 +4,7 @@ import { Defaults, splitList } from '@wail/config';
 import { applyDefinitions, readDefinitions } from '@wail/control-plane';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
+import { PostgresConnection } from '@wail/store-postgres';
 import { repoRoot } from './services';
 
 const demoDir = join(repoRoot, 'infra', 'demo');
@@ -16,9 +17,11 @@ function statements(file: string): string[] {
 }
 
 /**
- * The demo of `npm start`: a MySQL table (customers) and a Cassandra table
- * (orders), created if missing, with their routes and data models applied
- * from infra/demo/*.json — the same files `npm run wail -- apply` takes.
+ * The demo of `npm start`: a MySQL table (customers), a Cassandra table
+ * (orders), a PostgreSQL table (invoices, database wail_demo) and a Redis
+ * table (carts: no DDL, its data model is its description), created if
+ * missing, with their routes and data models applied from infra/demo/*.json
+ * — the same files `npm run wail -- apply` takes.
  */
 export async function setUpDemo(
   env: NodeJS.ProcessEnv,
@@ -45,6 +48,23 @@ export async function setUpDemo(
   } finally {
     await cassandra.close();
   }
+  const postgres = new PostgresConnection({
+    url: env['WAIL_POSTGRES_URL'] ?? Defaults.postgresUrl,
+    poolSize: 1,
+  });
+  try {
+    const exists = await postgres.query(
+      postgres.defaultDatabase,
+      'SELECT 1 FROM pg_database WHERE datname = $1',
+      ['wail_demo'],
+    );
+    if (exists.rowCount === 0)
+      await postgres.query(postgres.defaultDatabase, 'CREATE DATABASE wail_demo');
+    for (const statement of statements('postgres.sql'))
+      await postgres.query('wail_demo', statement);
+  } finally {
+    await postgres.close();
+  }
   await applyDefinitions(
     repositoryUrl,
     readDefinitions([demoDir]),
@@ -60,7 +80,11 @@ Try it (in another terminal):
     -d '{"op":"upsert","key":{"id":1},"values":{"name":"Ada","email":"ada@example.com","balance":"12.50"}}'
   curl -s -X POST ${proxy}/v1/tables/orders/mutations -H 'content-type: application/json' \\
     -d '{"op":"upsert","key":{"customer_id":1,"order_id":1},"values":{"status":"paid","total":"99.90","placed_at":"2026-01-01T10:00:00Z"}}'
+  curl -s -X POST ${proxy}/v1/tables/invoices/mutations -H 'content-type: application/json' \\
+    -d '{"op":"upsert","key":{"invoice_id":1},"values":{"customer_id":1,"amount":"99.90","issued_on":"2026-01-01"}}'
+  curl -s -X POST ${proxy}/v1/tables/carts/mutations -H 'content-type: application/json' \\
+    -d '{"op":"upsert","key":{"cart_id":"c-1"},"values":{"customer_id":1,"items":3}}'
   curl -s '${proxy}/v1/tables/customers/rows?id=1'
 
-  npm run wail -- tail wail.events.customers wail.events.orders     # the decoded Avro events
+  npm run wail -- tail wail.events.customers wail.events.orders wail.events.invoices wail.events.carts
 `;
