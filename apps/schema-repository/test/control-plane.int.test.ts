@@ -70,7 +70,7 @@ describe('table routes', () => {
   });
 
   it.each([
-    ['an unknown store', { store: 'postgres', database: 'x', keyColumns: ['id'] }],
+    ['an unknown store', { store: 'oracle', database: 'x', keyColumns: ['id'] }],
     ['a mysql route without database', { store: 'mysql', keyColumns: ['id'] }],
     [
       'a cassandra route with a database',

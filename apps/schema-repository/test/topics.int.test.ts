@@ -269,3 +269,30 @@ describe('under concurrent writes on two replicas', () => {
       expect(pair.map((answer) => answer.status).sort()).toEqual([200, 409]);
   });
 });
+
+describe('Redis key prefixes', () => {
+  const redis = (keyPrefix: string) => ({ store: 'redis', keyPrefix, keyColumns: ['id'] });
+
+  it('belong to one table: an equal or nested prefix is 409 KEY_PREFIX_CONFLICT', async () => {
+    expect((await putRoute('carts', redis('shop:carts'))).status).toBe(200);
+    // Putting the same route again is no conflict with itself.
+    expect((await putRoute('carts', redis('shop:carts'))).status).toBe(200);
+    refused(
+      await putRoute('baskets', redis('shop:carts')),
+      409,
+      40942,
+      '"keyPrefix" "shop:carts" of table "baskets" is the key prefix "shop:carts" of table "carts"',
+    );
+    refused(await putRoute('baskets', redis('shop')), 409, 40942, 'nests with', '"carts"');
+    refused(await putRoute('baskets', redis('shop:carts:old')), 409, 40942, 'nests with');
+    expect((await putRoute('baskets', redis('shop:cartsold'))).status).toBe(200);
+  });
+
+  it('hold under concurrent PUTs on two replicas: one of two nested prefixes wins', async () => {
+    const answers = await Promise.all([
+      putRoute('wishlists', redis('wish')),
+      putRoute('wishes', redis('wish:list'), replica.app),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+  });
+});

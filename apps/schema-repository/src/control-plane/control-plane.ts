@@ -71,6 +71,7 @@ export class ControlPlane {
     const spec = JSON.stringify(route);
     return this.topicClaims.exclusive(async (tx) => {
       await this.topicClaims.assertIntentTopicFree(tx, table, route.intentTopic);
+      if (route.keyPrefix !== undefined) await assertKeyPrefixFree(tx, table, route.keyPrefix);
       const current = await tx.routes.lock(table);
       if (current && current.spec === spec) return { ...route, revision: current.revision };
       const revision = await tx.changes.record('route', table);
@@ -168,4 +169,21 @@ function summary(model: StoredModel): ModelVersion {
     valueSchemaId: model.valueSchemaId,
     eventTopic: model.eventTopic,
   };
+}
+
+/**
+ * A Redis row is the hash at `<keyPrefix>:<key>`, a composite key's columns
+ * joined by `:`: two tables whose prefixes are equal, or one the other's
+ * plus `:…`, could name one hash. 409: the route may succeed once the other
+ * table moves.
+ */
+async function assertKeyPrefixFree(tx: ControlStores, table: string, keyPrefix: string) {
+  for (const { table: other, keyPrefix: taken } of await tx.routes.redisKeyPrefixes()) {
+    if (other === table) continue;
+    const nested = (a: string, b: string) => a === b || a.startsWith(`${b}:`);
+    if (nested(keyPrefix, taken) || nested(taken, keyPrefix))
+      throw errors.keyPrefixConflict(
+        `"keyPrefix" ${JSON.stringify(keyPrefix)} of table "${table}" ${keyPrefix === taken ? 'is' : 'nests with'} the key prefix ${JSON.stringify(taken)} of table "${other}": their rows could share a Redis key`,
+      );
+  }
 }

@@ -8,6 +8,7 @@ export type ControlPlaneErrorCode =
   | 'MODEL_NOT_FOUND'
   | 'MODEL_VERSION_NOT_FOUND'
   | 'TOPIC_CONFLICT'
+  | 'KEY_PREFIX_CONFLICT'
   | 'INVALID_ROUTE'
   | 'INVALID_MODEL';
 
@@ -34,6 +35,8 @@ export const controlPlaneErrors = {
     ),
   topicConflict: (detail: string) =>
     new ControlPlaneError('TOPIC_CONFLICT', `Topic conflict: ${detail}`),
+  keyPrefixConflict: (detail: string) =>
+    new ControlPlaneError('KEY_PREFIX_CONFLICT', `Key prefix conflict: ${detail}`),
   invalidRoute: (detail: string) =>
     new ControlPlaneError('INVALID_ROUTE', `Invalid table route: ${detail}`),
   invalidModel: (detail: string) =>

@@ -62,6 +62,19 @@ export class RouteStore {
   }
 
   /** Every route's intent topic, by table. */
+  /** Every other Redis route's key prefix (under the topic lock, like the topics). */
+  async redisKeyPrefixes(): Promise<{ table: string; keyPrefix: string }[]> {
+    const [rows] = await this.db.query<RowDataPacket[]>(
+      'SELECT table_name, spec FROM table_routes ORDER BY table_name',
+    );
+    return rows.flatMap((row) => {
+      const spec = JSON.parse(String(row['spec'])) as { store: string; keyPrefix?: string };
+      return spec.store === 'redis' && spec.keyPrefix !== undefined
+        ? [{ table: String(row['table_name']), keyPrefix: spec.keyPrefix }]
+        : [];
+    });
+  }
+
   async intentTopics(): Promise<{ table: string; intentTopic: string }[]> {
     const [rows] = await this.db.query<RowDataPacket[]>(
       'SELECT table_name, spec FROM table_routes ORDER BY table_name',
