@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
+import { PostgresConnection } from '@wail/store-postgres';
 import { silentLogger } from '@wail/telemetry';
 import {
   putTableRoutes,
@@ -25,6 +26,7 @@ const cassandra = new CassandraConnection({
   contactPoints: stackEnv().cassandraContactPoints,
   localDataCenter: stackEnv().cassandraDatacenter,
 });
+const postgres = new PostgresConnection({ url: stackEnv().postgresUrl, poolSize: 2 });
 let repository: ServiceProcess;
 let proxy: ProxyService;
 
@@ -33,6 +35,7 @@ beforeAll(async () => {
   await cassandra.client.execute(
     `CREATE KEYSPACE ${name} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
   );
+  await postgres.query(postgres.defaultDatabase, `CREATE DATABASE "${name}"`);
   repository = await startServiceProcess('repository', {
     WAIL_REPOSITORY_DATABASE: `${name}_repo`,
   });
@@ -51,7 +54,18 @@ beforeAll(async () => {
       keyColumns: ['tenant'],
       intentTopic,
     },
+    members_postgres: {
+      store: 'postgres',
+      database: name,
+      physicalTable: 'members',
+      keyColumns: ['tenant'],
+      intentTopic,
+    },
   });
+  await postgres.query(
+    name,
+    'CREATE TABLE members (tenant BIGINT, id BIGINT, note VARCHAR(20) NULL, wail_ts BIGINT NOT NULL, PRIMARY KEY (tenant, id))',
+  );
   await mysql.pool.query(
     `CREATE TABLE \`${name}\`.members (tenant BIGINT, id BIGINT, note VARCHAR(20) NULL, wail_ts BIGINT NOT NULL, PRIMARY KEY (tenant, id))`,
   );
@@ -68,6 +82,11 @@ beforeAll(async () => {
       [BigInt(id)],
       { prepare: true },
     );
+    await postgres.query(
+      name,
+      "INSERT INTO members (tenant, id, note, wail_ts) VALUES (1, $1, 'x', 1)",
+      [id],
+    );
   }
   proxy = await compose(
     loadConfig({ ...process.env, WAIL_REPOSITORY_URL: repository.url }),
@@ -83,12 +102,18 @@ afterAll(async () => {
   await mysql.close();
   await cassandra.client.execute(`DROP KEYSPACE IF EXISTS ${name}`);
   await cassandra.close();
+  await postgres.query(postgres.defaultDatabase, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await postgres.close();
 }, 60_000);
 
 async function rowsOf(table: string): Promise<number> {
   if (table === 'members_mysql') {
     const [rows] = await mysql.pool.query(`SELECT COUNT(*) AS n FROM \`${name}\`.members`);
     return Number((rows as { n: number }[])[0]!.n);
+  }
+  if (table === 'members_postgres') {
+    const result = await postgres.query(name, 'SELECT COUNT(*) AS n FROM members');
+    return Number((result.rows[0] as { n: string }).n);
   }
   const result = await cassandra.client.execute(`SELECT COUNT(*) AS n FROM ${name}.members`);
   return Number(result.first().get('n'));
@@ -112,7 +137,7 @@ async function intentCount(): Promise<number> {
   }
 }
 
-describe.each(['members_mysql', 'members_cassandra'])(
+describe.each(['members_mysql', 'members_cassandra', 'members_postgres'])(
   'a route keyed by part of the primary key (%s)',
   (table) => {
     it('refuses a delete with 422 ROUTE_MISMATCH, logs no intent and removes no row', async () => {
