@@ -5,6 +5,8 @@ import { Defaults, splitList } from '@wail/config';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
+import { PostgresConnection } from '@wail/store-postgres';
+import Redis from 'ioredis';
 import { silentLogger } from '@wail/telemetry';
 import { freePort, load, record, say, startService, stopService } from './harness';
 
@@ -20,7 +22,7 @@ import { freePort, load, record, say, startService, stopService } from './harnes
  *    intents with a fresh group each): the throughput cost of exactly-once;
  * 4. database reads per intent under Zipf-skewed keys (s = 1.1 over 1,000 keys).
  *
- * Usage: npx tsx tools/bench/src/pipeline.ts [--store mysql|cassandra] [--duration 15]
+ * Usage: npx tsx tools/bench/src/pipeline.ts [--store mysql|cassandra|postgres|redis] [--duration 15]
  *        [--connections 64] [--batch 50] [--backlog 100000] [--only catch-up]
  */
 const { values } = parseArgs({
@@ -33,13 +35,20 @@ const { values } = parseArgs({
     only: { type: 'string' },
   },
 });
-const store = values.store === 'cassandra' ? 'cassandra' : 'mysql';
+const STORES = ['mysql', 'cassandra', 'postgres', 'redis'] as const;
+if (!(STORES as readonly string[]).includes(values.store!))
+  throw new Error(`--store must be one of ${STORES.join(', ')}`);
+const store = values.store as (typeof STORES)[number];
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const batchSize = Number(values.batch);
 const backlogSize = Number(values.backlog);
 const env = process.env;
 const mysqlUrl = env['WAIL_MYSQL_URL'] ?? Defaults.mysqlUrl;
+const postgresUrl = env['WAIL_POSTGRES_URL'] ?? Defaults.postgresUrl;
+const redisUrl = env['WAIL_REDIS_URL'] ?? Defaults.redisUrl;
+/** The bench table's Redis key prefix (a Redis table has no DDL; its model is its description). */
+const redisPrefix = (name: string, table: string) => `${name}:${table}`;
 const brokers = splitList(env['WAIL_KAFKA_BROKERS'] ?? Defaults.kafkaBrokers);
 
 interface Environment {
@@ -59,7 +68,18 @@ const quantile = (sorted: number[], q: number) =>
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 async function createTables(name: string): Promise<void> {
-  if (store === 'mysql') {
+  if (store === 'postgres') {
+    const postgres = new PostgresConnection({ url: postgresUrl, poolSize: 1 });
+    await postgres.query(postgres.defaultDatabase, `CREATE DATABASE "${name}"`);
+    for (const table of ['items', 'direct'])
+      await postgres.query(
+        name,
+        `CREATE TABLE ${table} (id BIGINT PRIMARY KEY, name VARCHAR(64) NULL, qty INT NULL, wail_ts BIGINT NOT NULL)`,
+      );
+    await postgres.close();
+  } else if (store === 'redis') {
+    // Nothing to create.
+  } else if (store === 'mysql') {
     const mysql = new MysqlConnection({ url: mysqlUrl, connectionLimit: 1 });
     await mysql.pool.query(`CREATE DATABASE \`${name}\``);
     await mysql.pool.query(
@@ -103,6 +123,32 @@ async function dropTables(name: string): Promise<void> {
     await cassandra.client.execute(`DROP KEYSPACE IF EXISTS ${name}`);
     await cassandra.close();
   }
+  if (store === 'postgres') {
+    const postgres = new PostgresConnection({ url: postgresUrl, poolSize: 1 });
+    await postgres.query(
+      postgres.defaultDatabase,
+      `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`,
+    );
+    await postgres.close();
+  }
+  if (store === 'redis') {
+    const redis = new Redis(redisUrl);
+    for await (const keys of redis.scanStream({ match: `${name}:*`, count: 1000 }))
+      if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
+    redis.disconnect();
+  }
+}
+
+function routeLocation(name: string): Record<string, string> {
+  switch (store) {
+    case 'mysql':
+    case 'postgres':
+      return { database: name };
+    case 'cassandra':
+      return { keyspace: name };
+    case 'redis':
+      return { keyPrefix: redisPrefix(name, 'items') };
+  }
 }
 
 async function environment(suffix: string): Promise<Environment> {
@@ -118,7 +164,7 @@ async function environment(suffix: string): Promise<Environment> {
     `${repositoryUrl}/readyz`,
   );
   const headers = { 'content-type': 'application/json' };
-  const route = store === 'mysql' ? { store, database: name } : { store, keyspace: name };
+  const route = { store, ...routeLocation(name) };
   await fetch(`${repositoryUrl}/v1/tables/items`, {
     method: 'PUT',
     headers,
@@ -208,7 +254,45 @@ async function directWrites(name: string): Promise<{ rate: number; p50: number; 
   const latencies: number[] = [];
   const until = Date.now() + duration * 1000;
   let ts = BigInt(Date.now()) * 1000n;
-  if (store === 'mysql') {
+  const timed = async (write: () => Promise<unknown>) => {
+    while (Date.now() < until) {
+      const started = performance.now();
+      await write();
+      latencies.push(performance.now() - started);
+    }
+  };
+  const randomId = () => Math.floor(Math.random() * 100_000);
+  if (store === 'postgres') {
+    // The same guarded upsert the adapter runs, without WAIL's per-key lock or tombstones.
+    const postgres = new PostgresConnection({ url: postgresUrl, poolSize: connections });
+    const pool = postgres.pool(name);
+    await Promise.all(
+      Array.from({ length: connections }, () =>
+        timed(() =>
+          pool.query(
+            'INSERT INTO direct (id, name, qty, wail_ts) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty, wail_ts = EXCLUDED.wail_ts WHERE direct.wail_ts < EXCLUDED.wail_ts',
+            [randomId(), 'direct', 1, (ts++).toString()],
+          ),
+        ),
+      ),
+    );
+    await postgres.close();
+  } else if (store === 'redis') {
+    // A plain HSET of the same fields: Redis's own limit, no version check.
+    const redis = new Redis(redisUrl);
+    await Promise.all(
+      Array.from({ length: connections }, () =>
+        timed(() =>
+          redis.hset(`${redisPrefix(name, 'direct')}:${randomId()}`, {
+            name: '"direct"',
+            qty: '1',
+            wail_ts: (ts++).toString(),
+          }),
+        ),
+      ),
+    );
+    redis.disconnect();
+  } else if (store === 'mysql') {
     const mysql = new MysqlConnection({ url: mysqlUrl, connectionLimit: connections });
     await Promise.all(
       Array.from({ length: connections }, async () => {
