@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../src/cluster';
 import { PROFILES, formatReport, runChaos, violationCount } from '../src/run';
@@ -15,13 +15,17 @@ import { PROFILES, formatReport, runChaos, violationCount } from '../src/run';
  */
 describe.each(['at-least-once', 'exactly-once'] as const)('chaos, %s', (delivery) => {
   it('keeps every promise under faults', async () => {
+    // Every service's log is kept beside jest's results; on a violation the
+    // consumers' warnings and errors are printed, since CI keeps only its output.
+    const logDir = join(repoRoot, 'reports', 'chaos', `logs-${delivery}`);
+    mkdirSync(logDir, { recursive: true });
     const report = await runChaos({
       ...PROFILES.short,
       delivery,
       seed: Math.floor(Math.random() * 2 ** 31),
       visibilityWindowMs: 8000,
       quiesceTimeoutS: 180,
-      logDir: undefined,
+      logDir,
       say: () => undefined,
     });
     const table = formatReport(report);
@@ -30,6 +34,7 @@ describe.each(['at-least-once', 'exactly-once'] as const)('chaos, %s', (delivery
     const reports = join(repoRoot, 'reports', 'chaos');
     mkdirSync(reports, { recursive: true });
     writeFileSync(join(reports, `${delivery}.md`), `${table}\n`);
+    if (violationCount(report) > 0) process.stdout.write(consumerWarnings(logDir));
     expect(report.faults.length).toBeGreaterThanOrEqual(3);
     expect(report.acked).toBeGreaterThan(500);
     expect(report.examples).toEqual([]);
@@ -37,3 +42,17 @@ describe.each(['at-least-once', 'exactly-once'] as const)('chaos, %s', (delivery
     if (delivery === 'exactly-once') expect(report.duplicates).toBe(0);
   }, 900_000);
 });
+
+/** The consumers' warnings and errors (pino levels ≥ 40), the last 80 lines of each. */
+function consumerWarnings(logDir: string): string {
+  if (!existsSync(logDir)) return '';
+  return readdirSync(logDir)
+    .filter((file) => file.startsWith('consumer'))
+    .map((file) => {
+      const lines = readFileSync(join(logDir, file), 'utf8')
+        .split('\n')
+        .filter((line) => /"level":(4|5|6)0/.test(line));
+      return `\n--- ${file}: ${lines.length} warnings/errors, the last 80 ---\n${lines.slice(-80).join('\n')}\n`;
+    })
+    .join('');
+}
