@@ -1,5 +1,5 @@
 import { types } from 'cassandra-driver';
-import { WailError } from '@wail/errors';
+import { WailError, isWailError } from '@wail/errors';
 import type { KeyColumn } from '@wail/intent';
 import {
   ColumnCache,
@@ -247,7 +247,12 @@ export class CassandraRowStore implements RowStore {
         deletedTs: deleted === undefined || deleted === null ? undefined : BigInt(deleted),
       };
     } catch (error) {
-      throw translateCassandraError(error);
+      const translated = translateCassandraError(error);
+      // A key Cassandra cannot store (over 64 KiB) names no row: its write was
+      // refused, so the intent is unmaterialized, not a poison read.
+      if (isWailError(translated) && translated.details?.['rule'] === 'key_too_long')
+        return { state: 'absent', deletedTs: undefined };
+      throw translated;
     }
   }
 
