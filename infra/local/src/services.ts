@@ -212,6 +212,33 @@ export const cassandra: StackService = {
 
 const mariadbd = '/usr/sbin/mariadbd';
 
+/**
+ * Starts an installed server of the machine in the background with a pid
+ * file of the stack's, so that `down` stops what `up` started and nothing else.
+ */
+function startInstalled(
+  name: ServiceName,
+  binary: string,
+  args: readonly string[],
+  paths: StackPaths,
+): number {
+  const pidFile = paths.pid(name);
+  mkdirSync(join(paths.home, 'run'), { recursive: true });
+  const result = run('start-stop-daemon', [
+    '--start',
+    '--oknodo',
+    '--background',
+    '--make-pidfile',
+    '--pidfile',
+    pidFile,
+    '--exec',
+    binary,
+    ...(args.length > 0 ? ['--', ...args] : []),
+  ]);
+  if (result.status !== 0) throw new Error(`${name}: could not start ${binary}:\n${result.output}`);
+  return Number(readFileSync(pidFile, 'utf8').trim());
+}
+
 export const mysql: StackService = {
   name: 'mysql',
   externalVariable: 'WAIL_MYSQL_URL',
@@ -240,21 +267,7 @@ export const mysql: StackService = {
         'mysql: nothing answers on 127.0.0.1:3306 and no MariaDB server is installed (Debian: apt-get install mariadb-server), or set WAIL_MYSQL_URL',
       );
     }
-    const pidFile = paths.pid('mysql');
-    mkdirSync(join(paths.home, 'run'), { recursive: true });
-    const result = run('start-stop-daemon', [
-      '--start',
-      '--oknodo',
-      '--background',
-      '--make-pidfile',
-      '--pidfile',
-      pidFile,
-      '--exec',
-      mariadbd,
-    ]);
-    if (result.status !== 0)
-      throw new Error(`mysql: could not start ${mariadbd}:\n${result.output}`);
-    return Number(readFileSync(pidFile, 'utf8').trim());
+    return startInstalled('mysql', mariadbd, [], paths);
   },
 };
 
@@ -325,30 +338,8 @@ export const redis: StackService = {
         'redis: nothing answers on 127.0.0.1:6379 and no Redis server is installed (Debian: apt-get install redis-server), or set WAIL_REDIS_URL',
       );
     // As the machine runs it: loopback only, nothing on disk.
-    const pidFile = paths.pid('redis');
-    mkdirSync(join(paths.home, 'run'), { recursive: true });
-    const result = run('start-stop-daemon', [
-      '--start',
-      '--oknodo',
-      '--background',
-      '--make-pidfile',
-      '--pidfile',
-      pidFile,
-      '--exec',
-      redisServer,
-      '--',
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      '6379',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ]);
-    if (result.status !== 0)
-      throw new Error(`redis: could not start ${redisServer}:\n${result.output}`);
-    return Number(readFileSync(pidFile, 'utf8').trim());
+    const args = ['--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no'];
+    return startInstalled('redis', redisServer, args, paths);
   },
 };
 
