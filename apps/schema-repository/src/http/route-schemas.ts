@@ -119,8 +119,21 @@ export const SHARED_SCHEMAS: readonly JsonSchema[] = [
     properties: {
       store: { type: 'string', enum: [...STORE_KINDS] },
       keyspace: { type: 'string', description: 'cassandra routes' },
-      database: { type: 'string', description: 'mysql routes' },
-      physicalTable: { type: 'string', description: 'defaults to the logical table name' },
+      database: { type: 'string', description: 'mysql and postgres routes' },
+      schema: {
+        type: 'string',
+        description: 'postgres routes: the schema within the database (default public)',
+      },
+      keyPrefix: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_.:-]{1,100}$',
+        description:
+          'redis routes: rows are hashes at <keyPrefix>:<key>; one table per prefix, none nested in another (409 40942)',
+      },
+      physicalTable: {
+        type: 'string',
+        description: 'defaults to the logical table name (redis: must be the logical table name)',
+      },
       keyColumns: { type: 'array', items: { type: 'string' }, minItems: 1 },
       intentTopic: {
         type: 'string',
