@@ -1,7 +1,12 @@
 import { hostname } from 'node:os';
 import { Type } from '@sinclair/typebox';
 import { ConsumerTopicsEnv, Defaults, listenEnv, loadEnv, type Env } from '@wail/config';
+import { WailError } from '@wail/errors';
 import { DataPlaneEnv, dataPlaneSettings, type DataPlaneSettings } from '@wail/wiring';
+import { TableSet } from './table-set';
+
+const TABLES_DESCRIPTION =
+  'the tables this consumer publishes: comma-separated names or globs (letters, digits, _ and *), "!" before one excludes it, e.g. "orders,cart_*" or "!orders"; intents of other tables on its intent topics are skipped';
 
 export const ConsumerEnv = Type.Object({
   ...DataPlaneEnv,
@@ -54,6 +59,7 @@ export const ConsumerEnv = Type.Object({
     description:
       'largest event record (key, value, headers), in bytes: a larger one is dead-lettered EVENT_TOO_LARGE; keep it below the event topics max.message.bytes',
   }),
+  WAIL_CONSUMER_TABLES: Type.String({ default: '*', description: TABLES_DESCRIPTION }),
   WAIL_CONSUMER_DELIVERY: Type.Union(
     [Type.Literal('at-least-once'), Type.Literal('exactly-once')],
     {
@@ -68,6 +74,8 @@ export interface ConsumerConfig extends DataPlaneSettings {
   consumerId: string;
   http: { host: string; port: number };
   group: string;
+  /** The tables this consumer publishes; it subscribes only to their intent topics. */
+  tables: TableSet;
   pipeline: {
     keyConcurrency: number;
     maxInFlightPerPartition: number;
@@ -94,6 +102,7 @@ export function loadConfig(env: Env): ConsumerConfig {
     consumerId: e.WAIL_CONSUMER_ID ?? `${hostname()}:${process.pid}`,
     http: { host: e.WAIL_CONSUMER_HOST, port: e.WAIL_CONSUMER_PORT },
     group: e.WAIL_CONSUMER_GROUP,
+    tables: tableSet(e.WAIL_CONSUMER_TABLES),
     pipeline: {
       keyConcurrency: e.WAIL_CONSUMER_KEY_CONCURRENCY,
       maxInFlightPerPartition: e.WAIL_CONSUMER_MAX_IN_FLIGHT,
@@ -106,4 +115,15 @@ export function loadConfig(env: Env): ConsumerConfig {
       deadLetterTopic: e.WAIL_DLQ_TOPIC,
     },
   };
+}
+
+function tableSet(text: string): TableSet {
+  try {
+    return TableSet.parse(text);
+  } catch (error) {
+    const problem = `  WAIL_CONSUMER_TABLES (${JSON.stringify(text)}): ${(error as Error).message} — ${TABLES_DESCRIPTION}`;
+    throw new WailError('CONFIG_INVALID', `invalid configuration:\n${problem}`, {
+      details: { problems: [problem] },
+    });
+  }
 }

@@ -62,6 +62,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     },
     logger: processorLogger,
     metrics,
+    ownsTable: config.tables.isEverything ? undefined : (table) => config.tables.has(table),
     consumedTopics: () => topics.topics(),
     topicLimit: (topic) => kafka.maxMessageBytes(topic),
     options: {
@@ -86,8 +87,11 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     await kafka.ensureTopics(list.map((topic) => ({ topic })));
     await consumer.setTopics(list);
   };
+  // Only the intent topics of the tables this consumer publishes; a topic no
+  // longer named drains first (TopicSet).
   routes.onChange((all) => {
-    void subscribe(topics.update([...all.values()].map((route) => route.intentTopic))).catch(
+    const owned = [...all.values()].filter((route) => config.tables.has(route.table));
+    void subscribe(topics.update(owned.map((route) => route.intentTopic))).catch(
       (error: unknown) => logger.error({ err: error }, 'subscription update failed'),
     );
   });
@@ -180,7 +184,10 @@ if (require.main === module) {
       const tracing = startTracing({ service: 'wail-smart-consumer', export: config.exportTraces });
       const service = await compose(config, logger);
       await service.app.listen({ host: config.http.host, port: config.http.port });
-      logger.info({ consumerId: config.consumerId, group: config.group }, 'smart consumer ready');
+      logger.info(
+        { consumerId: config.consumerId, group: config.group, tables: config.tables.toString() },
+        'smart consumer ready',
+      );
       return {
         async stop() {
           await service.stop();

@@ -44,6 +44,13 @@ export interface ProcessorDeps {
   logger: Logger;
   metrics: ConsumerMetrics;
   options: ProcessorOptions;
+  /**
+   * Whether this consumer publishes a table (default: every table). An intent
+   * of another table is skipped: its offset finishes at once, nothing is read,
+   * published or dead-lettered — that table belongs to another consumer group
+   * reading the same intent topic.
+   */
+  ownsTable?: (table: string) => boolean;
   /** The intent topics consumed now, draining ones included (default: the routes' topics). */
   consumedTopics?: () => Iterable<string>;
   /** An event topic's `max.message.bytes`, when it is known: events above it are dead-lettered before Kafka refuses them. */
@@ -169,6 +176,11 @@ export class IntentProcessor {
       state.tracker.track(record.offset);
       const intent = this.decode(state, record);
       if (!intent) continue;
+      if (this.deps.ownsTable && !this.deps.ownsTable(intent.table)) {
+        this.deps.metrics.skipped.inc({ reason: 'table-set', table: intent.table });
+        state.tracker.finish(record.offset);
+        continue;
+      }
       this.deps.metrics.intents.inc({ table: intent.table });
       const keyId = canonicalKeyString(intent.table, intent.key);
       let key = state.keys.get(keyId);

@@ -19,6 +19,12 @@ export function consumerMetrics(registry: Registry) {
       labelNames: ['table'],
       registers: [registry],
     }),
+    skipped: new Counter({
+      name: 'wail_consumer_intents_skipped_total',
+      help: 'intents committed past without being processed (table-set: the table is outside WAIL_CONSUMER_TABLES)',
+      labelNames: ['reason', 'table'],
+      registers: [registry],
+    }),
     reads: new Counter({
       name: 'wail_consumer_reads_total',
       help: 'database reads',
