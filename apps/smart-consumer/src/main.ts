@@ -91,8 +91,8 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   // longer named drains first (TopicSet).
   routes.onChange((all) => {
     const owned = [...all.values()].filter((route) => config.tables.has(route.table));
-    void subscribe(topics.update(owned.map((route) => route.intentTopic))).catch(
-      (error: unknown) => logger.error({ err: error }, 'subscription update failed'),
+    void subscribe(topics.update(owned.map((route) => route.intentTopic))).catch((error: unknown) =>
+      logger.error({ err: error }, 'subscription update failed'),
     );
   });
 

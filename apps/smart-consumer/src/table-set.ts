@@ -53,9 +53,7 @@ export class TableSet {
 
   /** Whether every table belongs to the set. */
   get isEverything(): boolean {
-    return (
-      this.excluded.length === 0 && this.included.some((pattern) => pattern.source === ANY)
-    );
+    return this.excluded.length === 0 && this.included.some((pattern) => pattern.source === ANY);
   }
 
   has(table: string): boolean {

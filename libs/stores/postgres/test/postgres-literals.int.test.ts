@@ -68,7 +68,7 @@ it('round-trips hostile text as a key, a text value and inside JSON, and runs no
       });
       const read = await store.read(target, key, 'strong');
       expect(read).toMatchObject({ state: 'present', wailTs: ts, row: { id: `k${id}`, body } });
-      const doc = (read as { row: { doc: string } }).row.doc;
+      const doc = (read as unknown as { row: { doc: string } }).row.doc;
       expect(JSON.parse(doc)).toEqual({ body, list: [body] });
     }),
     { numRuns: runs },
