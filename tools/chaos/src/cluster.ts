@@ -343,9 +343,45 @@ export class Cluster {
       .join(', ');
   }
 
+  /** Stops every service of the run (its data stays until `destroy`). */
   async close(): Promise<void> {
     await Promise.allSettled(this.members.map((m) => m.process?.stop()));
     await this.repository?.stop();
+  }
+
+  /**
+   * Drops the databases, keyspace, Redis keys and topics this run created,
+   * then closes the harness's own connections. Each step on its own: one
+   * failing (a server still restarting) leaves the others to run.
+   */
+  async destroy(): Promise<void> {
+    const { name } = this.options;
+    const steps: (() => Promise<unknown>)[] = [
+      () => this.mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``),
+      () => this.mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}_repo\``),
+      () => this.cassandra.client.execute(`DROP KEYSPACE IF EXISTS ${name}`),
+      () =>
+        this.postgres.query(
+          this.postgres.defaultDatabase,
+          `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`,
+        ),
+      async () => {
+        for await (const keys of this.redis.scanStream({
+          match: `${redisPrefix(name)}:*`,
+          count: 500,
+        }))
+          if ((keys as string[]).length > 0) await this.redis.unlink(...(keys as string[]));
+      },
+      () =>
+        this.kafka.deleteTopics([
+          this.intentTopic,
+          this.unmaterializedTopic,
+          this.deadLetterTopic,
+          ...Object.values(this.eventTopics),
+          ...Object.values(this.hostileTopics),
+        ]),
+    ];
+    for (const step of steps) await step().catch(() => undefined);
     await Promise.allSettled([
       this.kafka.close(),
       this.mysql.close(),
@@ -353,28 +389,6 @@ export class Cluster {
       this.postgres.close(),
     ]);
     this.redis.disconnect();
-  }
-
-  /** Drops the database, keyspace and topics this run created. */
-  async destroy(): Promise<void> {
-    const { name } = this.options;
-    await this.mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined);
-    await this.mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}_repo\``).catch(() => undefined);
-    await this.cassandra.client.execute(`DROP KEYSPACE IF EXISTS ${name}`).catch(() => undefined);
-    await this.postgres
-      .query(this.postgres.defaultDatabase, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-      .catch(() => undefined);
-    for await (const keys of this.redis.scanStream({ match: `${redisPrefix(name)}:*`, count: 500 }))
-      if ((keys as string[]).length > 0) await this.redis.unlink(...(keys as string[]));
-    await this.kafka
-      .deleteTopics([
-        this.intentTopic,
-        this.unmaterializedTopic,
-        this.deadLetterTopic,
-        ...Object.values(this.eventTopics),
-        ...Object.values(this.hostileTopics),
-      ])
-      .catch(() => undefined);
   }
 
   private logOptions(name: string) {
