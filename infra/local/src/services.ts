@@ -325,6 +325,8 @@ export const redis: StackService = {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    // The failed connect rejects connect() below; the event would only be printed.
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.ping();
