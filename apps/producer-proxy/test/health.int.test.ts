@@ -4,7 +4,7 @@ import { compose } from '../src/main';
 
 describeHealth(
   'producer-proxy',
-  ['kafka', 'cassandra', 'mysql'],
+  ['kafka', 'cassandra', 'mysql', 'postgres', 'redis'],
   { loadConfig, compose },
   { WAIL_KAFKA_BROKERS: 'nope', WAIL_MYSQL_URL: 'postgres://x' },
 );

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '@wail/telemetry';
 import { stoppedDependencyEnv } from './readiness';
 
-type Dependency = 'kafka' | 'cassandra' | 'mysql';
+type Dependency = 'kafka' | 'cassandra' | 'mysql' | 'postgres' | 'redis';
 
 interface Composable<C> {
   loadConfig(env: NodeJS.ProcessEnv): C;

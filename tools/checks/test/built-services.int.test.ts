@@ -66,7 +66,7 @@ describe('the built services', () => {
       expect(await readiness(service)).toEqual({
         status: 200,
         body: 'ready',
-        checks: ['cassandra', 'kafka', 'mysql'],
+        checks: ['cassandra', 'kafka', 'mysql', 'postgres', 'redis'],
       });
 
     for (const service of [consumer, proxy, repository]) {
