@@ -70,11 +70,6 @@ interface PlannedWrite extends PreparedWrite {
   plan: Plan;
 }
 
-/** The ColumnCache keys tables by namespace and table: the schema goes into the table name it sees. */
-interface CachedRef extends TableRef {
-  physical: TableRef;
-}
-
 /**
  * PostgreSQL behind the store interface, with Cassandra's last-writer-wins
  * outcome:
@@ -149,7 +144,7 @@ export class PostgresRowStore implements RowStore {
     this.maxBatch = Math.max(1, options.maxBatch ?? 200);
     this.columns = new ColumnCache(
       'PostgreSQL',
-      (ref) => this.loadColumns((ref as CachedRef).physical),
+      (target) => this.loadColumns(target),
       options.describeTtlMs,
     );
     const purgeEvery = options.tombstonePurgeIntervalMs ?? 10_000;
@@ -177,9 +172,7 @@ export class PostgresRowStore implements RowStore {
   }
 
   describe(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
-    const schema = target.schema ?? 'public';
-    const ref: CachedRef = { ...target, table: `${schema}.${target.table}`, physical: target };
-    return this.columns.get(ref);
+    return this.columns.get({ ...target, schema: target.schema ?? 'public' });
   }
 
   private async loadColumns(target: TableRef): Promise<ReadonlyMap<string, ColumnInfo>> {
@@ -320,7 +313,7 @@ export class PostgresRowStore implements RowStore {
     }
 
     const setColumns = checkedColumns(target, columns, request.values, key, () =>
-      this.columns.forget({ ...target, table: `${schema}.${target.table}` }),
+      this.columns.forget({ ...target, schema }),
     );
     const values = setColumns.map((name) => {
       const column = columns.get(name)!;

@@ -4,6 +4,10 @@ import type { ColumnInfo, TableRef } from './store';
 
 type Columns = ReadonlyMap<string, ColumnInfo>;
 
+/** A physical table's full name: keyspace or database, PostgreSQL's schema, table. */
+const qualified = (target: TableRef) =>
+  [target.namespace, target.schema, target.table].filter((part) => part !== undefined).join('.');
+
 /**
  * A physical table's columns, as the database describes them, trusted for a
  * while: every write checks its columns against them, so they must be cheap.
@@ -15,7 +19,7 @@ export class ColumnCache {
   private readonly entries = new Map<string, { at: number; columns: Promise<Columns> }>();
 
   constructor(
-    /** `Cassandra` or `MySQL`, for messages. */
+    /** `Cassandra`, `MySQL`, …, for messages. */
     private readonly storeName: string,
     private readonly load: (target: TableRef) => Promise<Columns>,
     private readonly ttlMs = 30_000,
@@ -27,14 +31,14 @@ export class ColumnCache {
       return this.checked(target, columns);
     } catch (error) {
       // The table may have just been fixed: look again, at most once a second.
-      const entry = this.entries.get(`${target.namespace}.${target.table}`);
+      const entry = this.entries.get(qualified(target));
       if (entry && Date.now() - entry.at > 1000) this.forget(target);
       throw error;
     }
   }
 
   private loaded(target: TableRef): Promise<Columns> {
-    const key = `${target.namespace}.${target.table}`;
+    const key = qualified(target);
     const cached = this.entries.get(key);
     if (cached && Date.now() - cached.at < this.ttlMs) return cached.columns;
     const columns = this.load(target);
@@ -48,13 +52,13 @@ export class ColumnCache {
     if (problems.length > 0)
       throw new WailError(
         'ROUTE_MISMATCH',
-        `the route does not fit ${this.storeName} table ${target.namespace}.${target.table}: ${problems.join('; ')}`,
+        `the route does not fit ${this.storeName} table ${qualified(target)}: ${problems.join('; ')}`,
         { details: { problems } },
       );
     return columns;
   }
 
   forget(target: TableRef): void {
-    this.entries.delete(`${target.namespace}.${target.table}`);
+    this.entries.delete(qualified(target));
   }
 }
