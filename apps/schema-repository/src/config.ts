@@ -4,11 +4,13 @@ import {
   CassandraEnv,
   ConsumerTopicsEnv,
   Defaults,
+  KafkaClustersEnv,
   LogEnv,
   MysqlEnv,
   PostgresEnv,
   RedisEnv,
   StoresEnv,
+  kafkaClusters,
   listenEnv,
   loadEnv,
   mysqlSettings,
@@ -32,6 +34,7 @@ export const RepositoryEnv = Type.Object({
   ...PostgresEnv,
   ...RedisEnv,
   ...StoresEnv,
+  ...KafkaClustersEnv,
   ...listenEnv('WAIL_REPOSITORY', Defaults.repositoryPort),
   WAIL_REPOSITORY_DATABASE: Type.String({
     pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
@@ -138,6 +141,8 @@ export function loadConfig(env: Env): RepositoryConfig {
       eventPrefixes: splitList(e.WAIL_EVENT_TOPIC_PREFIXES),
       unmaterializedTopic: e.WAIL_UNMATERIALIZED_TOPIC,
       deadLetterTopic: e.WAIL_DLQ_TOPIC,
+      // Only the names: the repository checks routes name a cluster the data plane knows.
+      clusters: [...kafkaClusters([Defaults.kafkaBrokers], e.WAIL_KAFKA_CLUSTERS).keys()],
     },
     stores: storeSettings(e),
     schemaBounds: {

@@ -1,3 +1,4 @@
+export { KafkaClustersEnv, kafkaClusters } from './kafka-clusters';
 export { loadEnv, splitList } from './load-config';
 export type { Env } from './load-config';
 export { PERCENT_ENCODE_HINT, parseMysqlUrl, readMysqlUrl } from './mysql-url';

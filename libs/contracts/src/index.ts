@@ -19,6 +19,8 @@ export { intentJson } from './intent-json';
 export type { IntentJson } from './intent-json';
 export type { ModelVersion, ModelVersionDetail } from './model';
 export {
+  CLUSTER_NAME,
+  DEFAULT_CLUSTER,
   DEFAULT_FAILURE_MODE,
   DEFAULT_VISIBILITY_WINDOW_MS,
   IDENTIFIER,
@@ -27,12 +29,15 @@ export {
   checkRouteSpec,
   routeNamespace,
   routeTarget,
+  sameLocation,
   tableNameProblem,
   checkRoute,
 } from './route';
 export type {
   Checked,
+  DrainSource,
   FailureMode,
+  IntentLocation,
   RouteListing,
   RouteSpec,
   RouteStore,

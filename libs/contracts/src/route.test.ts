@@ -17,6 +17,7 @@ describe('checkRouteSpec', () => {
         physicalTable: 'orders',
         keyColumns: ['customer_id', 'order_id'],
         intentTopic: 'wail.intents',
+        intentCluster: 'main',
         failureMode: 'transactional',
         visibilityWindowMs: 10000,
       },
@@ -169,6 +170,7 @@ describe('routeTarget', () => {
       physicalTable: 't',
       keyColumns: ['id'],
       intentTopic: 'wail.intents',
+      intentCluster: 'main',
       failureMode: 'transactional' as const,
       visibilityWindowMs: 10_000,
     };

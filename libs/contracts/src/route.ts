@@ -1,4 +1,10 @@
-import { DEFAULT_INTENT_TOPIC, intentTopicProblems, isTopicName, type TopicPolicy } from './topics';
+import {
+  DEFAULT_INTENT_TOPIC,
+  intentTopicProblems,
+  isTopicName,
+  sameTopic,
+  type TopicPolicy,
+} from './topics';
 
 /** The stores a route may name: one place for the list (validation, OpenAPI, the store API). */
 export const STORE_KINDS = ['cassandra', 'mysql', 'postgres', 'redis'] as const;
@@ -24,8 +30,34 @@ export interface RouteSpec {
   physicalTable: string;
   keyColumns: string[];
   intentTopic: string;
+  /** The Kafka cluster of the intent topic, by its name in `WAIL_KAFKA_CLUSTERS` (default `main`). */
+  intentCluster: string;
   failureMode: FailureMode;
   visibilityWindowMs: number;
+  /**
+   * Set by the repository while the table moves to another intent topic or
+   * cluster: where its intents used to go. Consumers of the new location hold
+   * the table's intents until every partition of the old one has drained
+   * (docs/reshaping.md). In a `PUT` body, `null` ends the move; the value read
+   * back may be put again unchanged; any other value is refused.
+   */
+  drainFrom?: DrainSource | null;
+}
+
+/** Where a table's intents are logged: a topic on a named cluster. */
+export interface IntentLocation {
+  intentCluster: string;
+  intentTopic: string;
+}
+
+/** The location a moving table drains from, and the route revision that moved it. */
+export interface DrainSource extends IntentLocation {
+  revision: number;
+}
+
+/** Whether two locations are one: the same cluster and the same Kafka topic. */
+export function sameLocation(a: IntentLocation, b: IntentLocation): boolean {
+  return a.intentCluster === b.intentCluster && sameTopic(a.intentTopic, b.intentTopic);
 }
 
 /** A route as `GET`, `PUT` and `DELETE /v1/tables/{table}` answer it. */
@@ -54,6 +86,10 @@ const CASSANDRA_KEYSPACE = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
 /** A Redis key prefix: printable, no spaces, no `{}` (hash tags belong to the key), ≤ 100. */
 const REDIS_KEY_PREFIX = /^[A-Za-z0-9_.:-]{1,100}$/;
 export const DEFAULT_POSTGRES_SCHEMA = 'public';
+/** The cluster of a route that names none, and the name `WAIL_KAFKA_BROKERS` gets. */
+export const DEFAULT_CLUSTER = 'main';
+/** A Kafka cluster's name in `WAIL_KAFKA_CLUSTERS` and in routes. */
+export const CLUSTER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** Which of the location fields each store takes (the others are refused). */
 const LOCATION_FIELDS = {
@@ -78,6 +114,8 @@ const KNOWN_FIELDS = new Set([
   'physicalTable',
   'keyColumns',
   'intentTopic',
+  'intentCluster',
+  'drainFrom',
   'failureMode',
   'visibilityWindowMs',
   // What GET answers besides the spec, so a route read back can be put again.
@@ -162,6 +200,14 @@ export function checkRouteSpec(table: string, body: unknown): Checked<RouteSpec>
   if (typeof intentTopic !== 'string' || !isTopicName(intentTopic)) {
     problems.push('"intentTopic" must be a legal Kafka topic name ([A-Za-z0-9._-], ≤ 249)');
   }
+  const intentCluster = input['intentCluster'] ?? DEFAULT_CLUSTER;
+  if (typeof intentCluster !== 'string' || !CLUSTER_NAME.test(intentCluster))
+    problems.push(
+      '"intentCluster" must be a cluster name of WAIL_KAFKA_CLUSTERS (lower-case letters, digits, _ and -, starting with a letter, ≤ 32)',
+    );
+  const drainFrom = input['drainFrom'];
+  const drainProblem = drainSourceProblem(drainFrom);
+  if (drainProblem) problems.push(drainProblem);
   const failureMode = input['failureMode'] ?? DEFAULT_FAILURE_MODE;
   if (failureMode !== 'transactional' && failureMode !== 'independent') {
     problems.push('"failureMode" must be "transactional" or "independent"');
@@ -189,10 +235,30 @@ export function checkRouteSpec(table: string, body: unknown): Checked<RouteSpec>
       physicalTable: physicalTable as string,
       keyColumns: keyColumns as string[],
       intentTopic: intentTopic as string,
+      intentCluster: intentCluster as string,
       failureMode: failureMode as FailureMode,
       visibilityWindowMs: visibilityWindowMs as number,
+      ...(drainFrom === undefined ? {} : { drainFrom: drainFrom as DrainSource | null }),
     },
   };
+}
+
+/** `drainFrom` in a body: absent, `null`, or a location with its revision (as read back). */
+function drainSourceProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const problem =
+    '"drainFrom" is set by the repository while a table moves: put it back as read, or null to end the move';
+  if (typeof value !== 'object' || Array.isArray(value)) return problem;
+  const source = value as Record<string, unknown>;
+  const fields = Object.keys(source).sort().join(',');
+  if (fields !== 'intentCluster,intentTopic,revision') return problem;
+  if (typeof source['intentCluster'] !== 'string' || !CLUSTER_NAME.test(source['intentCluster']))
+    return problem;
+  if (typeof source['intentTopic'] !== 'string' || !isTopicName(source['intentTopic']))
+    return problem;
+  if (!Number.isSafeInteger(source['revision']) || (source['revision'] as number) < 1)
+    return problem;
+  return undefined;
 }
 
 /**
@@ -204,6 +270,11 @@ export function checkRoute(table: string, body: unknown, policy: TopicPolicy): C
   const parsed = checkRouteSpec(table, body);
   if (!parsed.ok) return parsed;
   const problems = intentTopicProblems(parsed.value.intentTopic, policy);
+  const clusters = policy.clusters ?? [DEFAULT_CLUSTER];
+  if (!clusters.includes(parsed.value.intentCluster))
+    problems.push(
+      `"intentCluster" ${JSON.stringify(parsed.value.intentCluster)} is not a cluster of WAIL_KAFKA_CLUSTERS (${clusters.join(', ')})`,
+    );
   return problems.length > 0 ? { ok: false, problems } : parsed;
 }
 

@@ -61,6 +61,8 @@ export interface TopicPolicy {
   unmaterializedTopic: string;
   /** The consumers' `WAIL_DLQ_TOPIC`. */
   deadLetterTopic: string;
+  /** The Kafka clusters a route may name (`WAIL_KAFKA_CLUSTERS`); default just `main`. */
+  clusters?: readonly string[];
 }
 
 export const DEFAULT_TOPIC_POLICY: TopicPolicy = {

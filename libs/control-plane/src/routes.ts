@@ -1,4 +1,4 @@
-import type { ModelVersionDetail, RouteListing, TableRoute } from '@wail/contracts';
+import { DEFAULT_CLUSTER, type ModelVersionDetail, type RouteListing, type TableRoute } from '@wail/contracts';
 import { WailError } from '@wail/errors';
 import type { Logger } from 'pino';
 
@@ -22,7 +22,8 @@ export class RepositoryClient {
     return {
       etag: response.headers.get('etag') ?? `"${body.revision}"`,
       revision: body.revision,
-      routes: body.tables,
+      // A repository older than clusters names none: its routes log to the default one.
+      routes: body.tables.map((route) => ({ ...route, intentCluster: route.intentCluster ?? DEFAULT_CLUSTER })),
     };
   }
 

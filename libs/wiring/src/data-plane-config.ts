@@ -1,6 +1,8 @@
 import type { Static, TObject } from '@sinclair/typebox';
+import { DEFAULT_CLUSTER } from '@wail/contracts';
 import {
   CassandraEnv,
+  KafkaClustersEnv,
   KafkaEnv,
   LogEnv,
   MysqlEnv,
@@ -9,6 +11,7 @@ import {
   RepositoryUrlEnv,
   StoresEnv,
   TracingEnv,
+  kafkaClusters,
   splitList,
   storeSettings,
   type StoreSettings,
@@ -22,6 +25,7 @@ import {
 export const DataPlaneEnv = {
   ...LogEnv,
   ...KafkaEnv,
+  ...KafkaClustersEnv,
   ...CassandraEnv,
   ...MysqlEnv,
   ...PostgresEnv,
@@ -42,7 +46,8 @@ export interface RepositorySettings {
 
 export interface DataPlaneSettings {
   logLevel: DataPlaneValues['WAIL_LOG_LEVEL'];
-  kafka: { brokers: string[] };
+  /** `brokers`: the `main` cluster's; `clusters`: every named cluster's, `main` included. */
+  kafka: { brokers: string[]; clusters: ReadonlyMap<string, string[]> };
   stores: StoreSettings;
   repository: RepositorySettings;
   exportTraces: boolean;
@@ -51,7 +56,7 @@ export interface DataPlaneSettings {
 export function dataPlaneSettings(e: DataPlaneValues): DataPlaneSettings {
   return {
     logLevel: e.WAIL_LOG_LEVEL,
-    kafka: { brokers: splitList(e.WAIL_KAFKA_BROKERS) },
+    kafka: kafkaSettings(e),
     stores: storeSettings(e),
     repository: {
       url: e.WAIL_REPOSITORY_URL,
@@ -62,4 +67,9 @@ export function dataPlaneSettings(e: DataPlaneValues): DataPlaneSettings {
     },
     exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
   };
+}
+
+function kafkaSettings(e: DataPlaneValues): DataPlaneSettings['kafka'] {
+  const clusters = kafkaClusters(splitList(e.WAIL_KAFKA_BROKERS), e.WAIL_KAFKA_CLUSTERS);
+  return { brokers: clusters.get(DEFAULT_CLUSTER)!, clusters };
 }

@@ -1,5 +1,7 @@
 import {
   routeNamespace,
+  sameLocation,
+  type IntentLocation,
   type ModelVersion,
   type ModelVersionDetail,
   type RouteListing,
@@ -12,7 +14,8 @@ import { controlPlaneErrors as errors } from './errors';
 import type { StoredModel } from './model-store';
 import type { RouteFit } from './route-fit';
 import { controlStores, type ControlStores } from './stores';
-import { assertTableName } from './table-route';
+import { parseSpec } from './route-store';
+import { assertTableName, type TableRoute } from './table-route';
 import { TopicClaims } from './topic-claims';
 import { DEFAULT_TOPIC_POLICY, type TopicPolicy } from './topic-policy';
 import { validateModel, validateRoute } from './validation';
@@ -68,15 +71,23 @@ export class ControlPlane {
         `it does not fit ${route.store} table ${where}: ${problems.join('; ')}`,
       );
     }
-    const spec = JSON.stringify(route);
     return this.topicClaims.exclusive(async (tx) => {
       await this.topicClaims.assertIntentTopicFree(tx, table, route.intentTopic);
       if (route.keyPrefix !== undefined) await assertKeyPrefixFree(tx, table, route.keyPrefix);
       const current = await tx.routes.lock(table);
-      if (current && current.spec === spec) return { ...route, revision: current.revision };
+      const { resolved, moves } = resolveDrain(
+        table,
+        route,
+        current ? parseSpec(current.spec) : undefined,
+      );
+      if (current && current.spec === JSON.stringify(resolved))
+        return { ...resolved, revision: current.revision };
       const revision = await tx.changes.record('route', table);
-      await tx.routes.put(table, spec, revision);
-      return { ...route, revision };
+      const next: TableRoute = moves
+        ? { ...resolved, drainFrom: { ...moves, revision } }
+        : resolved;
+      await tx.routes.put(table, JSON.stringify(next), revision);
+      return { ...next, revision };
     });
   }
 
@@ -186,4 +197,44 @@ async function assertKeyPrefixFree(tx: ControlStores, table: string, keyPrefix: 
         `"keyPrefix" ${JSON.stringify(keyPrefix)} of table "${table}" ${keyPrefix === taken ? 'is' : 'nests with'} the key prefix ${JSON.stringify(taken)} of table "${other}": their rows could share a Redis key`,
       );
   }
+}
+
+/**
+ * The route to store, given the one stored: a PUT that changes where the
+ * table's intents go (cluster or topic) starts a move — `drainFrom` names the
+ * old location (its revision is the one this PUT gets, filled in by the
+ * caller from `moves`) — and a move in progress stays until a PUT says
+ * `"drainFrom": null` (docs/reshaping.md). Moving again before that is 409.
+ */
+export function resolveDrain(
+  table: string,
+  requested: TableRoute,
+  stored: TableRoute | undefined,
+): { resolved: TableRoute; moves?: IntentLocation } {
+  const { drainFrom: asked, ...route } = requested;
+  const inProgress = stored?.drainFrom ?? undefined;
+  if (!stored || sameLocation(route, stored)) {
+    if (asked === null || inProgress === undefined) {
+      if (asked && !inProgress)
+        throw errors.invalidRoute(`"drainFrom": table ${table} is not moving`);
+      return { resolved: route };
+    }
+    if (asked !== undefined && JSON.stringify(asked) !== JSON.stringify(inProgress))
+      throw errors.invalidRoute(
+        `"drainFrom" is not the move in progress (${describeDrain(inProgress)}): put it back as read, or null to end the move`,
+      );
+    return { resolved: { ...route, drainFrom: inProgress } };
+  }
+  if (inProgress && asked !== null)
+    throw errors.moveInProgress(
+      `table ${table} is still draining from ${describeDrain(inProgress)}; end that move first (PUT its route with "drainFrom": null once the drain check passes), then move it again`,
+    );
+  return {
+    resolved: route,
+    moves: { intentCluster: stored.intentCluster, intentTopic: stored.intentTopic },
+  };
+}
+
+function describeDrain(source: IntentLocation & { revision: number }): string {
+  return `topic ${source.intentTopic} on cluster ${source.intentCluster} (moved at revision ${source.revision})`;
 }

@@ -9,6 +9,7 @@ export type ControlPlaneErrorCode =
   | 'MODEL_VERSION_NOT_FOUND'
   | 'TOPIC_CONFLICT'
   | 'KEY_PREFIX_CONFLICT'
+  | 'MOVE_IN_PROGRESS'
   | 'INVALID_ROUTE'
   | 'INVALID_MODEL';
 
@@ -37,6 +38,8 @@ export const controlPlaneErrors = {
     new ControlPlaneError('TOPIC_CONFLICT', `Topic conflict: ${detail}`),
   keyPrefixConflict: (detail: string) =>
     new ControlPlaneError('KEY_PREFIX_CONFLICT', `Key prefix conflict: ${detail}`),
+  moveInProgress: (detail: string) =>
+    new ControlPlaneError('MOVE_IN_PROGRESS', `Move in progress: ${detail}`),
   invalidRoute: (detail: string) =>
     new ControlPlaneError('INVALID_ROUTE', `Invalid table route: ${detail}`),
   invalidModel: (detail: string) =>

@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Queryable } from '../storage/stores';
-import type { StoredRoute } from '@wail/contracts';
+import { DEFAULT_CLUSTER, type StoredRoute } from '@wail/contracts';
 import type { TableRoute } from './table-route';
 
 /**
@@ -17,7 +17,7 @@ export class RouteStore {
     );
     return rows.map((row) => ({
       table: String(row['table_name']),
-      ...(JSON.parse(String(row['spec'])) as TableRoute),
+      ...parseSpec(String(row['spec'])),
       revision: Number(row['revision']),
     }));
   }
@@ -30,7 +30,7 @@ export class RouteStore {
     const row = rows[0];
     if (!row) return undefined;
     return {
-      ...(JSON.parse(String(row['spec'])) as TableRoute),
+      ...parseSpec(String(row['spec'])),
       revision: Number(row['revision']),
     };
   }
@@ -84,4 +84,9 @@ export class RouteStore {
       intentTopic: String((JSON.parse(String(row['spec'])) as { intentTopic: string }).intentTopic),
     }));
   }
+}
+
+/** A stored spec; routes stored before clusters existed log to the default cluster. */
+export function parseSpec(text: string): TableRoute {
+  return { intentCluster: DEFAULT_CLUSTER, ...(JSON.parse(text) as Partial<TableRoute>) } as TableRoute;
 }

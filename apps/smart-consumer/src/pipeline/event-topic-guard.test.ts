@@ -46,6 +46,7 @@ describe('the intent processor', () => {
     physicalTable: 'customers',
     keyColumns: ['id'],
     intentTopic,
+    intentCluster: 'main',
     failureMode: 'transactional',
     visibilityWindowMs: 10_000,
     revision: 1,

@@ -22,6 +22,7 @@ const route: TableRoute = {
   physicalTable: 'customers',
   keyColumns: ['id'],
   intentTopic: 'wail.intents',
+  intentCluster: 'main',
   failureMode: 'transactional',
   visibilityWindowMs: 10_000,
   revision: 1,
