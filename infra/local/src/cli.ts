@@ -5,16 +5,19 @@ import { Stack, type ServiceState } from './stack';
 const usage = `usage: npm run stack -- <command> [service...]
 
 commands:
-  up [service...]       start and wait for kafka, cassandra, mysql (idempotent)
-  down [service...]     stop what the stack started
-  restart [service...]  down, then up
+  up [service...]       start and wait for cassandra, kafka, mysql, postgres, redis
+                        (idempotent); kafka-hot only when named: up kafka-hot
+  down [service...]     stop what the stack started (kafka-hot too)
+  restart [service...]  down, then up (no names: the services up starts)
   status                show each service and whether it answers
   logs [service...]     last 100 lines of each log; -f to follow
 
-services: cassandra, kafka, mysql
-environment: WAIL_KAFKA_BROKERS, WAIL_CASSANDRA_CONTACT_POINTS, WAIL_MYSQL_URL point at
-external servers (nothing is started for them); WAIL_HOME moves .wail/; WAIL_JAVA_HOME
-picks the JDK; WAIL_STACK_TIMEOUT_MS overrides the readiness timeouts.`;
+services: cassandra, kafka, kafka-hot (a second broker, 127.0.0.1:9192), mysql,
+postgres, redis
+environment: WAIL_KAFKA_BROKERS, WAIL_KAFKA_HOT_BROKERS, WAIL_CASSANDRA_CONTACT_POINTS,
+WAIL_MYSQL_URL, WAIL_POSTGRES_URL, WAIL_REDIS_URL point at external servers (nothing is
+started for them); WAIL_HOME moves .wail/; WAIL_JAVA_HOME picks the JDK;
+WAIL_STACK_TIMEOUT_MS overrides the readiness timeouts.`;
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -50,15 +53,22 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'down':
       await stack.down(names);
       return 0;
-    case 'restart':
-      await stack.down(names);
-      await stack.up(names);
+    case 'restart': {
+      // A bare `down` also stops on-demand services, which a bare `up` would not bring back.
+      const selected = stack.select(names).map((service) => service.name);
+      await stack.down(selected);
+      await stack.up(selected);
       return 0;
+    }
     case 'status': {
       const states = await stack.status();
       for (const [name, state] of Object.entries(states))
         print(`${name.padEnd(10)} ${describe(state)}`);
-      return Object.values(states).every((state) => state.mode !== 'stopped' && state.ready)
+      // A stopped on-demand service is healthy: only `up <name>` starts it.
+      const required = new Set<string>(stack.select([]).map((service) => service.name));
+      return Object.entries(states).every(([name, state]) =>
+        state.mode === 'stopped' ? !required.has(name) : state.ready,
+      )
         ? 0
         : 3;
     }

@@ -13,7 +13,7 @@ import { infraDir } from './paths';
 import type { StackPaths } from './paths';
 import { commandExists, render, run, startDaemon } from './processes';
 
-export type ServiceName = 'cassandra' | 'kafka' | 'mysql' | 'postgres' | 'redis';
+export type ServiceName = 'cassandra' | 'kafka' | 'kafka-hot' | 'mysql' | 'postgres' | 'redis';
 
 export interface Endpoint {
   host: string;
@@ -38,6 +38,8 @@ export interface StackService {
   ): number | undefined;
   /** How long a healthy start may take on a small machine. */
   readyTimeoutMs: number;
+  /** Left out of `up` with no names: started only when named. */
+  onDemand?: boolean;
 }
 
 function firstEndpoint(list: string): Endpoint {
@@ -63,81 +65,104 @@ function jarsFor(service: string, paths: StackPaths, note: (line: string) => voi
   return dir;
 }
 
-export const kafka: StackService = {
-  name: 'kafka',
-  externalVariable: 'WAIL_KAFKA_BROKERS',
-  readyTimeoutMs: 120_000,
-  endpoint: (env) => firstEndpoint(env['WAIL_KAFKA_BROKERS'] ?? Defaults.kafkaBrokers),
-  async ready(env) {
-    const client = new KafkaClient({
-      brokers: splitList(env['WAIL_KAFKA_BROKERS'] ?? Defaults.kafkaBrokers),
-      clientId: 'wail-stack',
-      logger: silentLogger(),
-      connectionTimeoutMs: 1000,
-    });
-    try {
-      await client.listTopics();
-    } finally {
-      await client.close();
-    }
-  },
-  start(paths, env, note) {
-    const java = javaFor('kafka', [11, 17, 21], env);
-    const jars = jarsFor('kafka', paths, note);
-    const { host, port } = this.endpoint(env);
-    const dataDir = paths.data('kafka');
-    const confDir = paths.conf('kafka');
-    mkdirSync(confDir, { recursive: true });
-    const properties = join(confDir, 'server.properties');
-    writeFileSync(
-      properties,
-      render(readFileSync(join(infraDir, 'kafka', 'server.properties.template'), 'utf8'), {
-        KAFKA_HOST: host,
-        KAFKA_PORT: port,
-        KAFKA_CONTROLLER_PORT: Number(env['WAIL_KAFKA_CONTROLLER_PORT'] ?? port + 1),
-        DATA_DIR: dataDir,
-      }),
-    );
-    const classpath = `${jars}/*`;
-    const log4j = `-Dlog4j.configuration=file:${join(infraDir, 'kafka', 'log4j.properties')}`;
-    if (!existsSync(join(dataDir, 'meta.properties'))) {
-      const uuid = run(java, ['-cp', classpath, log4j, 'kafka.tools.StorageTool', 'random-uuid']);
-      const clusterId = uuid.output.trim().split('\n').pop() ?? '';
-      if (uuid.status !== 0 || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
-        throw new Error(`kafka: could not make a cluster id:\n${uuid.output}`);
+/**
+ * A single-node KRaft broker of the stack's jars and template, with its own
+ * data, conf, log and pid files under `name`. Its controller listens on the
+ * broker port + 1 unless WAIL_<NAME>_CONTROLLER_PORT says otherwise.
+ */
+function kafkaService(
+  name: 'kafka' | 'kafka-hot',
+  brokersVariable: string,
+  defaultBrokers: string,
+): StackService {
+  const brokers = (env: NodeJS.ProcessEnv) => env[brokersVariable] ?? defaultBrokers;
+  const controllerPortVariable = `WAIL_${name.toUpperCase().replace('-', '_')}_CONTROLLER_PORT`;
+  return {
+    name,
+    externalVariable: brokersVariable,
+    readyTimeoutMs: 120_000,
+    endpoint: (env) => firstEndpoint(brokers(env)),
+    async ready(env) {
+      const client = new KafkaClient({
+        brokers: splitList(brokers(env)),
+        clientId: 'wail-stack',
+        logger: silentLogger(),
+        connectionTimeoutMs: 1000,
+      });
+      try {
+        await client.listTopics();
+      } finally {
+        await client.close();
       }
-      const format = run(java, [
-        '-cp',
-        classpath,
-        log4j,
-        'kafka.tools.StorageTool',
-        'format',
-        '-t',
-        clusterId,
-        '-c',
+    },
+    start(paths, env, note) {
+      const java = javaFor(name, [11, 17, 21], env);
+      // Every broker runs the same jars and template: those of `kafka`.
+      const jars = jarsFor('kafka', paths, note);
+      const { host, port } = firstEndpoint(brokers(env));
+      const dataDir = paths.data(name);
+      const confDir = paths.conf(name);
+      mkdirSync(confDir, { recursive: true });
+      const properties = join(confDir, 'server.properties');
+      writeFileSync(
         properties,
-        '--ignore-formatted',
-      ]);
-      if (format.status !== 0) throw new Error(`kafka: storage format failed:\n${format.output}`);
-      note(`formatted ${dataDir} (cluster ${clusterId})`);
-    }
-    return startDaemon({
-      command: java,
-      args: [
-        '-Xms256m',
-        '-Xmx512m',
-        '-XX:+ExitOnOutOfMemoryError',
-        '-cp',
-        classpath,
-        log4j,
-        'kafka.Kafka',
-        properties,
-      ],
-      cwd: confDir,
-      logFile: paths.log('kafka'),
-      pidFile: paths.pid('kafka'),
-    });
-  },
+        render(readFileSync(join(infraDir, 'kafka', 'server.properties.template'), 'utf8'), {
+          KAFKA_HOST: host,
+          KAFKA_PORT: port,
+          KAFKA_CONTROLLER_PORT: Number(env[controllerPortVariable] ?? port + 1),
+          DATA_DIR: dataDir,
+        }),
+      );
+      const classpath = `${jars}/*`;
+      const log4j = `-Dlog4j.configuration=file:${join(infraDir, 'kafka', 'log4j.properties')}`;
+      if (!existsSync(join(dataDir, 'meta.properties'))) {
+        const uuid = run(java, ['-cp', classpath, log4j, 'kafka.tools.StorageTool', 'random-uuid']);
+        const clusterId = uuid.output.trim().split('\n').pop() ?? '';
+        if (uuid.status !== 0 || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
+          throw new Error(`${name}: could not make a cluster id:\n${uuid.output}`);
+        }
+        const format = run(java, [
+          '-cp',
+          classpath,
+          log4j,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          clusterId,
+          '-c',
+          properties,
+          '--ignore-formatted',
+        ]);
+        if (format.status !== 0)
+          throw new Error(`${name}: storage format failed:\n${format.output}`);
+        note(`formatted ${dataDir} (cluster ${clusterId})`);
+      }
+      return startDaemon({
+        command: java,
+        args: [
+          '-Xms256m',
+          '-Xmx512m',
+          '-XX:+ExitOnOutOfMemoryError',
+          '-cp',
+          classpath,
+          log4j,
+          'kafka.Kafka',
+          properties,
+        ],
+        cwd: confDir,
+        logFile: paths.log(name),
+        pidFile: paths.pid(name),
+      });
+    },
+  };
+}
+
+export const kafka = kafkaService('kafka', 'WAIL_KAFKA_BROKERS', Defaults.kafkaBrokers);
+
+/** A second broker, for moving a table between clusters; started only by name. */
+export const kafkaHot: StackService = {
+  ...kafkaService('kafka-hot', 'WAIL_KAFKA_HOT_BROKERS', '127.0.0.1:9192'),
+  onDemand: true,
 };
 
 export const cassandra: StackService = {
@@ -346,4 +371,11 @@ export const redis: StackService = {
 };
 
 /** Start order: the slowest first, so its start overlaps the others'. */
-export const services: readonly StackService[] = [cassandra, kafka, mysql, postgres, redis];
+export const services: readonly StackService[] = [
+  cassandra,
+  kafka,
+  kafkaHot,
+  mysql,
+  postgres,
+  redis,
+];

@@ -27,8 +27,9 @@ export class Stack {
     this.paths = stackPaths(options.home);
   }
 
+  /** The named services; with no names, those `up` starts: every one not on demand. */
   select(names: readonly string[]): StackService[] {
-    if (names.length === 0) return [...services];
+    if (names.length === 0) return services.filter((service) => !service.onDemand);
     return names.map((name) => {
       const service = services.find((candidate) => candidate.name === name);
       if (!service) {
@@ -85,9 +86,12 @@ export class Stack {
     });
   }
 
-  /** Stops only what this stack started, in reverse start order. */
+  /**
+   * Stops only what this stack started, in reverse start order; with no names,
+   * on-demand services too, so a bare `down` leaves nothing of the stack's running.
+   */
   async down(names: readonly string[] = []): Promise<void> {
-    const selected = this.select(names).reverse();
+    const selected = (names.length === 0 ? [...services] : this.select(names)).reverse();
     for (const service of selected) {
       const pidFile = this.paths.pid(service.name);
       const pid = runningPid(pidFile);
