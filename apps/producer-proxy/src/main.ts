@@ -23,14 +23,18 @@ export interface ProxyService extends RunningService {
 
 /** The composition root: the only place that chooses adapters and wires them. */
 export async function compose(config: ProxyConfig, logger: Logger): Promise<ProxyService> {
-  const kafka = new KafkaClient({
-    brokers: config.kafka.brokers,
-    clientId: `wail-proxy-${config.proxyId}`,
-    logger,
-  });
-  const log = new GroupCommitLog(kafka, {
-    appendTimeoutMs: config.intents.timeoutMs,
-    maxQueued: config.intents.queueLimit,
+  // One client and one group-commit log per named Kafka cluster (WAIL_KAFKA_CLUSTERS).
+  const clusters = [...config.kafka.clusters].map(([name, brokers]) => {
+    const kafka = new KafkaClient({
+      brokers,
+      clientId: `wail-proxy-${config.proxyId}`,
+      logger: logger.child({ cluster: name }),
+    });
+    const log = new GroupCommitLog(kafka, {
+      appendTimeoutMs: config.intents.timeoutMs,
+      maxQueued: config.intents.queueLimit,
+    });
+    return { name, kafka, log };
   });
   const { client: repository, routes } = connectRepository(config.repository, logger);
   const stores = openStores(config.stores, { models: repositoryModels(repository) });
@@ -38,7 +42,7 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
 
   const registry = createMetricsRegistry('producer-proxy');
   const metrics = proxyMetrics(registry);
-  const intentLog = new IntentLog(log);
+  const intentLog = new IntentLog(new Map(clusters.map(({ name, log }) => [name, log])));
   const backlog = new IntentBacklog(
     intentLog,
     config.intents.backlogLimit,
@@ -47,8 +51,8 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
   );
   metrics.observe({
     backlogSize: () => backlog.size,
-    intentRequests: () => log.stats.requests,
-    intentRecords: () => log.stats.records,
+    intentRequests: () => sum(clusters.map(({ log }) => log.stats.requests)),
+    intentRecords: () => sum(clusters.map(({ log }) => log.stats.records)),
   });
 
   const mutations = new MutationService({
@@ -62,7 +66,10 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     metrics,
     limits: { keyBytes: config.intents.keyLimit, intentBytes: config.intents.intentLimit },
   });
-  const readiness = serviceReadiness([kafkaCheck(kafka), ...stores.checks], logger);
+  const readiness = serviceReadiness(
+    [...clusters.map(({ name, kafka }) => kafkaCheck(kafka, name)), ...stores.checks],
+    logger,
+  );
   const app = await buildApp({
     logger,
     readiness,
@@ -72,7 +79,12 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     bodyLimit: config.http.bodyLimit,
     batchLimit: config.batchLimit,
   });
-  log.connect().catch((error: unknown) => logger.warn({ err: error }, 'Kafka not reachable yet'));
+  for (const { name, log } of clusters)
+    log
+      .connect()
+      .catch((error: unknown) =>
+        logger.warn({ err: error, cluster: name }, 'Kafka not reachable yet'),
+      );
   return {
     app,
     async stop() {
@@ -81,9 +93,16 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
       await app.close();
       await backlog.flush();
       backlog.stop();
-      await Promise.allSettled([log.close(), kafka.close(), stores.close()]);
+      await Promise.allSettled([
+        ...clusters.flatMap(({ log, kafka }) => [log.close(), kafka.close()]),
+        stores.close(),
+      ]);
     },
   };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }
 
 if (require.main === module) {

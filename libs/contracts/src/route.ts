@@ -86,6 +86,8 @@ const CASSANDRA_KEYSPACE = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
 /** A Redis key prefix: printable, no spaces, no `{}` (hash tags belong to the key), ≤ 100. */
 const REDIS_KEY_PREFIX = /^[A-Za-z0-9_.:-]{1,100}$/;
 export const DEFAULT_POSTGRES_SCHEMA = 'public';
+/** The intent record header with the revision of the route that placed it (decimal). */
+export const ROUTE_REVISION_HEADER = 'wail-route-revision';
 /** The cluster of a route that names none, and the name `WAIL_KAFKA_BROKERS` gets. */
 export const DEFAULT_CLUSTER = 'main';
 /** A Kafka cluster's name in `WAIL_KAFKA_CLUSTERS` and in routes. */

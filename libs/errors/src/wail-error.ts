@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   DATABASE_REJECTED: { status: 422, retriable: false },
   ROUTE_MISMATCH: { status: 422, retriable: false },
   INTENT_LOG_UNAVAILABLE: { status: 503, retriable: true },
+  CLUSTER_NOT_CONFIGURED: { status: 503, retriable: false },
   DATABASE_UNAVAILABLE: { status: 503, retriable: true },
   REPOSITORY_UNAVAILABLE: { status: 503, retriable: true },
   INTENT_FORMAT_UNSUPPORTED: { status: 400, retriable: false },

@@ -1,12 +1,11 @@
 import { KafkaError, type OutgoingRecord } from '@wail/kafka';
 import { Counter, createMetricsRegistry, silentLogger } from '@wail/telemetry';
 import { IntentBacklog } from './intent-backlog';
-import { IntentLog } from './intent-log';
+import { IntentLog, type IntentRecord } from './intent-log';
 
-const record = (name: string): OutgoingRecord => ({
-  topic: 'intents',
-  key: Buffer.from(name),
-  value: Buffer.from(name),
+const record = (name: string): IntentRecord => ({
+  cluster: 'main',
+  record: { topic: 'intents', key: Buffer.from(name), value: Buffer.from(name) },
 });
 
 /** A group-commit log that answers each record by its key (refused, unavailable or appended), seen through the proxy's IntentLog. */
@@ -20,7 +19,7 @@ function fakeLog(answers: Record<string, 'refused' | 'unavailable' | 'appended'>
         return Promise.reject(new KafkaError('unavailable', 'no broker'));
       return Promise.resolve();
     });
-  return new IntentLog({ appendEach });
+  return new IntentLog(new Map([['main', { appendEach }]]));
 }
 
 describe('IntentBacklog', () => {

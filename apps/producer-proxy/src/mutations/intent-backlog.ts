@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import { isWailError } from '@wail/errors';
-import type { OutgoingRecord } from '@wail/kafka';
 import type { Counter } from '@wail/telemetry';
-import type { IntentAppender } from './intent-log';
+import type { IntentAppender, IntentRecord } from './intent-log';
 
 interface Held {
-  record: OutgoingRecord;
+  record: IntentRecord;
   table: string;
   intentId: string;
 }
@@ -33,7 +32,7 @@ export class IntentBacklog {
     return this.held.length;
   }
 
-  add(record: OutgoingRecord, table: string, intentId: string): void {
+  add(record: IntentRecord, table: string, intentId: string): void {
     if (this.limit === 0) {
       this.drop({ record, table, intentId }, 'backlog disabled');
       return;

@@ -31,22 +31,77 @@ describe('the intent log', () => {
   });
 
   it('maps every append of a batch on its own', async () => {
-    const log = new IntentLog({
-      appendEach: (records: readonly OutgoingRecord[]) =>
-        records.map((r) =>
-          r.key?.toString() === 'big'
-            ? Promise.reject(new KafkaError('too-large', 'refused'))
-            : Promise.resolve(),
-        ),
-    });
+    const log = new IntentLog(
+      new Map([
+        [
+          'main',
+          {
+            appendEach: (records: readonly OutgoingRecord[]) =>
+              records.map((r) =>
+                r.key?.toString() === 'big'
+                  ? Promise.reject(new KafkaError('too-large', 'refused'))
+                  : Promise.resolve(),
+              ),
+          },
+        ],
+      ]),
+    );
     const outcomes = await Promise.allSettled(
       log.appendEach(
-        ['a', 'big', 'b'].map((key) => ({ topic: 't', key: Buffer.from(key), value: null })),
+        ['a', 'big', 'b'].map((key) => ({
+          cluster: 'main',
+          record: { topic: 't', key: Buffer.from(key), value: null },
+        })),
       ),
     );
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
+    });
+  });
+
+  it('sends each cluster its own records, in one request each, and refuses an unknown cluster', async () => {
+    const requests: [string, string[]][] = [];
+    const cluster = (name: string) => ({
+      appendEach: (records: readonly OutgoingRecord[]) => {
+        requests.push([name, records.map((r) => r.key!.toString())]);
+        return records.map(() => Promise.resolve());
+      },
+    });
+    const log = new IntentLog(
+      new Map([
+        ['main', cluster('main')],
+        ['hot', cluster('hot')],
+      ]),
+    );
+    const outcomes = await Promise.allSettled(
+      log.appendEach(
+        [
+          ['main', 'a'],
+          ['hot', 'b'],
+          ['cold', 'c'],
+          ['main', 'd'],
+        ].map(([name, key]) => ({
+          cluster: name!,
+          record: { topic: 't', key: Buffer.from(key!), value: null },
+        })),
+      ),
+    );
+    expect(requests).toEqual([
+      ['main', ['a', 'd']],
+      ['hot', ['b']],
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'CLUSTER_NOT_CONFIGURED',
+      statusCode: 503,
+      retriable: false,
+      message: expect.stringContaining('"cold"'),
     });
   });
 });

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { routeTarget, type TableRoute } from '@wail/contracts';
+import { ROUTE_REVISION_HEADER, routeTarget, type TableRoute } from '@wail/contracts';
 import type { RouteCache } from '@wail/control-plane';
 import { WailError, isWailError } from '@wail/errors';
 import {
@@ -22,7 +22,7 @@ import {
 } from '@wail/store';
 import { traceHeaders, tracer, type Logger } from '@wail/telemetry';
 import type { IntentBacklog } from './intent-backlog';
-import type { IntentAppender } from './intent-log';
+import type { IntentAppender, IntentRecord } from './intent-log';
 import type { ProxyMetrics } from './metrics';
 
 export interface MutationInput {
@@ -247,7 +247,8 @@ export class MutationService {
       topic: route.intentTopic,
       key: recordKey,
       value: Buffer.from(encodeIntent(intent)),
-      headers,
+      // Which route revision placed it: a consumer whose routes are older waits for them.
+      headers: { ...headers, [ROUTE_REVISION_HEADER]: String(route.revision) },
     };
     const size = recordSize(record);
     if (size > intentBytes) {
@@ -275,9 +276,7 @@ export class MutationService {
    */
   private async appendIntents(plans: readonly Planned[]): Promise<(boolean | Error)[]> {
     if (plans.length === 0) return [];
-    const outcomes = await Promise.allSettled(
-      this.deps.log.appendEach(plans.map((plan) => plan.record)),
-    );
+    const outcomes = await Promise.allSettled(this.deps.log.appendEach(plans.map(intentRecord)));
     const errors = outcomes.map((outcome) =>
       outcome.status === 'rejected' ? (outcome.reason as Error) : undefined,
     );
@@ -294,7 +293,11 @@ export class MutationService {
       // Kafka refused this intent (too large): it can never be logged, so it
       // fails its own request and is not held for re-append.
       if (!retriable(error) || shareFate) return error;
-      this.deps.backlog.add(plan.record, plan.route.table, intentIdToString(plan.intent.intentId));
+      this.deps.backlog.add(
+        intentRecord(plan),
+        plan.route.table,
+        intentIdToString(plan.intent.intentId),
+      );
       held++;
       return false;
     });
@@ -375,6 +378,10 @@ export class MutationService {
     }
     return {};
   }
+}
+
+function intentRecord(plan: Planned): IntentRecord {
+  return { cluster: plan.route.intentCluster, record: plan.record };
 }
 
 function retriable(error: Error): boolean {
