@@ -1,3 +1,4 @@
+import { ROUTE_REVISION_HEADER, type TableRoute } from '@wail/contracts';
 import type { RouteCache } from '@wail/control-plane';
 import { WailError, isWailError } from '@wail/errors';
 import { canonicalKeyString, decodeIntent, type Intent } from '@wail/intent';
@@ -13,6 +14,7 @@ import { KeyScheduler, ScheduledKey } from './key-scheduler';
 import type { ConsumerMetrics } from './metrics';
 import type { ModelCache } from './model-cache';
 import { OutputSink, type OutputTarget } from './output-sink';
+import { placedBy, placement, type Placement } from './moves';
 import { PartitionTracker } from './partition-tracker';
 
 export interface ProcessorOptions {
@@ -55,12 +57,27 @@ export interface ProcessorDeps {
   consumedTopics?: () => Iterable<string>;
   /** An event topic's `max.message.bytes`, when it is known: events above it are dead-lettered before Kafka refuses them. */
   topicLimit?: (topic: string) => Promise<number | undefined>;
+  /** Tables moving between intent locations (moves.ts); without it every intent is processed where it is read. */
+  moves?: MoveDeps;
   now?: () => number;
+}
+
+export interface MoveDeps {
+  /** The cluster this consumer reads intents from. */
+  cluster: string;
+  /** Whether every partition of a move's old location has been announced drained. */
+  drained(table: string, revision: number): boolean;
+  /** Appends an intent record to its route's intent topic on its route's cluster. */
+  forward(route: TableRoute, record: IncomingRecord): Promise<void>;
 }
 
 class PartitionState implements OutputTarget {
   readonly tracker = new PartitionTracker();
   readonly keys = new Map<string, ScheduledKey<PartitionState>>();
+  /** Keys of moving tables not scheduled yet (`Placement` hold). */
+  readonly held = new Set<ScheduledKey<PartitionState>>();
+  /** Per table, the offset of the last intent processed here (for drain announcements). */
+  readonly inPlace = new Map<string, bigint>();
   readonly delivery: PartitionDelivery;
   paused = false;
   revoked = false;
@@ -145,6 +162,48 @@ export class IntentProcessor {
     );
   }
 
+  get heldIntents(): number {
+    let total = 0;
+    for (const state of this.partitions.values())
+      for (const key of state.held) total += key.queue.length;
+    return total;
+  }
+
+  /**
+   * What of `table` this member processes in place on a partition: whether a
+   * key of it is unfinished, and the offset of its last intent processed here.
+   */
+  inPlaceWork(
+    topic: string,
+    partition: number,
+    table: string,
+  ): { active: boolean; lastOffset: bigint | undefined } {
+    const state = this.partitions.get(partitionId(topic, partition));
+    if (!state) return { active: false, lastOffset: undefined };
+    let active = false;
+    for (const key of state.keys.values())
+      if (!state.held.has(key) && key.queue[0]?.intent.table === table) active = true;
+    return { active, lastOffset: state.inPlace.get(table) };
+  }
+
+  /** Routes changed or a move drained: held keys are placed again. */
+  reconsider(): void {
+    for (const state of this.partitions.values()) {
+      for (const key of [...state.held]) {
+        const decided = this.placeKey(state, key);
+        if (decided === 'hold') continue;
+        state.held.delete(key);
+        if (decided === 'forward') {
+          for (const pending of key.queue.splice(0)) this.forward(state, pending.intent.table, pending.record);
+          state.keys.delete(key.id);
+        } else {
+          for (const pending of key.queue) state.inPlace.set(pending.intent.table, pending.record.offset);
+          this.scheduler.schedule(key);
+        }
+      }
+    }
+  }
+
   get inFlight(): number {
     let total = 0;
     for (const state of this.partitions.values()) total += state.tracker.inFlight;
@@ -181,17 +240,26 @@ export class IntentProcessor {
         state.tracker.finish(record.offset);
         continue;
       }
-      this.deps.metrics.intents.inc({ table: intent.table });
       const keyId = canonicalKeyString(intent.table, intent.key);
       let key = state.keys.get(keyId);
+      const placed = key && state.held.has(key) ? 'hold' : this.place(state, intent.table, record);
+      if (placed === 'forward') {
+        this.forward(state, intent.table, record);
+        continue;
+      }
+      this.deps.metrics.intents.inc({ table: intent.table });
       if (!key) {
         key = new ScheduledKey(keyId, state);
         state.keys.set(keyId, key);
       }
       key.queue.push({ intent, record });
-      touched.add(key);
+      if (placed === 'hold') state.held.add(key);
+      else {
+        state.inPlace.set(intent.table, record.offset);
+        touched.add(key);
+      }
     }
-    for (const key of touched) this.scheduler.schedule(key);
+    for (const key of touched) if (!state.held.has(key)) this.scheduler.schedule(key);
     if (!state.paused && this.held(state) > this.deps.options.maxInFlightPerPartition) {
       state.paused = true;
       this.deps.control.pause(state.topic, state.partition);
@@ -200,6 +268,88 @@ export class IntentProcessor {
         'partition paused: too many unfinished intents',
       );
     }
+  }
+
+  private place(state: PartitionState, table: string, record: IncomingRecord): Placement {
+    const moves = this.deps.moves;
+    const route = moves && this.deps.routes.all().get(table);
+    if (!moves || !route) return 'process';
+    return placement(
+      route,
+      { intentCluster: moves.cluster, intentTopic: state.topic },
+      placedBy(record.headers, ROUTE_REVISION_HEADER),
+      (t, revision) => moves.drained(t, revision),
+    );
+  }
+
+  /** A held key is placed as a whole: held while any of its intents is. */
+  private placeKey(state: PartitionState, key: ScheduledKey<PartitionState>): Placement {
+    let decided: Placement = 'process';
+    for (const pending of key.queue) {
+      const placed = this.place(state, pending.intent.table, pending.record);
+      if (placed === 'hold') return 'hold';
+      if (placed === 'forward') decided = 'forward';
+    }
+    return decided;
+  }
+
+  /**
+   * Forwards an intent to where its table logs now; its offset finishes once
+   * the append is acknowledged. Retried while Kafka is unavailable; a cluster
+   * this consumer has no brokers for is dead-lettered CLUSTER_NOT_CONFIGURED.
+   */
+  private forward(
+    state: PartitionState,
+    table: string,
+    record: IncomingRecord,
+    attempt = 0,
+  ): void {
+    if (state.revoked) return;
+    const route = this.deps.routes.all().get(table);
+    if (!route) {
+      // The route is gone since: the table's intents are handled as any unknown table's.
+      this.requeue(state, table, record);
+      return;
+    }
+    this.deps.moves!.forward(route, record).then(
+      () => {
+        this.deps.metrics.forwarded.inc({ table: route.table });
+        state.tracker.finish(record.offset);
+        this.maybeResume(state);
+      },
+      (error: unknown) => {
+        if (state.revoked) return;
+        if (isWailError(error) && !error.retriable) {
+          void this.outputs
+            .deadLetter(state, [{ record }], {
+              code: error.code,
+              message: error.message,
+              attempts: attempt + 1,
+            })
+            .then(() => state.tracker.finish(record.offset));
+          return;
+        }
+        if (attempt % 10 === 0)
+          this.deps.logger.warn(
+            { err: error, table: route.table, to: route.intentCluster, attempt },
+            'forwarding an intent of a moved table failed; retrying',
+          );
+        setTimeout(() => this.forward(state, table, record, attempt + 1), 500).unref();
+      },
+    );
+  }
+
+  /** An intent whose forwarding found no route: decoded again and processed here as usual. */
+  private requeue(state: PartitionState, table: string, record: IncomingRecord): void {
+    const intent = decodeIntent(record.value!);
+    const keyId = canonicalKeyString(table, intent.key);
+    let key = state.keys.get(keyId);
+    if (!key) {
+      key = new ScheduledKey(keyId, state);
+      state.keys.set(keyId, key);
+    }
+    key.queue.push({ intent, record });
+    if (!state.held.has(key)) this.scheduler.schedule(key);
   }
 
   /** Resolves when nothing is left in flight, or after `timeoutMs`. */
@@ -291,3 +441,4 @@ export class IntentProcessor {
     }
   }
 }
+

@@ -13,6 +13,23 @@ export function consumerMetrics(registry: Registry) {
         },
       });
     },
+    /** Registers the held gauge once the processor exists. */
+    observeHeld(held: () => number): void {
+      new Gauge({
+        name: 'wail_consumer_intents_held',
+        help: 'intents of moving tables held until their old intent location has drained (or until this consumer has the route that placed them)',
+        registers: [registry],
+        collect() {
+          this.set(held());
+        },
+      });
+    },
+    forwarded: new Counter({
+      name: 'wail_consumer_intents_forwarded_total',
+      help: 'intents read where their table no longer logs and appended to its route\'s intent topic and cluster',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
     intents: new Counter({
       name: 'wail_consumer_intents_total',
       help: 'intents consumed',

@@ -1,0 +1,131 @@
+import { sameLocation, type IntentLocation, type TableRoute } from '@wail/contracts';
+
+/**
+ * Moving a table to another intent topic or cluster (docs/reshaping.md).
+ *
+ * While a route has `drainFrom`, the consumers of the old location forward
+ * every intent of the table they read to the new one and, once no intent of
+ * the table is being processed in place on a partition and the group has
+ * committed past the last one, announce that partition drained: a marker on
+ * the drain topic of the new cluster. The consumers of the new location hold
+ * the table's intents until every partition of the old location is
+ * announced; then the two never process one key at once, so per-key order
+ * holds across the move.
+ */
+
+/** The compacted topic, on each cluster, where drained partitions are announced. */
+export const DRAIN_TOPIC = 'wail.drains';
+
+export interface DrainMarker {
+  table: string;
+  /** The route revision that started the move (`drainFrom.revision`). */
+  revision: number;
+  from: IntentLocation;
+  /** The drained partition of the old topic, and how many it has. */
+  partition: number;
+  partitions: number;
+}
+
+const MAX_PARTITIONS = 100_000;
+
+export function encodeMarker(marker: DrainMarker): { key: Buffer; value: Buffer } {
+  return {
+    key: Buffer.from(`${marker.table}|${marker.revision}|${marker.partition}`),
+    value: Buffer.from(JSON.stringify(marker)),
+  };
+}
+
+/** A marker, or undefined for bytes that are not one (they are ignored). */
+export function decodeMarker(value: Buffer | null): DrainMarker | undefined {
+  if (!value || value.length > 4096) return undefined;
+  try {
+    const m = JSON.parse(value.toString('utf8')) as Partial<DrainMarker>;
+    const ok =
+      typeof m.table === 'string' &&
+      Number.isSafeInteger(m.revision) &&
+      typeof m.from?.intentCluster === 'string' &&
+      typeof m.from.intentTopic === 'string' &&
+      Number.isSafeInteger(m.partitions) &&
+      m.partitions! > 0 &&
+      m.partitions! <= MAX_PARTITIONS &&
+      Number.isSafeInteger(m.partition) &&
+      m.partition! >= 0 &&
+      m.partition! < m.partitions!;
+    return ok ? (m as DrainMarker) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The drained partitions announced so far, per move (table and revision).
+ * Bounded: moves the current routes no longer have are forgotten (`keep`),
+ * and at most `maxMoves` are remembered.
+ */
+export class DrainLedger {
+  private readonly moves = new Map<string, { partitions: number; drained: Set<number> }>();
+
+  constructor(private readonly maxMoves = 10_000) {}
+
+  /** True when the marker completed a move. */
+  add(marker: DrainMarker): boolean {
+    const id = moveId(marker.table, marker.revision);
+    let move = this.moves.get(id);
+    if (!move || move.partitions !== marker.partitions) {
+      if (!move && this.moves.size >= this.maxMoves) return false;
+      move = { partitions: marker.partitions, drained: new Set() };
+      this.moves.set(id, move);
+    }
+    const before = move.drained.size;
+    move.drained.add(marker.partition);
+    return before < move.partitions && move.drained.size === move.partitions;
+  }
+
+  drained(table: string, revision: number): boolean {
+    const move = this.moves.get(moveId(table, revision));
+    return move !== undefined && move.drained.size === move.partitions;
+  }
+
+  /** Forgets the moves no route has in progress any more. */
+  keep(routes: Iterable<TableRoute>): void {
+    const live = new Set<string>();
+    for (const route of routes)
+      if (route.drainFrom) live.add(moveId(route.table, route.drainFrom.revision));
+    for (const id of this.moves.keys()) if (!live.has(id)) this.moves.delete(id);
+  }
+}
+
+function moveId(table: string, revision: number): string {
+  return `${table}\u0000${revision}`;
+}
+
+export type Placement = 'process' | 'forward' | 'hold';
+
+/**
+ * What to do with an intent of `route`'s table read at `here`, placed by a
+ * proxy whose route had revision `placedBy` (undefined: unknown).
+ * - `hold`: this consumer's route is older than the proxy's (wait for it), or
+ *   the table is moving here and its old location has not drained yet;
+ * - `forward`: the table logs elsewhere now — the intent goes there;
+ * - `process`: as usual.
+ */
+export function placement(
+  route: TableRoute,
+  here: IntentLocation,
+  placedBy: number | undefined,
+  drained: (table: string, revision: number) => boolean,
+): Placement {
+  if (placedBy !== undefined && placedBy > route.revision) return 'hold';
+  if (!sameLocation(route, here)) return 'forward';
+  if (route.drainFrom && !drained(route.table, route.drainFrom.revision)) return 'hold';
+  return 'process';
+}
+
+/** The route revision a record's header names, if it names one. */
+export function placedBy(headers: Record<string, Buffer | string | undefined> | undefined, name: string): number | undefined {
+  const raw = headers?.[name];
+  if (raw === undefined) return undefined;
+  const text = raw.toString();
+  if (!/^[0-9]{1,15}$/.test(text)) return undefined;
+  return Number(text);
+}
