@@ -135,6 +135,92 @@ describe('checkRouteSpec', () => {
   });
 });
 
+describe('intentCluster and drainFrom', () => {
+  const body = (extra: Record<string, unknown> = {}) => ({
+    store: 'mysql',
+    database: 'shop',
+    keyColumns: ['id'],
+    ...extra,
+  });
+  const drainProblem =
+    '"drainFrom" is set by the repository while a table moves: put it back as read, or null to end the move';
+  const source = { intentCluster: 'main', intentTopic: 'wail.intents', revision: 3 };
+
+  it('logs a route that names no cluster to main, and takes a well-formed cluster name', () => {
+    expect(checkRouteSpec('customers', body())).toMatchObject({
+      ok: true,
+      value: { intentCluster: 'main' },
+    });
+    // null is absent, as for the other defaulted fields
+    expect(checkRouteSpec('customers', body({ intentCluster: null }))).toMatchObject({
+      ok: true,
+      value: { intentCluster: 'main' },
+    });
+    expect(checkRouteSpec('customers', body({ intentCluster: 'hot-2_a' }))).toMatchObject({
+      ok: true,
+      value: { intentCluster: 'hot-2_a' },
+    });
+  });
+
+  it.each([['Hot'], ['2hot'], ['h'.repeat(33)], [''], [7]])(
+    'refuses the cluster name %j, naming the grammar',
+    (intentCluster) => {
+      expect(checkRouteSpec('customers', body({ intentCluster }))).toEqual({
+        ok: false,
+        problems: [
+          '"intentCluster" must be a cluster name of WAIL_KAFKA_CLUSTERS (lower-case letters, digits, _ and -, starting with a letter, ≤ 32)',
+        ],
+      });
+    },
+  );
+
+  it('refuses a cluster the policy does not list, naming those it does', () => {
+    const policy = { ...DEFAULT_TOPIC_POLICY, clusters: ['main', 'hot'] };
+    expect(checkRoute('customers', body({ intentCluster: 'hot' }), policy)).toMatchObject({
+      ok: true,
+      value: { intentCluster: 'hot' },
+    });
+    expect(checkRoute('customers', body({ intentCluster: 'cold' }), policy)).toEqual({
+      ok: false,
+      problems: ['"intentCluster" "cold" is not a cluster of WAIL_KAFKA_CLUSTERS (main, hot)'],
+    });
+    expect(checkRoute('customers', body({ intentCluster: 'hot' }), DEFAULT_TOPIC_POLICY)).toEqual({
+      ok: false,
+      problems: ['"intentCluster" "hot" is not a cluster of WAIL_KAFKA_CLUSTERS (main)'],
+    });
+  });
+
+  it('passes drainFrom on as given: absent, null, or a location with its revision', () => {
+    const absent = checkRouteSpec('customers', body());
+    expect(absent.ok && 'drainFrom' in absent.value).toBe(false);
+    expect(checkRouteSpec('customers', body({ drainFrom: null }))).toMatchObject({
+      ok: true,
+      value: { drainFrom: null },
+    });
+    expect(checkRouteSpec('customers', body({ drainFrom: source }))).toMatchObject({
+      ok: true,
+      value: { drainFrom: source },
+    });
+  });
+
+  it.each([
+    ['an extra field', { ...source, note: 'x' }],
+    ['a missing field', { intentCluster: 'main', intentTopic: 'wail.intents' }],
+    ['revision 0', { ...source, revision: 0 }],
+    ['a fractional revision', { ...source, revision: 1.5 }],
+    ['a revision as text', { ...source, revision: '3' }],
+    ['a bad cluster name', { ...source, intentCluster: 'Main' }],
+    ['a bad topic name', { ...source, intentTopic: 'wail intents' }],
+    ['an array', [source]],
+    ['a string', 'wail.intents'],
+  ])('refuses a drainFrom with %s, saying who sets it', (_, drainFrom) => {
+    expect(checkRouteSpec('customers', body({ drainFrom }))).toEqual({
+      ok: false,
+      problems: [drainProblem],
+    });
+  });
+});
+
 describe('checkRoute', () => {
   it('applies the topic policy to a well-formed route', () => {
     expect(

@@ -1,6 +1,7 @@
 import {
   routeNamespace,
   sameLocation,
+  type DrainSource,
   type IntentLocation,
   type ModelVersion,
   type ModelVersionDetail,
@@ -213,13 +214,10 @@ export function resolveDrain(
 ): { resolved: TableRoute; moves?: IntentLocation } {
   const { drainFrom: asked, ...route } = requested;
   const inProgress = stored?.drainFrom ?? undefined;
+  if (asked && !inProgress) throw errors.invalidRoute(`"drainFrom": table ${table} is not moving`);
   if (!stored || sameLocation(route, stored)) {
-    if (asked === null || inProgress === undefined) {
-      if (asked && !inProgress)
-        throw errors.invalidRoute(`"drainFrom": table ${table} is not moving`);
-      return { resolved: route };
-    }
-    if (asked !== undefined && JSON.stringify(asked) !== JSON.stringify(inProgress))
+    if (asked === null || inProgress === undefined) return { resolved: route };
+    if (asked && !sameDrain(asked, inProgress))
       throw errors.invalidRoute(
         `"drainFrom" is not the move in progress (${describeDrain(inProgress)}): put it back as read, or null to end the move`,
       );
@@ -233,6 +231,15 @@ export function resolveDrain(
     resolved: route,
     moves: { intentCluster: stored.intentCluster, intentTopic: stored.intentTopic },
   };
+}
+
+/** Field by field: a client may send the object back with its keys in any order. */
+function sameDrain(a: DrainSource, b: DrainSource): boolean {
+  return (
+    a.intentCluster === b.intentCluster &&
+    a.intentTopic === b.intentTopic &&
+    a.revision === b.revision
+  );
 }
 
 function describeDrain(source: IntentLocation & { revision: number }): string {

@@ -1,5 +1,7 @@
 import { DEFAULT_SCHEMA_BOUNDS } from '../avro/schema-bounds';
 import {
+  CLUSTER_NAME,
+  DEFAULT_CLUSTER,
   DEFAULT_FAILURE_MODE,
   DEFAULT_INTENT_TOPIC,
   DEFAULT_VISIBILITY_WINDOW_MS,
@@ -140,6 +142,26 @@ export const SHARED_SCHEMAS: readonly JsonSchema[] = [
         default: DEFAULT_INTENT_TOPIC,
         description:
           "starts with one of WAIL_INTENT_TOPIC_PREFIXES; never a model's event topic (409) nor the consumers' unmaterialized or dead-letter topic (422)",
+      },
+      intentCluster: {
+        type: 'string',
+        pattern: CLUSTER_NAME.source,
+        default: DEFAULT_CLUSTER,
+        description:
+          'the Kafka cluster of intentTopic: main or a name of WAIL_KAFKA_CLUSTERS (422 otherwise); changing it, or intentTopic, moves the table (see drainFrom)',
+      },
+      drainFrom: {
+        type: 'object',
+        nullable: true,
+        required: ['intentCluster', 'intentTopic', 'revision'],
+        additionalProperties: false,
+        properties: {
+          intentCluster: { type: 'string', pattern: CLUSTER_NAME.source },
+          intentTopic: { type: 'string' },
+          revision: { type: 'integer', minimum: 1 },
+        },
+        description:
+          'set by the repository while the table moves: the location its intents used to go and the revision that moved it. A PUT may leave it out or repeat it as read back (it stays), or send null to end the move; any other value is 422 42241, and moving again before the end is 409 40943',
       },
       failureMode: {
         type: 'string',
