@@ -16,6 +16,7 @@ const customers = {
   physicalTable: 'customers',
   keyColumns: ['id'],
   intentTopic: 'wail.intents',
+  intentCluster: 'main',
   failureMode: 'transactional',
   visibilityWindowMs: 10000,
 };
@@ -63,6 +64,7 @@ describe('table routes', () => {
       physicalTable: 'orders',
       keyColumns: ['customer_id', 'order_id'],
       intentTopic: 'wail.intents',
+      intentCluster: 'main',
       failureMode: 'transactional',
       visibilityWindowMs: 10000,
       revision: expect.any(Number),

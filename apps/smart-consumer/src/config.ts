@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_CLUSTER } from '@wail/contracts';
 import { ConsumerTopicsEnv, Defaults, listenEnv, loadEnv, type Env } from '@wail/config';
 import { WailError } from '@wail/errors';
 import { DataPlaneEnv, dataPlaneSettings, type DataPlaneSettings } from '@wail/wiring';
@@ -60,6 +61,16 @@ export const ConsumerEnv = Type.Object({
       'largest event record (key, value, headers), in bytes: a larger one is dead-lettered EVENT_TOO_LARGE; keep it below the event topics max.message.bytes',
   }),
   WAIL_CONSUMER_TABLES: Type.String({ default: '*', description: TABLES_DESCRIPTION }),
+  WAIL_CONSUMER_CLUSTER: Type.String({
+    default: DEFAULT_CLUSTER,
+    description:
+      'the Kafka cluster (a name of WAIL_KAFKA_CLUSTERS) whose intent topics this consumer reads: the routes of its tables that log elsewhere are read by other consumers',
+  }),
+  WAIL_CONSUMER_EVENT_CLUSTER: Type.String({
+    default: DEFAULT_CLUSTER,
+    description:
+      'the Kafka cluster this consumer publishes events, unmaterialized records and dead letters to (exactly-once: must be WAIL_CONSUMER_CLUSTER)',
+  }),
   WAIL_CONSUMER_DELIVERY: Type.Union(
     [Type.Literal('at-least-once'), Type.Literal('exactly-once')],
     {
@@ -76,6 +87,8 @@ export interface ConsumerConfig extends DataPlaneSettings {
   group: string;
   /** The tables this consumer publishes; it subscribes only to their intent topics. */
   tables: TableSet;
+  /** The cluster it reads intents from, and the one it publishes to (names of `kafka.clusters`). */
+  clusters: { intents: string; events: string };
   pipeline: {
     keyConcurrency: number;
     maxInFlightPerPartition: number;
@@ -97,12 +110,14 @@ export interface ConsumerConfig extends DataPlaneSettings {
  */
 export function loadConfig(env: Env): ConsumerConfig {
   const e = loadEnv(ConsumerEnv, env);
+  const settings = dataPlaneSettings(e);
   return {
-    ...dataPlaneSettings(e),
+    ...settings,
     consumerId: e.WAIL_CONSUMER_ID ?? `${hostname()}:${process.pid}`,
     http: { host: e.WAIL_CONSUMER_HOST, port: e.WAIL_CONSUMER_PORT },
     group: e.WAIL_CONSUMER_GROUP,
     tables: tableSet(e.WAIL_CONSUMER_TABLES),
+    clusters: consumerClusters(settings.kafka.clusters, e),
     pipeline: {
       keyConcurrency: e.WAIL_CONSUMER_KEY_CONCURRENCY,
       maxInFlightPerPartition: e.WAIL_CONSUMER_MAX_IN_FLIGHT,
@@ -115,6 +130,30 @@ export function loadConfig(env: Env): ConsumerConfig {
       deadLetterTopic: e.WAIL_DLQ_TOPIC,
     },
   };
+}
+
+function consumerClusters(
+  known: ReadonlyMap<string, string[]>,
+  e: Static<typeof ConsumerEnv>,
+): ConsumerConfig['clusters'] {
+  const problems: string[] = [];
+  for (const variable of ['WAIL_CONSUMER_CLUSTER', 'WAIL_CONSUMER_EVENT_CLUSTER'] as const)
+    if (!known.has(e[variable]))
+      problems.push(
+        `  ${variable}: "${e[variable].slice(0, 40)}" is not a cluster of WAIL_KAFKA_CLUSTERS (${[...known.keys()].join(', ')})`,
+      );
+  if (
+    e.WAIL_CONSUMER_DELIVERY === 'exactly-once' &&
+    e.WAIL_CONSUMER_EVENT_CLUSTER !== e.WAIL_CONSUMER_CLUSTER
+  )
+    problems.push(
+      '  WAIL_CONSUMER_EVENT_CLUSTER: exactly-once delivery commits events with the offsets of the intents in one Kafka transaction, so it must be WAIL_CONSUMER_CLUSTER',
+    );
+  if (problems.length > 0)
+    throw new WailError('CONFIG_INVALID', `invalid configuration:\n${problems.join('\n')}`, {
+      details: { problems },
+    });
+  return { intents: e.WAIL_CONSUMER_CLUSTER, events: e.WAIL_CONSUMER_EVENT_CLUSTER };
 }
 
 function tableSet(text: string): TableSet {

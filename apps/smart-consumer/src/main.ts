@@ -11,6 +11,11 @@ import {
 } from '@wail/wiring';
 import { buildApp } from './app';
 import { loadConfig, type ConsumerConfig } from './config';
+import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
+import { ClusterProducers } from './pipeline/cluster-producers';
+import { DrainAnnouncer } from './pipeline/drain-announcer';
+import { DrainReader } from './pipeline/drain-reader';
+import { DrainLedger } from './pipeline/moves';
 import { AtLeastOnceDelivery, type AtLeastOnceOptions } from './pipeline/at-least-once';
 import type { Delivery } from './pipeline/delivery';
 import { ExactlyOnceDelivery } from './pipeline/exactly-once';
@@ -27,15 +32,24 @@ export interface ConsumerService extends RunningService {
 
 /** The composition root: the only place that chooses adapters and wires them. */
 export async function compose(config: ConsumerConfig, logger: Logger): Promise<ConsumerService> {
-  const kafka = new KafkaClient({
-    brokers: config.kafka.brokers,
-    clientId: `wail-consumer-${config.consumerId}`,
-    logger,
-  });
+  const clientId = `wail-consumer-${config.consumerId}`;
+  const clusterClient = (name: string) =>
+    new KafkaClient({
+      brokers: config.kafka.clusters.get(name)!,
+      clientId,
+      logger: name === DEFAULT_CLUSTER ? logger : logger.child({ cluster: name }),
+    });
+  // `kafka`: the cluster whose intents this consumer reads; `events`: the one it publishes to.
+  const kafka = clusterClient(config.clusters.intents);
+  const events =
+    config.clusters.events === config.clusters.intents
+      ? kafka
+      : clusterClient(config.clusters.events);
+  const producers = new ClusterProducers(config.kafka.clusters, clientId, logger);
   const { client: repository, routes } = connectRepository(config.repository, logger);
   const stores = openStores(config.stores, { models: repositoryModels(repository) });
   const models = new ModelCache(repository, (model) =>
-    kafka.ensureTopics([{ topic: model.eventTopic }]),
+    events.ensureTopics([{ topic: model.eventTopic }]),
   );
 
   const registry = createMetricsRegistry('smart-consumer');
@@ -44,11 +58,13 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   // The consumer is created below; the delivery mode only commits through it once batches flow.
   const { delivery, close: closeDelivery } = openDelivery(
     config,
-    kafka,
+    events,
     processorLogger,
     (offsets) => consumer.commit(offsets),
   );
   const topics = new TopicSet(kafka, config.group);
+  const owns = (table: string) => config.tables.has(table);
+  const ledger = new DrainLedger();
   const processor: IntentProcessor = new IntentProcessor({
     routes,
     models,
@@ -62,9 +78,14 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     },
     logger: processorLogger,
     metrics,
-    ownsTable: config.tables.isEverything ? undefined : (table) => config.tables.has(table),
+    ownsTable: config.tables.isEverything ? undefined : owns,
     consumedTopics: () => topics.topics(),
-    topicLimit: (topic) => kafka.maxMessageBytes(topic),
+    topicLimit: (topic) => events.maxMessageBytes(topic),
+    moves: {
+      cluster: config.clusters.intents,
+      drained: (table, revision) => ledger.drained(table, revision),
+      forward: (route, record) => producers.forward(route, record),
+    },
     options: {
       keyConcurrency: config.pipeline.keyConcurrency,
       maxInFlightPerPartition: config.pipeline.maxInFlightPerPartition,
@@ -76,6 +97,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     },
   });
   metrics.observeInFlight(() => processor.inFlight);
+  metrics.observeHeld(() => processor.heldIntents);
   const consumer = new PartitionConsumer(kafka, {
     groupId: config.group,
     logger: logger.child({ component: 'consumer' }),
@@ -87,14 +109,44 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     await kafka.ensureTopics(list.map((topic) => ({ topic })));
     await consumer.setTopics(list);
   };
-  // Only the intent topics of the tables this consumer publishes; a topic no
-  // longer named drains first (TopicSet).
+  // The drain topic of this cluster, read by a member of its own group (never
+  // committed, from the beginning) once a table moves here.
+  const drains = new DrainReader(kafka, `${config.group}.drains.${config.consumerId}`, ledger, {
+    logger: logger.child({ component: 'drains' }),
+    completed: () => processor.reconsider(),
+  });
+  const announcer = new DrainAnnouncer({
+    cluster: config.clusters.intents,
+    kafka,
+    group: config.group,
+    routes,
+    ownsTable: owns,
+    owned: () => consumer.ownedPartitions(),
+    inPlaceWork: (topic, partition, table) => processor.inPlaceWork(topic, partition, table),
+    announce: (cluster, marker) => producers.announce(cluster, marker),
+    logger: processorLogger,
+  });
+  // Only the intent topics on this cluster of the tables this consumer
+  // publishes, and those they are moving from; a topic no longer named drains
+  // first (TopicSet).
   routes.onChange((all) => {
-    const owned = [...all.values()].filter((route) => config.tables.has(route.table));
-    void subscribe(topics.update(owned.map((route) => route.intentTopic))).catch((error: unknown) =>
-      logger.error({ err: error }, 'subscription update failed'),
+    const owned = [...all.values()].filter((route) => owns(route.table));
+    ledger.keep(all.values());
+    if (owned.some((route) => route.drainFrom && route.intentCluster === config.clusters.intents))
+      drains.start();
+    processor.reconsider();
+    void subscribe(topics.update(intentTopicsOn(config.clusters.intents, owned))).catch(
+      (error: unknown) => logger.error({ err: error }, 'subscription update failed'),
     );
   });
+  const announceTimer = setInterval(() => {
+    announcer
+      .tick()
+      .catch((error: unknown) =>
+        logger.debug({ err: error }, 'drain announcement failed; will retry'),
+      );
+  }, 1000);
+  announceTimer.unref();
 
   const commitTimer = setInterval(() => {
     delivery
@@ -109,7 +161,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   }, 10_000);
   pruneTimer.unref();
 
-  await kafka
+  await events
     .ensureTopics([
       { topic: config.pipeline.unmaterializedTopic },
       { topic: config.pipeline.deadLetterTopic },
@@ -119,7 +171,14 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     );
   await routes.start();
 
-  const readiness = serviceReadiness([kafkaCheck(kafka), ...stores.checks], logger);
+  const readiness = serviceReadiness(
+    [
+      kafkaCheck(kafka, config.clusters.intents),
+      ...(events === kafka ? [] : [kafkaCheck(events, config.clusters.events)]),
+      ...stores.checks,
+    ],
+    logger,
+  );
   const app = await buildApp({ logger, readiness, metrics: registry });
   return {
     app,
@@ -128,6 +187,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       readiness.startDraining();
       routes.stop();
       clearInterval(pruneTimer);
+      clearInterval(announceTimer);
       for (const [topic, partitions] of consumer.ownedPartitions())
         for (const partition of partitions) consumer.pause(topic, partition);
       const drained = await processor.drain(10_000);
@@ -147,11 +207,24 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       await app.close();
       await Promise.allSettled([
         closeDelivery(),
+        drains.stop(),
+        producers.close(),
         kafka.close(),
+        ...(events === kafka ? [] : [events.close()]),
         ...[...stores.values()].map((store) => store.close()),
       ]);
     },
   };
+}
+
+/** The intent topics on `cluster` of these routes: where they log, and where a move drains from. */
+export function intentTopicsOn(cluster: string, routes: readonly TableRoute[]): string[] {
+  const topics = new Set<string>();
+  for (const route of routes) {
+    if (route.intentCluster === cluster) topics.add(route.intentTopic);
+    if (route.drainFrom?.intentCluster === cluster) topics.add(route.drainFrom.intentTopic);
+  }
+  return [...topics];
 }
 
 /** The configured delivery mode, and how to close what it opened. */

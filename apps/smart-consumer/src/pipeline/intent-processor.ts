@@ -194,10 +194,12 @@ export class IntentProcessor {
         if (decided === 'hold') continue;
         state.held.delete(key);
         if (decided === 'forward') {
-          for (const pending of key.queue.splice(0)) this.forward(state, pending.intent.table, pending.record);
+          for (const pending of key.queue.splice(0))
+            this.forward(state, pending.intent.table, pending.record);
           state.keys.delete(key.id);
         } else {
-          for (const pending of key.queue) state.inPlace.set(pending.intent.table, pending.record.offset);
+          for (const pending of key.queue)
+            state.inPlace.set(pending.intent.table, pending.record.offset);
           this.scheduler.schedule(key);
         }
       }
@@ -298,12 +300,7 @@ export class IntentProcessor {
    * the append is acknowledged. Retried while Kafka is unavailable; a cluster
    * this consumer has no brokers for is dead-lettered CLUSTER_NOT_CONFIGURED.
    */
-  private forward(
-    state: PartitionState,
-    table: string,
-    record: IncomingRecord,
-    attempt = 0,
-  ): void {
+  private forward(state: PartitionState, table: string, record: IncomingRecord, attempt = 0): void {
     if (state.revoked) return;
     const route = this.deps.routes.all().get(table);
     if (!route) {
@@ -441,4 +438,3 @@ export class IntentProcessor {
     }
   }
 }
-

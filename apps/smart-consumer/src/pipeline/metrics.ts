@@ -26,7 +26,7 @@ export function consumerMetrics(registry: Registry) {
     },
     forwarded: new Counter({
       name: 'wail_consumer_intents_forwarded_total',
-      help: 'intents read where their table no longer logs and appended to its route\'s intent topic and cluster',
+      help: "intents read where their table no longer logs and appended to its route's intent topic and cluster",
       labelNames: ['table'],
       registers: [registry],
     }),

@@ -122,7 +122,10 @@ export function placement(
 }
 
 /** The route revision a record's header names, if it names one. */
-export function placedBy(headers: Record<string, Buffer | string | undefined> | undefined, name: string): number | undefined {
+export function placedBy(
+  headers: Record<string, Buffer | string | undefined> | undefined,
+  name: string,
+): number | undefined {
   const raw = headers?.[name];
   if (raw === undefined) return undefined;
   const text = raw.toString();
