@@ -1,0 +1,129 @@
+import type { TableRoute } from '@wail/contracts';
+import {
+  DrainLedger,
+  decodeMarker,
+  encodeMarker,
+  placedBy,
+  placement,
+  type DrainMarker,
+} from './moves';
+
+const route = (over: Partial<TableRoute> = {}): TableRoute => ({
+  table: 'items',
+  store: 'mysql',
+  database: 'shop',
+  physicalTable: 'items',
+  keyColumns: ['id'],
+  intentTopic: 'wail.hot.intents',
+  intentCluster: 'hot',
+  failureMode: 'transactional',
+  visibilityWindowMs: 10_000,
+  revision: 7,
+  modelVersion: 1,
+  ...over,
+});
+const moving = route({
+  drainFrom: { intentCluster: 'main', intentTopic: 'wail.intents', revision: 7 },
+});
+const marker = (partition: number, partitions = 3): DrainMarker => ({
+  table: 'items',
+  revision: 7,
+  from: { intentCluster: 'main', intentTopic: 'wail.intents' },
+  partition,
+  partitions,
+});
+const never = () => false;
+const always = () => true;
+
+describe('placement', () => {
+  const hotHere = { intentCluster: 'hot', intentTopic: 'wail.hot.intents' };
+  const oldHere = { intentCluster: 'main', intentTopic: 'wail.intents' };
+
+  it('processes where the route logs, once no move drains into it', () => {
+    expect(placement(route(), hotHere, 7, never)).toBe('process');
+    expect(placement(moving, hotHere, 7, always)).toBe('process');
+  });
+
+  it('holds a moving table at its new location until the old one has drained', () => {
+    expect(placement(moving, hotHere, 7, never)).toBe('hold');
+  });
+
+  it('forwards what it reads where the table no longer logs, drained or not', () => {
+    expect(placement(moving, oldHere, 6, never)).toBe('forward');
+    expect(placement(route(), oldHere, undefined, always)).toBe('forward');
+    // Same cluster, another topic; and "." versus "_" is one Kafka topic.
+    expect(placement(route(), { intentCluster: 'hot', intentTopic: 'other' }, 7, always)).toBe(
+      'forward',
+    );
+    expect(
+      placement(route(), { intentCluster: 'hot', intentTopic: 'wail_hot_intents' }, 7, always),
+    ).toBe('process');
+  });
+
+  it('holds an intent placed by a newer route than this consumer has', () => {
+    expect(placement(route(), oldHere, 8, always)).toBe('hold');
+    expect(placement(route(), hotHere, 8, always)).toBe('hold');
+  });
+});
+
+describe('placedBy', () => {
+  it('reads a decimal revision header, ignoring anything else', () => {
+    expect(placedBy({ h: Buffer.from('42') }, 'h')).toBe(42);
+    expect(placedBy({ h: '42' }, 'h')).toBe(42);
+    expect(placedBy({}, 'h')).toBeUndefined();
+    expect(placedBy(undefined, 'h')).toBeUndefined();
+    for (const bad of ['', '-1', '1e3', '4.2', 'x', '9'.repeat(16)])
+      expect(placedBy({ h: Buffer.from(bad) }, 'h')).toBeUndefined();
+  });
+});
+
+describe('drain markers', () => {
+  it('round-trip, keyed by table, move and partition (the drain topic is compacted)', () => {
+    const { key, value } = encodeMarker(marker(2));
+    expect(key.toString()).toBe('items|7|2');
+    expect(decodeMarker(value)).toEqual(marker(2));
+  });
+
+  it.each([
+    ['null', null],
+    ['not JSON', Buffer.from('{')],
+    ['no table', Buffer.from(JSON.stringify({ ...marker(0), table: 1 }))],
+    ['partition out of range', Buffer.from(JSON.stringify(marker(3, 3)))],
+    ['no partitions', Buffer.from(JSON.stringify(marker(0, 0)))],
+    ['too many partitions', Buffer.from(JSON.stringify(marker(0, 100_001)))],
+    ['oversized', Buffer.alloc(5000, 32)],
+  ])('ignores %s', (_what, bytes) => {
+    expect(decodeMarker(bytes)).toBeUndefined();
+  });
+});
+
+describe('DrainLedger', () => {
+  it('completes a move once every old partition is announced, whatever the order and repeats', () => {
+    const ledger = new DrainLedger();
+    expect(ledger.add(marker(2))).toBe(false);
+    expect(ledger.add(marker(0))).toBe(false);
+    expect(ledger.add(marker(0))).toBe(false);
+    expect(ledger.drained('items', 7)).toBe(false);
+    expect(ledger.add(marker(1))).toBe(true);
+    expect(ledger.drained('items', 7)).toBe(true);
+    expect(ledger.add(marker(1))).toBe(false);
+    expect(ledger.drained('items', 8)).toBe(false);
+  });
+
+  it('forgets moves no route has in progress, and remembers a bounded number', () => {
+    const ledger = new DrainLedger(2);
+    ledger.add(marker(0, 1));
+    ledger.keep([moving]);
+    expect(ledger.drained('items', 7)).toBe(true);
+    ledger.keep([route()]);
+    expect(ledger.drained('items', 7)).toBe(false);
+    ledger.add({ ...marker(0, 1), revision: 1 });
+    ledger.add({ ...marker(0, 1), revision: 2 });
+    ledger.add({ ...marker(0, 1), revision: 3 });
+    expect([1, 2, 3].map((revision) => ledger.drained('items', revision))).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+});
