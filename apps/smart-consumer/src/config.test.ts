@@ -31,3 +31,42 @@ describe('WAIL_CONSUMER_TABLES', () => {
     expect(error.message).toContain('"shop.cart"');
   });
 });
+
+describe('WAIL_CONSUMER_CLUSTER and WAIL_CONSUMER_EVENT_CLUSTER', () => {
+  const clusters = { WAIL_KAFKA_CLUSTERS: 'hot=127.0.0.1:9192' };
+
+  it('default to main, whose brokers are WAIL_KAFKA_BROKERS', () => {
+    const config = loadConfig({ WAIL_KAFKA_BROKERS: 'k:9092' });
+    expect(config.clusters).toEqual({ intents: 'main', events: 'main' });
+    expect(config.kafka.clusters.get('main')).toEqual(['k:9092']);
+  });
+
+  it('read one named cluster and publish to another', () => {
+    const config = loadConfig({ ...clusters, WAIL_CONSUMER_CLUSTER: 'hot' });
+    expect(config.clusters).toEqual({ intents: 'hot', events: 'main' });
+    expect(config.kafka.clusters.get('hot')).toEqual(['127.0.0.1:9192']);
+  });
+
+  it('refuse a cluster WAIL_KAFKA_CLUSTERS does not name', () => {
+    const error = startUpError({ WAIL_CONSUMER_EVENT_CLUSTER: 'hot' });
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('WAIL_CONSUMER_EVENT_CLUSTER: "hot" is not a cluster');
+  });
+
+  it('refuse exactly-once delivery publishing to another cluster than it reads', () => {
+    const error = startUpError({
+      ...clusters,
+      WAIL_CONSUMER_CLUSTER: 'hot',
+      WAIL_CONSUMER_DELIVERY: 'exactly-once',
+    });
+    expect(error.message).toContain('exactly-once delivery commits events with the offsets');
+    expect(
+      loadConfig({
+        ...clusters,
+        WAIL_CONSUMER_CLUSTER: 'hot',
+        WAIL_CONSUMER_EVENT_CLUSTER: 'hot',
+        WAIL_CONSUMER_DELIVERY: 'exactly-once',
+      }).clusters,
+    ).toEqual({ intents: 'hot', events: 'hot' });
+  });
+});

@@ -1,3 +1,4 @@
+import { ROUTE_REVISION_HEADER, type TableRoute } from '@wail/contracts';
 import type { RouteCache } from '@wail/control-plane';
 import { encodeIntent, newIntentId } from '@wail/intent';
 import type { IncomingBatch, OutgoingRecord } from '@wail/kafka';
@@ -121,5 +122,119 @@ describe.each(['atLeastOnce', 'exactlyOnce'] as const)('table set (%s)', (mode) 
     expect(skipped).toContain('reason="table-set",table="cart_items",service="test"} 1');
     const consumed = await registry.getSingleMetricAsString('wail_consumer_intents_total');
     expect(consumed).not.toContain('table="orders"');
+  });
+});
+
+describe('a moving table (moves.ts)', () => {
+  let running: IntentProcessor | undefined;
+  afterEach(() => running?.stop());
+
+  const route = (over: Partial<TableRoute>): TableRoute => ({
+    table: 'items',
+    store: 'mysql',
+    database: 'shop',
+    physicalTable: 'items',
+    keyColumns: ['id'],
+    intentTopic: 'shared',
+    intentCluster: 'main',
+    failureMode: 'transactional',
+    visibilityWindowMs: 10_000,
+    revision: 5,
+    modelVersion: 1,
+    ...over,
+  });
+
+  function processor(current: { route: TableRoute; drained: boolean }) {
+    const { outputs, commits, deliveries } = modes();
+    const forwarded: [string, string, bigint][] = [];
+    const registry = createMetricsRegistry('test');
+    const p = new IntentProcessor({
+      routes: { all: () => new Map([['items', current.route]]) } as unknown as RouteCache,
+      models: untouchable<ModelCache>('models'),
+      stores: new Map(),
+      delivery: deliveries.atLeastOnce,
+      control: { pause: jest.fn(), resume: jest.fn(), seek: jest.fn() },
+      logger: silentLogger(),
+      metrics: consumerMetrics(registry),
+      consumedTopics: () => ['shared'],
+      moves: {
+        cluster: 'main',
+        drained: () => current.drained,
+        forward: async (to, record) => {
+          forwarded.push([to.intentCluster, to.intentTopic, record.offset]);
+        },
+      },
+      options: {
+        keyConcurrency: 4,
+        maxInFlightPerPartition: 1000,
+        graceMs: 1000,
+        coalesceMs: 0,
+        maxEventBytes: 1_000_000,
+        unmaterializedTopic: 'u',
+        deadLetterTopic: 'd',
+      },
+    });
+    running = p;
+    return { p, outputs, commits, forwarded, registry, delivery: deliveries.atLeastOnce };
+  }
+
+  it('forwards what it reads where the table no longer logs, and commits past it', async () => {
+    const current = {
+      route: route({ intentCluster: 'hot', intentTopic: 'hot.items' }),
+      drained: false,
+    };
+    const { p, outputs, commits, forwarded, registry, delivery } = processor(current);
+    await p.onBatch(batch(['items', 'items', 'items']));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(forwarded).toEqual([
+      ['hot', 'hot.items', 0n],
+      ['hot', 'hot.items', 1n],
+      ['hot', 'hot.items', 2n],
+    ]);
+    expect(p.inFlight).toBe(0);
+    await delivery.commit();
+    expect(outputs).toEqual([]);
+    expect(commits.at(-1)).toBe(3n);
+    expect(
+      await registry.getSingleMetricAsString('wail_consumer_intents_forwarded_total'),
+    ).toContain('table="items",service="test"} 3');
+    expect(p.inPlaceWork('shared', 0, 'items')).toEqual({ active: false, lastOffset: undefined });
+  });
+
+  it('holds the table where it moved to until its old location has drained, then releases it', async () => {
+    const current = {
+      route: route({ drainFrom: { intentCluster: 'cold', intentTopic: 'old', revision: 5 } }),
+      drained: false,
+    };
+    const { p, forwarded, delivery, commits } = processor(current);
+    await p.onBatch(batch(['items', 'items']));
+    expect(p.heldIntents).toBe(2);
+    expect(p.inFlight).toBe(2);
+    await delivery.commit();
+    // Never committed past a held intent.
+    expect(commits.filter((offset) => offset > 0n)).toEqual([]);
+    p.reconsider();
+    expect(p.heldIntents).toBe(2);
+    current.drained = true;
+    p.reconsider();
+    expect(p.heldIntents).toBe(0);
+    // Released: processed here (the round runs; this fake has no models), never forwarded.
+    expect(forwarded).toEqual([]);
+    expect(p.inPlaceWork('shared', 0, 'items').lastOffset).toBe(1n);
+  });
+
+  it('holds an intent placed by a newer route than it has, and forwards it once the route arrives', async () => {
+    const current = { route: route({}), drained: false };
+    const { p, forwarded } = processor(current);
+    const placed = batch(['items']);
+    placed.records[0]!.headers = { [ROUTE_REVISION_HEADER]: Buffer.from('6') };
+    await p.onBatch(placed);
+    expect(p.heldIntents).toBe(1);
+    current.route = route({ revision: 6, intentCluster: 'hot' });
+    p.reconsider();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(p.heldIntents).toBe(0);
+    expect(forwarded).toEqual([['hot', 'shared', 0n]]);
+    expect(p.inFlight).toBe(0);
   });
 });

@@ -182,7 +182,7 @@ export class IntentProcessor {
     if (!state) return { active: false, lastOffset: undefined };
     let active = false;
     for (const key of state.keys.values())
-      if (!state.held.has(key) && key.queue[0]?.intent.table === table) active = true;
+      if (key.queue[0]?.intent.table === table && (key.running || !key.held)) active = true;
     return { active, lastOffset: state.inPlace.get(table) };
   }
 
@@ -193,6 +193,7 @@ export class IntentProcessor {
         const decided = this.placeKey(state, key);
         if (decided === 'hold') continue;
         state.held.delete(key);
+        key.held = false;
         if (decided === 'forward') {
           for (const pending of key.queue.splice(0))
             this.forward(state, pending.intent.table, pending.record);
@@ -255,8 +256,10 @@ export class IntentProcessor {
         state.keys.set(keyId, key);
       }
       key.queue.push({ intent, record });
-      if (placed === 'hold') state.held.add(key);
-      else {
+      if (placed === 'hold') {
+        state.held.add(key);
+        key.held = true;
+      } else {
         state.inPlace.set(intent.table, record.offset);
         touched.add(key);
       }

@@ -18,6 +18,8 @@ export class ScheduledKey<O extends KeyOwner = KeyOwner> {
   readonly queue: PendingIntent[] = [];
   running = false;
   waiting = false;
+  /** Held back (a moving table): not scheduled until released. */
+  held = false;
   /** Rounds that ended in a retry since the key last had nothing pending. */
   attempts = 0;
   /** When the first of those rounds started: the grace period counts from here. */
@@ -60,7 +62,7 @@ export class KeyScheduler<O extends KeyOwner> {
   }
 
   schedule(key: ScheduledKey<O>): void {
-    if (key.running || key.waiting || key.timer || key.owner.revoked) return;
+    if (key.held || key.running || key.waiting || key.timer || key.owner.revoked) return;
     if (key.attempts === 0 && this.options.coalesceMs > 0 && key.queue.length > 0) {
       // Let the write land and more intents of the key arrive before the first
       // read: the intent was logged just before its database write.
