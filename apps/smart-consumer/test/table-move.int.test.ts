@@ -15,38 +15,43 @@ import { compose, type ConsumerService } from '../src/main';
 import { EventReader, http } from './support';
 
 /**
- * A table moves to another Kafka cluster under load (docs/reshaping.md): the
- * proxy logs `items` to the main cluster, then — its route changed to
- * `intentCluster: "hot"` while writes keep coming — to the second broker
- * (`npm run stack -- up kafka-hot`). The main group keeps every table and
- * forwards what is left of `items` on the old topic; a dedicated group on the
- * hot cluster publishes `items` (to the main cluster's event topic) once the
- * old topic has drained. Every acknowledged write must have its event, each
- * key's events must never go back in version, and the last event of each key
- * is its row.
+ * A table moves to another intent location under load (docs/reshaping.md),
+ * while writes keep coming through a proxy:
+ * - `items` moves to the second broker (`npm run stack -- up kafka-hot`):
+ *   its group on the main cluster forwards what is left on the old topic and
+ *   announces the drain; a dedicated group on the hot cluster publishes it (to
+ *   the main cluster's event topic) once the old topic has drained;
+ * - `parts` moves to another topic of the main cluster, under one
+ *   exactly-once group that reads both topics.
+ * Every acknowledged write must have its event, each key's events must never
+ * go back in version, and the last event of each key is its row.
  */
 const name = uniqueName('wail_move');
 const hotBrokers = process.env['WAIL_KAFKA_HOT_BROKERS'] ?? '127.0.0.1:9192';
 const clusters = `hot=${hotBrokers}`;
-const oldTopic = `${name}.intents`;
-const hotTopic = `${name}.hot.intents`;
-const eventTopic = `${name}.events.items`;
+const topics = {
+  items: { old: `${name}.intents`, moved: `${name}.hot.intents`, events: `${name}.events.items` },
+  parts: {
+    old: `${name}.parts.intents`,
+    moved: `${name}.parts.moved`,
+    events: `${name}.events.parts`,
+  },
+};
 const mysql = new MysqlConnection({ url: stackEnv().mysqlUrl });
 let repository: ServiceProcess;
 let proxy: ServiceProcess;
-let mainConsumer: ConsumerService | undefined;
-let hotConsumer: ConsumerService | undefined;
+const consumers: Record<string, ConsumerService> = {};
 let events: EventReader;
 let main: KafkaClient;
 let hot: KafkaClient;
 
-const route = {
+const route = (table: 'items' | 'parts') => ({
   store: 'mysql',
   database: name,
   keyColumns: ['id'],
-  intentTopic: oldTopic,
+  intentTopic: topics[table].old,
   visibilityWindowMs: 1500,
-};
+});
 
 function consumer(id: string, extra: Record<string, string>): Promise<ConsumerService> {
   return compose(
@@ -60,6 +65,7 @@ function consumer(id: string, extra: Record<string, string>): Promise<ConsumerSe
       WAIL_DLQ_TOPIC: `${name}.dlq`,
       WAIL_CONSUMER_COMMIT_INTERVAL_MS: '100',
       WAIL_CONSUMER_COALESCE_MS: '20',
+      WAIL_STORES: 'mysql',
       ...extra,
     }),
     process.env['WAIL_TEST_LOGS']
@@ -70,9 +76,10 @@ function consumer(id: string, extra: Record<string, string>): Promise<ConsumerSe
 
 beforeAll(async () => {
   await mysql.pool.query(`CREATE DATABASE \`${name}\``);
-  await mysql.pool.query(
-    `CREATE TABLE \`${name}\`.items (id BIGINT PRIMARY KEY, n INT NOT NULL, wail_ts BIGINT NOT NULL)`,
-  );
+  for (const table of ['items', 'parts'])
+    await mysql.pool.query(
+      `CREATE TABLE \`${name}\`.${table} (id BIGINT PRIMARY KEY, n INT NOT NULL, wail_ts BIGINT NOT NULL)`,
+    );
   main = new KafkaClient({
     brokers: stackEnv().kafkaBrokers,
     clientId: 'wail-move-test',
@@ -83,56 +90,75 @@ beforeAll(async () => {
     clientId: 'wail-move-test',
     logger: silentLogger(),
   });
-  await main.ensureTopics([{ topic: oldTopic, partitions: 3 }, { topic: eventTopic }]);
-  await hot.ensureTopics([{ topic: hotTopic, partitions: 2 }]);
+  await main.ensureTopics([
+    { topic: topics.items.old, partitions: 3 },
+    { topic: topics.items.events },
+    { topic: topics.parts.old, partitions: 3 },
+    { topic: topics.parts.moved, partitions: 2 },
+    { topic: topics.parts.events },
+  ]);
+  await hot.ensureTopics([{ topic: topics.items.moved, partitions: 2 }]);
   repository = await startServiceProcess('repository', {
     WAIL_REPOSITORY_DATABASE: `${name}_repo`,
     WAIL_KAFKA_CLUSTERS: clusters,
   });
-  await putTableRoutes(repository.url, { items: route });
-  const model = await http('POST', `${repository.url}/v1/models/items/versions`, {
-    eventTopic,
-    schema: {
-      type: 'record',
-      name: 'Item',
-      namespace: 'move',
-      fields: [
-        { name: 'id', type: 'long' },
-        { name: 'n', type: 'int' },
-      ],
-    },
-  });
-  expect(model.status).toBe(200);
+  await putTableRoutes(repository.url, { items: route('items'), parts: route('parts') });
+  for (const table of ['items', 'parts'] as const) {
+    const model = await http('POST', `${repository.url}/v1/models/${table}/versions`, {
+      eventTopic: topics[table].events,
+      schema: {
+        type: 'record',
+        name: table,
+        namespace: 'move',
+        fields: [
+          { name: 'id', type: 'long' },
+          { name: 'n', type: 'int' },
+        ],
+      },
+    });
+    expect(model.status).toBe(200);
+  }
   proxy = await startServiceProcess('proxy', {
     WAIL_REPOSITORY_URL: repository.url,
     WAIL_ROUTES_REFRESH_MS: '200',
     WAIL_KAFKA_CLUSTERS: clusters,
     WAIL_STORES: 'mysql',
   });
-  mainConsumer = await consumer('move-main', {
-    WAIL_CONSUMER_GROUP: `${name}.main`,
-    WAIL_STORES: 'mysql',
+  consumers['itemsMain'] = await consumer('move-items-main', {
+    WAIL_CONSUMER_GROUP: `${name}.items.main`,
+    WAIL_CONSUMER_TABLES: 'items',
   });
-  hotConsumer = await consumer('move-hot', {
-    WAIL_CONSUMER_GROUP: `${name}.hot`,
+  consumers['itemsHot'] = await consumer('move-items-hot', {
+    WAIL_CONSUMER_GROUP: `${name}.items.hot`,
     WAIL_CONSUMER_CLUSTER: 'hot',
     WAIL_CONSUMER_TABLES: 'items',
-    WAIL_STORES: 'mysql',
+  });
+  consumers['parts'] = await consumer('move-parts', {
+    WAIL_CONSUMER_GROUP: `${name}.parts`,
+    WAIL_CONSUMER_TABLES: 'parts',
+    WAIL_CONSUMER_DELIVERY: 'exactly-once',
   });
   events = new EventReader(repository.url);
-  await events.start([eventTopic]);
+  await events.start([topics.items.events, topics.parts.events]);
 }, 180_000);
 
 afterAll(async () => {
-  await hotConsumer?.stop();
-  await mainConsumer?.stop();
+  for (const service of Object.values(consumers)) await service.stop();
   await events?.stop();
   await proxy?.stop();
   await repository?.stop();
   await main
-    ?.deleteTopics([oldTopic, eventTopic, `${name}.unmaterialized`, `${name}.dlq`])
+    ?.deleteTopics([
+      topics.items.old,
+      topics.items.events,
+      topics.parts.old,
+      topics.parts.moved,
+      topics.parts.events,
+      `${name}.unmaterialized`,
+      `${name}.dlq`,
+    ])
     .catch(() => undefined);
-  await hot?.deleteTopics([hotTopic]).catch(() => undefined);
+  await hot?.deleteTopics([topics.items.moved]).catch(() => undefined);
   await Promise.allSettled([main?.close(), hot?.close()]);
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined);
   await mysql.close();
@@ -150,132 +176,171 @@ async function metric(service: ConsumerService, metricName: string): Promise<num
 
 interface Acked {
   id: number;
-  n: number;
   ts: number;
   at: number;
 }
 
-describe('moving a table to another Kafka cluster under load', () => {
-  it('publishes every acknowledged write, never going back per key, across the move', async () => {
-    const keys = 40;
-    const workers = 8;
-    const acked: Acked[] = [];
-    const counters = new Map<number, number>();
-    let stop = false;
-    const started = Date.now();
-    const writer = async (worker: number) => {
-      while (!stop) {
-        const id = 1 + Math.floor(Math.random() * (keys / workers)) * workers + worker;
-        const n = (counters.get(id) ?? 0) + 1;
-        counters.set(id, n);
-        const answer = await http('POST', `${proxy.url}/v1/tables/items/mutations`, {
-          op: 'upsert',
-          key: { id },
-          values: { n },
-        });
-        if (answer.status === 200 && answer.body?.['intentLogged'] === true)
-          acked.push({ id, n, ts: Number(answer.body['ts']), at: Date.now() });
-      }
-    };
-    const load = Promise.all(Array.from({ length: workers }, (_, w) => writer(w)));
-
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const movedAt = Date.now();
-    const moved = await http('PUT', `${repository.url}/v1/tables/items`, {
-      ...route,
-      intentTopic: hotTopic,
-      intentCluster: 'hot',
-    });
-    expect(moved.status).toBe(200);
-    expect(moved.body?.['drainFrom']).toEqual({
-      intentCluster: 'main',
-      intentTopic: oldTopic,
-      revision: moved.body?.['revision'],
-    });
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    stop = true;
-    await load;
-    const loadSeconds = (Date.now() - started) / 1000;
-
-    // Every acknowledged write is covered by an event of its key at its version or later.
-    const last = new Map<number, Acked>();
-    for (const write of acked)
-      if ((last.get(write.id)?.ts ?? -1) < write.ts) last.set(write.id, write);
-    const covered = () =>
-      [...last.values()].every((write) =>
-        events.events.some((e) => e.value.key['id'] === write.id && e.value.version >= write.ts),
-      );
-    await waitFor(async () => covered(), {
-      timeoutMs: 60_000,
-      what: 'an event for every key at its last acknowledged write',
-    });
-    const drainedAt = Date.now();
-    expect(events.errors).toEqual([]);
-
-    const before = acked.filter((write) => write.at < movedAt).length;
-    const after = acked.length - before;
-    const intentsOnHot = [...(await hot.endOffsets(hotTopic)).values()].reduce((a, b) => a + b, 0n);
-    expect(before).toBeGreaterThan(0);
-    expect(after).toBeGreaterThan(0);
-    expect(intentsOnHot).toBeGreaterThan(0n);
-
-    // Every acknowledged write: some event of its key has its version or a later one.
-    const lost = acked.filter(
-      (write) =>
-        !events.events.some((e) => e.value.key['id'] === write.id && e.value.version >= write.ts),
-    );
-    expect(lost).toEqual([]);
-    // Per key, in the order of the event topic (one partition per key), versions never go back.
-    const byKey = new Map<number, number[]>();
-    for (const event of events.events) {
-      const id = Number(event.value.key['id']);
-      byKey.set(id, [...(byKey.get(id) ?? []), event.value.version]);
-    }
-    const backwards = [...byKey].filter(([, versions]) =>
-      versions.some((v, i) => i > 0 && v < versions[i - 1]!),
-    );
-    expect(backwards).toEqual([]);
-    // The last event of each key is its row.
-    const [rows] = await mysql.pool.query(`SELECT id, n, wail_ts FROM \`${name}\`.items`);
-    for (const row of rows as { id: number; n: number; wail_ts: number }[]) {
-      const mine = events.events.filter((e) => Number(e.value.key['id']) === Number(row.id));
-      const final = mine[mine.length - 1]!;
-      expect({ id: row.id, n: final.value.after?.['n'], version: final.value.version }).toEqual({
-        id: row.id,
-        n: row.n,
-        version: Number(row.wail_ts),
+/**
+ * Writes `table` from 8 writers for 3 s, moves its route with `change`, writes
+ * 5 s more, then waits for the events and checks the promises. Returns its figures.
+ */
+async function moveUnderLoad(
+  table: 'items' | 'parts',
+  change: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const keys = 40;
+  const workers = 8;
+  const acked: Acked[] = [];
+  const counters = new Map<number, number>();
+  let stop = false;
+  const started = Date.now();
+  const writer = async (worker: number) => {
+    while (!stop) {
+      const id = 1 + Math.floor(Math.random() * (keys / workers)) * workers + worker;
+      const n = (counters.get(id) ?? 0) + 1;
+      counters.set(id, n);
+      const answer = await http('POST', `${proxy.url}/v1/tables/${table}/mutations`, {
+        op: 'upsert',
+        key: { id },
+        values: { n },
       });
+      if (answer.status === 200 && answer.body?.['intentLogged'] === true)
+        acked.push({ id, ts: Number(answer.body['ts']), at: Date.now() });
     }
+  };
+  const load = Promise.all(Array.from({ length: workers }, (_, w) => writer(w)));
 
-    const figures = {
-      acknowledged: acked.length,
-      beforeMove: before,
-      afterMove: after,
-      writesPerSecond: Math.round(acked.length / loadSeconds),
-      events: events.events.length,
-      intentsOnHotTopic: Number(intentsOnHot),
-      forwardedByMainGroup: await metric(mainConsumer!, 'wail_consumer_intents_forwarded_total'),
-      publishedByMainGroup: await metric(mainConsumer!, 'wail_consumer_events_total'),
-      publishedByHotGroup: await metric(hotConsumer!, 'wail_consumer_events_total'),
-      heldByHotGroupNow: await metric(hotConsumer!, 'wail_consumer_intents_held'),
-      secondsFromLoadEndToCovered: (drainedAt - (movedAt + 5000)) / 1000,
-      lost: lost.length,
-      keysGoingBackwards: backwards.length,
-    };
-    expect(figures.publishedByHotGroup).toBeGreaterThan(0);
-    expect(figures.heldByHotGroupNow).toBe(0);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const movedAt = Date.now();
+  const moved = await http('PUT', `${repository.url}/v1/tables/${table}`, {
+    ...route(table),
+    ...change,
+  });
+  expect(moved.status).toBe(200);
+  expect(moved.body?.['drainFrom']).toEqual({
+    intentCluster: 'main',
+    intentTopic: topics[table].old,
+    revision: moved.body?.['revision'],
+  });
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  stop = true;
+  await load;
+  const loadEnded = Date.now();
+
+  const mine = () => events.events.filter((e) => e.value.source.table === table);
+  const coveredBy = (write: Acked) =>
+    mine().some((e) => e.value.key['id'] === write.id && e.value.version >= write.ts);
+  await waitFor(async () => acked.every(coveredBy), {
+    timeoutMs: 60_000,
+    what: `an event of ${table} for every acknowledged write`,
+  });
+  const coveredAt = Date.now();
+  expect(events.errors).toEqual([]);
+
+  const before = acked.filter((write) => write.at < movedAt).length;
+  expect(before).toBeGreaterThan(0);
+  expect(acked.length - before).toBeGreaterThan(0);
+  // Per key, in the order of the event topic (one partition per key), versions never go back.
+  const byKey = new Map<number, number[]>();
+  for (const event of mine()) {
+    const id = Number(event.value.key['id']);
+    byKey.set(id, [...(byKey.get(id) ?? []), event.value.version]);
+  }
+  const backwards = [...byKey].filter(([, versions]) =>
+    versions.some((v, i) => i > 0 && v < versions[i - 1]!),
+  );
+  expect(backwards).toEqual([]);
+  // The last event of each key is its row.
+  const [rows] = await mysql.pool.query(`SELECT id, n, wail_ts FROM \`${name}\`.${table}`);
+  for (const row of rows as { id: number; n: number; wail_ts: number }[]) {
+    const last = mine()
+      .filter((e) => Number(e.value.key['id']) === Number(row.id))
+      .at(-1)!;
+    expect({ id: row.id, n: last.value.after?.['n'], version: last.value.version }).toEqual({
+      id: row.id,
+      n: row.n,
+      version: Number(row.wail_ts),
+    });
+  }
+
+  // The drain check passed: the move ends.
+  const ended = await http('PUT', `${repository.url}/v1/tables/${table}`, {
+    ...route(table),
+    ...change,
+    drainFrom: null,
+  });
+  expect(ended.status).toBe(200);
+  expect(ended.body?.['drainFrom']).toBeUndefined();
+  return {
+    acknowledged: acked.length,
+    beforeMove: before,
+    afterMove: acked.length - before,
+    writesPerSecond: Math.round(acked.length / ((loadEnded - started) / 1000)),
+    events: mine().length,
+    keys: byKey.size,
+    lost: acked.filter((write) => !coveredBy(write)).length,
+    keysGoingBackwards: backwards.length,
+    secondsFromLoadEndToLastEvent: (coveredAt - loadEnded) / 1000,
+  };
+}
+
+describe('moving a table under load', () => {
+  const figures: Record<string, unknown> = {};
+  afterAll(() => {
     mkdirSync('reports', { recursive: true });
     writeFileSync('reports/table-move.json', `${JSON.stringify(figures, null, 2)}\n`);
-    console.log(`table move under load: ${JSON.stringify(figures)}`);
+    console.log(`table moves under load: ${JSON.stringify(figures)}`);
+  });
 
-    // The drain check passed: the move ends, and the old location is no longer drained from.
-    const ended = await http('PUT', `${repository.url}/v1/tables/items`, {
-      ...route,
-      intentTopic: hotTopic,
+  it('to another Kafka cluster and its own consumer group: every write published, no key going back', async () => {
+    const result = await moveUnderLoad('items', {
+      intentTopic: topics.items.moved,
       intentCluster: 'hot',
-      drainFrom: null,
     });
-    expect(ended.status).toBe(200);
-    expect(ended.body?.['drainFrom']).toBeUndefined();
+    const intentsOnHot = [...(await hot.endOffsets(topics.items.moved)).values()].reduce(
+      (a, b) => a + b,
+      0n,
+    );
+    expect(intentsOnHot).toBeGreaterThan(0n);
+    const more = {
+      intentsOnHotTopic: Number(intentsOnHot),
+      forwardedByOldGroup: await metric(
+        consumers['itemsMain']!,
+        'wail_consumer_intents_forwarded_total',
+      ),
+      publishedByOldGroup: await metric(consumers['itemsMain']!, 'wail_consumer_events_total'),
+      publishedByHotGroup: await metric(consumers['itemsHot']!, 'wail_consumer_events_total'),
+      heldByHotGroupNow: await metric(consumers['itemsHot']!, 'wail_consumer_intents_held'),
+    };
+    expect(more.publishedByOldGroup).toBeGreaterThan(0);
+    expect(more.publishedByHotGroup).toBeGreaterThan(0);
+    expect(more.heldByHotGroupNow).toBe(0);
+    figures['items: main → hot cluster (at-least-once)'] = { ...result, ...more };
+  }, 150_000);
+
+  it('to another topic of its cluster, in exactly-once mode: every write published once in order', async () => {
+    const result = await moveUnderLoad('parts', { intentTopic: topics.parts.moved });
+    const moved = [...(await main.endOffsets(topics.parts.moved)).values()].reduce(
+      (a, b) => a + b,
+      0n,
+    );
+    expect(moved).toBeGreaterThan(0n);
+    // Exactly-once: no version of a key published twice.
+    const seen = new Set<string>();
+    const duplicates = events.events
+      .filter((e) => e.value.source.table === 'parts')
+      .filter((e) => {
+        const id = `${String(e.value.key['id'])}@${e.value.version}`;
+        if (seen.has(id)) return true;
+        seen.add(id);
+        return false;
+      }).length;
+    expect(duplicates).toBe(0);
+    figures['parts: topic → topic on main (exactly-once)'] = {
+      ...result,
+      intentsOnNewTopic: Number(moved),
+      duplicates,
+      forwarded: await metric(consumers['parts']!, 'wail_consumer_intents_forwarded_total'),
+    };
   }, 150_000);
 });
