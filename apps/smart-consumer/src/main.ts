@@ -83,7 +83,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     topicLimit: (topic) => events.maxMessageBytes(topic),
     moves: {
       cluster: config.clusters.intents,
-      drained: (table, revision) => ledger.drained(table, revision),
+      drained: (table, source) => ledger.drained(table, source),
       forward: (route, record) => producers.forward(route, record),
     },
     options: {

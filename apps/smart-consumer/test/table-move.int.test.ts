@@ -124,9 +124,12 @@ beforeAll(async () => {
     WAIL_KAFKA_CLUSTERS: clusters,
     WAIL_STORES: 'mysql',
   });
+  // A slow old group (its rounds wait a second for more intents of a key):
+  // without the hold, the new group would publish newer versions first.
   consumers['itemsMain'] = await consumer('move-items-main', {
     WAIL_CONSUMER_GROUP: `${name}.items.main`,
     WAIL_CONSUMER_TABLES: 'items',
+    WAIL_CONSUMER_COALESCE_MS: '1000',
   });
   consumers['itemsHot'] = await consumer('move-items-hot', {
     WAIL_CONSUMER_GROUP: `${name}.items.hot`,
@@ -187,7 +190,15 @@ interface Acked {
 async function moveUnderLoad(
   table: 'items' | 'parts',
   change: Record<string, unknown>,
+  newGroup: () => ConsumerService,
 ): Promise<Record<string, unknown>> {
+  // The most intents the new location's group held at once, sampled.
+  let maxHeld = 0;
+  const sampler = setInterval(() => {
+    void metric(newGroup(), 'wail_consumer_intents_held').then((held) => {
+      maxHeld = Math.max(maxHeld, held);
+    });
+  }, 50);
   const keys = 40;
   const workers = 8;
   const acked: Acked[] = [];
@@ -235,6 +246,7 @@ async function moveUnderLoad(
     what: `an event of ${table} for every acknowledged write`,
   });
   const coveredAt = Date.now();
+  clearInterval(sampler);
   expect(events.errors).toEqual([]);
 
   const before = acked.filter((write) => write.at < movedAt).length;
@@ -281,6 +293,7 @@ async function moveUnderLoad(
     lost: acked.filter((write) => !coveredBy(write)).length,
     keysGoingBackwards: backwards.length,
     secondsFromLoadEndToLastEvent: (coveredAt - loadEnded) / 1000,
+    maxHeldByNewLocation: maxHeld,
   };
 }
 
@@ -293,10 +306,16 @@ describe('moving a table under load', () => {
   });
 
   it('to another Kafka cluster and its own consumer group: every write published, no key going back', async () => {
-    const result = await moveUnderLoad('items', {
-      intentTopic: topics.items.moved,
-      intentCluster: 'hot',
-    });
+    const result = await moveUnderLoad(
+      'items',
+      {
+        intentTopic: topics.items.moved,
+        intentCluster: 'hot',
+      },
+      () => consumers['itemsHot']!,
+    );
+    // The slow old group drains after the first new intents arrive: they were held.
+    expect(result['maxHeldByNewLocation']).toBeGreaterThan(0);
     const intentsOnHot = [...(await hot.endOffsets(topics.items.moved)).values()].reduce(
       (a, b) => a + b,
       0n,
@@ -319,7 +338,11 @@ describe('moving a table under load', () => {
   }, 150_000);
 
   it('to another topic of its cluster, in exactly-once mode: every write published once in order', async () => {
-    const result = await moveUnderLoad('parts', { intentTopic: topics.parts.moved });
+    const result = await moveUnderLoad(
+      'parts',
+      { intentTopic: topics.parts.moved },
+      () => consumers['parts']!,
+    );
     const moved = [...(await main.endOffsets(topics.parts.moved)).values()].reduce(
       (a, b) => a + b,
       0n,

@@ -1,4 +1,4 @@
-import { ROUTE_REVISION_HEADER, type TableRoute } from '@wail/contracts';
+import { ROUTE_REVISION_HEADER, type DrainSource, type TableRoute } from '@wail/contracts';
 import type { RouteCache } from '@wail/control-plane';
 import { WailError, isWailError } from '@wail/errors';
 import { canonicalKeyString, decodeIntent, type Intent } from '@wail/intent';
@@ -66,7 +66,7 @@ export interface MoveDeps {
   /** The cluster this consumer reads intents from. */
   cluster: string;
   /** Whether every partition of a move's old location has been announced drained. */
-  drained(table: string, revision: number): boolean;
+  drained(table: string, source: DrainSource): boolean;
   /** Appends an intent record to its route's intent topic on its route's cluster. */
   forward(route: TableRoute, record: IncomingRecord): Promise<void>;
 }
@@ -283,7 +283,7 @@ export class IntentProcessor {
       route,
       { intentCluster: moves.cluster, intentTopic: state.topic },
       placedBy(record.headers, ROUTE_REVISION_HEADER),
-      (t, revision) => moves.drained(t, revision),
+      (t, source) => moves.drained(t, source),
     );
   }
 

@@ -32,6 +32,11 @@ const marker = (partition: number, partitions = 3): DrainMarker => ({
   partition,
   partitions,
 });
+const source = (revision: number) => ({
+  intentCluster: 'main',
+  intentTopic: 'wail.intents',
+  revision,
+});
 const never = () => false;
 const always = () => true;
 
@@ -103,24 +108,32 @@ describe('DrainLedger', () => {
     expect(ledger.add(marker(2))).toBe(false);
     expect(ledger.add(marker(0))).toBe(false);
     expect(ledger.add(marker(0))).toBe(false);
-    expect(ledger.drained('items', 7)).toBe(false);
+    expect(ledger.drained('items', source(7))).toBe(false);
     expect(ledger.add(marker(1))).toBe(true);
-    expect(ledger.drained('items', 7)).toBe(true);
+    expect(ledger.drained('items', source(7))).toBe(true);
     expect(ledger.add(marker(1))).toBe(false);
-    expect(ledger.drained('items', 8)).toBe(false);
+    expect(ledger.drained('items', source(8))).toBe(false);
+  });
+
+  it('keeps apart moves of one table and revision from other locations (another deployment on the cluster)', () => {
+    const ledger = new DrainLedger();
+    ledger.add({ ...marker(0, 1), from: { intentCluster: 'main', intentTopic: 'other.intents' } });
+    expect(ledger.drained('items', source(7))).toBe(false);
+    ledger.add(marker(0, 1));
+    expect(ledger.drained('items', source(7))).toBe(true);
   });
 
   it('forgets moves no route has in progress, and remembers a bounded number', () => {
     const ledger = new DrainLedger(2);
     ledger.add(marker(0, 1));
     ledger.keep([moving]);
-    expect(ledger.drained('items', 7)).toBe(true);
+    expect(ledger.drained('items', source(7))).toBe(true);
     ledger.keep([route()]);
-    expect(ledger.drained('items', 7)).toBe(false);
+    expect(ledger.drained('items', source(7))).toBe(false);
     ledger.add({ ...marker(0, 1), revision: 1 });
     ledger.add({ ...marker(0, 1), revision: 2 });
     ledger.add({ ...marker(0, 1), revision: 3 });
-    expect([1, 2, 3].map((revision) => ledger.drained('items', revision))).toEqual([
+    expect([1, 2, 3].map((revision) => ledger.drained('items', source(revision)))).toEqual([
       true,
       true,
       false,

@@ -1,4 +1,9 @@
-import { sameLocation, type IntentLocation, type TableRoute } from '@wail/contracts';
+import {
+  sameLocation,
+  type DrainSource,
+  type IntentLocation,
+  type TableRoute,
+} from '@wail/contracts';
 
 /**
  * Moving a table to another intent topic or cluster (docs/reshaping.md).
@@ -69,7 +74,7 @@ export class DrainLedger {
 
   /** True when the marker completed a move. */
   add(marker: DrainMarker): boolean {
-    const id = moveId(marker.table, marker.revision);
+    const id = moveId(marker.table, { ...marker.from, revision: marker.revision });
     let move = this.moves.get(id);
     if (!move || move.partitions !== marker.partitions) {
       if (!move && this.moves.size >= this.maxMoves) return false;
@@ -81,22 +86,25 @@ export class DrainLedger {
     return before < move.partitions && move.drained.size === move.partitions;
   }
 
-  drained(table: string, revision: number): boolean {
-    const move = this.moves.get(moveId(table, revision));
+  drained(table: string, source: DrainSource): boolean {
+    const move = this.moves.get(moveId(table, source));
     return move !== undefined && move.drained.size === move.partitions;
   }
 
   /** Forgets the moves no route has in progress any more. */
   keep(routes: Iterable<TableRoute>): void {
     const live = new Set<string>();
-    for (const route of routes)
-      if (route.drainFrom) live.add(moveId(route.table, route.drainFrom.revision));
+    for (const route of routes) if (route.drainFrom) live.add(moveId(route.table, route.drainFrom));
     for (const id of this.moves.keys()) if (!live.has(id)) this.moves.delete(id);
   }
 }
 
-function moveId(table: string, revision: number): string {
-  return `${table}\u0000${revision}`;
+/**
+ * A move: its table, the revision that started it and where it drains from
+ * (the drain topic may hold markers of other deployments sharing the cluster).
+ */
+function moveId(table: string, source: DrainSource): string {
+  return [table, source.revision, source.intentCluster, source.intentTopic].join('\u0000');
 }
 
 export type Placement = 'process' | 'forward' | 'hold';
@@ -113,11 +121,11 @@ export function placement(
   route: TableRoute,
   here: IntentLocation,
   placedBy: number | undefined,
-  drained: (table: string, revision: number) => boolean,
+  drained: (table: string, source: DrainSource) => boolean,
 ): Placement {
   if (placedBy !== undefined && placedBy > route.revision) return 'hold';
   if (!sameLocation(route, here)) return 'forward';
-  if (route.drainFrom && !drained(route.table, route.drainFrom.revision)) return 'hold';
+  if (route.drainFrom && !drained(route.table, route.drainFrom)) return 'hold';
   return 'process';
 }
 
