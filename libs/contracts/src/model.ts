@@ -5,6 +5,11 @@ export interface ModelVersion {
   keySchemaId: number;
   valueSchemaId: number;
   eventTopic: string;
+  /**
+   * The Kafka cluster (a name of `WAIL_KAFKA_CLUSTERS`) its events go to;
+   * absent: the publishing consumer's `WAIL_CONSUMER_EVENT_CLUSTER`.
+   */
+  eventCluster?: string;
 }
 
 /** A data model version as `GET /v1/models/{table}/versions/{n|latest}` answers it. */
