@@ -1,5 +1,6 @@
 import { isWailError } from '@wail/errors';
 import { loadConfig } from './config';
+import { eventClusterProblem } from './main';
 
 function startUpError(env: Record<string, string>) {
   try {
@@ -68,5 +69,22 @@ describe('WAIL_CONSUMER_CLUSTER and WAIL_CONSUMER_EVENT_CLUSTER', () => {
         WAIL_CONSUMER_DELIVERY: 'exactly-once',
       }).clusters,
     ).toEqual({ intents: 'hot', events: 'hot' });
+  });
+});
+
+describe('a model naming its event cluster', () => {
+  const clusters = { WAIL_KAFKA_CLUSTERS: 'hot=127.0.0.1:9192' };
+
+  it('is published to by an at-least-once consumer that has its brokers', () => {
+    const config = loadConfig(clusters);
+    expect(eventClusterProblem(config, 'hot')).toBeUndefined();
+    expect(eventClusterProblem(config, 'main')).toBeUndefined();
+    expect(eventClusterProblem(config, 'cold')).toContain('no brokers for (WAIL_KAFKA_CLUSTERS');
+  });
+
+  it('is published to by an exactly-once consumer only when it is the cluster it reads', () => {
+    const config = loadConfig({ ...clusters, WAIL_CONSUMER_DELIVERY: 'exactly-once' });
+    expect(eventClusterProblem(config, 'main')).toBeUndefined();
+    expect(eventClusterProblem(config, 'hot')).toContain('one transaction spans one cluster');
   });
 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { GroupCommitLog, KafkaClient, PartitionConsumer } from '@wail/kafka';
+import { KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { runService, type RunningService } from '@wail/runtime';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
 import {
@@ -45,11 +45,19 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     config.clusters.events === config.clusters.intents
       ? kafka
       : clusterClient(config.clusters.events);
-  const producers = new ClusterProducers(config.kafka.clusters, clientId, logger);
+  // Each event topic's cluster, from its model; the other outputs go to `events`.
+  const eventClusters = new Map<string, string>();
+  const clusterOf = (topic: string) => eventClusters.get(topic) ?? config.clusters.events;
+  const producers = new ClusterProducers(config.kafka.clusters, clientId, logger, clusterOf);
   const { client: repository, routes } = connectRepository(config.repository, logger);
   const stores = openStores(config.stores, { models: repositoryModels(repository) });
-  const models = new ModelCache(repository, (model) =>
-    events.ensureTopics([{ topic: model.eventTopic }]),
+  const models = new ModelCache(
+    repository,
+    async (model) => {
+      await producers.client(model.eventCluster).ensureTopics([{ topic: model.eventTopic }]);
+      eventClusters.set(model.eventTopic, model.eventCluster);
+    },
+    config.clusters.events,
   );
 
   const registry = createMetricsRegistry('smart-consumer');
@@ -59,6 +67,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   const { delivery, close: closeDelivery } = openDelivery(
     config,
     events,
+    producers,
     processorLogger,
     (offsets) => consumer.commit(offsets),
   );
@@ -80,7 +89,8 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     metrics,
     ownsTable: config.tables.isEverything ? undefined : owns,
     consumedTopics: () => topics.topics(),
-    topicLimit: (topic) => events.maxMessageBytes(topic),
+    topicLimit: (topic) => producers.client(clusterOf(topic)).maxMessageBytes(topic),
+    eventClusterProblem: (cluster) => eventClusterProblem(config, cluster),
     moves: {
       cluster: config.clusters.intents,
       drained: (table, source) => ledger.drained(table, source),
@@ -231,6 +241,7 @@ export function intentTopicsOn(cluster: string, routes: readonly TableRoute[]): 
 function openDelivery(
   config: ConsumerConfig,
   kafka: KafkaClient,
+  producers: ClusterProducers,
   logger: Logger,
   commitOffsets: AtLeastOnceOptions['commitOffsets'],
 ): { delivery: Delivery; close(): Promise<void> } {
@@ -241,11 +252,27 @@ function openDelivery(
       close: () => transactions.close(),
     };
   }
-  const publisher = new GroupCommitLog(kafka, { appendTimeoutMs: 10_000, maxQueued: 100_000 });
   return {
-    delivery: new AtLeastOnceDelivery({ publisher, commitOffsets }),
-    close: () => publisher.close(),
+    delivery: new AtLeastOnceDelivery({
+      publisher: { append: (records) => producers.publish(records) },
+      commitOffsets,
+    }),
+    // The producers are closed with the service.
+    close: async () => undefined,
   };
+}
+
+/**
+ * Why this consumer cannot publish to a model's event cluster: exactly-once
+ * commits events with the intents' offsets in one transaction, on the
+ * cluster it reads; at-least-once publishes to any cluster it has brokers for.
+ */
+export function eventClusterProblem(config: ConsumerConfig, cluster: string): string | undefined {
+  if (config.pipeline.delivery === 'exactly-once' && cluster !== config.clusters.intents)
+    return `its events go to Kafka cluster "${cluster}", but an exactly-once consumer publishes only to the cluster it reads ("${config.clusters.intents}", WAIL_CONSUMER_CLUSTER): one transaction spans one cluster`;
+  if (!config.kafka.clusters.has(cluster))
+    return `its events go to Kafka cluster "${cluster}", which this consumer has no brokers for (WAIL_KAFKA_CLUSTERS names ${[...config.kafka.clusters.keys()].join(', ')})`;
+  return undefined;
 }
 
 if (require.main === module) {

@@ -1,11 +1,18 @@
-import type { TableRoute } from '@wail/contracts';
+import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
 import { WailError } from '@wail/errors';
-import { GroupCommitLog, KafkaClient, isKafkaError, type IncomingRecord } from '@wail/kafka';
+import {
+  GroupCommitLog,
+  KafkaClient,
+  isKafkaError,
+  type IncomingRecord,
+  type OutgoingRecord,
+} from '@wail/kafka';
 import type { Logger } from '@wail/telemetry';
 import { DRAIN_TOPIC, encodeMarker, type DrainMarker } from './moves';
 
 /**
- * Producers to the named Kafka clusters, opened on first use: what moving a
+ * Producers to the named Kafka clusters, opened on first use: outputs of the
+ * at-least-once mode, each to the cluster of its topic, and what moving a
  * table needs of the clusters this consumer does not read (forwarded intents,
  * drain markers). Idempotent producers with acks=all; an append is
  * acknowledged or fails (at-least-once: a forwarded intent may be appended
@@ -19,7 +26,26 @@ export class ClusterProducers {
     private readonly clusters: ReadonlyMap<string, readonly string[]>,
     private readonly clientId: string,
     private readonly logger: Logger,
+    /** The cluster of an output topic (events, unmaterialized records, dead letters). */
+    private readonly clusterOf: (topic: string) => string = () => DEFAULT_CLUSTER,
   ) {}
+
+  /** The at-least-once publisher of outputs: each record to the cluster of its topic, one request per cluster. */
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    const byCluster = new Map<string, OutgoingRecord[]>();
+    for (const record of records) {
+      const cluster = this.clusterOf(record.topic);
+      byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), record]);
+    }
+    await Promise.all(
+      [...byCluster].map(([cluster, batch]) => this.cluster(cluster).log.append(batch)),
+    );
+  }
+
+  /** The client of a named cluster (CLUSTER_NOT_CONFIGURED when it has no brokers here). */
+  client(name: string): KafkaClient {
+    return this.cluster(name).kafka;
+  }
 
   /** Appends an intent record, unchanged, to its route's intent topic and cluster. */
   async forward(route: TableRoute, record: IncomingRecord): Promise<void> {

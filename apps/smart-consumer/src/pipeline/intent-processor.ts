@@ -57,6 +57,8 @@ export interface ProcessorDeps {
   consumedTopics?: () => Iterable<string>;
   /** An event topic's `max.message.bytes`, when it is known: events above it are dead-lettered before Kafka refuses them. */
   topicLimit?: (topic: string) => Promise<number | undefined>;
+  /** Why this consumer cannot publish to an event cluster (default: it can publish anywhere). */
+  eventClusterProblem?: (cluster: string) => string | undefined;
   /** Tables moving between intent locations (moves.ts); without it every intent is processed where it is read. */
   moves?: MoveDeps;
   now?: () => number;
@@ -139,6 +141,7 @@ export class IntentProcessor {
           unmaterializedTopic: options.unmaterializedTopic,
           deadLetterTopic: options.deadLetterTopic,
         }),
+      ...(deps.eventClusterProblem ? { eventClusterProblem: deps.eventClusterProblem } : {}),
       published: this.lastPublished,
       publishes: (version, intents) => deps.delivery.publishes(version, intents),
       outputs: this.outputs,

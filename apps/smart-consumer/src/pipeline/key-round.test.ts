@@ -72,6 +72,7 @@ function harness(
     modelFound?: boolean;
     storeFound?: boolean;
     forbidden?: string;
+    unreachableCluster?: string;
     published?: bigint;
     publishes?: (version: bigint, intents: readonly PendingIntent[]) => boolean;
     publishFails?: Error;
@@ -117,6 +118,7 @@ function harness(
     },
     stores: new Map<StoreKind, RowStore>(options.storeFound === false ? [] : [['mysql', store]]),
     forbiddenTopic: () => options.forbidden,
+    eventClusterProblem: () => options.unreachableCluster,
     published,
     publishes: options.publishes ?? (() => true),
     outputs,
@@ -222,6 +224,11 @@ describe('the per-key round', () => {
   it.each([
     ['no model', { modelFound: false }, 'MODEL_MISSING'],
     ['no store', { storeFound: false }, 'STORE_NOT_CONFIGURED'],
+    [
+      'an event cluster it cannot publish to',
+      { unreachableCluster: 'no brokers' },
+      'CLUSTER_NOT_CONFIGURED',
+    ],
     [
       'a refusal of the database',
       { reads: [new WailError('DATABASE_REJECTED', 'refused')] },

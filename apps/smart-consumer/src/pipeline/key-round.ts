@@ -46,6 +46,8 @@ export interface KeyRoundDeps<O extends KeyOwner> {
   stores: ReadonlyMap<StoreKind, RowStore>;
   /** Why the model's event topic may not get events from intents of `intentTopic`; undefined when it may. */
   forbiddenTopic(eventTopic: string, intentTopic: string): string | undefined;
+  /** Why this consumer cannot publish to a model's event cluster; undefined when it can. */
+  eventClusterProblem?(cluster: string): string | undefined;
   /** The last version published per key. */
   published: { get(keyId: string): bigint | undefined };
   /** The delivery mode's say on publishing a version for these intents. */
@@ -186,6 +188,12 @@ export class KeyRound<O extends KeyOwner> {
       throw new WailError(
         'EVENT_TOPIC_FORBIDDEN',
         `table "${table}", model version ${model.version}: ${forbidden}`,
+      );
+    const unreachable = deps.eventClusterProblem?.(model.eventCluster);
+    if (unreachable)
+      throw new WailError(
+        'CLUSTER_NOT_CONFIGURED',
+        `table "${table}", model version ${model.version}: ${unreachable}`,
       );
     const store = deps.stores.get(route.store);
     if (!store)

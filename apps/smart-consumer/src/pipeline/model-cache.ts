@@ -1,5 +1,5 @@
 import type { Type } from 'avsc';
-import { avroType, type ModelVersionDetail } from '@wail/contracts';
+import { DEFAULT_CLUSTER, avroType, type ModelVersionDetail } from '@wail/contracts';
 import type { RepositoryClient } from '@wail/control-plane';
 import { RowMapper } from './row-mapper';
 
@@ -8,6 +8,8 @@ export interface ResolvedModel {
   table: string;
   version: number;
   eventTopic: string;
+  /** Where its events go: the model's `eventCluster`, else the consumer's `WAIL_CONSUMER_EVENT_CLUSTER`. */
+  eventCluster: string;
   keySchemaId: number;
   valueSchemaId: number;
   keyType: Type;
@@ -30,6 +32,7 @@ export class ModelCache {
     private readonly client: RepositoryClient,
     /** Called once per newly loaded model, before it is used (e.g. to create its event topic). */
     private readonly onModel: (model: ResolvedModel) => Promise<void> = async () => undefined,
+    private readonly defaultEventCluster = DEFAULT_CLUSTER,
   ) {}
 
   /** The model of `table` at (at least) `announcedVersion`; undefined when the table has none. */
@@ -65,6 +68,7 @@ export class ModelCache {
       table,
       version: model.version,
       eventTopic: model.eventTopic,
+      eventCluster: model.eventCluster ?? this.defaultEventCluster,
       keySchemaId: model.keySchemaId,
       valueSchemaId: model.valueSchemaId,
       keyType: avroType(keyJson),
