@@ -65,6 +65,16 @@ function modes() {
   return { outputs, commits, deliveries: { atLeastOnce, exactlyOnce } };
 }
 
+const options = {
+  keyConcurrency: 4,
+  maxInFlightPerPartition: 1000,
+  graceMs: 1000,
+  coalesceMs: 0,
+  maxEventBytes: 1_000_000,
+  unmaterializedTopic: 'u',
+  deadLetterTopic: 'd',
+};
+
 /** Anything a round would touch: a skipped intent must never reach it. */
 const untouchable = <T extends object>(what: string) =>
   new Proxy({} as T, {
@@ -90,15 +100,7 @@ describe.each(['atLeastOnce', 'exactlyOnce'] as const)('table set (%s)', (mode) 
       metrics,
       ownsTable: (table) => table === 'customers',
       consumedTopics: () => ['shared'],
-      options: {
-        keyConcurrency: 4,
-        maxInFlightPerPartition: 1000,
-        graceMs: 1000,
-        coalesceMs: 0,
-        maxEventBytes: 1_000_000,
-        unmaterializedTopic: 'u',
-        deadLetterTopic: 'd',
-      },
+      options,
     });
     running = processor;
     return { processor, registry };
@@ -164,15 +166,7 @@ describe('a moving table (moves.ts)', () => {
           forwarded.push([to.intentCluster, to.intentTopic, record.offset]);
         },
       },
-      options: {
-        keyConcurrency: 4,
-        maxInFlightPerPartition: 1000,
-        graceMs: 1000,
-        coalesceMs: 0,
-        maxEventBytes: 1_000_000,
-        unmaterializedTopic: 'u',
-        deadLetterTopic: 'd',
-      },
+      options,
     });
     running = p;
     return { p, outputs, commits, forwarded, registry, delivery: deliveries.atLeastOnce };
