@@ -106,7 +106,7 @@ export class ControlPlane {
    * registers them under `<topic>-key` and `<topic>-value` (the subjects'
    * compatibility levels apply; an incompatible envelope answers 409 with the
    * reasons) and records the version. Registering the latest model again
-   * returns it unchanged.
+   * (the same schema, event topic and event cluster) returns it unchanged.
    */
   async registerModel(table: string, body: unknown): Promise<ModelVersion> {
     const route = await this.getRoute(table);
@@ -114,7 +114,8 @@ export class ControlPlane {
     const unchanged = (latest: StoredModel | undefined): latest is StoredModel =>
       latest !== undefined &&
       latest.schemaText === model.canonical &&
-      latest.eventTopic === model.eventTopic;
+      latest.eventTopic === model.eventTopic &&
+      latest.eventCluster === model.eventCluster;
 
     const latest = await this.stores.autocommit.models.get(table, 'latest');
     if (unchanged(latest)) return summary(latest);
@@ -139,6 +140,7 @@ export class ControlPlane {
         keySchemaId: key.id,
         valueSchemaId: value.id,
         eventTopic: model.eventTopic,
+        ...(model.eventCluster === undefined ? {} : { eventCluster: model.eventCluster }),
       };
       await tx.models.insert({ ...registered, schemaText: model.canonical, revision });
       return registered;
@@ -166,6 +168,7 @@ export class ControlPlane {
       keySchemaId: stored.keySchemaId,
       valueSchemaId: stored.valueSchemaId,
       eventTopic: stored.eventTopic,
+      ...(stored.eventCluster === undefined ? {} : { eventCluster: stored.eventCluster }),
       keySubject: `${stored.eventTopic}-key`,
       valueSubject: `${stored.eventTopic}-value`,
       revision: stored.revision,
@@ -180,6 +183,7 @@ function summary(model: StoredModel): ModelVersion {
     keySchemaId: model.keySchemaId,
     valueSchemaId: model.valueSchemaId,
     eventTopic: model.eventTopic,
+    ...(model.eventCluster === undefined ? {} : { eventCluster: model.eventCluster }),
   };
 }
 

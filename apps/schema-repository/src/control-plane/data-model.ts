@@ -2,7 +2,13 @@ import { controlPlaneErrors as errors } from './errors';
 import { InvalidSchemaError, parseAvroSchema } from '../avro/parse';
 import { DEFAULT_SCHEMA_BOUNDS, type SchemaBounds } from '../avro/schema-bounds';
 import { canonicalText, schemaTextOf } from '../avro/schema-text';
-import { defaultEventTopic, envelopeSchemas, isTopicName, type AvroField } from '@wail/contracts';
+import {
+  CLUSTER_NAME,
+  defaultEventTopic,
+  envelopeSchemas,
+  isTopicName,
+  type AvroField,
+} from '@wail/contracts';
 import type { TableRoute } from './table-route';
 
 /**
@@ -37,6 +43,8 @@ export interface ModelSchemas {
   keySchema: Record<string, unknown>;
   valueSchema: Record<string, unknown>;
   eventTopic: string;
+  /** Absent: the publishing consumer's own event cluster. */
+  eventCluster?: string;
 }
 
 /** Whether a field type is one WAIL maps to columns; nullable unions `[null, T]` allowed. */
@@ -69,6 +77,7 @@ export function buildModelSchemas(
   route: TableRoute,
   schemaInput: unknown,
   eventTopicInput: unknown,
+  eventClusterInput: unknown,
   bounds: SchemaBounds = DEFAULT_SCHEMA_BOUNDS,
 ): ModelSchemas {
   let json: unknown = schemaInput;
@@ -112,6 +121,14 @@ export function buildModelSchemas(
   const eventTopic = eventTopicInput ?? defaultEventTopic(table);
   if (typeof eventTopic !== 'string' || !isTopicName(eventTopic))
     problems.push('"eventTopic" must be a legal Kafka topic name');
+  const eventCluster = eventClusterInput ?? undefined;
+  if (
+    eventCluster !== undefined &&
+    (typeof eventCluster !== 'string' || !CLUSTER_NAME.test(eventCluster))
+  )
+    problems.push(
+      '"eventCluster" must be a cluster name of WAIL_KAFKA_CLUSTERS (lower-case letters, digits, _ and -, starting with a letter, ≤ 32)',
+    );
   if (problems.length > 0) throw errors.invalidModel(problems.join('; '));
 
   const { keySchema, valueSchema } = envelopeSchemas(record, keyFields);
@@ -121,5 +138,6 @@ export function buildModelSchemas(
     keySchema,
     valueSchema,
     eventTopic: eventTopic as string,
+    ...(eventCluster === undefined ? {} : { eventCluster: eventCluster as string }),
   };
 }

@@ -48,6 +48,9 @@ export class ModelStore {
       keySchemaId: Number(row['key_schema_id']),
       valueSchemaId: Number(row['value_schema_id']),
       eventTopic: String(row['event_topic']),
+      ...(row['event_cluster'] === null || row['event_cluster'] === undefined
+        ? {}
+        : { eventCluster: String(row['event_cluster']) }),
       revision: Number(row['revision']),
     };
   }
@@ -63,13 +66,14 @@ export class ModelStore {
 
   async insert(model: StoredModel): Promise<void> {
     await this.db.execute(
-      `INSERT INTO data_models (table_name, version, schema_text, event_topic, key_schema_id, value_schema_id, revision)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO data_models (table_name, version, schema_text, event_topic, event_cluster, key_schema_id, value_schema_id, revision)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         model.table,
         model.version,
         model.schemaText,
         model.eventTopic,
+        model.eventCluster ?? null,
         model.keySchemaId,
         model.valueSchemaId,
         model.revision,

@@ -1,4 +1,4 @@
-import { checkRoute } from '@wail/contracts';
+import { DEFAULT_CLUSTER, checkRoute } from '@wail/contracts';
 import type { SchemaBounds } from '../avro/schema-bounds';
 import { controlPlaneErrors as errors } from './errors';
 import { buildModelSchemas, type ModelSchemas } from './data-model';
@@ -26,8 +26,20 @@ export function validateModel(
 ): ModelSchemas {
   const input = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   if (input['schema'] === undefined) throw errors.invalidModel('"schema" is required');
-  const model = buildModelSchemas(table, route, input['schema'], input['eventTopic'], bounds);
+  const model = buildModelSchemas(
+    table,
+    route,
+    input['schema'],
+    input['eventTopic'],
+    input['eventCluster'],
+    bounds,
+  );
   const problems = eventTopicProblems(model.eventTopic, topics);
+  const clusters = topics.clusters ?? [DEFAULT_CLUSTER];
+  if (model.eventCluster !== undefined && !clusters.includes(model.eventCluster))
+    problems.push(
+      `"eventCluster" ${JSON.stringify(model.eventCluster)} is not a cluster of WAIL_KAFKA_CLUSTERS (${clusters.join(', ')})`,
+    );
   if (problems.length > 0) throw errors.invalidModel(problems.join('; '));
   return model;
 }

@@ -191,6 +191,12 @@ export const SHARED_SCHEMAS: readonly JsonSchema[] = [
         description:
           "defaults to wail.events.<table>; starts with one of WAIL_EVENT_TOPIC_PREFIXES; never a route's intent topic nor another table's event topic (409), nor the consumers' own topics (422)",
       },
+      eventCluster: {
+        type: 'string',
+        pattern: CLUSTER_NAME.source,
+        description:
+          "the Kafka cluster of eventTopic: main or a name of WAIL_KAFKA_CLUSTERS (422 otherwise); absent, the consumer's WAIL_CONSUMER_EVENT_CLUSTER. Changing only it makes a new version",
+      },
     },
   },
   {
@@ -202,6 +208,7 @@ export const SHARED_SCHEMAS: readonly JsonSchema[] = [
       keySchemaId: { type: 'integer' },
       valueSchemaId: { type: 'integer' },
       eventTopic: { type: 'string' },
+      eventCluster: { type: 'string', description: 'only when the version names one' },
     },
   },
 ];

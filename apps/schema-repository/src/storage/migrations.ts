@@ -103,6 +103,11 @@ export const MIGRATIONS: readonly {
       "INSERT IGNORE INTO control_locks (name) VALUES ('topics')",
     ],
   },
+  {
+    version: 4,
+    description: "a data model version's event cluster (NULL: the consumer's own)",
+    statements: ['ALTER TABLE data_models ADD COLUMN IF NOT EXISTS event_cluster VARCHAR(32) NULL'],
+  },
 ];
 
 /** Applies pending migrations; safe to call from every replica at start-up. */
@@ -130,8 +135,9 @@ export async function migrate(pool: Pool): Promise<number[]> {
         if (applied.has(migration.version)) continue;
         // DDL commits implicitly in MySQL; a migration that fails half-way is
         // re-run from its first statement, so each must be safe to repeat or
-        // fail loudly. Ours only create tables (made IF NOT EXISTS here) and
-        // INSERT IGNORE their fixed rows.
+        // fail loudly. Ours only create tables (made IF NOT EXISTS here),
+        // INSERT IGNORE their fixed rows and add columns IF NOT EXISTS
+        // (MariaDB syntax; MySQL 8 has no such clause).
         for (const statement of migration.statements) {
           await connection.query(
             statement.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '),
