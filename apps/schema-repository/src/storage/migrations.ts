@@ -12,10 +12,17 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
  * allocated as max+1 under a per-subject row lock (`subjects` FOR UPDATE), so
  * they have no gaps and subjects do not serialize each other.
  */
+/** A column added only when the table lacks it (MySQL 8 has no `ADD COLUMN IF NOT EXISTS`). */
+interface AddColumn {
+  table: string;
+  column: string;
+  definition: string;
+}
+
 export const MIGRATIONS: readonly {
   version: number;
   description: string;
-  statements: readonly string[];
+  statements: readonly (string | AddColumn)[];
 }[] = [
   {
     version: 1,
@@ -106,9 +113,21 @@ export const MIGRATIONS: readonly {
   {
     version: 4,
     description: "a data model version's event cluster (NULL: the consumer's own)",
-    statements: ['ALTER TABLE data_models ADD COLUMN IF NOT EXISTS event_cluster VARCHAR(32) NULL'],
+    statements: [{ table: 'data_models', column: 'event_cluster', definition: 'VARCHAR(32) NULL' }],
   },
 ];
+
+async function addColumn(
+  connection: Pick<Pool, 'query'>,
+  { table, column, definition }: AddColumn,
+): Promise<void> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?',
+    [table, column],
+  );
+  if (rows.length === 0)
+    await connection.query(`ALTER TABLE \`${table}\` ADD COLUMN \`${column}\` ${definition}`);
+}
 
 /** Applies pending migrations; safe to call from every replica at start-up. */
 export async function migrate(pool: Pool): Promise<number[]> {
@@ -136,12 +155,14 @@ export async function migrate(pool: Pool): Promise<number[]> {
         // DDL commits implicitly in MySQL; a migration that fails half-way is
         // re-run from its first statement, so each must be safe to repeat or
         // fail loudly. Ours only create tables (made IF NOT EXISTS here),
-        // INSERT IGNORE their fixed rows and add columns IF NOT EXISTS
-        // (MariaDB syntax; MySQL 8 has no such clause).
+        // INSERT IGNORE their fixed rows and add a column only when the
+        // table lacks it (looked up, as MySQL 8 has no ADD COLUMN IF NOT EXISTS).
         for (const statement of migration.statements) {
-          await connection.query(
-            statement.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '),
-          );
+          if (typeof statement === 'string')
+            await connection.query(
+              statement.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS '),
+            );
+          else await addColumn(connection, statement);
         }
         await connection.query(
           'INSERT INTO schema_migrations (version, description) VALUES (?, ?)',
