@@ -91,3 +91,13 @@ export const A3 = record('myrecord', [
   { type: 'string', name: 'f1' },
   { type: 'string', name: 'f2' },
 ]);
+
+/** An answer that must be the error `code` with `status`, its message containing every phrase. */
+export function refused(answer: Answer, status: number, code: number, ...phrases: string[]): void {
+  expect({
+    status: answer.status,
+    code: (answer.body as { error_code: number }).error_code,
+  }).toEqual({ status, code });
+  for (const phrase of phrases)
+    expect((answer.body as { message: string }).message).toContain(phrase);
+}

@@ -1,7 +1,7 @@
 import { silentLogger } from '@wail/telemetry';
 import { loadConfig } from '../src/config';
 import { compose, type RepositoryService } from '../src/main';
-import { call, startRepository, type Answer, type TestRepository } from './support';
+import { call, refused, startRepository, type TestRepository } from './support';
 
 /**
  * Item 7 of issue 9: routes and models cannot point topics anywhere. The rules
@@ -27,15 +27,6 @@ const postModel = (table: string, eventTopic?: string, app = repo.app) =>
     schema,
     ...(eventTopic === undefined ? {} : { eventTopic }),
   });
-
-function refused(answer: Answer, status: number, code: number, ...phrases: string[]): void {
-  expect({
-    status: answer.status,
-    code: (answer.body as { error_code: number }).error_code,
-  }).toEqual({ status, code });
-  for (const phrase of phrases)
-    expect((answer.body as { message: string }).message).toContain(phrase);
-}
 
 beforeAll(async () => {
   repo = await startRepository({ WAIL_DLQ_TOPIC: 'wail.shop.dlq' });

@@ -13,9 +13,7 @@ import { buildApp } from './app';
 import { loadConfig, type ConsumerConfig } from './config';
 import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
 import { ClusterProducers } from './pipeline/cluster-producers';
-import { DrainAnnouncer } from './pipeline/drain-announcer';
-import { DrainReader } from './pipeline/drain-reader';
-import { DrainLedger } from './pipeline/moves';
+import { MoveCoordinator } from './pipeline/move-coordinator';
 import { AtLeastOnceDelivery, type AtLeastOnceOptions } from './pipeline/at-least-once';
 import type { Delivery } from './pipeline/delivery';
 import { ExactlyOnceDelivery } from './pipeline/exactly-once';
@@ -73,7 +71,6 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   );
   const topics = new TopicSet(kafka, config.group);
   const owns = (table: string) => config.tables.has(table);
-  const ledger = new DrainLedger();
   const processor: IntentProcessor = new IntentProcessor({
     routes,
     models,
@@ -93,7 +90,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     eventClusterProblem: (cluster) => eventClusterProblem(config, cluster),
     moves: {
       cluster: config.clusters.intents,
-      drained: (table, source) => ledger.drained(table, source),
+      drained: (table, source) => moves.ledger.drained(table, source),
       forward: (route, record) => producers.forward(route, record),
     },
     options: {
@@ -119,44 +116,36 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     await kafka.ensureTopics(list.map((topic) => ({ topic })));
     await consumer.setTopics(list);
   };
-  // The drain topic of this cluster, read by a member of its own group (never
-  // committed, from the beginning) once a table moves here.
-  const drains = new DrainReader(kafka, `${config.group}.drains.${config.consumerId}`, ledger, {
-    logger: logger.child({ component: 'drains' }),
-    completed: () => processor.reconsider(),
-  });
-  const announcer = new DrainAnnouncer({
+  const moves = new MoveCoordinator({
     cluster: config.clusters.intents,
     kafka,
     group: config.group,
+    consumerId: config.consumerId,
     routes,
     ownsTable: owns,
+    subscribed: () => topics.topics(),
     owned: () => consumer.ownedPartitions(),
     inPlaceWork: (topic, partition, table) => processor.inPlaceWork(topic, partition, table),
     announce: (cluster, marker) => producers.announce(cluster, marker),
+    reconsider: () => processor.reconsider(),
+    resubscribe: () => resubscribe(routes.all()),
     logger: processorLogger,
   });
   // Only the intent topics on this cluster of the tables this consumer
-  // publishes, and those they are moving from; a topic no longer named drains
-  // first (TopicSet).
-  routes.onChange((all) => {
+  // publishes, and the old topics of those moving away that this group
+  // consumed; a topic no longer named drains first (TopicSet).
+  const resubscribe = (all: ReadonlyMap<string, TableRoute>) => {
     const owned = [...all.values()].filter((route) => owns(route.table));
-    ledger.keep(all.values());
-    if (owned.some((route) => route.drainFrom && route.intentCluster === config.clusters.intents))
-      drains.start();
-    processor.reconsider();
-    void subscribe(topics.update(intentTopicsOn(config.clusters.intents, owned))).catch(
-      (error: unknown) => logger.error({ err: error }, 'subscription update failed'),
+    const wanted = [...intentTopicsOn(config.clusters.intents, owned), ...moves.drainTopics(owned)];
+    void subscribe(topics.update(wanted)).catch((error: unknown) =>
+      logger.error({ err: error }, 'subscription update failed'),
     );
+  };
+  routes.onChange((all) => {
+    moves.onRoutes(all);
+    resubscribe(all);
   });
-  const announceTimer = setInterval(() => {
-    announcer
-      .tick()
-      .catch((error: unknown) =>
-        logger.debug({ err: error }, 'drain announcement failed; will retry'),
-      );
-  }, 1000);
-  announceTimer.unref();
+  moves.start();
 
   const commitTimer = setInterval(() => {
     delivery
@@ -197,7 +186,6 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       readiness.startDraining();
       routes.stop();
       clearInterval(pruneTimer);
-      clearInterval(announceTimer);
       for (const [topic, partitions] of consumer.ownedPartitions())
         for (const partition of partitions) consumer.pause(topic, partition);
       const drained = await processor.drain(10_000);
@@ -217,7 +205,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       await app.close();
       await Promise.allSettled([
         closeDelivery(),
-        drains.stop(),
+        moves.stop(),
         producers.close(),
         kafka.close(),
         ...(events === kafka ? [] : [events.close()]),
@@ -227,14 +215,13 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   };
 }
 
-/** The intent topics on `cluster` of these routes: where they log, and where a move drains from. */
+/** The intent topics on `cluster` these routes log to. */
 export function intentTopicsOn(cluster: string, routes: readonly TableRoute[]): string[] {
-  const topics = new Set<string>();
-  for (const route of routes) {
-    if (route.intentCluster === cluster) topics.add(route.intentTopic);
-    if (route.drainFrom?.intentCluster === cluster) topics.add(route.drainFrom.intentTopic);
-  }
-  return [...topics];
+  return [
+    ...new Set(
+      routes.filter((route) => route.intentCluster === cluster).map((route) => route.intentTopic),
+    ),
+  ];
 }
 
 /** The configured delivery mode, and how to close what it opened. */

@@ -208,8 +208,9 @@ async function assertKeyPrefixFree(tx: ControlStores, table: string, keyPrefix: 
  * The route to store, given the one stored: a PUT that changes where the
  * table's intents go (cluster or topic) starts a move — `drainFrom` names the
  * old location (its revision is the one this PUT gets, filled in by the
- * caller from `moves`) — and a move in progress stays until a PUT says
- * `"drainFrom": null` (docs/reshaping.md). Moving again before that is 409.
+ * caller from `moves`) — and a move in progress stays until a PUT of the
+ * same location says `"drainFrom": null` (docs/reshaping.md). Moving again
+ * before that is 409, even in the PUT that ends the move.
  */
 export function resolveDrain(
   table: string,
@@ -227,9 +228,11 @@ export function resolveDrain(
       );
     return { resolved: { ...route, drainFrom: inProgress } };
   }
-  if (inProgress && asked !== null)
+  // Ending a move and starting another take two PUTs: the end is the
+  // operator's word that the drain check passed, never a side effect.
+  if (inProgress)
     throw errors.moveInProgress(
-      `table ${table} is still draining from ${describeDrain(inProgress)}; end that move first (PUT its route with "drainFrom": null once the drain check passes), then move it again`,
+      `table ${table} is still draining from ${describeDrain(inProgress)}; end that move first (PUT its route unchanged with "drainFrom": null once the drain check passes), then move it again`,
     );
   return {
     resolved: route,

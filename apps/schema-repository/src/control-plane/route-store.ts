@@ -88,5 +88,8 @@ export class RouteStore {
 
 /** A stored spec; routes stored before clusters existed log to the default cluster. */
 export function parseSpec(text: string): TableRoute {
-  return { intentCluster: DEFAULT_CLUSTER, ...(JSON.parse(text) as Partial<TableRoute>) } as TableRoute;
+  return {
+    intentCluster: DEFAULT_CLUSTER,
+    ...(JSON.parse(text) as Partial<TableRoute>),
+  } as TableRoute;
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
+import { DEFAULT_CLUSTER, ROUTE_REVISION_HEADER, type TableRoute } from '@wail/contracts';
 import { WailError } from '@wail/errors';
 import {
   GroupCommitLog,
@@ -53,7 +53,14 @@ export class ClusterProducers {
     await this.ensure(route.intentCluster, kafka, route.intentTopic);
     await log
       .append([
-        { topic: route.intentTopic, key: record.key, value: record.value, headers: record.headers },
+        {
+          topic: route.intentTopic,
+          key: record.key,
+          value: record.value,
+          // Placed by the route it was forwarded by: a reader whose routes are
+          // older waits for them instead of sending it back.
+          headers: { ...record.headers, [ROUTE_REVISION_HEADER]: String(route.revision) },
+        },
       ])
       .catch((error: unknown) => {
         throw forwardFailure(error);

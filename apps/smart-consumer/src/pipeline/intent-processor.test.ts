@@ -151,7 +151,12 @@ describe('a moving table (moves.ts)', () => {
     const forwarded: [string, string, bigint][] = [];
     const registry = createMetricsRegistry('test');
     const p = new IntentProcessor({
-      routes: { all: () => new Map([['items', current.route]]) } as unknown as RouteCache,
+      routes: {
+        all: () => new Map([['items', current.route]]),
+        get revision() {
+          return current.route.revision;
+        },
+      } as unknown as RouteCache,
       models: untouchable<ModelCache>('models'),
       stores: new Map(),
       delivery: deliveries.atLeastOnce,

@@ -159,6 +159,8 @@ export class IntentProcessor {
       (key) => round.run(key),
       (key) => {
         if (key.queue.length === 0) key.owner.keys.delete(key.id);
+        // Held while its round ran (a newer route placed one of its intents): placed now.
+        if (key.held) this.replace(key.owner, key);
         this.maybeResume(key.owner);
       },
       (error, key) => logger.error({ err: error, key: key.id }, 'key round failed'),
@@ -189,24 +191,27 @@ export class IntentProcessor {
     return { active, lastOffset: state.inPlace.get(table) };
   }
 
-  /** Routes changed or a move drained: held keys are placed again. */
+  /** Routes changed, a move drained, or time passed: held keys are placed again. */
   reconsider(): void {
-    for (const state of this.partitions.values()) {
-      for (const key of [...state.held]) {
-        const decided = this.placeKey(state, key);
-        if (decided === 'hold') continue;
-        state.held.delete(key);
-        key.held = false;
-        if (decided === 'forward') {
-          for (const pending of key.queue.splice(0))
-            this.forward(state, pending.intent.table, pending.record);
-          state.keys.delete(key.id);
-        } else {
-          for (const pending of key.queue)
-            state.inPlace.set(pending.intent.table, pending.record.offset);
-          this.scheduler.schedule(key);
-        }
-      }
+    for (const state of this.partitions.values())
+      for (const key of [...state.held]) this.replace(state, key);
+  }
+
+  /** Places a held key again; a key whose round is running waits for its end. */
+  private replace(state: PartitionState, key: ScheduledKey<PartitionState>): void {
+    if (key.running || state.revoked) return;
+    const decided = this.placeKey(state, key);
+    if (decided === 'hold') return;
+    state.held.delete(key);
+    key.held = false;
+    if (decided === 'forward') {
+      for (const pending of key.queue.splice(0))
+        this.forward(state, pending.intent.table, pending.record);
+      state.keys.delete(key.id);
+    } else {
+      for (const pending of key.queue)
+        state.inPlace.set(pending.intent.table, pending.record.offset);
+      this.scheduler.schedule(key);
     }
   }
 
@@ -261,6 +266,7 @@ export class IntentProcessor {
       key.queue.push({ intent, record });
       if (placed === 'hold') {
         state.held.add(key);
+        if (!key.held) key.heldSince = this.now();
         key.held = true;
       } else {
         state.inPlace.set(intent.table, record.offset);
@@ -278,14 +284,30 @@ export class IntentProcessor {
     }
   }
 
-  private place(state: PartitionState, table: string, record: IncomingRecord): Placement {
+  /**
+   * Where an intent goes (moves.ts). An intent placed by a newer route than
+   * this consumer knows waits for the routes at most the grace period
+   * (`heldSince`): a repository restored to an older revision, or a forged
+   * header, cannot hold a partition forever.
+   */
+  private place(
+    state: PartitionState,
+    table: string,
+    record: IncomingRecord,
+    heldSince?: number,
+  ): Placement {
     const moves = this.deps.moves;
     const route = moves && this.deps.routes.all().get(table);
     if (!moves || !route) return 'process';
+    const waitedOut = heldSince !== undefined && this.now() - heldSince > this.deps.options.graceMs;
     return placement(
       route,
       { intentCluster: moves.cluster, intentTopic: state.topic },
-      placedBy(record.headers, ROUTE_REVISION_HEADER),
+      {
+        by: placedBy(record.headers, ROUTE_REVISION_HEADER),
+        known: this.deps.routes.revision,
+        waitedOut,
+      },
       (t, source) => moves.drained(t, source),
     );
   }
@@ -294,7 +316,7 @@ export class IntentProcessor {
   private placeKey(state: PartitionState, key: ScheduledKey<PartitionState>): Placement {
     let decided: Placement = 'process';
     for (const pending of key.queue) {
-      const placed = this.place(state, pending.intent.table, pending.record);
+      const placed = this.place(state, pending.intent.table, pending.record, key.heldSince);
       if (placed === 'hold') return 'hold';
       if (placed === 'forward') decided = 'forward';
     }
@@ -303,8 +325,10 @@ export class IntentProcessor {
 
   /**
    * Forwards an intent to where its table logs now; its offset finishes once
-   * the append is acknowledged. Retried while Kafka is unavailable; a cluster
-   * this consumer has no brokers for is dead-lettered CLUSTER_NOT_CONFIGURED.
+   * the append is acknowledged. Retried, with backoff, while it cannot be —
+   * Kafka unavailable, or a cluster this consumer has no brokers for (fix
+   * WAIL_KAFKA_CLUSTERS: nothing is lost meanwhile) — except an intent the
+   * new topic refuses for its size, which is dead-lettered.
    */
   private forward(state: PartitionState, table: string, record: IncomingRecord, attempt = 0): void {
     if (state.revoked) return;
@@ -322,22 +346,26 @@ export class IntentProcessor {
       },
       (error: unknown) => {
         if (state.revoked) return;
-        if (isWailError(error) && !error.retriable) {
+        if (isWailError(error) && error.code === 'PAYLOAD_TOO_LARGE') {
           void this.outputs
             .deadLetter(state, [{ record }], {
               code: error.code,
               message: error.message,
               attempts: attempt + 1,
             })
-            .then(() => state.tracker.finish(record.offset));
+            .then(() => {
+              state.tracker.finish(record.offset);
+              this.maybeResume(state);
+            });
           return;
         }
-        if (attempt % 10 === 0)
+        if (attempt % 20 === 0)
           this.deps.logger.warn(
             { err: error, table: route.table, to: route.intentCluster, attempt },
             'forwarding an intent of a moved table failed; retrying',
           );
-        setTimeout(() => this.forward(state, table, record, attempt + 1), 500).unref();
+        const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+        setTimeout(() => this.forward(state, table, record, attempt + 1), delay).unref();
       },
     );
   }

@@ -20,6 +20,8 @@ export class ScheduledKey<O extends KeyOwner = KeyOwner> {
   waiting = false;
   /** Held back (a moving table): not scheduled until released. */
   held = false;
+  /** When it was last held. */
+  heldSince = 0;
   /** Rounds that ended in a retry since the key last had nothing pending. */
   attempts = 0;
   /** When the first of those rounds started: the grace period counts from here. */
@@ -113,7 +115,7 @@ export class KeyScheduler<O extends KeyOwner> {
         while (this.active < this.options.concurrency && this.ready.length > 0) {
           const next = this.ready.shift()!;
           next.waiting = false;
-          if (!next.owner.revoked && !next.running && !next.timer) this.run(next);
+          if (!next.owner.revoked && !next.running && !next.timer && !next.held) this.run(next);
         }
       });
   }

@@ -41,33 +41,43 @@ const never = () => false;
 const always = () => true;
 
 describe('placement', () => {
+  /** Placed by a proxy whose route had revision `revision`; this consumer's listing is at 7. */
+  const by = (revision: number | undefined) => ({ by: revision, known: 7, waitedOut: false });
   const hotHere = { intentCluster: 'hot', intentTopic: 'wail.hot.intents' };
   const oldHere = { intentCluster: 'main', intentTopic: 'wail.intents' };
 
   it('processes where the route logs, once no move drains into it', () => {
-    expect(placement(route(), hotHere, 7, never)).toBe('process');
-    expect(placement(moving, hotHere, 7, always)).toBe('process');
+    expect(placement(route(), hotHere, by(7), never)).toBe('process');
+    expect(placement(moving, hotHere, by(7), always)).toBe('process');
   });
 
   it('holds a moving table at its new location until the old one has drained', () => {
-    expect(placement(moving, hotHere, 7, never)).toBe('hold');
+    expect(placement(moving, hotHere, by(7), never)).toBe('hold');
   });
 
   it('forwards what it reads where the table no longer logs, drained or not', () => {
-    expect(placement(moving, oldHere, 6, never)).toBe('forward');
-    expect(placement(route(), oldHere, undefined, always)).toBe('forward');
+    expect(placement(moving, oldHere, by(6), never)).toBe('forward');
+    expect(placement(route(), oldHere, by(undefined), always)).toBe('forward');
     // Same cluster, another topic; and "." versus "_" is one Kafka topic.
-    expect(placement(route(), { intentCluster: 'hot', intentTopic: 'other' }, 7, always)).toBe(
+    expect(placement(route(), { intentCluster: 'hot', intentTopic: 'other' }, by(7), always)).toBe(
       'forward',
     );
     expect(
-      placement(route(), { intentCluster: 'hot', intentTopic: 'wail_hot_intents' }, 7, always),
+      placement(route(), { intentCluster: 'hot', intentTopic: 'wail_hot_intents' }, by(7), always),
     ).toBe('process');
   });
 
-  it('holds an intent placed by a newer route than this consumer has', () => {
-    expect(placement(route(), oldHere, 8, always)).toBe('hold');
-    expect(placement(route(), hotHere, 8, always)).toBe('hold');
+  it('holds an intent placed by a newer route than this consumer has, for a while', () => {
+    expect(placement(route(), oldHere, by(8), always)).toBe('hold');
+    expect(placement(route(), hotHere, by(8), always)).toBe('hold');
+    // The listing is newer than the placing route: the route known is the latest.
+    expect(placement(route(), hotHere, { by: 8, known: 9, waitedOut: false }, always)).toBe(
+      'process',
+    );
+    // Waited the grace period out (a restored repository, a forged header): placed as known.
+    expect(placement(route(), hotHere, { by: 1e9, known: 7, waitedOut: true }, always)).toBe(
+      'process',
+    );
   });
 });
 
@@ -85,7 +95,7 @@ describe('placedBy', () => {
 describe('drain markers', () => {
   it('round-trip, keyed by table, move and partition (the drain topic is compacted)', () => {
     const { key, value } = encodeMarker(marker(2));
-    expect(key.toString()).toBe('items|7|2');
+    expect(key.toString()).toBe('items|7|main|wail.intents|2');
     expect(decodeMarker(value)).toEqual(marker(2));
   });
 
@@ -103,6 +113,15 @@ describe('drain markers', () => {
 });
 
 describe('DrainLedger', () => {
+  it('counts partitions announced before the old topic grew', () => {
+    const ledger = new DrainLedger();
+    expect(ledger.add(marker(0, 2))).toBe(false);
+    expect(ledger.add(marker(1, 3))).toBe(false);
+    expect(ledger.drained('items', source(7))).toBe(false);
+    expect(ledger.add(marker(2, 3))).toBe(true);
+    expect(ledger.drained('items', source(7))).toBe(true);
+  });
+
   it('completes a move once every old partition is announced, whatever the order and repeats', () => {
     const ledger = new DrainLedger();
     expect(ledger.add(marker(2))).toBe(false);
@@ -133,10 +152,11 @@ describe('DrainLedger', () => {
     ledger.add({ ...marker(0, 1), revision: 1 });
     ledger.add({ ...marker(0, 1), revision: 2 });
     ledger.add({ ...marker(0, 1), revision: 3 });
+    // Full: the oldest move is forgotten first.
     expect([1, 2, 3].map((revision) => ledger.drained('items', source(revision)))).toEqual([
-      true,
-      true,
       false,
+      true,
+      true,
     ]);
   });
 });

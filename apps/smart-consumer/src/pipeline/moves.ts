@@ -33,9 +33,11 @@ export interface DrainMarker {
 
 const MAX_PARTITIONS = 100_000;
 
+/** Keyed by move and partition: compaction keeps the last marker of each. */
 export function encodeMarker(marker: DrainMarker): { key: Buffer; value: Buffer } {
+  const { table, revision, from, partition } = marker;
   return {
-    key: Buffer.from(`${marker.table}|${marker.revision}|${marker.partition}`),
+    key: Buffer.from([table, revision, from.intentCluster, from.intentTopic, partition].join('|')),
     value: Buffer.from(JSON.stringify(marker)),
   };
 }
@@ -63,9 +65,9 @@ export function decodeMarker(value: Buffer | null): DrainMarker | undefined {
 }
 
 /**
- * The drained partitions announced so far, per move (table and revision).
- * Bounded: moves the current routes no longer have are forgotten (`keep`),
- * and at most `maxMoves` are remembered.
+ * The drained partitions announced so far, per move (table, revision, old
+ * location). Bounded: moves the current routes no longer have are forgotten
+ * (`keep`), and at most `maxMoves` are remembered (the oldest goes first).
  */
 export class DrainLedger {
   private readonly moves = new Map<string, { partitions: number; drained: Set<number> }>();
@@ -76,11 +78,14 @@ export class DrainLedger {
   add(marker: DrainMarker): boolean {
     const id = moveId(marker.table, { ...marker.from, revision: marker.revision });
     let move = this.moves.get(id);
-    if (!move || move.partitions !== marker.partitions) {
-      if (!move && this.moves.size >= this.maxMoves) return false;
+    if (!move) {
+      // Full: the oldest move goes (a live one is announced again by its next markers' reader restart).
+      if (this.moves.size >= this.maxMoves) this.moves.delete(this.moves.keys().next().value!);
       move = { partitions: marker.partitions, drained: new Set() };
       this.moves.set(id, move);
     }
+    // The old topic gained partitions since some were announced: they still count.
+    move.partitions = Math.max(move.partitions, marker.partitions);
     const before = move.drained.size;
     move.drained.add(marker.partition);
     return before < move.partitions && move.drained.size === move.partitions;
@@ -109,21 +114,31 @@ function moveId(table: string, source: DrainSource): string {
 
 export type Placement = 'process' | 'forward' | 'hold';
 
+/** Which route placed an intent, and what this consumer knows of routes. */
+export interface Placed {
+  /** The revision of the route the proxy used (header), if the record names one. */
+  by: number | undefined;
+  /** The revision of this consumer's route listing (every change up to it is known). */
+  known: number;
+  /** Waited long enough for the listing to catch up: place the intent by the route known. */
+  waitedOut: boolean;
+}
+
 /**
- * What to do with an intent of `route`'s table read at `here`, placed by a
- * proxy whose route had revision `placedBy` (undefined: unknown).
- * - `hold`: this consumer's route is older than the proxy's (wait for it), or
- *   the table is moving here and its old location has not drained yet;
+ * What to do with an intent of `route`'s table read at `here`.
+ * - `hold`: this consumer's routes are older than the proxy's that placed it
+ *   (wait for them, at most the grace period), or the table is moving here and
+ *   its old location has not drained yet;
  * - `forward`: the table logs elsewhere now — the intent goes there;
  * - `process`: as usual.
  */
 export function placement(
   route: TableRoute,
   here: IntentLocation,
-  placedBy: number | undefined,
+  placed: Placed,
   drained: (table: string, source: DrainSource) => boolean,
 ): Placement {
-  if (placedBy !== undefined && placedBy > route.revision) return 'hold';
+  if (!placed.waitedOut && placed.by !== undefined && placed.by > placed.known) return 'hold';
   if (!sameLocation(route, here)) return 'forward';
   if (route.drainFrom && !drained(route.table, route.drainFrom)) return 'hold';
   return 'process';
