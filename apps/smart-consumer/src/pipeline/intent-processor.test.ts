@@ -146,13 +146,18 @@ describe('a moving table (moves.ts)', () => {
     ...over,
   });
 
-  function processor(current: { route: TableRoute; drained: boolean }) {
+  function processor(current: {
+    route: TableRoute;
+    drained: boolean;
+    get?: () => Promise<TableRoute | undefined>;
+  }) {
     const { outputs, commits, deliveries } = modes();
     const forwarded: [string, string, bigint][] = [];
     const registry = createMetricsRegistry('test');
     const p = new IntentProcessor({
       routes: {
         all: () => new Map([['items', current.route]]),
+        get: () => (current.get ?? (() => Promise.resolve(undefined)))(),
         get revision() {
           return current.route.revision;
         },
@@ -235,5 +240,38 @@ describe('a moving table (moves.ts)', () => {
     expect(p.heldIntents).toBe(0);
     expect(forwarded).toEqual([['hot', 'shared', 0n]]);
     expect(p.inFlight).toBe(0);
+  });
+
+  it('leaves a key whose round is running alone, and places it when the round ends', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const current = {
+      route: route({}),
+      drained: false,
+      // The round of the first intent blocks on its route until the gate opens.
+      get: async () => {
+        await gate;
+        throw new Error('the round ends here');
+      },
+    };
+    const { p, forwarded } = processor(current);
+    await p.onBatch(batch(['items']));
+    expect(p.inPlaceWork('shared', 0, 'items').active).toBe(true);
+    // A newer route placed the key's next intent: the key is held while its round runs.
+    const newer = batch(['items'], 1);
+    newer.records[0]!.value = batch(['items']).records[0]!.value;
+    newer.records[0]!.headers = { [ROUTE_REVISION_HEADER]: Buffer.from('6') };
+    await p.onBatch(newer);
+    current.route = route({ revision: 6, intentCluster: 'hot' });
+    p.reconsider();
+    expect(forwarded).toEqual([]);
+    expect(p.inPlaceWork('shared', 0, 'items').active).toBe(true);
+    open();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(forwarded).toEqual([
+      ['hot', 'shared', 0n],
+      ['hot', 'shared', 1n],
+    ]);
+    expect(p.inPlaceWork('shared', 0, 'items').active).toBe(false);
   });
 });

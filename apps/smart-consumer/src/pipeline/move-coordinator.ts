@@ -81,9 +81,13 @@ export class MoveCoordinator {
   }
 
   async tick(): Promise<void> {
+    this.deps.reconsider();
     try {
       this.ensureReader();
-      this.deps.reconsider();
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not start the drain topic reader; will retry');
+    }
+    try {
       if (await this.checkEligibility()) this.deps.resubscribe();
       await this.announcer.tick();
     } catch (error) {
