@@ -302,7 +302,7 @@ describe('moving a table under load', () => {
   afterAll(() => {
     mkdirSync('reports', { recursive: true });
     writeFileSync('reports/table-move.json', `${JSON.stringify(figures, null, 2)}\n`);
-    console.log(`table moves under load: ${JSON.stringify(figures)}`);
+    process.stdout.write(`\ntable moves under load: ${JSON.stringify(figures)}\n`);
   });
 
   it('to another Kafka cluster and its own consumer group: every write published, no key going back', async () => {

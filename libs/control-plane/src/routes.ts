@@ -1,4 +1,9 @@
-import { DEFAULT_CLUSTER, type ModelVersionDetail, type RouteListing, type TableRoute } from '@wail/contracts';
+import {
+  DEFAULT_CLUSTER,
+  type ModelVersionDetail,
+  type RouteListing,
+  type TableRoute,
+} from '@wail/contracts';
 import { WailError } from '@wail/errors';
 import type { Logger } from 'pino';
 
@@ -23,7 +28,10 @@ export class RepositoryClient {
       etag: response.headers.get('etag') ?? `"${body.revision}"`,
       revision: body.revision,
       // A repository older than clusters names none: its routes log to the default one.
-      routes: body.tables.map((route) => ({ ...route, intentCluster: route.intentCluster ?? DEFAULT_CLUSTER })),
+      routes: body.tables.map((route) => ({
+        ...route,
+        intentCluster: route.intentCluster ?? DEFAULT_CLUSTER,
+      })),
     };
   }
 
