@@ -30,17 +30,18 @@ export interface DecodedEvent {
 export class EventReader {
   readonly events: DecodedEvent[] = [];
   readonly errors: string[] = [];
-  private readonly kafka = new Kafka({
-    brokers: stackEnv().kafkaBrokers,
-    clientId: 'wail-test-events',
-    logLevel: logLevel.NOTHING,
-  });
+  private readonly kafka: Kafka;
   private consumer: Consumer | undefined;
   private readonly registry: SchemaRegistry;
   private readonly rawTypes = new Map<number, Type>();
 
-  constructor(private readonly repositoryUrl: string) {
+  /** Reads from the stack's Kafka, or from `brokers` (another cluster). */
+  constructor(
+    private readonly repositoryUrl: string,
+    brokers: string[] = stackEnv().kafkaBrokers,
+  ) {
     this.registry = new SchemaRegistry({ host: repositoryUrl });
+    this.kafka = new Kafka({ brokers, clientId: 'wail-test-events', logLevel: logLevel.NOTHING });
   }
 
   async start(topics: string[]): Promise<void> {

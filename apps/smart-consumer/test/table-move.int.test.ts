@@ -42,6 +42,9 @@ let repository: ServiceProcess;
 let proxy: ServiceProcess;
 const consumers: Record<string, ConsumerService> = {};
 let events: EventReader;
+let hotEvents: EventReader;
+/** The events of `gadgets`, whose model names the hot cluster. */
+const gadgetEvents = `${name}.events.gadgets`;
 let main: KafkaClient;
 let hot: KafkaClient;
 
@@ -76,7 +79,7 @@ function consumer(id: string, extra: Record<string, string>): Promise<ConsumerSe
 
 beforeAll(async () => {
   await mysql.pool.query(`CREATE DATABASE \`${name}\``);
-  for (const table of ['items', 'parts'])
+  for (const table of ['items', 'parts', 'gadgets'])
     await mysql.pool.query(
       `CREATE TABLE \`${name}\`.${table} (id BIGINT PRIMARY KEY, n INT NOT NULL, wail_ts BIGINT NOT NULL)`,
     );
@@ -97,15 +100,21 @@ beforeAll(async () => {
     { topic: topics.parts.moved, partitions: 2 },
     { topic: topics.parts.events },
   ]);
-  await hot.ensureTopics([{ topic: topics.items.moved, partitions: 2 }]);
+  await hot.ensureTopics([{ topic: topics.items.moved, partitions: 2 }, { topic: gadgetEvents }]);
   repository = await startServiceProcess('repository', {
     WAIL_REPOSITORY_DATABASE: `${name}_repo`,
     WAIL_KAFKA_CLUSTERS: clusters,
   });
-  await putTableRoutes(repository.url, { items: route('items'), parts: route('parts') });
-  for (const table of ['items', 'parts'] as const) {
+  await putTableRoutes(repository.url, {
+    items: route('items'),
+    parts: route('parts'),
+    gadgets: { ...route('items'), intentTopic: `${name}.gadgets.intents` },
+  });
+  for (const table of ['items', 'parts', 'gadgets'] as const) {
     const model = await http('POST', `${repository.url}/v1/models/${table}/versions`, {
-      eventTopic: topics[table].events,
+      ...(table === 'gadgets'
+        ? { eventTopic: gadgetEvents, eventCluster: 'hot' }
+        : { eventTopic: topics[table].events }),
       schema: {
         type: 'record',
         name: table,
@@ -141,13 +150,20 @@ beforeAll(async () => {
     WAIL_CONSUMER_TABLES: 'parts',
     WAIL_CONSUMER_DELIVERY: 'exactly-once',
   });
+  consumers['gadgets'] = await consumer('move-gadgets', {
+    WAIL_CONSUMER_GROUP: `${name}.gadgets`,
+    WAIL_CONSUMER_TABLES: 'gadgets',
+  });
   events = new EventReader(repository.url);
   await events.start([topics.items.events, topics.parts.events]);
+  hotEvents = new EventReader(repository.url, [hotBrokers]);
+  await hotEvents.start([gadgetEvents]);
 }, 180_000);
 
 afterAll(async () => {
   for (const service of Object.values(consumers)) await service.stop();
   await events?.stop();
+  await hotEvents?.stop();
   await proxy?.stop();
   await repository?.stop();
   await main
@@ -157,11 +173,12 @@ afterAll(async () => {
       topics.parts.old,
       topics.parts.moved,
       topics.parts.events,
+      `${name}.gadgets.intents`,
       `${name}.unmaterialized`,
       `${name}.dlq`,
     ])
     .catch(() => undefined);
-  await hot?.deleteTopics([topics.items.moved]).catch(() => undefined);
+  await hot?.deleteTopics([topics.items.moved, gadgetEvents]).catch(() => undefined);
   await Promise.allSettled([main?.close(), hot?.close()]);
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``).catch(() => undefined);
   await mysql.close();
@@ -366,4 +383,23 @@ describe('moving a table under load', () => {
       forwarded: await metric(consumers['parts']!, 'wail_consumer_intents_forwarded_total'),
     };
   }, 150_000);
+
+  it('publishes the events of a model naming another cluster to that cluster', async () => {
+    for (let id = 1; id <= 5; id++) {
+      const answer = await http('POST', `${proxy.url}/v1/tables/gadgets/mutations`, {
+        op: 'upsert',
+        key: { id },
+        values: { n: id },
+      });
+      expect(answer.status).toBe(200);
+    }
+    await waitFor(async () => hotEvents.events.length >= 5, {
+      timeoutMs: 30_000,
+      what: 'five gadgets events on the hot cluster',
+    });
+    expect(hotEvents.errors).toEqual([]);
+    expect(hotEvents.events.map((e) => e.value.after?.['n']).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(events.events.filter((e) => e.value.source.table === 'gadgets')).toEqual([]);
+    expect(await main.listTopics()).not.toContain(gadgetEvents);
+  }, 60_000);
 });

@@ -9,7 +9,10 @@ describe('dataPlaneSettings', () => {
   it('maps the defaults of Kafka, the stores, the repository and tracing', () => {
     const settings = load({});
     expect(settings.logLevel).toBe('info');
-    expect(settings.kafka).toEqual({ brokers: ['127.0.0.1:9092'] });
+    expect(settings.kafka).toEqual({
+      brokers: ['127.0.0.1:9092'],
+      clusters: new Map([['main', ['127.0.0.1:9092']]]),
+    });
     expect(settings.stores.stores).toEqual(['cassandra', 'mysql', 'postgres', 'redis']);
     expect(settings.repository).toEqual({
       url: 'http://127.0.0.1:8081',
@@ -26,6 +29,14 @@ describe('dataPlaneSettings', () => {
     });
     expect(settings.kafka.brokers).toEqual(['a:9092', 'b:9092']);
     expect(settings.exportTraces).toBe(true);
+  });
+
+  it('names the clusters of WAIL_KAFKA_CLUSTERS beside main, which may be redefined there', () => {
+    expect([...load({ WAIL_KAFKA_CLUSTERS: 'hot=h:9192' }).kafka.clusters]).toEqual([
+      ['main', ['127.0.0.1:9092']],
+      ['hot', ['h:9192']],
+    ]);
+    expect(load({ WAIL_KAFKA_CLUSTERS: 'main=m:1' }).kafka.brokers).toEqual(['m:1']);
   });
 
   it('sends the read token, or the former single token when no read token is set', () => {
