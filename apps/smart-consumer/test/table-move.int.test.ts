@@ -133,12 +133,15 @@ beforeAll(async () => {
     WAIL_KAFKA_CLUSTERS: clusters,
     WAIL_STORES: 'mysql',
   });
-  // A slow old group (its rounds wait a second for more intents of a key):
-  // without the hold, the new group would publish newer versions first.
+  // A slow old group (a key's first read waits 6 s for more of its intents):
+  // what it read before the move is still in place when the new group — which
+  // needs a few seconds to join its new topic — gets the first new intents,
+  // so the new group must hold them; without the hold it would publish newer
+  // versions first.
   consumers['itemsMain'] = await consumer('move-items-main', {
     WAIL_CONSUMER_GROUP: `${name}.items.main`,
     WAIL_CONSUMER_TABLES: 'items',
-    WAIL_CONSUMER_COALESCE_MS: '1000',
+    WAIL_CONSUMER_COALESCE_MS: '6000',
   });
   consumers['itemsHot'] = await consumer('move-items-hot', {
     WAIL_CONSUMER_GROUP: `${name}.items.hot`,
