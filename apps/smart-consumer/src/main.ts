@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { runService, type RunningService } from '@wail/runtime';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
@@ -11,15 +12,14 @@ import {
 } from '@wail/wiring';
 import { buildApp } from './app';
 import { loadConfig, type ConsumerConfig } from './config';
-import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
-import { ClusterProducers } from './pipeline/cluster-producers';
-import { MoveCoordinator } from './pipeline/move-coordinator';
 import { AtLeastOnceDelivery, type AtLeastOnceOptions } from './pipeline/at-least-once';
 import type { Delivery } from './pipeline/delivery';
+import { ClusterProducers } from './pipeline/cluster-producers';
 import { ExactlyOnceDelivery } from './pipeline/exactly-once';
 import { IntentProcessor } from './pipeline/intent-processor';
 import { consumerMetrics } from './pipeline/metrics';
 import { ModelCache } from './pipeline/model-cache';
+import { MoveCoordinator } from './pipeline/move-coordinator';
 import { TopicSet } from './pipeline/topic-set';
 import { KafkaPartitionTransactions } from './pipeline/transactions';
 
@@ -46,7 +46,16 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   // Each event topic's cluster, from its model; the other outputs go to `events`.
   const eventClusters = new Map<string, string>();
   const clusterOf = (topic: string) => eventClusters.get(topic) ?? config.clusters.events;
-  const producers = new ClusterProducers(config.kafka.clusters, clientId, logger, clusterOf);
+  const producers = new ClusterProducers(
+    config.kafka.clusters,
+    clientId,
+    logger,
+    clusterOf,
+    new Map([
+      [config.clusters.intents, kafka],
+      [config.clusters.events, events],
+    ]),
+  );
   const { client: repository, routes } = connectRepository(config.repository, logger);
   const stores = openStores(config.stores, { models: repositoryModels(repository) });
   const models = new ModelCache(

@@ -31,7 +31,7 @@ const readinessReport = {
 const DOCUMENTED_ONLY: Record<string, FastifySchema> = {
   '/healthz': { summary: 'liveness', response: { 200: described('live', { type: 'object' }) } },
   '/readyz': {
-    summary: 'readiness: Kafka and the configured stores',
+    summary: 'readiness: each Kafka cluster (kafka, kafka:<name>) and the configured stores',
     response: {
       200: described('ready', readinessReport),
       503: described(

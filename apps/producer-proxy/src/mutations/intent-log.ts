@@ -28,7 +28,9 @@ export class IntentLog implements IntentAppender {
     const outcomes: Promise<void>[] = new Array(records.length);
     const byCluster = new Map<string, number[]>();
     records.forEach(({ cluster }, i) => {
-      byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), i]);
+      const positions = byCluster.get(cluster);
+      if (positions) positions.push(i);
+      else byCluster.set(cluster, [i]);
     });
     for (const [cluster, positions] of byCluster) {
       const log = this.logs.get(cluster);

@@ -28,6 +28,8 @@ export class ClusterProducers {
     private readonly logger: Logger,
     /** The cluster of an output topic (events, unmaterialized records, dead letters). */
     private readonly clusterOf: (topic: string) => string = () => DEFAULT_CLUSTER,
+    /** Clients the service already has, by cluster: used, not opened again, not closed here. */
+    private readonly borrowed: ReadonlyMap<string, KafkaClient> = new Map(),
   ) {}
 
   /** The at-least-once publisher of outputs: each record to the cluster of its topic, one request per cluster. */
@@ -35,7 +37,9 @@ export class ClusterProducers {
     const byCluster = new Map<string, OutgoingRecord[]>();
     for (const record of records) {
       const cluster = this.clusterOf(record.topic);
-      byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), record]);
+      const batch = byCluster.get(cluster);
+      if (batch) batch.push(record);
+      else byCluster.set(cluster, [record]);
     }
     await Promise.all(
       [...byCluster].map(([cluster, batch]) => this.cluster(cluster).log.append(batch)),
@@ -76,7 +80,9 @@ export class ClusterProducers {
 
   async close(): Promise<void> {
     await Promise.allSettled(
-      [...this.open.values()].flatMap(({ kafka, log }) => [log.close(), kafka.close()]),
+      [...this.open].flatMap(([name, { kafka, log }]) =>
+        this.borrowed.has(name) ? [log.close()] : [log.close(), kafka.close()],
+      ),
     );
   }
 
@@ -89,11 +95,13 @@ export class ClusterProducers {
         'CLUSTER_NOT_CONFIGURED',
         `the route logs intents to Kafka cluster "${name}", which this consumer has no brokers for (WAIL_KAFKA_CLUSTERS names ${[...this.clusters.keys()].join(', ')})`,
       );
-    const kafka = new KafkaClient({
-      brokers: [...brokers],
-      clientId: this.clientId,
-      logger: this.logger.child({ cluster: name }),
-    });
+    const kafka =
+      this.borrowed.get(name) ??
+      new KafkaClient({
+        brokers: [...brokers],
+        clientId: this.clientId,
+        logger: this.logger.child({ cluster: name }),
+      });
     open = {
       kafka,
       log: new GroupCommitLog(kafka, { appendTimeoutMs: 10_000, maxQueued: 100_000 }),

@@ -150,6 +150,7 @@ describe('a moving table (moves.ts)', () => {
     route: TableRoute;
     drained: boolean;
     get?: () => Promise<TableRoute | undefined>;
+    now?: () => number;
   }) {
     const { outputs, commits, deliveries } = modes();
     const forwarded: [string, string, bigint][] = [];
@@ -169,6 +170,7 @@ describe('a moving table (moves.ts)', () => {
       logger: silentLogger(),
       metrics: consumerMetrics(registry),
       consumedTopics: () => ['shared'],
+      ...(current.now ? { now: current.now } : {}),
       moves: {
         cluster: 'main',
         drained: () => current.drained,
@@ -273,5 +275,24 @@ describe('a moving table (moves.ts)', () => {
       ['hot', 'shared', 1n],
     ]);
     expect(p.inPlaceWork('shared', 0, 'items').active).toBe(false);
+  });
+
+  it('holds an intent a newer route placed at most the grace period: a forged or stale header cannot pin a partition', async () => {
+    let clock = 1_000_000;
+    const current = { route: route({}), drained: false, now: () => clock };
+    const { p, forwarded } = processor(current);
+    const forged = batch(['items']);
+    forged.records[0]!.headers = { [ROUTE_REVISION_HEADER]: Buffer.from('999999999999999') };
+    await p.onBatch(forged);
+    expect(p.heldIntents).toBe(1);
+    clock += options.graceMs;
+    p.reconsider();
+    expect(p.heldIntents).toBe(1);
+    clock += 1;
+    p.reconsider();
+    // Placed by the route it knows: here, so processed here, never forwarded.
+    expect(p.heldIntents).toBe(0);
+    expect(forwarded).toEqual([]);
+    expect(p.inPlaceWork('shared', 0, 'items').lastOffset).toBe(0n);
   });
 });
