@@ -59,3 +59,11 @@ export {
   topicNameProblem,
 } from './topics';
 export type { TopicPolicy } from './topics';
+export {
+  DecimalText,
+  MicrosIso,
+  MillisIso,
+  READABLE_LOGICAL_TYPES,
+  isoToMicros,
+  microsToIso,
+} from './avro-readable';

@@ -30,6 +30,9 @@ export const ERROR_CATALOGUE = {
   ENCODE_FAILED: { status: 422, retriable: false },
   EVENT_TOPIC_FORBIDDEN: { status: 422, retriable: false },
   OUTPUT_UNAVAILABLE: { status: 503, retriable: true },
+  SUBSCRIPTION_EXISTS: { status: 409, retriable: false },
+  SUBSCRIPTION_LIMIT_REACHED: { status: 429, retriable: false },
+  WRONG_DELIVERY: { status: 409, retriable: false },
   INTERNAL: { status: 500, retriable: false },
 } as const satisfies Record<string, { status: number; retriable: boolean }>;
 

@@ -86,6 +86,47 @@ export class KafkaClient {
     return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
   }
 
+  /** The low watermark (first offset still kept) of every partition of a topic. */
+  async startOffsets(topic: string): Promise<Map<number, bigint>> {
+    const admin = await this.admin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.low)]));
+  }
+
+  /**
+   * Sets a group's committed offsets of one topic (the next offset to read, by
+   * partition). Kafka refuses while the group has members: for a group no
+   * process is consuming with.
+   */
+  async setCommittedOffsets(
+    groupId: string,
+    topic: string,
+    offsets: ReadonlyMap<number, bigint>,
+  ): Promise<void> {
+    if (offsets.size === 0) return;
+    const admin = await this.admin();
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [...offsets].map(([partition, offset]) => ({
+        partition,
+        offset: offset.toString(),
+      })),
+    });
+  }
+
+  /** Deletes consumer groups that have no members; unknown groups are ignored. */
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    if (groupIds.length === 0) return;
+    const admin = await this.admin();
+    await admin.deleteGroups([...groupIds]).catch((error: unknown) => {
+      const code = (error as { groups?: { errorCode?: number }[] }).groups?.find(
+        (group) => group.errorCode !== 0 && group.errorCode !== 69,
+      );
+      if (code) throw error;
+    });
+  }
+
   /** Resolves when a broker answers a metadata request. Used by readiness probes. */
   async ping(): Promise<void> {
     const admin = await this.admin();

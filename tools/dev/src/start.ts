@@ -4,7 +4,7 @@ import { setUpDemo, walkthrough } from './demo';
 import { repoRoot, runService, waitReady, type ServiceSpec } from './services';
 
 /**
- * `npm start`: the local stack, then the three services with prefixed logs.
+ * `npm start`: the local stack, then the four services with prefixed logs.
  * Ctrl-C stops the services cleanly; the stack keeps running for the next
  * start (`npm run stack -- down` stops it).
  */
@@ -16,6 +16,7 @@ const ports = {
   repository: Number(env['WAIL_REPOSITORY_PORT'] ?? 8081),
   proxy: Number(env['WAIL_PROXY_PORT'] ?? 8080),
   consumer: Number(env['WAIL_CONSUMER_PORT'] ?? 8082),
+  gateway: Number(env['WAIL_GATEWAY_PORT'] ?? 8083),
 };
 
 const specs: ServiceSpec[] = [
@@ -33,6 +34,11 @@ const specs: ServiceSpec[] = [
     label: 'consumer',
     entry: 'apps/smart-consumer/src/main.ts',
     readyUrl: `http://${host}:${ports.consumer}/readyz`,
+  },
+  {
+    label: 'gateway',
+    entry: 'apps/event-gateway/src/main.ts',
+    readyUrl: `http://${host}:${ports.gateway}/readyz`,
   },
 ];
 
@@ -66,7 +72,7 @@ async function main(): Promise<number> {
     });
 
   try {
-    // All three start together: proxy and consumer keep retrying the repository until it answers.
+    // All four start together: proxy and consumer keep retrying the repository until it answers.
     const started = specs.map((spec, index) => ({ spec, child: runService(spec, index, width) }));
     children.push(...started.map(({ child }) => child));
     for (const { spec, child } of started) await waitReady(spec.readyUrl, child, 60_000);

@@ -1,0 +1,96 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { READABLE_LOGICAL_TYPES, isoToMicros } from '@wail/contracts';
+import { WailError } from '@wail/errors';
+import type { IncomingRecord } from '@wail/kafka';
+
+/** A change as subscribers receive it (SSE `data:`, webhook batches, gRPC `json`). */
+export interface Change {
+  table: string;
+  key: Record<string, unknown>;
+  op: 'UPSERT' | 'DELETE';
+  /** The row's version: its `wail_ts`, microseconds since the epoch. */
+  version: number;
+  modelVersion: number;
+  /** The row as the table's data model has it; null for a delete. */
+  after: Record<string, unknown> | null;
+}
+
+export interface DecodedChange {
+  change: Change;
+  /** The event's value as published: Confluent wire format (magic byte, schema id, Avro). */
+  avro: Buffer;
+}
+
+interface EnvelopeValue {
+  op: 'UPSERT' | 'DELETE';
+  key: Record<string, unknown>;
+  after: Record<string, unknown> | null;
+  version: string;
+  source: { table: string };
+  modelVersion: number;
+}
+
+/**
+ * Turns event records into changes: the value is decoded with the schema its
+ * Confluent frame names, fetched from the schema repository (and cached) by
+ * the standard kafkajs registry client, as any Kafka consumer of WAIL would.
+ */
+export class ChangeDecoder {
+  private readonly registry: SchemaRegistry;
+
+  constructor(repositoryUrl: string) {
+    this.registry = new SchemaRegistry(
+      { host: repositoryUrl },
+      { [SchemaType.AVRO]: { logicalTypes: READABLE_LOGICAL_TYPES } },
+    );
+  }
+
+  /**
+   * The record's change; undefined for a record that is not a WAIL event
+   * (no value, no Confluent frame, not an envelope). A schema the repository
+   * cannot serve now is REPOSITORY_UNAVAILABLE (retry); one it does not have is
+   * ENCODE_FAILED (skip).
+   */
+  async decode(record: IncomingRecord): Promise<DecodedChange | undefined> {
+    const value = record.value;
+    if (value === null || value.length < 6 || value[0] !== 0) return undefined;
+    let decoded: EnvelopeValue;
+    try {
+      decoded = (await this.registry.decode(value)) as EnvelopeValue;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      // The registry's 404 and Avro's own errors (no status) say the bytes can never be read;
+      // any other answer, or none (the client reports a lost connection as 400), may pass.
+      if (status === 404 || (status === undefined && !isNetwork(error)))
+        throw new WailError(
+          'ENCODE_FAILED',
+          `event at ${record.topic}/${record.partition}@${record.offset} cannot be decoded: ${(error as Error).message.slice(0, 200)}`,
+          { cause: error },
+        );
+      throw new WailError(
+        'REPOSITORY_UNAVAILABLE',
+        `schema ${value.readInt32BE(1)} could not be fetched: ${(error as Error).message.slice(0, 200)}`,
+        { cause: error },
+      );
+    }
+    if (!decoded || typeof decoded !== 'object' || !decoded.source || !decoded.op) return undefined;
+    return {
+      change: {
+        table: decoded.source.table,
+        key: decoded.key,
+        op: decoded.op,
+        version: isoToMicros(decoded.version),
+        modelVersion: decoded.modelVersion,
+        after: decoded.after,
+      },
+      avro: value,
+    };
+  }
+}
+
+function isNetwork(error: unknown): boolean {
+  const text = `${(error as Error).message} ${(error as { code?: string }).code ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up|fetch failed|timeout/i.test(
+    text,
+  );
+}

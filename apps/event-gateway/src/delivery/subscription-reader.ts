@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import { isWailError } from '@wail/errors';
+import { PartitionConsumer, type IncomingBatch, type KafkaClient } from '@wail/kafka';
+import type { Logger } from '@wail/telemetry';
+import type { Subscription } from '../subscriptions/subscription';
+import type { ChangeDecoder, DecodedChange } from './change';
+import { encodeCursor, type Cursor } from './cursor';
+import type { GatewayMetrics } from './metrics';
+import type { TableTopics } from './table-topics';
+
+/** One change on its way to a subscriber. */
+export interface Delivery extends DecodedChange {
+  /** The position just after this change (SSE `id:`, what an ack names). */
+  cursor: string;
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+/** Where a reader's changes go, one at a time, in stream order. */
+export interface DeliverySink {
+  /** Resolves once the change is handed over (written to the socket, queued for a call): backpressure. */
+  deliver(delivery: Delivery): Promise<void>;
+}
+
+export interface ReaderOptions {
+  kafka: KafkaClient;
+  subscription: Subscription;
+  groupId: string;
+  topics: TableTopics;
+  decoder: ChangeDecoder;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  /** Changes delivered past the last acknowledged one before delivery waits. */
+  maxUnacked: number;
+  /** With unacknowledged changes and no ack for this long, rewind to the acknowledged position. */
+  ackTimeoutMs: number | undefined;
+  /** Where to resume (`Last-Event-ID`); partitions it does not name resume from the committed offsets. */
+  resumeFrom?: Cursor;
+}
+
+type Offsets = Map<string, Map<number, bigint>>;
+
+const copy = (offsets: Offsets): Offsets =>
+  new Map([...offsets].map(([topic, partitions]) => [topic, new Map(partitions)]));
+
+/**
+ * Reads one subscription's tables for one stream: its own consumer group
+ * (the server-side cursor) whose offsets move only when the subscriber
+ * acknowledges, a position per partition that every change's cursor carries,
+ * and bounded delivery: at most `maxUnacked` changes beyond the last ack, and
+ * a stream that stops acknowledging is rewound and redelivers.
+ */
+export class SubscriptionReader {
+  private readonly session = randomBytes(6).toString('base64url');
+  private readonly consumer: PartitionConsumer;
+  /** The next offset to deliver, by topic and partition: what a change's cursor says. */
+  private position: Offsets = new Map();
+  /** The group's committed offsets as this reader last knew or set them. */
+  private committed: Offsets = new Map();
+  private sequence = 0;
+  private acked = 0;
+  private lastAck = Date.now();
+  /** Bumped by every rewind: deliveries of an older epoch stop. */
+  private epoch = 0;
+  private stopped = false;
+  private wakeUp: (() => void) | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private sink: DeliverySink | undefined;
+
+  constructor(private readonly options: ReaderOptions) {
+    if (options.resumeFrom) this.position = copy(options.resumeFrom.offsets);
+    this.consumer = new PartitionConsumer(options.kafka, {
+      groupId: options.groupId,
+      logger: options.logger.child({ component: 'reader' }),
+      fromBeginning: true,
+      partitionsConsumedConcurrently: 4,
+      resolveTransactionsByMarkers: true,
+      onBatch: (batch) => this.onBatch(batch),
+      onAssignment: (owned) => this.onAssignment(owned),
+    });
+    this.timer = setInterval(() => this.checkAckTimeout(), 250);
+    this.timer.unref();
+  }
+
+  get subscriptionId(): string {
+    return this.options.subscription.id;
+  }
+
+  /** Changes delivered and not yet acknowledged. */
+  get unacked(): number {
+    return this.sequence - this.acked;
+  }
+
+  /** Starts reading into `sink`; the tables' topics follow their models. */
+  async start(sink: DeliverySink): Promise<void> {
+    this.sink = sink;
+    const topics = this.wantedTopics();
+    this.committed = await this.options.kafka.committedOffsets(this.options.groupId, topics);
+    // Kafka answers -1 for a partition without a committed offset.
+    for (const partitions of this.committed.values())
+      for (const [partition, offset] of partitions) if (offset < 0n) partitions.delete(partition);
+    this.options.topics.onChange(() => {
+      if (!this.stopped) void this.consumer.setTopics(this.wantedTopics());
+    });
+    await this.consumer.setTopics(topics);
+  }
+
+  /**
+   * Acknowledges every change up to `cursor`: the group commits its offsets
+   * (only those that move forward). A cursor of this stream also releases
+   * delivery held by `maxUnacked`.
+   */
+  async ack(cursor: Cursor): Promise<void> {
+    const forward: { topic: string; partition: number; offset: bigint }[] = [];
+    for (const [topic, partitions] of cursor.offsets)
+      for (const [partition, offset] of partitions) {
+        const known = this.committed.get(topic)?.get(partition);
+        if (known === undefined || offset > known) forward.push({ topic, partition, offset });
+      }
+    if (forward.length > 0) {
+      await this.consumer.commit(forward);
+      for (const { topic, partition, offset } of forward) {
+        let partitions = this.committed.get(topic);
+        if (!partitions) this.committed.set(topic, (partitions = new Map()));
+        partitions.set(partition, offset);
+      }
+    }
+    if (cursor.session === this.session && cursor.sequence > this.acked) {
+      this.acked = Math.min(cursor.sequence, this.sequence);
+      this.lastAck = Date.now();
+      this.wake();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.wake();
+    await this.consumer.stop();
+  }
+
+  private wantedTopics(): string[] {
+    const topics = new Set<string>();
+    for (const table of this.options.subscription.tables) {
+      const topic = this.options.topics.get(table);
+      if (topic) topics.add(topic.eventTopic);
+    }
+    return [...topics];
+  }
+
+  /** After every (re)assignment, fetching starts where this stream's position says. */
+  private onAssignment(owned: ReadonlyMap<string, ReadonlySet<number>>): void {
+    for (const [topic, partitions] of owned)
+      for (const partition of partitions) {
+        const offset = this.position.get(topic)?.get(partition);
+        if (offset !== undefined) this.consumer.seek(topic, partition, offset);
+      }
+  }
+
+  private async onBatch(batch: IncomingBatch): Promise<void> {
+    const epoch = this.epoch;
+    const tables = new Set(this.options.subscription.tables);
+    for (const record of batch.records) {
+      if (this.stopped || epoch !== this.epoch || batch.isStale()) return;
+      const at = this.position.get(record.topic)?.get(record.partition);
+      if (at !== undefined && record.offset < at) continue;
+      const decoded = await this.decode(record, epoch);
+      if (decoded === 'stop') return;
+      if (decoded && tables.has(decoded.change.table)) {
+        while (this.unacked >= this.options.maxUnacked) {
+          await new Promise<void>((resolve) => (this.wakeUp = resolve));
+          if (this.stopped || epoch !== this.epoch || batch.isStale()) return;
+        }
+        this.advance(record.topic, record.partition, record.offset + 1n);
+        this.sequence++;
+        const cursor = encodeCursor({
+          session: this.session,
+          sequence: this.sequence,
+          offsets: this.position,
+        });
+        await this.sink!.deliver({
+          ...decoded,
+          cursor,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+        });
+        this.options.metrics.delivered.inc({ delivery: this.options.subscription.delivery });
+        this.options.metrics.deliveryDelay.observe(
+          { delivery: this.options.subscription.delivery },
+          Math.max(0, Date.now() - record.timestamp) / 1000,
+        );
+      } else {
+        // Not this subscription's (another table on the topic, not an event): covered by the next cursor.
+        this.advance(record.topic, record.partition, record.offset + 1n);
+      }
+    }
+  }
+
+  /** The record's change, undefined if it has none; retried while the repository is down. */
+  private async decode(
+    record: IncomingBatch['records'][number],
+    epoch: number,
+  ): Promise<DecodedChange | undefined | 'stop'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.options.decoder.decode(record);
+      } catch (error) {
+        if (isWailError(error) && !error.retriable) {
+          this.options.metrics.undecodable.inc();
+          this.options.logger.error({ err: error }, 'event skipped: it cannot be decoded');
+          return undefined;
+        }
+        if (attempt === 0)
+          this.options.logger.warn({ err: error }, 'decoding waits for the repository');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
+        if (this.stopped || epoch !== this.epoch) return 'stop';
+      }
+    }
+  }
+
+  private advance(topic: string, partition: number, offset: bigint): void {
+    let partitions = this.position.get(topic);
+    if (!partitions) this.position.set(topic, (partitions = new Map()));
+    partitions.set(partition, offset);
+  }
+
+  private wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
+  }
+
+  /** A stream that stopped acknowledging gets its unacknowledged changes again. */
+  private checkAckTimeout(): void {
+    const timeout = this.options.ackTimeoutMs;
+    if (timeout === undefined || this.stopped || this.unacked === 0) return;
+    if (Date.now() - this.lastAck < timeout) return;
+    void this.rewind().catch((error: unknown) =>
+      this.options.logger.warn({ err: error }, 'rewind failed; will try again'),
+    );
+  }
+
+  private async rewind(): Promise<void> {
+    this.epoch++;
+    this.options.metrics.rewinds.inc();
+    this.options.logger.info(
+      { subscription: this.subscriptionId, unacked: this.unacked },
+      'no ack in time: redelivering from the last acknowledged cursor',
+    );
+    this.acked = this.sequence;
+    this.lastAck = Date.now();
+    this.position = copy(this.committed);
+    this.wake();
+    for (const [topic, partitions] of this.consumer.ownedPartitions()) {
+      const starts = [...partitions].some((p) => !this.committed.get(topic)?.has(p))
+        ? await this.options.kafka.startOffsets(topic)
+        : new Map<number, bigint>();
+      for (const partition of partitions) {
+        const offset = this.committed.get(topic)?.get(partition) ?? starts.get(partition) ?? 0n;
+        this.advance(topic, partition, offset);
+        this.consumer.seek(topic, partition, offset);
+      }
+    }
+  }
+}
