@@ -118,11 +118,6 @@ export const GatewayEnv = Type.Object({
     default: 60_000,
     description: 'longest retry delay of a webhook batch',
   }),
-  WAIL_GATEWAY_DLQ_TOPIC: Type.String({
-    pattern: '^[A-Za-z0-9._-]{1,249}$',
-    default: 'wail.gateway.dlq',
-    description: 'webhook batches that failed every attempt, keyed by subscription id',
-  }),
 });
 
 export interface GatewayConfig {
@@ -136,7 +131,6 @@ export interface GatewayConfig {
   adminToken: string | undefined;
   exportTraces: boolean;
   subscriptionsTopic: string;
-  deadLetterTopic: string;
   groupPrefix: string;
   maxSubscriptions: number;
   stream: { maxUnacked: number; ackTimeoutMs: number; heartbeatMs: number };
@@ -181,7 +175,6 @@ export function loadConfig(env: Env): GatewayConfig {
     adminToken: e.WAIL_GATEWAY_ADMIN_TOKEN,
     exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
     subscriptionsTopic: e.WAIL_GATEWAY_SUBSCRIPTIONS_TOPIC,
-    deadLetterTopic: e.WAIL_GATEWAY_DLQ_TOPIC,
     groupPrefix: e.WAIL_GATEWAY_GROUP_PREFIX,
     maxSubscriptions: e.WAIL_GATEWAY_MAX_SUBSCRIPTIONS,
     stream: {

@@ -19,6 +19,7 @@ const ENTRIES = {
   repository: { app: 'apps/schema-repository', portVariable: 'WAIL_REPOSITORY_PORT' },
   proxy: { app: 'apps/producer-proxy', portVariable: 'WAIL_PROXY_PORT' },
   consumer: { app: 'apps/smart-consumer', portVariable: 'WAIL_CONSUMER_PORT' },
+  gateway: { app: 'apps/event-gateway', portVariable: 'WAIL_GATEWAY_PORT' },
 } as const;
 
 /**

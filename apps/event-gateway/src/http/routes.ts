@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { WailError } from '@wail/errors';
 import { decodeCursor } from '../delivery/cursor';
 import { webhookUrlProblem } from '../delivery/webhook';
@@ -152,6 +152,14 @@ export async function gatewayRoutes(
   app: FastifyInstance,
   { gateway, auth, heartbeatMs }: GatewayRouteOptions,
 ): Promise<void> {
+  /** The subscription of a subscriber route, once its token (or the admin's) is checked. */
+  const subscriberOf = (request: FastifyRequest<{ Params: IdParamsType }>): Subscription => {
+    const subscription = gateway.get(request.params.id);
+    auth.assertSubscriber(request.headers.authorization, subscription);
+    if (!subscription) throw new WailError('NOT_FOUND', `no subscription ${request.params.id}`);
+    return subscription;
+  };
+
   const withLag = async (
     subscription: Subscription,
     ends: Map<string, Promise<Map<number, bigint>>>,
@@ -198,14 +206,8 @@ export async function gatewayRoutes(
     };
   });
 
-  app.get<{ Params: IdParamsType }>(
-    '/v1/subscriptions/:id',
-    { schema: getOne },
-    async (request) => {
-      const subscription = gateway.get(request.params.id);
-      auth.assertSubscriber(request.headers.authorization, subscription);
-      return withLag(subscription!, new Map());
-    },
+  app.get<{ Params: IdParamsType }>('/v1/subscriptions/:id', { schema: getOne }, async (request) =>
+    withLag(subscriberOf(request), new Map()),
   );
 
   app.delete<{ Params: IdParamsType }>(
@@ -222,17 +224,16 @@ export async function gatewayRoutes(
     '/v1/subscriptions/:id/events',
     { schema: events },
     async (request, reply) => {
-      const subscription = gateway.get(request.params.id);
-      auth.assertSubscriber(request.headers.authorization, subscription);
-      if (subscription!.delivery !== 'sse')
+      const subscription = subscriberOf(request);
+      if (subscription.delivery !== 'sse')
         throw new WailError(
           'WRONG_DELIVERY',
-          `subscription ${subscription!.id} is delivered by ${subscription!.delivery}, not SSE`,
+          `subscription ${subscription.id} is delivered by ${subscription.delivery}, not SSE`,
         );
       const header = request.headers['last-event-id'];
       const resume = (Array.isArray(header) ? header[0] : header) ?? request.query.cursor;
       const resumeFrom = resume ? decodeCursor(resume) : undefined;
-      await serveEvents(gateway, subscription!.id, resumeFrom, request, reply, heartbeatMs);
+      await serveEvents(gateway, subscription.id, resumeFrom, request, reply, heartbeatMs);
     },
   );
 
@@ -240,7 +241,7 @@ export async function gatewayRoutes(
     '/v1/subscriptions/:id/ack',
     { schema: ack },
     async (request, reply) => {
-      auth.assertSubscriber(request.headers.authorization, gateway.get(request.params.id));
+      subscriberOf(request);
       await gateway.ack(request.params.id, request.body.cursor);
       return reply.code(204).send();
     },
@@ -250,7 +251,7 @@ export async function gatewayRoutes(
     '/v1/subscriptions/:id/dead-letters',
     { schema: deadLetters },
     async (request) => {
-      auth.assertSubscriber(request.headers.authorization, gateway.get(request.params.id));
+      subscriberOf(request);
       return {
         deadLetters: gateway
           .deadLetters(request.params.id)
