@@ -13,6 +13,7 @@ import type { DeadLetter } from './subscriptions/dead-letter';
 import {
   newSubscriptionId,
   newToken,
+  startOffsetsOf,
   view,
   type DeliveryStyle,
   type StartPosition,
@@ -63,6 +64,8 @@ export const MAX_DEAD_LETTERS = 10_000;
  */
 export class Gateway {
   private readonly streams = new Map<string, ActiveStream>();
+  /** Acknowledgements that came while the subscription had no stream, by subscription. */
+  private readonly pendingAcks = new Map<string, Map<string, Map<number, bigint>>>();
   /** Per subscription, the tail of its stream changes: one at a time. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private stopped = false;
@@ -117,6 +120,21 @@ export class Gateway {
       );
     const id = newSubscriptionId();
     const { token, hash } = newToken();
+    // The cursor starts where `start` says on the topics that exist; a topic
+    // that appears later (a table's first model) is read from its start.
+    const startOffsets: Record<string, Record<string, string>> = {};
+    for (const eventTopic of new Set(
+      request.tables.flatMap((table) => topics.get(table)?.eventTopic ?? []),
+    )) {
+      await kafka.ensureTopics([{ topic: eventTopic }]);
+      const offsets =
+        request.start === 'latest'
+          ? await kafka.endOffsets(eventTopic)
+          : await kafka.startOffsets(eventTopic);
+      startOffsets[eventTopic] = Object.fromEntries(
+        [...offsets].map(([partition, offset]) => [partition, offset.toString()]),
+      );
+    }
     const subscription: Subscription = {
       id,
       name: request.name,
@@ -126,25 +144,15 @@ export class Gateway {
       ...(request.webhook ? { webhook: request.webhook } : {}),
       tokenHash: hash,
       createdAt: new Date().toISOString(),
+      startOffsets,
     };
-    // The cursor starts where `start` says for the topics that exist; a
-    // topic that appears later (a table's first model) is read from its start.
-    for (const eventTopic of new Set(
-      subscription.tables.flatMap((table) => topics.get(table)?.eventTopic ?? []),
-    )) {
-      await kafka.ensureTopics([{ topic: eventTopic }]);
-      const offsets =
-        request.start === 'latest'
-          ? await kafka.endOffsets(eventTopic)
-          : await kafka.startOffsets(eventTopic);
-      await kafka.setCommittedOffsets(this.groupOf(id), eventTopic, offsets);
-    }
     await store.put(subscription);
     return { subscription: view(subscription), token };
   }
 
   async delete(id: string): Promise<void> {
     const subscription = this.require(id);
+    this.pendingAcks.delete(id);
     await this.locked(id, () => this.endStream(id));
     await this.deps.store.deleteDeadLetters(this.deps.store.deadLettersOf(id));
     await this.deps.store.delete(subscription.id);
@@ -163,14 +171,16 @@ export class Gateway {
       ),
     ];
     const committed = await this.deps.kafka.committedOffsets(this.groupOf(subscription.id), topics);
+    const starts = startOffsetsOf(subscription);
     let records = 0n;
     for (const topic of topics) {
       let end = ends.get(topic);
       if (!end) ends.set(topic, (end = this.deps.kafka.endOffsets(topic)));
       for (const [partition, high] of await end) {
-        const at = committed.get(topic)?.get(partition) ?? -1n;
-        // No committed offset: everything the partition still has (approximately: from 0).
-        records += at < 0n ? high : high > at ? high - at : 0n;
+        const own = committed.get(topic)?.get(partition) ?? -1n;
+        // No committed offset: from where `start` put it, else everything (approximately: from 0).
+        const at = own >= 0n ? own : (starts.get(topic)?.get(partition) ?? 0n);
+        records += high > at ? high - at : 0n;
       }
     }
     return { records: Number(records), streaming: this.streams.has(subscription.id) };
@@ -201,8 +211,10 @@ export class Gateway {
         logger: logger.child({ subscription: id }),
         maxUnacked: webhook ? config.webhook.batch * 2 : config.stream.maxUnacked,
         ackTimeoutMs: webhook ? undefined : config.stream.ackTimeoutMs,
+        baseline: baseline(startOffsetsOf(subscription), this.pendingAcks.get(id)),
         ...(resumeFrom ? { resumeFrom } : {}),
       });
+      this.pendingAcks.delete(id);
       this.streams.set(id, { reader, end });
       await reader.start(sink);
       return reader;
@@ -227,24 +239,17 @@ export class Gateway {
       await stream.reader.ack(cursor);
       return;
     }
-    const group = this.groupOf(id);
-    const committed = await this.deps.kafka.committedOffsets(group, [...cursor.offsets.keys()]);
+    // No stream here: Kafka commits a group's offsets only through a member,
+    // so the ack waits for the subscription's next stream on this gateway,
+    // which commits it first (a restart before that redelivers: at least once).
+    const pending = this.pendingAcks.get(id) ?? new Map<string, Map<number, bigint>>();
     for (const [topic, partitions] of cursor.offsets) {
-      const forward = new Map(
-        [...partitions].filter(
-          ([partition, offset]) => offset > (committed.get(topic)?.get(partition) ?? -1n),
-        ),
-      );
-      try {
-        await this.deps.kafka.setCommittedOffsets(group, topic, forward);
-      } catch (error) {
-        throw new WailError(
-          'OUTPUT_UNAVAILABLE',
-          'the acknowledgement was not committed (a stream of this subscription is starting elsewhere); try again',
-          { cause: error },
-        );
-      }
+      const known = pending.get(topic) ?? new Map<number, bigint>();
+      for (const [partition, offset] of partitions)
+        if (offset > (known.get(partition) ?? -1n)) known.set(partition, offset);
+      pending.set(topic, known);
     }
+    this.pendingAcks.set(id, pending);
   }
 
   deadLetters(id: string): DeadLetter[] {
@@ -364,4 +369,18 @@ export class Gateway {
     if (!subscription) throw new WailError('NOT_FOUND', `no subscription ${id}`);
     return subscription;
   }
+}
+
+type Offsets = Map<string, Map<number, bigint>>;
+
+/** The furthest of two sets of positions, partition by partition. */
+function baseline(a: Offsets, b: Offsets | undefined): Offsets {
+  const out: Offsets = new Map([...a].map(([topic, partitions]) => [topic, new Map(partitions)]));
+  for (const [topic, partitions] of b ?? []) {
+    const into = out.get(topic) ?? new Map<number, bigint>();
+    for (const [partition, offset] of partitions)
+      if (offset > (into.get(partition) ?? -1n)) into.set(partition, offset);
+    out.set(topic, into);
+  }
+  return out;
 }

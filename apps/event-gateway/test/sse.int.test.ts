@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitFor } from '@wail/testing';
 import { GatewayEnvironment, http } from './environment';
 import { SseClient } from './sse-client';
@@ -202,3 +205,183 @@ it('keeps a fast subscriber on time beside one that reads slowly', async () => {
   await fastStream.close();
   await slowStream.close();
 }, 60_000);
+
+it('answers hostile or mistaken requests with a clear error and changes nothing', async () => {
+  const post = (body: unknown) => http('POST', `${env.gatewayUrl}/v1/subscriptions`, body);
+  const base = { name: 'hostile', tables: ['customers'], delivery: 'sse' };
+  const refused = async (body: unknown, status: number, code: string, message: RegExp) => {
+    const answer = await post(body);
+    expect({
+      status: answer.status,
+      code: (answer.body['error'] as { code: string })?.code,
+    }).toEqual({
+      status,
+      code,
+    });
+    expect((answer.body['error'] as { message: string }).message).toMatch(message);
+  };
+  await refused({ ...base, tables: ['nope'] }, 404, 'UNKNOWN_TABLE', /"nope"/);
+  await refused({ ...base, extra: 1 }, 400, 'BAD_REQUEST', /additional/);
+  await refused({ ...base, name: 'has space' }, 400, 'BAD_REQUEST', /name/);
+  await refused({ ...base, tables: [] }, 400, 'BAD_REQUEST', /tables/);
+  await refused(
+    { ...base, tables: Array.from({ length: 65 }, (_, i) => `t${i}`) },
+    400,
+    'BAD_REQUEST',
+    /tables/,
+  );
+  await refused({ ...base, tables: ["x'; DROP TABLE y"] }, 400, 'BAD_REQUEST', /tables/);
+  await refused({ ...base, delivery: 'pigeon' }, 400, 'BAD_REQUEST', /delivery/);
+  await refused({ ...base, delivery: 'webhook' }, 400, 'BAD_REQUEST', /webhook.url/);
+  await refused(
+    {
+      ...base,
+      delivery: 'webhook',
+      webhook: { url: 'http://169.254.169.254/x', secret: 's'.repeat(16) },
+    },
+    400,
+    'BAD_REQUEST',
+    /link-local/,
+  );
+  await refused(
+    { ...base, delivery: 'webhook', webhook: { url: 'http://127.0.0.1/x', secret: 'short' } },
+    400,
+    'BAD_REQUEST',
+    /secret/,
+  );
+  await refused(
+    { ...base, webhook: { url: 'http://127.0.0.1/x', secret: 's'.repeat(16) } },
+    400,
+    'BAD_REQUEST',
+    /takes no webhook/,
+  );
+  const body = await fetch(`${env.gatewayUrl}/v1/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...base, name: 'x'.repeat(70_000) }),
+  });
+  expect(body.status).toBe(413);
+
+  const { id, token } = await env.subscribe(base);
+  await refused(base, 409, 'SUBSCRIPTION_EXISTS', /hostile/);
+  const events = (headers: Record<string, string>, query = '') =>
+    fetch(`${env.gatewayUrl}/v1/subscriptions/${id}/events${query}`, { headers });
+  expect((await events({})).status).toBe(401);
+  expect((await events({ authorization: 'Bearer wrong' })).status).toBe(401);
+  expect(
+    (await events({ authorization: `Bearer ${token}`, 'last-event-id': 'garbage' })).status,
+  ).toBe(400);
+  expect((await events({ authorization: `Bearer ${token}` }, '?cursor=c1.%7B')).status).toBe(400);
+  expect(
+    (
+      await http(
+        'POST',
+        `${env.gatewayUrl}/v1/subscriptions/${id}/ack`,
+        { cursor: 'c1.AAAA' },
+        token,
+      )
+    ).status,
+  ).toBe(400);
+  // Another subscription's token reads nothing of this one; an unknown id looks the same.
+  const other = await env.subscribe({ ...base, name: 'hostile-2' });
+  expect((await events({ authorization: `Bearer ${other.token}` })).status).toBe(401);
+  expect(
+    (
+      await http(
+        'GET',
+        `${env.gatewayUrl}/v1/subscriptions/sub_aaaaaaaaaaaaaaaaaaaa`,
+        undefined,
+        token,
+      )
+    ).status,
+  ).toBe(401);
+  const webhook = await env.subscribe({
+    ...base,
+    name: 'hostile-hook',
+    delivery: 'webhook',
+    webhook: { url: 'http://127.0.0.1:9/none', secret: 's'.repeat(16) },
+  });
+  const wrong = await events({ authorization: `Bearer ${webhook.token}` });
+  expect(wrong.status).toBe(401);
+  const wrongStyle = await fetch(`${env.gatewayUrl}/v1/subscriptions/${webhook.id}/events`, {
+    headers: { authorization: `Bearer ${webhook.token}` },
+  });
+  expect(wrongStyle.status).toBe(409);
+  expect(((await wrongStyle.json()) as { error: { code: string } }).error.code).toBe(
+    'WRONG_DELIVERY',
+  );
+
+  for (const sub of [id, other.id, webhook.id])
+    expect((await http('DELETE', `${env.gatewayUrl}/v1/subscriptions/${sub}`)).status).toBe(204);
+  expect((await http('DELETE', `${env.gatewayUrl}/v1/subscriptions/${id}`)).status).toBe(404);
+  expect((await events({ authorization: `Bearer ${token}` })).status).toBe(401);
+}, 60_000);
+
+it('is ready, names its checks, and counts what it delivered', async () => {
+  const ready = await http('GET', `${env.gatewayUrl}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(Object.keys(ready.body['checks'] as object).sort()).toEqual(['kafka', 'repository']);
+  const metrics = await (await fetch(`${env.gatewayUrl}/metrics`)).text();
+  expect(metrics).toMatch(
+    /wail_gateway_changes_delivered_total\{delivery="sse",service="event-gateway"\} [1-9]/,
+  );
+  expect(metrics).toMatch(/wail_gateway_rewinds_total\{service="event-gateway"\} [1-9]/);
+  expect(metrics).toContain('wail_gateway_delivery_delay_seconds_bucket');
+});
+
+it.each([
+  ['node', 'sse-client.mjs'],
+  ['python3', 'sse-client.py'],
+])(
+  'runs the README’s %s client: it prints each change and acknowledges it',
+  async (program, file) => {
+    const path = join(__dirname, '..', 'examples', file);
+    const source = readFileSync(path, 'utf8');
+    expect(readFileSync(join(__dirname, '..', 'README.md'), 'utf8')).toContain(source);
+    const { id, token } = await env.subscribe({
+      name: `client-${program}`,
+      tables: ['customers'],
+      delivery: 'sse',
+    });
+    const child = spawn(program, [path, id, token], {
+      env: { ...process.env, WAIL_GATEWAY_URL: env.gatewayUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await env.mutate(
+        [0, 1, 2].map((i) => ({
+          table: 'customers',
+          op: 'upsert',
+          key: { id: 3000 + i },
+          values: { name: `${program}-${i}` },
+        })),
+      );
+      await waitFor(
+        () => output.split('\n').filter((line) => line.startsWith('customers UPSERT')).length === 3,
+        {
+          timeoutMs: 20_000,
+          what: `three changes printed by the ${program} client (output: ${output.slice(0, 300)})`,
+        },
+      );
+      expect(output).toContain(
+        `"name": "${program}-2"`.replace(': ', program === 'node' ? ':' : ': '),
+      );
+      await waitFor(
+        async () =>
+          (
+            (await http('GET', `${env.gatewayUrl}/v1/subscriptions/${id}`, undefined, token)).body[
+              'lag'
+            ] as { records: number }
+          ).records === 0,
+        { timeoutMs: 10_000, what: 'every change acknowledged by the client' },
+      );
+    } finally {
+      child.kill();
+    }
+  },
+  60_000,
+);

@@ -93,28 +93,6 @@ export class KafkaClient {
     return new Map(offsets.map((o) => [o.partition, BigInt(o.low)]));
   }
 
-  /**
-   * Sets a group's committed offsets of one topic (the next offset to read, by
-   * partition). Kafka refuses while the group has members: for a group no
-   * process is consuming with.
-   */
-  async setCommittedOffsets(
-    groupId: string,
-    topic: string,
-    offsets: ReadonlyMap<number, bigint>,
-  ): Promise<void> {
-    if (offsets.size === 0) return;
-    const admin = await this.admin();
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: [...offsets].map(([partition, offset]) => ({
-        partition,
-        offset: offset.toString(),
-      })),
-    });
-  }
-
   /** Deletes consumer groups that have no members; unknown groups are ignored. */
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     if (groupIds.length === 0) return;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { Defaults, splitList } from '@wail/config';
 import { applyDefinitions, readDefinitions } from '@wail/control-plane';
 import { dlq } from './dlq';
+import { gateway } from './gateway';
 import { tail } from './tail';
 
 const usage = `usage: npm run wail -- <command> [options]
@@ -14,10 +15,14 @@ commands:
   dlq inspect --id T/P/O      one dead letter in full
   dlq redrive --id T/P/O | --code C | --all
                               send dead letters back to their intent topics (after fixing the cause)
+  gateway list                the event gateway's subscriptions with their lag, as JSON lines
+  gateway dead-letters <id>   a webhook subscription's dead letters
+  gateway redrive <id>        post them to the webhook again
 
 environment: WAIL_REPOSITORY_URL (${Defaults.repositoryUrl}), WAIL_KAFKA_BROKERS (${Defaults.kafkaBrokers}),
              WAIL_REPOSITORY_WRITE_TOKEN (apply; WAIL_REPOSITORY_TOKEN is its former name),
-             WAIL_DLQ_TOPIC (${Defaults.deadLetterTopic})`;
+             WAIL_DLQ_TOPIC (${Defaults.deadLetterTopic}),
+             WAIL_GATEWAY_URL (http://127.0.0.1:8083), WAIL_GATEWAY_ADMIN_TOKEN`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -76,6 +81,12 @@ async function main(argv: string[]): Promise<number> {
           say,
         },
       );
+    case 'gateway':
+      return gateway(rest[0] ?? 'list', rest[1], {
+        url: process.env['WAIL_GATEWAY_URL'] ?? 'http://127.0.0.1:8083',
+        token: process.env['WAIL_GATEWAY_ADMIN_TOKEN'],
+        say,
+      });
     default:
       say(`unknown command "${command}"\n\n${usage}`);
       return 2;

@@ -37,6 +37,12 @@ export interface ReaderOptions {
   ackTimeoutMs: number | undefined;
   /** Where to resume (`Last-Event-ID`); partitions it does not name resume from the committed offsets. */
   resumeFrom?: Cursor;
+  /**
+   * Positions the group is to be at least at: where `start` put the cursor,
+   * and acknowledgements that came while no stream ran. Committed once the
+   * partitions are assigned.
+   */
+  baseline?: Offsets;
 }
 
 type Offsets = Map<string, Map<number, bigint>>;
@@ -67,6 +73,8 @@ export class SubscriptionReader {
   private wakeUp: (() => void) | undefined;
   private readonly timer: NodeJS.Timeout;
   private sink: DeliverySink | undefined;
+  /** Baseline positions ahead of the committed offsets, committed at the first assignment. */
+  private toCommit: Offsets = new Map();
 
   constructor(private readonly options: ReaderOptions) {
     if (options.resumeFrom) this.position = copy(options.resumeFrom.offsets);
@@ -100,6 +108,13 @@ export class SubscriptionReader {
     // Kafka answers -1 for a partition without a committed offset.
     for (const partitions of this.committed.values())
       for (const [partition, offset] of partitions) if (offset < 0n) partitions.delete(partition);
+    for (const [topic, partitions] of this.options.baseline ?? [])
+      for (const [partition, offset] of partitions) {
+        if (offset <= (this.committed.get(topic)?.get(partition) ?? -1n)) continue;
+        setOffset(this.toCommit, topic, partition, offset);
+        if (this.position.get(topic)?.get(partition) === undefined)
+          setOffset(this.position, topic, partition, offset);
+      }
     this.options.topics.onChange(() => {
       if (!this.stopped) void this.consumer.setTopics(this.wantedTopics());
     });
@@ -120,11 +135,8 @@ export class SubscriptionReader {
       }
     if (forward.length > 0) {
       await this.consumer.commit(forward);
-      for (const { topic, partition, offset } of forward) {
-        let partitions = this.committed.get(topic);
-        if (!partitions) this.committed.set(topic, (partitions = new Map()));
-        partitions.set(partition, offset);
-      }
+      for (const { topic, partition, offset } of forward)
+        setOffset(this.committed, topic, partition, offset);
     }
     if (cursor.session === this.session && cursor.sequence > this.acked) {
       this.acked = Math.min(cursor.sequence, this.sequence);
@@ -151,11 +163,29 @@ export class SubscriptionReader {
 
   /** After every (re)assignment, fetching starts where this stream's position says. */
   private onAssignment(owned: ReadonlyMap<string, ReadonlySet<number>>): void {
+    const commits: { topic: string; partition: number; offset: bigint }[] = [];
     for (const [topic, partitions] of owned)
       for (const partition of partitions) {
         const offset = this.position.get(topic)?.get(partition);
         if (offset !== undefined) this.consumer.seek(topic, partition, offset);
+        const baseline = this.toCommit.get(topic)?.get(partition);
+        if (baseline !== undefined) commits.push({ topic, partition, offset: baseline });
       }
+    if (commits.length === 0) return;
+    // After the join completes: kafkajs commits only for a member that runs.
+    setImmediate(() => {
+      this.consumer.commit(commits).then(
+        () => {
+          for (const { topic, partition, offset } of commits) {
+            this.toCommit.get(topic)?.delete(partition);
+            if (offset > (this.committed.get(topic)?.get(partition) ?? -1n))
+              setOffset(this.committed, topic, partition, offset);
+          }
+        },
+        (error: unknown) =>
+          this.options.logger.warn({ err: error }, 'start position not committed yet'),
+      );
+    });
   }
 
   private async onBatch(batch: IncomingBatch): Promise<void> {
@@ -221,9 +251,7 @@ export class SubscriptionReader {
   }
 
   private advance(topic: string, partition: number, offset: bigint): void {
-    let partitions = this.position.get(topic);
-    if (!partitions) this.position.set(topic, (partitions = new Map()));
-    partitions.set(partition, offset);
+    setOffset(this.position, topic, partition, offset);
   }
 
   private wake(): void {
@@ -254,14 +282,23 @@ export class SubscriptionReader {
     this.position = copy(this.committed);
     this.wake();
     for (const [topic, partitions] of this.consumer.ownedPartitions()) {
-      const starts = [...partitions].some((p) => !this.committed.get(topic)?.has(p))
+      // The acknowledged position, else the start position not committed yet, else the beginning.
+      const known = (p: number) =>
+        this.committed.get(topic)?.get(p) ?? this.toCommit.get(topic)?.get(p);
+      const starts = [...partitions].some((p) => known(p) === undefined)
         ? await this.options.kafka.startOffsets(topic)
         : new Map<number, bigint>();
       for (const partition of partitions) {
-        const offset = this.committed.get(topic)?.get(partition) ?? starts.get(partition) ?? 0n;
+        const offset = known(partition) ?? starts.get(partition) ?? 0n;
         this.advance(topic, partition, offset);
         this.consumer.seek(topic, partition, offset);
       }
     }
   }
+}
+
+function setOffset(offsets: Offsets, topic: string, partition: number, offset: bigint): void {
+  let partitions = offsets.get(topic);
+  if (!partitions) offsets.set(topic, (partitions = new Map()));
+  partitions.set(partition, offset);
 }

@@ -19,6 +19,7 @@ export class TableTopics {
   private readonly topics = new Map<string, TableTopic>();
   private readonly listeners: (() => void)[] = [];
   private updating: Promise<void> = Promise.resolve();
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly routes: RouteCache,
@@ -49,6 +50,15 @@ export class TableTopics {
     this.listeners.push(listener);
   }
 
+  private retryLater(): void {
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.settled();
+    }, 2000);
+    this.retry.unref();
+  }
+
   private async update(all: ReadonlyMap<string, TableRoute>): Promise<void> {
     let changed = false;
     for (const table of this.topics.keys())
@@ -70,8 +80,11 @@ export class TableTopics {
         });
         changed = changed || known?.eventTopic !== model.eventTopic;
       } catch (error) {
-        // Tried again with the next listing change or `settled`.
-        this.logger.warn({ table: route.table, err: error }, 'model lookup failed');
+        this.logger.warn(
+          { table: route.table, err: error },
+          'model lookup failed; retrying in 2 s',
+        );
+        this.retryLater();
       }
     }
     if (changed) for (const listener of this.listeners) listener();

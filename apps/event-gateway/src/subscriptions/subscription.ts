@@ -30,6 +30,12 @@ export interface Subscription {
   /** SHA-256 of the subscription's bearer token, hex: the token itself is shown once. */
   tokenHash: string;
   createdAt: string;
+  /**
+   * Where `start` put the cursor on the topics that existed at creation (by
+   * topic, partition: offset as decimal text): the position of a partition
+   * the subscription's group has not committed yet.
+   */
+  startOffsets?: Record<string, Record<string, string>>;
 }
 
 /** A subscription as the API shows it: no token, no webhook secret. */
@@ -103,4 +109,19 @@ export function parseStored(value: Buffer): Subscription | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The start offsets of a subscription, as offsets by topic and partition. */
+export function startOffsetsOf(subscription: Subscription): Map<string, Map<number, bigint>> {
+  const offsets = new Map<string, Map<number, bigint>>();
+  for (const [topic, partitions] of Object.entries(subscription.startOffsets ?? {}))
+    offsets.set(
+      topic,
+      new Map(
+        Object.entries(partitions).flatMap(([partition, offset]) =>
+          /^\d{1,19}$/.test(offset) ? [[Number(partition), BigInt(offset)] as const] : [],
+        ),
+      ),
+    );
+  return offsets;
 }
