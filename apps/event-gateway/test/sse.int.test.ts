@@ -367,9 +367,8 @@ it.each([
           what: `three changes printed by the ${program} client (output: ${output.slice(0, 300)})`,
         },
       );
-      expect(output).toContain(
-        `"name": "${program}-2"`.replace(': ', program === 'node' ? ':' : ': '),
-      );
+      // Node's JSON.stringify writes no space after a colon, Python's json.dumps does.
+      expect(output).toMatch(new RegExp(`"name": ?"${program}-2"`));
       await waitFor(
         async () =>
           (
