@@ -52,7 +52,10 @@ export function chaosLocation(name: string, table: ChaosTable): Record<string, s
 export const redisPrefix = (name: string) => `${name}:r_items`;
 export type ChaosTable = keyof typeof TABLES;
 
-type Role = 'proxy' | 'consumer';
+type Role = 'proxy' | 'consumer' | 'gateway';
+
+const roleOf = (name: string): Role =>
+  name.startsWith('proxy') ? 'proxy' : name === 'gateway' ? 'gateway' : 'consumer';
 
 interface Member {
   name: string;
@@ -195,12 +198,8 @@ export class Cluster {
       // this bound, which must be dead-lettered EVENT_TOO_LARGE.
       WAIL_CONSUMER_MAX_EVENT_BYTES: '750000',
     };
-    for (const member of ['proxy-1', 'proxy-2', 'consumer-1', 'consumer-2']) {
-      this.members.push({
-        name: member,
-        role: member.startsWith('proxy') ? 'proxy' : 'consumer',
-        process: undefined,
-      });
+    for (const member of ['proxy-1', 'proxy-2', 'consumer-1', 'consumer-2', 'gateway']) {
+      this.members.push({ name: member, role: roleOf(member), process: undefined });
       await this.start(member);
     }
   }
@@ -274,7 +273,7 @@ export class Cluster {
   async start(name: string): Promise<void> {
     let member = this.members.find((m) => m.name === name);
     if (!member) {
-      member = { name, role: name.startsWith('proxy') ? 'proxy' : 'consumer', process: undefined };
+      member = { name, role: roleOf(name), process: undefined };
       this.members.push(member);
     }
     member.process = await startServiceProcess(
@@ -282,9 +281,33 @@ export class Cluster {
       {
         ...this.serviceEnv,
         ...(member.role === 'consumer' ? { WAIL_CONSUMER_ID: name } : {}),
+        ...(member.role === 'gateway' ? this.gatewayEnv() : {}),
       },
       { ...this.logOptions(name), readyTimeoutMs: 120_000 },
     );
+  }
+
+  /** The event gateway's URL now (a restart gets a new port). */
+  get gatewayUrl(): string {
+    const gateway = this.member('gateway').process;
+    if (!gateway) throw new Error('the gateway is not running');
+    return gateway.url;
+  }
+
+  get subscriptionsTopic(): string {
+    return `${this.options.name}.subscriptions`;
+  }
+
+  private gatewayEnv(): Record<string, string> {
+    return {
+      WAIL_GATEWAY_SUBSCRIPTIONS_TOPIC: this.subscriptionsTopic,
+      WAIL_GATEWAY_GROUP_PREFIX: `${this.options.name}.gw`,
+      // Redelivery after a lost ack comes soon; webhook retries never give up in a run.
+      WAIL_GATEWAY_ACK_TIMEOUT_MS: '5000',
+      WAIL_GATEWAY_WEBHOOK_BACKOFF_MS: '100',
+      WAIL_GATEWAY_WEBHOOK_MAX_BACKOFF_MS: '2000',
+      WAIL_GATEWAY_WEBHOOK_MAX_ATTEMPTS: '100',
+    };
   }
 
   async kill(name: string): Promise<void> {
@@ -379,6 +402,7 @@ export class Cluster {
           this.deadLetterTopic,
           ...Object.values(this.eventTopics),
           ...Object.values(this.hostileTopics),
+          this.subscriptionsTopic,
         ]),
     ];
     for (const step of steps) await step().catch(() => undefined);

@@ -7,6 +7,7 @@ import { stack, type Cluster } from './cluster';
 export const FAULTS = [
   'consumer-kill',
   'proxy-kill',
+  'gateway-kill',
   'rebalance',
   'kafka-restart',
   'mysql-restart',
@@ -94,6 +95,14 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
       await sleep(down);
       await cluster.start(name);
       return `SIGKILL ${name}, restarted after ${down} ms`;
+    }
+    case 'gateway-kill': {
+      // The subscribers' streams break; they reconnect (SSE) or are retried (webhook).
+      await cluster.kill('gateway');
+      const down = between(random, 200, 3000);
+      await sleep(down);
+      await cluster.start('gateway');
+      return `SIGKILL gateway, restarted after ${down} ms`;
     }
     case 'rebalance': {
       // A third member joins (partitions move to it) and leaves (they move back).

@@ -10,7 +10,8 @@ import {
   readIntents,
   readUnmaterialized,
 } from './observe';
-import { CHECKS, verify, type Check, type Violation } from './verify';
+import { subscriberMismatches, Subscribers, type SubscriberStats } from './subscribers';
+import { CHECKS, verify, type Check, type ObservedEvent, type Violation } from './verify';
 import { Workload, seeded } from './workload';
 
 export interface ChaosConfig {
@@ -97,9 +98,14 @@ export interface ChaosReport {
   hostileDeadLetters: Record<string, number>;
   /** The hostile clients' requests and their answers (`<kind> <status>` → count). */
   hostile: { sent: number; answers: Record<string, number> };
-  violations: Record<Check | 'not-quiescent' | 'not-recovered', number>;
-  examples: Violation[];
+  /** The event gateway's subscribers: what each received, how often it reconnected. */
+  subscribers: SubscriberStats[];
+  violations: Record<Check | 'not-quiescent' | 'not-recovered' | 'subscriber-final-state', number>;
+  examples: (Violation | { check: 'subscriber-final-state'; detail: string })[];
 }
+
+const SUBSCRIBER_CHECK =
+  "a gateway subscriber's last change of a key is not the key's last event (or never came)";
 
 /** One chaos run: workload + faults for the duration, quiescence, then every check over everything observed. */
 export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
@@ -122,6 +128,7 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
   const injected: InjectedFault[] = [];
   const unexpectedExits: string[] = [];
   const faultErrors: string[] = [];
+  let subscribers: Subscribers | undefined;
   try {
     say(`chaos ${name}: ${config.delivery}, ${config.durationS} s, seed ${config.seed}`);
     await cluster.create();
@@ -148,6 +155,13 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
     });
     const started = Date.now();
     const elapsedS = () => (Date.now() - started) / 1000;
+    subscribers = new Subscribers({
+      tables: Object.keys(cluster.eventTopics),
+      gatewayUrl: () => cluster.gatewayUrl,
+      random,
+      refuseShare: 0.1,
+    });
+    await subscribers.start();
     workload.start();
     hostile.start();
 
@@ -232,6 +246,19 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
         membersLeft: await cluster.membersLeft(),
       },
     });
+    // Every subscriber must end with each key's last event: the gateway may lag behind the topics.
+    const finals = finalEvents(events);
+    let mismatches: string[] = [];
+    await waitUntil(120_000, () => {
+      mismatches = [
+        ...subscriberMismatches(finals, subscribers!.sse).map((m) => `sse ${m}`),
+        ...subscriberMismatches(finals, subscribers!.webhook).map((m) => `webhook ${m}`),
+      ];
+      return mismatches.length === 0;
+    });
+    await subscribers.stop();
+    const bad = subscribers.stats.webhook.badSignatures;
+    if (bad > 0) mismatches.push(`webhook: ${bad} calls whose signature did not verify`);
     const { say: _say, ...printable } = config;
     return {
       config: printable,
@@ -250,14 +277,20 @@ export async function runChaos(config: ChaosConfig): Promise<ChaosReport> {
       deadLetters: deadLetters.length,
       hostileDeadLetters,
       hostile: { sent: hostile.stats.sent, answers: Object.fromEntries(hostile.stats.answers) },
+      subscribers: [subscribers.stats.sse, subscribers.stats.webhook],
       violations: {
         ...verdict.counts,
+        'subscriber-final-state': mismatches.length,
         'not-quiescent': quiescent ? 0 : 1,
         'not-recovered': faultErrors.length,
       },
-      examples: verdict.violations.slice(0, 20),
+      examples: [
+        ...verdict.violations,
+        ...mismatches.map((detail) => ({ check: 'subscriber-final-state' as const, detail })),
+      ].slice(0, 20),
     };
   } finally {
+    await subscribers?.stop();
     await cluster.close();
     await cluster.destroy();
   }
@@ -293,6 +326,15 @@ export function formatReport(report: ChaosReport): string {
     ['unmaterialized intents', String(report.unmaterialized)],
     ['dead letters', String(report.deadLetters)],
     [
+      'gateway subscribers',
+      report.subscribers
+        .map(
+          (s) =>
+            `${s.name}: ${s.received} changes, ${s.connections} ${s.name === 'sse' ? 'streams' : 'calls taken'}${s.refused ? `, ${s.refused} calls refused on purpose` : ''}`,
+        )
+        .join('; '),
+    ],
+    [
       'hostile clients',
       report.hostile.sent === 0
         ? 'off'
@@ -319,9 +361,28 @@ export function formatReport(report: ChaosReport): string {
   const lines = ['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)];
   if (report.examples.length > 0) {
     lines.push('', 'violations (first 20):');
-    for (const v of report.examples) lines.push(`- ${v.check} (${CHECKS[v.check]}): ${v.detail}`);
+    for (const v of report.examples)
+      lines.push(
+        `- ${v.check} (${v.check === 'subscriber-final-state' ? SUBSCRIBER_CHECK : CHECKS[v.check]}): ${v.detail}`,
+      );
   }
   return lines.join('\n');
+}
+
+/** Each key's last event, in topic order (a key's events are on one partition). */
+function finalEvents(events: readonly ObservedEvent[]): Map<string, ObservedEvent> {
+  const finals = new Map<string, ObservedEvent>();
+  for (const event of events) {
+    const key = `${event.table}/${event.key}`;
+    const known = finals.get(key);
+    if (!known || event.offset > known.offset) finals.set(key, event);
+  }
+  return finals;
+}
+
+async function waitUntil(timeoutMs: number, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 function shuffle<T>(list: T[], random: () => number): T[] {
