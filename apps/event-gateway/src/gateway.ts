@@ -103,6 +103,7 @@ export class Gateway {
         `the gateway keeps ${config.maxSubscriptions} subscriptions already (WAIL_GATEWAY_MAX_SUBSCRIPTIONS)`,
       );
     await topics.settled();
+    if (request.tables.some((table) => !topics.routed(table))) await topics.refresh();
     const unknown = request.tables.filter((table) => !topics.routed(table));
     if (unknown.length > 0)
       throw new WailError(

@@ -2,7 +2,7 @@ import { types, type Schema } from 'avsc';
 
 /**
  * Read-only Avro logical types for showing events as JSON: decimals as exact
- * decimal text, timestamps as ISO-8601 text (microseconds kept). For readers
+ * decimal text, dates and timestamps as ISO-8601 text (microseconds kept). For readers
  * (`wail tail`, the event gateway), never for writing events.
  */
 export class DecimalText extends types.LogicalType {
@@ -49,8 +49,19 @@ export class MillisIso extends types.LogicalType {
   }
 }
 
+export class DateIso extends types.LogicalType {
+  override _fromValue(value: number): string {
+    return new Date(value * 86_400_000).toISOString().slice(0, 10);
+  }
+
+  override _toValue(value: unknown): unknown {
+    return value;
+  }
+}
+
 /** The logical types to decode with, by Avro name. */
 export const READABLE_LOGICAL_TYPES = {
+  date: DateIso,
   decimal: DecimalText,
   'timestamp-micros': MicrosIso,
   'timestamp-millis': MillisIso,

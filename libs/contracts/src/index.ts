@@ -60,6 +60,7 @@ export {
 } from './topics';
 export type { TopicPolicy } from './topics';
 export {
+  DateIso,
   DecimalText,
   MicrosIso,
   MillisIso,

@@ -1,5 +1,5 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { types, type Schema } from 'avsc';
+import { READABLE_LOGICAL_TYPES } from '@wail/contracts';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { silentLogger } from '@wail/telemetry';
 
@@ -19,13 +19,8 @@ export async function tail(options: {
   const registry = new SchemaRegistry(
     { host: options.repositoryUrl },
     {
-      [SchemaType.AVRO]: {
-        logicalTypes: {
-          decimal: DecimalText,
-          'timestamp-micros': MicrosIso,
-          'timestamp-millis': MillisIso,
-        },
-      },
+      // Decimals, dates and timestamps as text, not bytes and numbers.
+      [SchemaType.AVRO]: { logicalTypes: READABLE_LOGICAL_TYPES },
     },
   );
   const kafka = new KafkaClient({
@@ -85,51 +80,4 @@ export async function tail(options: {
     await consumer.stop();
     await kafka.close();
   };
-}
-
-/** Read-only logical types so decimals and timestamps print as text, not bytes and numbers. */
-class DecimalText extends types.LogicalType {
-  private readonly scale: number;
-
-  constructor(schema: Schema, opts?: object) {
-    super(schema, opts);
-    this.scale = (schema as { scale?: number }).scale ?? 0;
-  }
-
-  override _fromValue(value: Buffer): string {
-    let unscaled = 0n;
-    for (const byte of value) unscaled = (unscaled << 8n) | BigInt(byte);
-    if (value.length > 0 && (value[0]! & 0x80) !== 0) unscaled -= 1n << BigInt(value.length * 8);
-    const negative = unscaled < 0n;
-    const digits = (negative ? -unscaled : unscaled).toString().padStart(this.scale + 1, '0');
-    const text =
-      this.scale === 0 ? digits : `${digits.slice(0, -this.scale)}.${digits.slice(-this.scale)}`;
-    return negative ? `-${text}` : text;
-  }
-
-  override _toValue(value: unknown): unknown {
-    return value;
-  }
-}
-
-class MicrosIso extends types.LogicalType {
-  override _fromValue(value: number): string {
-    return new Date(Math.floor(value / 1000))
-      .toISOString()
-      .replace('Z', `${String(value % 1000).padStart(3, '0')}Z`);
-  }
-
-  override _toValue(value: unknown): unknown {
-    return value;
-  }
-}
-
-class MillisIso extends types.LogicalType {
-  override _fromValue(value: number): string {
-    return new Date(value).toISOString();
-  }
-
-  override _toValue(value: unknown): unknown {
-    return value;
-  }
 }

@@ -88,3 +88,30 @@ Try it (in another terminal):
 
   npm run wail -- tail wail.events.customers wail.events.orders wail.events.invoices wail.events.carts
 `;
+
+/**
+ * The demo's SSE subscription of the four tables, from the earliest change:
+ * a previous start's one is deleted first (its token was shown only then).
+ * Returns the command that follows it.
+ */
+export async function demoSubscription(gatewayUrl: string): Promise<string> {
+  const name = 'demo';
+  const listed = (await (await fetch(`${gatewayUrl}/v1/subscriptions`)).json()) as {
+    subscriptions: { id: string; name: string }[];
+  };
+  for (const old of listed.subscriptions.filter((subscription) => subscription.name === name))
+    await fetch(`${gatewayUrl}/v1/subscriptions/${old.id}`, { method: 'DELETE' });
+  const response = await fetch(`${gatewayUrl}/v1/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name,
+      tables: ['customers', 'orders', 'invoices', 'carts'],
+      start: 'earliest',
+      delivery: 'sse',
+    }),
+  });
+  const body = (await response.json()) as { id?: string; token?: string; error?: unknown };
+  if (response.status !== 201) throw new Error(`demo subscription: ${JSON.stringify(body)}`);
+  return `curl -sN -H 'authorization: Bearer ${body.token}' ${gatewayUrl}/v1/subscriptions/${body.id}/events`;
+}

@@ -1,6 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { setUpDemo, walkthrough } from './demo';
+import { demoSubscription, setUpDemo, walkthrough } from './demo';
 import { repoRoot, runService, waitReady, type ServiceSpec } from './services';
 
 /**
@@ -83,16 +83,19 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  let follow = '';
   try {
     await setUpDemo(env, `http://${host}:${ports.repository}`, say);
+    follow = await demoSubscription(`http://${host}:${ports.gateway}`);
   } catch (error) {
     say(`demo set-up failed: ${(error as Error).message}`);
   }
   say('');
   say(
-    `WAIL is up — schema repository http://${host}:${ports.repository}, producer proxy http://${host}:${ports.proxy}, consumer health http://${host}:${ports.consumer}/readyz`,
+    `WAIL is up — schema repository http://${host}:${ports.repository}, producer proxy http://${host}:${ports.proxy}, consumer health http://${host}:${ports.consumer}/readyz, event gateway http://${host}:${ports.gateway}`,
   );
   say(walkthrough(`http://${host}:${ports.proxy}`));
+  if (follow) say(`Every change of the four tables, live (SSE, no Kafka client):\n\n  ${follow}\n`);
   say('Ctrl-C stops the services; `npm run stack -- down` stops Kafka and Cassandra.');
   say('');
 

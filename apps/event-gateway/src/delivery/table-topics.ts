@@ -31,6 +31,12 @@ export class TableTopics {
     });
   }
 
+  /** Reads the route listing again now (a table just routed), then settles. */
+  async refresh(): Promise<void> {
+    await this.routes.refresh().catch(() => undefined);
+    await this.settled();
+  }
+
   /** Resolves once the routes known now have been looked at. */
   settled(): Promise<void> {
     this.updating = this.updating.then(() => this.update(this.routes.all()));
