@@ -18,6 +18,7 @@ import {
 import { WailError } from '@wail/errors';
 
 export const GATEWAY_PORT = 8083;
+export const GATEWAY_GRPC_PORT = 8084;
 
 export const GatewayEnv = Type.Object({
   ...LogEnv,
@@ -27,6 +28,7 @@ export const GatewayEnv = Type.Object({
   ...TracingEnv,
   ...AllowUnauthenticatedEnv,
   ...listenEnv('WAIL_GATEWAY', GATEWAY_PORT),
+  ...listenEnv('WAIL_GATEWAY_GRPC', GATEWAY_GRPC_PORT),
   WAIL_GATEWAY_ID: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9._:-]{1,64}$',
@@ -124,6 +126,7 @@ export interface GatewayConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   gatewayId: string;
   http: { host: string; port: number };
+  grpc: { host: string; port: number };
   /** The brokers of the cluster the gateway reads and keeps its subscriptions on. */
   brokers: string[];
   cluster: string;
@@ -165,6 +168,7 @@ export function loadConfig(env: Env): GatewayConfig {
     logLevel: e.WAIL_LOG_LEVEL,
     gatewayId: e.WAIL_GATEWAY_ID ?? `${hostname()}:${process.pid}`,
     http: { host: e.WAIL_GATEWAY_HOST, port: e.WAIL_GATEWAY_PORT },
+    grpc: { host: e.WAIL_GATEWAY_GRPC_HOST, port: e.WAIL_GATEWAY_GRPC_PORT },
     brokers,
     cluster: e.WAIL_GATEWAY_CLUSTER,
     repository: {

@@ -9,6 +9,8 @@ import { ChangeDecoder } from './delivery/change';
 import { gatewayMetrics } from './delivery/metrics';
 import { TableTopics } from './delivery/table-topics';
 import { Gateway } from './gateway';
+import { startGrpcServer } from './grpc/server';
+import { GatewayAuth } from './http/auth';
 import { SubscriptionStore } from './subscriptions/subscription-store';
 
 export interface GatewayService extends RunningService {
@@ -91,9 +93,16 @@ if (require.main === module) {
       const tracing = startTracing({ service: 'wail-event-gateway', export: config.exportTraces });
       const service = await compose(config, logger);
       await service.app.listen({ host: config.http.host, port: config.http.port });
+      const grpc = await startGrpcServer({
+        gateway: service.gateway,
+        auth: new GatewayAuth(config.adminToken),
+        ...config.grpc,
+        logger,
+      });
       logger.info({ gatewayId: config.gatewayId }, 'event gateway ready');
       return {
         async stop() {
+          await grpc.stop();
           await service.stop();
           await tracing.shutdown();
         },
