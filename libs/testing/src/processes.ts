@@ -8,6 +8,8 @@ const repoRoot = join(__dirname, '..', '..', '..');
 export interface ServiceProcess {
   url: string;
   port: number;
+  /** `127.0.0.1:<port>` of the service's gRPC listener (the event gateway's), on its own free port. */
+  grpcAddress?: string;
   child: ChildProcess;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -19,8 +21,15 @@ const ENTRIES = {
   repository: { app: 'apps/schema-repository', portVariable: 'WAIL_REPOSITORY_PORT' },
   proxy: { app: 'apps/producer-proxy', portVariable: 'WAIL_PROXY_PORT' },
   consumer: { app: 'apps/smart-consumer', portVariable: 'WAIL_CONSUMER_PORT' },
-  gateway: { app: 'apps/event-gateway', portVariable: 'WAIL_GATEWAY_PORT' },
-} as const;
+  gateway: {
+    app: 'apps/event-gateway',
+    portVariable: 'WAIL_GATEWAY_PORT',
+    grpcPortVariable: 'WAIL_GATEWAY_GRPC_PORT',
+  },
+} as const satisfies Record<
+  string,
+  { app: string; portVariable: string; grpcPortVariable?: string }
+>;
 
 /**
  * How a service is run: from its TypeScript sources through tsx (what the
@@ -50,7 +59,10 @@ export async function spawnServiceProcess(
   options: { logs?: boolean; logFile?: string; bundle?: boolean } = {},
 ): Promise<SpawnedService> {
   const { port } = await deadAddress();
-  const { portVariable } = ENTRIES[service];
+  const entry: { portVariable: string; grpcPortVariable?: string } = ENTRIES[service];
+  const { portVariable, grpcPortVariable } = entry;
+  // Parallel suites each run their own gateway: a fixed gRPC port would collide.
+  const grpcPort = grpcPortVariable ? (await deadAddress()).port : undefined;
   const output = options.logFile
     ? openSync(options.logFile, 'a')
     : options.logs
@@ -63,6 +75,7 @@ export async function spawnServiceProcess(
       WAIL_LOG_LEVEL: options.logs || options.logFile ? 'info' : 'warn',
       ...env,
       [portVariable]: String(port),
+      ...(grpcPortVariable ? { [grpcPortVariable]: String(grpcPort) } : {}),
     },
     stdio: ['ignore', output, output],
   });
@@ -73,6 +86,7 @@ export async function spawnServiceProcess(
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    ...(grpcPort === undefined ? {} : { grpcAddress: `127.0.0.1:${grpcPort}` }),
     child,
     exited,
     async stop() {
