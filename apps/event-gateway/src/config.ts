@@ -16,6 +16,7 @@ import {
   type Env,
 } from '@wail/config';
 import { WailError } from '@wail/errors';
+import type { WebhookSettings } from './delivery/webhook';
 
 export const GATEWAY_PORT = 8083;
 export const GATEWAY_GRPC_PORT = 8084;
@@ -137,14 +138,7 @@ export interface GatewayConfig {
   groupPrefix: string;
   maxSubscriptions: number;
   stream: { maxUnacked: number; ackTimeoutMs: number; heartbeatMs: number };
-  webhook: {
-    batch: number;
-    lingerMs: number;
-    timeoutMs: number;
-    maxAttempts: number;
-    backoffMs: number;
-    maxBackoffMs: number;
-  };
+  webhook: WebhookSettings;
 }
 
 export function loadConfig(env: Env): GatewayConfig {

@@ -159,6 +159,12 @@ it('dead-letters a batch every attempt of which failed, goes on, and re-drives i
       webhook: { url: other.url, secret: SECRET },
     });
     const stamps = await env.mutate(customers(500, 5, 'dead'));
+    // A failing receiver delays no other: the first test's subscription gets these at once.
+    await waitFor(
+      () => stamps.every((ts) => receiver.taken().some((change) => change['version'] === ts)),
+      { timeoutMs: 10_000, what: 'the healthy webhook served while the other one fails' },
+    );
+    expect(other.calls.filter((call) => call.status === 200)).toEqual([]);
     const letters = async () =>
       (await http('GET', `${env.gatewayUrl}/v1/subscriptions/${id}/dead-letters`, undefined, token))
         .body['deadLetters'] as { change: { version: number }; attempts: number; error: string }[];

@@ -6,7 +6,7 @@ export { default as jsonErrors } from './json-errors';
 export type { ErrorBody } from './json-errors';
 export { runService } from './lifecycle';
 export { LruCache } from './lru-cache';
-export { described, openApiRefResolver, serveOpenApi } from './openapi';
+export { ERROR_SCHEMA, described, errorAnswer, openApiRefResolver, serveOpenApi } from './openapi';
 export { quietRoutes } from './quiet';
 export { documentedRoutes, recordRoutes } from './route-list';
 export type { RunningService, ServiceDefinition } from './lifecycle';

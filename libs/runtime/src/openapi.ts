@@ -9,6 +9,22 @@ export function described(
   return { description, ...schema };
 }
 
+/** The error answer of `jsonErrors` (`{"error":{"code","message"}}`), a component referenced by `$id`. */
+export const ERROR_SCHEMA = {
+  $id: 'Error',
+  description: 'an error',
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+};
+
+/** An answer schema referring to `ERROR_SCHEMA` (add it with `app.addSchema`). */
+export const errorAnswer = { $ref: 'Error#' };
+
 /** `@fastify/swagger`'s `refResolver` for WAIL's services: components keep their `$id` as their name. */
 export const openApiRefResolver = {
   buildLocalReference: (

@@ -6,20 +6,24 @@ import { silentLogger } from '@wail/telemetry';
 import { stackEnv, startServiceProcess, uniqueName, type ServiceProcess } from '@wail/testing';
 
 const root = join(__dirname, '..', '..', '..');
-const apps = ['schema-repository', 'producer-proxy', 'smart-consumer'] as const;
+const apps = ['schema-repository', 'producer-proxy', 'smart-consumer', 'event-gateway'] as const;
 
 /**
  * Each service as shipped: the bundle `nx build` emits, started with plain
  * node (no TypeScript loader), against the local stack. The checks project's
- * test target depends on the three builds, so `nx test checks` builds first.
+ * test target depends on the four builds, so `nx test checks` builds first.
  */
 describe('the built services', () => {
   const name = uniqueName('wail_built');
-  const topics = { unmaterialized: `${name}.unmaterialized`, deadLetter: `${name}.dlq` };
+  const topics = {
+    unmaterialized: `${name}.unmaterialized`,
+    deadLetter: `${name}.dlq`,
+    subscriptions: `${name}.subscriptions`,
+  };
   const running: ServiceProcess[] = [];
 
   async function start(
-    service: 'repository' | 'proxy' | 'consumer',
+    service: 'repository' | 'proxy' | 'consumer' | 'gateway',
     env: Record<string, string>,
   ): Promise<ServiceProcess> {
     const started = await startServiceProcess(service, env, { bundle: true });
@@ -43,7 +47,7 @@ describe('the built services', () => {
       clientId: 'wail-built-teardown',
       logger: silentLogger(),
     });
-    await kafka.deleteTopics([topics.unmaterialized, topics.deadLetter]).catch(() => undefined);
+    await kafka.deleteTopics(Object.values(topics)).catch(() => undefined);
     await kafka.close();
   });
 
@@ -61,7 +65,17 @@ describe('the built services', () => {
       WAIL_DLQ_TOPIC: topics.deadLetter,
     });
 
+    const gateway = await start('gateway', {
+      WAIL_REPOSITORY_URL: repository.url,
+      WAIL_GATEWAY_SUBSCRIPTIONS_TOPIC: topics.subscriptions,
+    });
+
     expect(await readiness(repository)).toEqual({ status: 200, body: 'ready', checks: ['mysql'] });
+    expect(await readiness(gateway)).toEqual({
+      status: 200,
+      body: 'ready',
+      checks: ['kafka', 'repository'],
+    });
     for (const service of [proxy, consumer])
       expect(await readiness(service)).toEqual({
         status: 200,
@@ -69,7 +83,7 @@ describe('the built services', () => {
         checks: ['cassandra', 'kafka', 'mysql', 'postgres', 'redis'],
       });
 
-    for (const service of [consumer, proxy, repository]) {
+    for (const service of [gateway, consumer, proxy, repository]) {
       expect(await service.stop()).toBe(0);
       running.splice(running.indexOf(service), 1);
     }

@@ -70,7 +70,8 @@ export class SubscriptionReader {
   /** Bumped by every rewind: deliveries of an older epoch stop. */
   private epoch = 0;
   private stopped = false;
-  private wakeUp: (() => void) | undefined;
+  /** Partitions waiting for an ack (or a rewind, or the stop) to deliver again. */
+  private waiting: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
   private sink: DeliverySink | undefined;
   /** Baseline positions ahead of the committed offsets, committed at the first assignment. */
@@ -199,7 +200,7 @@ export class SubscriptionReader {
       if (decoded === 'stop') return;
       if (decoded && tables.has(decoded.change.table)) {
         while (this.unacked >= this.options.maxUnacked) {
-          await new Promise<void>((resolve) => (this.wakeUp = resolve));
+          await new Promise<void>((resolve) => this.waiting.push(resolve));
           if (this.stopped || epoch !== this.epoch || batch.isStale()) return;
         }
         this.advance(record.topic, record.partition, record.offset + 1n);
@@ -255,9 +256,7 @@ export class SubscriptionReader {
   }
 
   private wake(): void {
-    const wake = this.wakeUp;
-    this.wakeUp = undefined;
-    wake?.();
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 
   /** A stream that stopped acknowledging gets its unacknowledged changes again. */

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { described } from '@wail/runtime';
+import { described, ERROR_SCHEMA, errorAnswer } from '@wail/runtime';
 import { MAX_CURSOR_LENGTH } from '../delivery/cursor';
 import { DELIVERY_STYLES, SUBSCRIPTION_BOUNDS } from '../subscriptions/subscription';
 
@@ -78,18 +78,7 @@ export const EventsQuery = Type.Object(
 );
 export type EventsQueryType = Static<typeof EventsQuery>;
 
-export const ERROR_SCHEMA = {
-  $id: 'Error',
-  description: 'an error',
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
-    },
-  },
-};
-export const errorAnswer = { $ref: 'Error#' };
+export { ERROR_SCHEMA, errorAnswer };
 
 export const subscriptionView = {
   type: 'object',

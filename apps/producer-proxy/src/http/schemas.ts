@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { described } from '@wail/runtime';
+import { described, ERROR_SCHEMA, errorAnswer } from '@wail/runtime';
 
 /** Re-exported for the route modules: one helper for every service's documents. */
 export { described };
@@ -54,19 +54,8 @@ export const TableParams = Type.Object({
 export type MutationBodyType = Static<typeof MutationBody>;
 export type BatchBodyType = Static<typeof BatchBody>;
 
-/** The error answer of `@wail/runtime`'s `jsonErrors`, a component referenced by `$id`. */
-export const ERROR_SCHEMA = {
-  $id: 'Error',
-  description: 'an error',
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
-    },
-  },
-};
-export const errorAnswer = { $ref: 'Error#' };
+/** The error answer of `jsonErrors`, shared by WAIL's services (`@wail/runtime`). */
+export { ERROR_SCHEMA, errorAnswer };
 
 export const mutationResult = {
   type: 'object',
