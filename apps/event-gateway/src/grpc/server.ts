@@ -43,7 +43,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.keepalive_timeout_ms': 10_000,
   });
   const calls = new Set<SubscribeCall>();
-  let stopping = false;
+  let stopped: Promise<void> | undefined;
   server.addService(eventGatewayService(), {
     Subscribe(call: SubscribeStream) {
       const subscribe = new SubscribeCall(call, {
@@ -52,7 +52,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         logger,
         openTimeoutMs: options.openTimeoutMs ?? 10_000,
       });
-      if (stopping) {
+      if (stopped) {
         subscribe.end({ code: status.UNAVAILABLE, details: 'the gateway is stopping' });
         return;
       }
@@ -69,29 +69,26 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     ),
   );
   logger.info({ host: options.host, port }, 'gRPC listening');
-  return {
-    port,
-    async stop() {
-      stopping = true;
-      const open = [...calls];
-      for (const call of open)
-        call.end({
-          code: status.UNAVAILABLE,
-          details:
-            'the gateway is stopping: subscribe again (to another instance) with your last cursor',
-        });
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), options.stopTimeoutMs ?? 5000);
+  async function stop(): Promise<void> {
+    const open = [...calls];
+    for (const call of open)
+      call.end({
+        code: status.UNAVAILABLE,
+        details:
+          'the gateway is stopping: subscribe again (to another instance) with your last cursor',
       });
-      const drained = Promise.all(open.map((call) => call.whenClosed())).then(
-        () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
-      );
-      if ((await Promise.race([drained, timeout])) === 'timeout') {
-        logger.warn({ calls: calls.size }, 'gRPC calls cut at stop');
-        server.forceShutdown();
-      }
-      clearTimeout(timer);
-    },
-  };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.stopTimeoutMs ?? 5000);
+    });
+    const drained = Promise.all(open.map((call) => call.whenClosed())).then(
+      () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    );
+    if ((await Promise.race([drained, timeout])) === 'timeout') {
+      logger.warn({ calls: calls.size }, 'gRPC calls cut at stop');
+      server.forceShutdown();
+    }
+    clearTimeout(timer);
+  }
+  return { port, stop: () => (stopped ??= stop()) };
 }
