@@ -1,9 +1,10 @@
 import { loadConfig } from './config';
 
 describe('the gateway configuration', () => {
-  it('listens on 127.0.0.1:8083 and reads the main cluster by default', () => {
+  it('listens on 127.0.0.1:8083 (gRPC :8084) and reads the main cluster by default', () => {
     const config = loadConfig({});
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8083 });
+    expect(config.grpc).toEqual({ host: '127.0.0.1', port: 8084 });
     expect(config.cluster).toBe('main');
     expect(config.brokers).toEqual(['127.0.0.1:9092']);
     expect(config.stream).toEqual({ maxUnacked: 1000, ackTimeoutMs: 30_000, heartbeatMs: 15_000 });

@@ -92,13 +92,14 @@ if (require.main === module) {
     async start(config, logger) {
       const tracing = startTracing({ service: 'wail-event-gateway', export: config.exportTraces });
       const service = await compose(config, logger);
-      await service.app.listen({ host: config.http.host, port: config.http.port });
+      // gRPC first: once /readyz answers, every listener is up.
       const grpc = await startGrpcServer({
         gateway: service.gateway,
         auth: new GatewayAuth(config.adminToken),
         ...config.grpc,
         logger,
       });
+      await service.app.listen({ host: config.http.host, port: config.http.port });
       logger.info({ gatewayId: config.gatewayId }, 'event gateway ready');
       return {
         async stop() {
