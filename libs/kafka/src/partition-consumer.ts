@@ -92,8 +92,13 @@ export class PartitionConsumer {
     );
   }
 
-  /** Moves the fetch position of an owned partition; the next batch starts at `offset`. */
+  /**
+   * Moves the fetch position of an owned partition; the next batch starts at
+   * `offset`. Records held for open transactions are dropped: those at or
+   * after `offset` are read again (a caller never seeks past a held record).
+   */
   seek(topic: string, partition: number, offset: bigint): void {
+    this.openTransactions.delete(`${topic}:${partition}`);
     this.consumer?.seek({ topic, partition, offset: offset.toString() });
   }
 
@@ -207,18 +212,24 @@ export class PartitionConsumer {
           ),
           timestamp: Number(message.timestamp),
         });
+        const partitionId = `${batch.topic}:${batch.partition}`;
+        // Every record of the fetch, control records included (kafkajs internals).
+        const fetched = (batch as unknown as { messagesWithinOffset: RawMessage[] })
+          .messagesWithinOffset;
         const records: IncomingRecord[] = this.options.resolveTransactionsByMarkers
-          ? this.resolveByMarkers(
-              `${batch.topic}:${batch.partition}`,
-              // Every record of the fetch, control records included (kafkajs internals).
-              (batch as unknown as { messagesWithinOffset: RawMessage[] }).messagesWithinOffset,
-              toRecord,
-            )
+          ? this.resolveByMarkers(partitionId, fetched, toRecord)
           : batch.messages.map((message) => toRecord(message as unknown as RawMessage));
+        const last = fetched.at(-1);
+        let heldFrom: bigint | undefined;
+        for (const held of this.openTransactions.get(partitionId)?.values() ?? [])
+          if (held[0] && (heldFrom === undefined || held[0].offset < heldFrom))
+            heldFrom = held[0].offset;
         await this.options.onBatch({
           topic: batch.topic,
           partition: batch.partition,
           records,
+          ...(last ? { fetchedThrough: BigInt(last.offset) + 1n } : {}),
+          ...(heldFrom === undefined ? {} : { heldFrom }),
           isStale: () =>
             generation !== this.generation || payload.isStale() || !payload.isRunning(),
         });

@@ -25,4 +25,14 @@ export interface IncomingBatch {
   records: IncomingRecord[];
   /** Whether the consumer still owns the partition (false after a rebalance took it away). */
   isStale(): boolean;
+  /**
+   * With `resolveTransactionsByMarkers`: the offset after the last record
+   * fetched (control records and held ones included), and the lowest offset
+   * still held back for an open transaction after this batch. A reader's safe
+   * position (everything before it delivered) is the least of these and the
+   * offsets of the batch's records it has not handled yet: released records
+   * of an older transaction come after newer ones.
+   */
+  fetchedThrough?: bigint;
+  heldFrom?: bigint;
 }

@@ -192,10 +192,21 @@ export class SubscriptionReader {
   private async onBatch(batch: IncomingBatch): Promise<void> {
     const epoch = this.epoch;
     const tables = new Set(this.options.subscription.tables);
-    for (const record of batch.records) {
+    const records = batch.records;
+    // The safe position after record i: before every record not handled yet
+    // (this batch's later ones, any still held), else after the whole fetch.
+    // Records of an older transaction, released by its marker, come after
+    // newer ones: a position past them must wait until they are delivered.
+    const safeAfter: bigint[] = new Array<bigint>(records.length);
+    let bound = batch.heldFrom;
+    const end = batch.fetchedThrough ?? (records.at(-1)?.offset ?? -1n) + 1n;
+    for (let i = records.length - 1; i >= 0; i--) {
+      safeAfter[i] = bound === undefined || end < bound ? end : bound;
+      const offset = records[i]!.offset;
+      if (bound === undefined || offset < bound) bound = offset;
+    }
+    for (const [i, record] of records.entries()) {
       if (this.stopped || epoch !== this.epoch || batch.isStale()) return;
-      const at = this.position.get(record.topic)?.get(record.partition);
-      if (at !== undefined && record.offset < at) continue;
       const decoded = await this.decode(record, epoch);
       if (decoded === 'stop') return;
       if (decoded && tables.has(decoded.change.table)) {
@@ -203,7 +214,7 @@ export class SubscriptionReader {
           await new Promise<void>((resolve) => this.waiting.push(resolve));
           if (this.stopped || epoch !== this.epoch || batch.isStale()) return;
         }
-        this.advance(record.topic, record.partition, record.offset + 1n);
+        this.advance(record.topic, record.partition, safeAfter[i]!);
         this.sequence++;
         const cursor = encodeCursor({
           session: this.session,
@@ -224,7 +235,7 @@ export class SubscriptionReader {
         );
       } else {
         // Not this subscription's (another table on the topic, not an event): covered by the next cursor.
-        this.advance(record.topic, record.partition, record.offset + 1n);
+        this.advance(record.topic, record.partition, safeAfter[i]!);
       }
     }
   }
