@@ -235,7 +235,9 @@ async function run(
   const deliveredAll = tallies.reduce((sum, tally) => sum + tally.delivered, 0);
   const latencies = tallies.flatMap((tally) => tally.latencies).sort((a, b) => a - b);
   await Promise.all(subscribers.map((subscriber) => subscriber.close()));
-  for (const id of ids) await fetch(`${gatewayUrl}/v1/subscriptions/${id}`, { method: 'DELETE' });
+  await Promise.all(
+    ids.map((id) => fetch(`${gatewayUrl}/v1/subscriptions/${id}`, { method: 'DELETE' })),
+  );
   await receiver?.close();
   const topicRate = events / seconds;
   const total = deliveredInWindow / seconds;
