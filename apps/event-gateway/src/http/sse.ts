@@ -26,8 +26,15 @@ export async function serveEvents(
     async deliver(delivery: Delivery) {
       if (closed) return;
       const frame = `id: ${delivery.cursor}\nevent: change\ndata: ${JSON.stringify(delivery.change)}\n\n`;
-      if (!raw.write(frame) && !closed)
-        await Promise.race([once(raw, 'drain'), once(raw, 'close')]).catch(() => undefined);
+      if (!raw.write(frame) && !closed) {
+        // Both waits end together: a listener left behind per wait would pile up on a long stream.
+        const done = new AbortController();
+        await Promise.race([
+          once(raw, 'drain', { signal: done.signal }),
+          once(raw, 'close', { signal: done.signal }),
+        ]).catch(() => undefined);
+        done.abort();
+      }
     },
   };
   const end = () => {
