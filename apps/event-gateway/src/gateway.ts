@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { WailError } from '@wail/errors';
 import type { KafkaClient } from '@wail/kafka';
 import type { Logger } from '@wail/telemetry';
@@ -69,6 +70,8 @@ export class Gateway {
   /** Per subscription, the tail of its stream changes: one at a time. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private stopped = false;
+  /** Marks this instance's dead letters (keys stay distinct across instances). */
+  private readonly origin = randomBytes(4).toString('hex');
 
   constructor(private readonly deps: GatewayDeps) {}
 
@@ -217,7 +220,13 @@ export class Gateway {
       });
       this.pendingAcks.delete(id);
       this.streams.set(id, { reader, end });
-      await reader.start(sink);
+      try {
+        await reader.start(sink);
+      } catch (error) {
+        this.streams.delete(id);
+        await reader.stop().catch(() => undefined);
+        throw error;
+      }
       return reader;
     });
   }
@@ -333,12 +342,14 @@ export class Gateway {
       deadLetter: async (letters) => {
         const existing = store.deadLettersOf(subscription.id);
         if (existing.length + letters.length > MAX_DEAD_LETTERS) return false;
-        let sequence = existing.at(-1)?.sequence ?? 0;
+        // Time-based, so letters of instances written at the same time interleave in time order.
+        let sequence = Math.max(existing.at(-1)?.sequence ?? 0, Date.now() * 1000);
         await store.putDeadLetters(
           letters.map((letter) => ({
             ...letter,
             subscription: subscription.id,
             sequence: ++sequence,
+            origin: this.origin,
           })),
         );
         return true;

@@ -129,8 +129,11 @@ export class SubscriptionReader {
    */
   async ack(cursor: Cursor): Promise<void> {
     const forward: { topic: string; partition: number; offset: bigint }[] = [];
+    const owned = this.consumer.ownedPartitions();
     for (const [topic, partitions] of cursor.offsets)
       for (const [partition, offset] of partitions) {
+        // Another member's partition (a rebalance moved it): its position is that member's to commit.
+        if (!owned.get(topic)?.has(partition)) continue;
         const known = this.committed.get(topic)?.get(partition);
         if (known === undefined || offset > known) forward.push({ topic, partition, offset });
       }
@@ -208,7 +211,8 @@ export class SubscriptionReader {
     for (const [i, record] of records.entries()) {
       if (this.stopped || epoch !== this.epoch || batch.isStale()) return;
       const decoded = await this.decode(record, epoch);
-      if (decoded === 'stop') return;
+      // A rewind or a rebalance while decoding: this record belongs to the old position.
+      if (decoded === 'stop' || this.stopped || epoch !== this.epoch || batch.isStale()) return;
       if (decoded && tables.has(decoded.change.table)) {
         while (this.unacked >= this.options.maxUnacked) {
           await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -281,6 +285,17 @@ export class SubscriptionReader {
   }
 
   private async rewind(): Promise<void> {
+    // Every await first: from the epoch bump to the last seek nothing may be fetched or delivered.
+    const owned = [...this.consumer.ownedPartitions()].map(
+      ([topic, partitions]) => [topic, [...partitions]] as const,
+    );
+    const known = (topic: string, p: number) =>
+      this.committed.get(topic)?.get(p) ?? this.toCommit.get(topic)?.get(p);
+    const starts = new Map<string, Map<number, bigint>>();
+    for (const [topic, partitions] of owned)
+      if (partitions.some((p) => known(topic, p) === undefined))
+        starts.set(topic, await this.options.kafka.startOffsets(topic));
+    if (this.stopped) return;
     this.epoch++;
     this.options.metrics.rewinds.inc();
     this.options.logger.info(
@@ -290,20 +305,14 @@ export class SubscriptionReader {
     this.acked = this.sequence;
     this.lastAck = Date.now();
     this.position = copy(this.committed);
-    this.wake();
-    for (const [topic, partitions] of this.consumer.ownedPartitions()) {
-      // The acknowledged position, else the start position not committed yet, else the beginning.
-      const known = (p: number) =>
-        this.committed.get(topic)?.get(p) ?? this.toCommit.get(topic)?.get(p);
-      const starts = [...partitions].some((p) => known(p) === undefined)
-        ? await this.options.kafka.startOffsets(topic)
-        : new Map<number, bigint>();
+    for (const [topic, partitions] of owned)
       for (const partition of partitions) {
-        const offset = known(partition) ?? starts.get(partition) ?? 0n;
+        // The acknowledged position, else the start position not committed yet, else the beginning.
+        const offset = known(topic, partition) ?? starts.get(topic)?.get(partition) ?? 0n;
         this.advance(topic, partition, offset);
         this.consumer.seek(topic, partition, offset);
       }
-    }
+    this.wake();
   }
 }
 

@@ -42,5 +42,6 @@ describe('webhook URLs', () => {
     ['http://[fe80::1]/', /link-local/],
     ['http://[fd00:ec2::254]/', /link-local/],
     ['http://0.0.0.0:8080/', /unspecified/],
+    ['http://[::]:8080/', /unspecified/],
   ])('refuses %s', (url, why) => expect(webhookUrlProblem(url)).toMatch(why));
 });

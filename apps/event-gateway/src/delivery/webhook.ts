@@ -191,6 +191,7 @@ forbidden.addSubnet('169.254.0.0', 16, 'ipv4');
 forbidden.addSubnet('fe80::', 10, 'ipv6');
 forbidden.addAddress('fd00:ec2::254', 'ipv6');
 forbidden.addSubnet('0.0.0.0', 8, 'ipv4');
+forbidden.addAddress('::', 'ipv6');
 
 /** Why a webhook URL is refused, or undefined: http(s), no credentials, not a link-local address. */
 export function webhookUrlProblem(text: string): string | undefined {

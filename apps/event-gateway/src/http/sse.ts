@@ -37,10 +37,11 @@ export async function serveEvents(
       }
     },
   };
+  // Taken over, deleted or stopping: the socket goes at once, so a stalled client cannot hold the stream.
   const end = () => {
     if (closed) return;
     closed = true;
-    raw.end();
+    raw.destroy();
   };
   reply.hijack();
   raw.writeHead(200, {

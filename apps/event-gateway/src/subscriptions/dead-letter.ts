@@ -5,6 +5,8 @@ export interface DeadLetter {
   subscription: string;
   /** Per subscription, increasing: the order of the letters. */
   sequence: number;
+  /** The gateway instance that wrote it (random per start), so two instances never share a key. */
+  origin?: string;
   change: Change;
   /** The change's cursor when it was delivered. */
   cursor: string;

@@ -108,7 +108,7 @@ export class SubscriptionStore {
   async putDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
     await this.writeAll(
       letters.map((letter) => ({
-        key: deadLetterKey(letter.subscription, letter.sequence),
+        key: deadLetterKey(letter),
         value: Buffer.from(JSON.stringify(letter)),
       })),
     );
@@ -117,7 +117,7 @@ export class SubscriptionStore {
   async deleteDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
     await this.writeAll(
       letters.map((letter) => ({
-        key: deadLetterKey(letter.subscription, letter.sequence),
+        key: deadLetterKey(letter),
         value: null,
       })),
     );
@@ -244,6 +244,7 @@ const DEAD_LETTER_PREFIX = 'dlq/';
 const MAX_REQUEST_BYTES = 900_000;
 
 /** Sequence numbers zero-padded, so keys sort in the order the letters were written. */
-function deadLetterKey(subscription: string, sequence: number): string {
-  return `${DEAD_LETTER_PREFIX}${subscription}/${String(sequence).padStart(16, '0')}`;
+function deadLetterKey(letter: DeadLetter): string {
+  const sequence = String(letter.sequence).padStart(16, '0');
+  return `${DEAD_LETTER_PREFIX}${letter.subscription}/${sequence}${letter.origin ? `-${letter.origin}` : ''}`;
 }
