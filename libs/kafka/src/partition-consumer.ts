@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
+import { deliverControlBatches } from './control-batches';
 import type { KafkaClient } from './kafka-client';
 import type { IncomingBatch, IncomingRecord } from './records';
 
@@ -25,6 +26,13 @@ export interface PartitionConsumerOptions {
    * transaction still open are held back.
    */
   resolveTransactionsByMarkers?: boolean;
+  /**
+   * How long a commit may take before it fails (default 10 s). kafkajs can
+   * leave a commit unanswered forever when the member crashes and restarts
+   * under it (a broker restart); the caller then retries with the member
+   * that runs now.
+   */
+  commitTimeoutMs?: number;
 }
 
 interface RawMessage {
@@ -38,6 +46,8 @@ interface RawMessage {
 }
 
 const COMMIT_MARKER = Buffer.from([0, 0, 0, 1]);
+
+deliverControlBatches();
 
 /**
  * A consumer-group member with manual offset commits: kafkajs advances the
@@ -83,13 +93,28 @@ export class PartitionConsumer {
   ): Promise<void> {
     const consumer = this.consumer;
     if (!consumer || offsets.length === 0) return;
-    await consumer.commitOffsets(
-      offsets.map(({ topic, partition, offset }) => ({
-        topic,
-        partition,
-        offset: offset.toString(),
-      })),
-    );
+    const timeoutMs = this.options.commitTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`offset commit not answered in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([
+        consumer.commitOffsets(
+          offsets.map(({ topic, partition, offset }) => ({
+            topic,
+            partition,
+            offset: offset.toString(),
+          })),
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -212,6 +237,8 @@ export class PartitionConsumer {
           ),
           timestamp: Number(message.timestamp),
         });
+        // Only markers (see control-batches.ts): kafkajs' own handling, unless we resolve them.
+        if (batch.messages.length === 0 && !this.options.resolveTransactionsByMarkers) return;
         const partitionId = `${batch.topic}:${batch.partition}`;
         // Every record of the fetch, control records included (kafkajs internals).
         const fetched = (batch as unknown as { messagesWithinOffset: RawMessage[] })

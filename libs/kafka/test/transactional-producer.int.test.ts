@@ -133,4 +133,44 @@ describe('TransactionalProducer', () => {
       await client.deleteTopics([topic]);
     }
   }, 60_000);
+  it('releases held records when their commit marker arrives alone in a fetch', async () => {
+    const topic = uniqueName('wail_it_txn_late_marker');
+    await client.ensureTopics([{ topic, partitions: 1 }]);
+    const kafka = new Kafka({
+      brokers: kafkaBrokers,
+      clientId: 'wail-it',
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer({
+      transactionalId: `${topic}-p`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    const values: string[] = [];
+    let held = false;
+    const reader = new PartitionConsumer(client, {
+      groupId: uniqueName('wail_it_txn_late_reader'),
+      logger: silentLogger(),
+      resolveTransactionsByMarkers: true,
+      onBatch: async (batch) => {
+        if (batch.heldFrom !== undefined) held = true;
+        for (const record of batch.records) values.push(record.value!.toString());
+      },
+    });
+    try {
+      await reader.setTopics([topic]);
+      const transaction = await producer.transaction();
+      await transaction.send({ topic, messages: [{ value: 'a' }, { value: 'b' }] });
+      // The reader has fetched the records and holds them: the marker comes in a fetch of its own.
+      await waitFor(() => held, { timeoutMs: 20_000, what: 'records held' });
+      await transaction.commit();
+      await waitFor(() => values.length === 2, { timeoutMs: 20_000, what: 'records released' });
+      expect(values).toEqual(['a', 'b']);
+    } finally {
+      await reader.stop();
+      await producer.disconnect();
+      await client.deleteTopics([topic]);
+    }
+  }, 60_000);
 });

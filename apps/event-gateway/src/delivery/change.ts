@@ -1,4 +1,5 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { TimeoutMiddleware } from 'mappersmith/middleware/timeout';
 import { READABLE_LOGICAL_TYPES, isoToMicros } from '@wail/contracts';
 import { WailError } from '@wail/errors';
 import type { IncomingRecord } from '@wail/kafka';
@@ -38,9 +39,13 @@ interface EnvelopeValue {
 export class ChangeDecoder {
   private readonly registry: SchemaRegistry;
 
-  constructor(repositoryUrl: string) {
+  /**
+   * `timeoutMs` bounds each schema request: without it a repository that never
+   * answers (its database restarting) holds the reader that asked forever.
+   */
+  constructor(repositoryUrl: string, timeoutMs = 5000) {
     this.registry = new SchemaRegistry(
-      { host: repositoryUrl },
+      { host: repositoryUrl, middlewares: [TimeoutMiddleware(timeoutMs)] },
       { [SchemaType.AVRO]: { logicalTypes: READABLE_LOGICAL_TYPES } },
     );
   }

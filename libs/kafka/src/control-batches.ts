@@ -1,0 +1,40 @@
+/**
+ * kafkajs never calls `eachBatch` for a fetch whose records are all control
+ * records (`Batch.isEmptyDueToFiltering`): it moves past them on its own. A
+ * consumer that resolves transactions from their markers then never sees a
+ * commit marker that arrived alone, after the transaction's records were
+ * fetched and held, and holds them forever. Here a batch that carries a
+ * control record counts as neither empty nor filtered, so `eachBatch` gets it
+ * (with no `messages`; the markers are in `messagesWithinOffset`).
+ *
+ * The change is to kafkajs' Batch class, so it holds for every consumer of
+ * the process; `PartitionConsumer` returns at once from such a batch unless it
+ * resolves markers, which leaves everyone else where kafkajs left them.
+ */
+const Batch = require('kafkajs/src/consumer/batch') as {
+  prototype: {
+    messages: unknown[];
+    messagesWithinOffset: { isControlRecord?: boolean }[];
+    rawMessages: unknown[];
+    isEmpty(): boolean;
+    isEmptyDueToFiltering(): boolean;
+  };
+};
+
+type BatchLike = (typeof Batch)['prototype'];
+
+const carriesControl = (batch: BatchLike) =>
+  batch.messagesWithinOffset.some((message) => message.isControlRecord === true);
+
+let patched = false;
+
+export function deliverControlBatches(): void {
+  if (patched) return;
+  patched = true;
+  Batch.prototype.isEmpty = function (this: BatchLike) {
+    return this.messages.length === 0 && !carriesControl(this);
+  };
+  Batch.prototype.isEmptyDueToFiltering = function (this: BatchLike) {
+    return this.messages.length === 0 && this.rawMessages.length > 0 && !carriesControl(this);
+  };
+}
