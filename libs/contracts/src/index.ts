@@ -7,9 +7,15 @@ export {
   parseDeadLetterHeaders,
 } from './dead-letter';
 export type { DeadLetterCause, DeadLetterCode, DeadLetterFacts } from './dead-letter';
-export { envelopeSchemas, eventEnvelope } from './envelope';
+export {
+  CLAIM_CHECK_CONTENT_TYPE,
+  envelopeHasClaimCheck,
+  envelopeSchemas,
+  eventEnvelope,
+} from './envelope';
 export type {
   AvroField,
+  ClaimCheck,
   EnvelopeOp,
   EnvelopeParts,
   EnvelopeSchemas,
