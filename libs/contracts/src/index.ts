@@ -23,6 +23,7 @@ export type {
 } from './envelope';
 export { intentJson } from './intent-json';
 export type { IntentJson } from './intent-json';
+export { CLAIM_CHECK_BYTES_BOUNDS, DEFAULT_CLAIM_CHECK_BYTES } from './model';
 export type { ModelVersion, ModelVersionDetail } from './model';
 export {
   CLUSTER_NAME,
