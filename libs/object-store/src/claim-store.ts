@@ -36,6 +36,8 @@ export class ClaimStore {
   readonly bucket: string;
   private readonly client: S3Client;
   private readonly maxObjectBytes: number;
+  /** The bucket is made on the first PUT (and again after a failed try). */
+  private bucketReady: Promise<void> | undefined;
 
   constructor(options: ClaimStoreOptions) {
     this.bucket = options.bucket;
@@ -82,6 +84,7 @@ export class ClaimStore {
   async putClaim(bytes: Uint8Array, contentType: string): Promise<ClaimCheck> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const key = claimKey(sha256);
+    await this.bucketOnce();
     const pointer: ClaimCheck = {
       uri: `s3://${this.bucket}/${key}`,
       size: BigInt(bytes.byteLength),
@@ -136,6 +139,14 @@ export class ClaimStore {
     }
     checkClaim(pointer, bytes);
     return bytes;
+  }
+
+  private bucketOnce(): Promise<void> {
+    this.bucketReady ??= this.ensureBucket().catch((error: unknown) => {
+      this.bucketReady = undefined;
+      throw error;
+    });
+    return this.bucketReady;
   }
 
   close(): void {
