@@ -11,6 +11,9 @@ import {
 import type { ClaimCheck } from '@wail/contracts';
 import { WailError } from '@wail/errors';
 
+/** A pointer as any reader decodes it: `size` a bigint (WAIL's Avro types) or a number (plain Avro readers). */
+export type ClaimPointer = Omit<ClaimCheck, 'size'> & { size: bigint | number };
+
 export interface ClaimStoreOptions {
   /** An S3-compatible endpoint, e.g. `http://127.0.0.1:9300` (s3proxy of the local stack). */
   endpoint: string;
@@ -115,9 +118,9 @@ export class ClaimStore {
   }
 
   /** The bytes a pointer names, checked against its size and SHA-256. */
-  async getClaim(pointer: ClaimCheck): Promise<Buffer> {
+  async getClaim(pointer: ClaimPointer): Promise<Buffer> {
     const { bucket, key } = parseClaimUri(pointer.uri);
-    if (pointer.size > BigInt(this.maxObjectBytes)) {
+    if (BigInt(pointer.size) > BigInt(this.maxObjectBytes)) {
       throw new WailError(
         'CLAIM_CHECK_TOO_LARGE',
         `the claim-checked object ${pointer.uri} is ${pointer.size} bytes; this reader takes at most ${this.maxObjectBytes}`,
@@ -166,8 +169,8 @@ export function parseClaimUri(uri: string): { bucket: string; key: string } {
 }
 
 /** Throws CLAIM_CHECK_MISMATCH unless `bytes` are the object the pointer names. */
-export function checkClaim(pointer: ClaimCheck, bytes: Uint8Array): void {
-  if (BigInt(bytes.byteLength) !== pointer.size) {
+export function checkClaim(pointer: ClaimPointer, bytes: Uint8Array): void {
+  if (BigInt(bytes.byteLength) !== BigInt(pointer.size)) {
     throw new WailError(
       'CLAIM_CHECK_MISMATCH',
       `the object ${pointer.uri} is ${bytes.byteLength} bytes; its claim check says ${pointer.size}`,

@@ -1,15 +1,15 @@
-import type { ClaimCheck } from '@wail/contracts';
 import { WailError } from '@wail/errors';
+import type { ClaimPointer } from './claim-store';
 
 /** What a reader needs of a store: the checked bytes of a pointer. */
 export interface ClaimReader {
-  getClaim(pointer: ClaimCheck): Promise<Buffer>;
+  getClaim(pointer: ClaimPointer): Promise<Buffer>;
 }
 
 /** The fields of a decoded envelope `resolveClaimCheck` looks at. */
 export interface ClaimedEnvelope {
   after: unknown;
-  claimCheck?: ClaimCheck | null;
+  claimCheck?: ClaimPointer | null;
 }
 
 /**
