@@ -1,4 +1,4 @@
-import { WailError } from '@wail/errors';
+import { WailError, isWailError } from '@wail/errors';
 import type { ClaimPointer } from './claim-store';
 
 /** What a reader needs of a store: the checked bytes of a pointer. */
@@ -17,7 +17,8 @@ export interface ClaimedEnvelope {
  * the full event stored in the object (a Confluent-framed event value, which
  * `decode` turns into an envelope, `after` included). The bytes are checked
  * against the pointer's SHA-256 first; an object that decodes to no row is a
- * mismatch too.
+ * mismatch too. A retriable failure of `decode` (a registry that does not
+ * answer) is passed on as it is, so the reader retries.
  */
 export async function resolveClaimCheck<E extends ClaimedEnvelope>(
   store: ClaimReader | undefined,
@@ -37,6 +38,7 @@ export async function resolveClaimCheck<E extends ClaimedEnvelope>(
   try {
     full = await decode(bytes);
   } catch (error) {
+    if (isWailError(error) && error.retriable) throw error;
     throw new WailError(
       'CLAIM_CHECK_MISMATCH',
       `the object ${pointer.uri} is not a decodable event: ${(error as Error).message}`,
