@@ -1,3 +1,4 @@
+import { envelopeSchemas } from '@wail/contracts';
 import { MysqlConnection } from '@wail/store-mysql';
 import { stackEnv } from '@wail/testing';
 import { migrate } from '../src/storage/migrations';
@@ -72,6 +73,37 @@ describe('claimCheckBytes', () => {
     expect((answer.body as { message: string }).message).toContain(
       '"claimCheckBytes" must be an integer from 1024 to 100000000',
     );
+  });
+});
+
+describe('the envelope with claimCheck', () => {
+  it('registers under BACKWARD over an envelope registered before claim checks', async () => {
+    await withRoute('upgraded');
+    const topic = 'wail.events.upgraded';
+    const { keySchema, valueSchema } = envelopeSchemas(schema, [{ name: 'id', type: 'long' }]);
+    const fields = valueSchema['fields'] as { name: string }[];
+    expect(fields[fields.length - 1]?.name).toBe('claimCheck');
+    // The subjects as an earlier WAIL left them: the same envelope without its last field.
+    const before = { ...valueSchema, fields: fields.slice(0, -1) };
+    for (const [subject, registered] of [
+      [`${topic}-key`, keySchema],
+      [`${topic}-value`, before],
+    ] as const) {
+      const answer = await call(repo.app, 'POST', `/subjects/${subject}/versions`, {
+        schema: JSON.stringify(registered),
+      });
+      expect(answer.status).toBe(200);
+    }
+    const compatibility = await call(
+      repo.app,
+      'GET',
+      `/config/${topic}-value?defaultToGlobal=true`,
+    );
+    expect(compatibility.body).toMatchObject({ compatibilityLevel: 'BACKWARD' });
+    const answer = await postModel('upgraded', { schema });
+    expect(answer.status).toBe(200);
+    const versions = await call(repo.app, 'GET', `/subjects/${topic}-value/versions`);
+    expect(versions.body).toEqual([1, 2]);
   });
 });
 
