@@ -170,6 +170,31 @@ describe('the envelope schema and the envelope value', () => {
     expect('claimCheck' in decoded).toBe(false);
   });
 
+  it('pins the bytes of the claimCheck field: the last of the envelope', () => {
+    const valueType = avroType(registered(valueSchema));
+    const pointer = {
+      uri: 's3://b/claims/ab',
+      size: 5_000_123n,
+      sha256: 'ab',
+      contentType: CLAIM_CHECK_CONTENT_TYPE,
+    };
+    const bytes = valueType.toBuffer({ ...claimed, claimCheck: pointer }).toString('hex');
+    const golden = [
+      '02', // union branch 1: wail.ClaimCheck
+      '20' + Buffer.from('s3://b/claims/ab').toString('hex'), // uri: length 16 (zigzag), bytes
+      'f6aee204', // size: 5000123, zigzag varint
+      '04' + Buffer.from('ab').toString('hex'), // sha256
+      '3e' + Buffer.from('application/vnd.wail.event+avro').toString('hex'), // contentType: 31
+    ].join('');
+    expect(bytes.endsWith(golden)).toBe(true);
+    // Without a pointer the field is one byte: union branch 0, null.
+    const plain = valueType.toBuffer(upsert).toString('hex');
+    const { claimCheck: _, ...older } = upsert;
+    const fields = valueSchema['fields'] as unknown[];
+    const before = avroType(registered({ ...valueSchema, fields: fields.slice(0, -1) }));
+    expect(plain).toBe(before.toBuffer(older).toString('hex') + '00');
+  });
+
   it('frames a value in the Confluent wire format: 0x00, big-endian schema id, Avro binary', () => {
     const valueType = avroType(registered(valueSchema));
     const framed = toWireFormat(258, valueType, upsert);
