@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { stackEnv, waitFor } from '@wail/testing';
+import { removeBucket, stackEnv, waitFor } from '@wail/testing';
 import { GatewayEnvironment } from './environment';
 import { SseClient } from './sse-client';
 
@@ -23,6 +23,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env.stop();
+  await removeBucket(s3.WAIL_S3_BUCKET);
 }, 60_000);
 
 it('delivers a claim-checked 5 MB row over SSE as a change with after, in order with the small ones', async () => {

@@ -9,6 +9,7 @@ import { MysqlConnection } from '@wail/store-mysql';
 import { createLogger, silentLogger } from '@wail/telemetry';
 import {
   putTableRoutes,
+  removeBucket,
   stackEnv,
   startServiceProcess,
   uniqueName,
@@ -168,6 +169,7 @@ afterAll(async () => {
   await proxy?.stop();
   await repository?.stop();
   claims.close();
+  await removeBucket(bucket);
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}_repo\``);
   await mysql.close();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Defaults } from '@wail/config';
+import { removeBucket } from '@wail/testing';
 import { ClaimStore } from '../src/claim-store';
 
 /** Against the local stack's s3proxy (`npm run stack -- up s3proxy`), in a bucket of its own. */
@@ -19,7 +20,10 @@ beforeAll(async () => {
   // A second call finds it: creating the bucket is idempotent.
   await store.ensureBucket();
 });
-afterAll(() => store.close());
+afterAll(async () => {
+  store.close();
+  await removeBucket(bucket);
+});
 
 describe('ClaimStore against s3proxy', () => {
   it('stores 5 MB under claims/<sha256> and reads back the same bytes', async () => {
