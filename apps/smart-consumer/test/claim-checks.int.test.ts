@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -25,7 +26,9 @@ import { EventReader, http, type DecodedEvent } from './support';
  * claim check on each store. The event carries a pointer and no `after`; the
  * object in s3proxy (`npm run stack -- up s3proxy`) is the full event value,
  * its SHA-256 the pointer's; resolving it gives the row back. A small row of
- * the same table is published as usual.
+ * the same table is published as usual. The consumer reaches s3proxy through
+ * a loopback forwarder, so a test can take the object store away: the key
+ * then waits (no event, no dead letter) and is published once it is back.
  */
 const STORES = ['cassandra', 'mysql', 'postgres', 'redis'] as const;
 type Store = (typeof STORES)[number];
@@ -36,6 +39,38 @@ const bucket = `wail-e2e-${randomBytes(4).toString('hex')}`;
 const intentTopic = `${name}.intents`;
 const table = (store: Store) => `${store}_docs`;
 const eventTopic = (store: Store) => `${name}.events.${table(store)}`;
+/** A TCP forwarder to s3proxy that can refuse connections, as a stopped object store does. */
+class Forwarder {
+  private readonly sockets = new Set<Socket>();
+  private readonly server: Server = createServer((socket) => {
+    const target = new URL(stackEnv().s3Endpoint);
+    const upstream = connect(Number(target.port || 80), target.hostname);
+    for (const end of [socket, upstream]) {
+      this.sockets.add(end);
+      end.on('error', () => undefined);
+      end.on('close', () => {
+        this.sockets.delete(end);
+        socket.destroy();
+        upstream.destroy();
+      });
+    }
+    socket.pipe(upstream).pipe(socket);
+  });
+  port = 0;
+
+  async open(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+}
+const forwarder = new Forwarder();
+
 const s3 = {
   WAIL_S3_ENDPOINT: stackEnv().s3Endpoint,
   WAIL_S3_REGION: stackEnv().s3Region,
@@ -111,6 +146,7 @@ async function createTables(): Promise<void> {
 }
 
 beforeAll(async () => {
+  await forwarder.open();
   await createTables();
   repository = await startServiceProcess('repository', {
     WAIL_REPOSITORY_DATABASE: `${name}_repo`,
@@ -142,6 +178,8 @@ beforeAll(async () => {
       ...process.env,
       ...env,
       ...s3,
+      WAIL_S3_ENDPOINT: `http://127.0.0.1:${forwarder.port}`,
+      WAIL_S3_TIMEOUT_MS: '2000',
       WAIL_CONSUMER_GROUP: `${name}.consumer`,
       WAIL_UNMATERIALIZED_TOPIC: `${name}.unmaterialized`,
       WAIL_DLQ_TOPIC: `${name}.dlq`,
@@ -169,6 +207,7 @@ afterAll(async () => {
   await proxy?.stop();
   await repository?.stop();
   claims.close();
+  await forwarder.close().catch(() => undefined);
   await removeBucket(bucket);
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await mysql.pool.query(`DROP DATABASE IF EXISTS \`${name}_repo\``);
@@ -260,5 +299,37 @@ describe.each(STORES)('a 5 MB row through a claim check on %s', (store) => {
     const small = await eventOf(store, 2, smallTs);
     expect(small.value).toMatchObject({ after: { id: 2, body: 'a small row' }, claimCheck: null });
     expect(events.errors).toEqual([]);
+  }, 120_000);
+});
+
+describe('an object store that does not answer', () => {
+  it('holds the claim-checked key (no event, no dead letter) and publishes it once the store is back', async () => {
+    const metric = async () => {
+      const text = (await consumer.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const line = text.split('\n').find((l) => l.startsWith('wail_consumer_dead_letters_total{'));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    };
+    const deadLettersBefore = await metric();
+    await forwarder.close();
+    const body = `outage:${randomBytes(ROW_BYTES / 2).toString('hex')}`;
+    const ts = await upsert('mysql', 10, body);
+    // Several rounds fail meanwhile (backoff at most 1 s); none may publish or dead-letter.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(events.forKey(table('mysql'), (key) => key['id'] === 10)).toEqual([]);
+    expect(await metric()).toBe(deadLettersBefore);
+
+    await forwarder.open();
+    const event = await eventOf('mysql', 10, ts);
+    expect(event.value.after).toBeNull();
+    const stored = await claims.getClaim(event.value.claimCheck!);
+    const resolved = await resolveClaimCheck(
+      claims,
+      event.value,
+      async (bytes) => (await registry.decode(bytes)) as DecodedEvent['value'] & { after: unknown },
+    );
+    expect(stored.length).toBe(event.value.claimCheck!.size);
+    expect(resolved.after).toEqual({ id: 10, body });
+    expect(events.forKey(table('mysql'), (key) => key['id'] === 10)).toHaveLength(1);
+    expect(await metric()).toBe(deadLettersBefore);
   }, 120_000);
 });
