@@ -7,11 +7,13 @@ import {
   KafkaEnv,
   LogEnv,
   RepositoryUrlEnv,
+  S3Env,
   TracingEnv,
   kafkaClusters,
   listenEnv,
   loadEnv,
   requireTokensBeyondLoopback,
+  s3Settings,
   splitList,
   type Env,
 } from '@wail/config';
@@ -27,6 +29,7 @@ export const GatewayEnv = Type.Object({
   ...KafkaClustersEnv,
   ...RepositoryUrlEnv,
   ...TracingEnv,
+  ...S3Env,
   ...AllowUnauthenticatedEnv,
   ...listenEnv('WAIL_GATEWAY', GATEWAY_PORT),
   ...listenEnv('WAIL_GATEWAY_GRPC', GATEWAY_GRPC_PORT),
@@ -139,6 +142,8 @@ export interface GatewayConfig {
   maxSubscriptions: number;
   stream: { maxUnacked: number; ackTimeoutMs: number; heartbeatMs: number };
   webhook: WebhookSettings;
+  /** The object store claim-checked events are resolved from; undefined without WAIL_S3_ENDPOINT. */
+  claims: ReturnType<typeof s3Settings>;
 }
 
 export function loadConfig(env: Env): GatewayConfig {
@@ -171,6 +176,7 @@ export function loadConfig(env: Env): GatewayConfig {
       refreshMs: e.WAIL_ROUTES_REFRESH_MS,
     },
     adminToken: e.WAIL_GATEWAY_ADMIN_TOKEN,
+    claims: s3Settings(e),
     exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
     subscriptionsTopic: e.WAIL_GATEWAY_SUBSCRIPTIONS_TOPIC,
     groupPrefix: e.WAIL_GATEWAY_GROUP_PREFIX,

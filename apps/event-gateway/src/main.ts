@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { KafkaClient } from '@wail/kafka';
+import { ClaimStore } from '@wail/object-store';
 import { runService, type RunningService } from '@wail/runtime';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
 import { connectRepository, kafkaCheck, serviceReadiness } from '@wail/wiring';
@@ -37,12 +38,13 @@ export async function compose(config: GatewayConfig, logger: Logger): Promise<Ga
     // Called once the store starts, below, when `gateway` exists.
     onChange: (id, subscription) => gateway.onSubscriptionChange(id, subscription),
   });
+  const claims = config.claims ? new ClaimStore(config.claims) : undefined;
   const gateway = new Gateway({
     config,
     kafka,
     store,
     topics,
-    decoder: new ChangeDecoder(config.repository.url),
+    decoder: new ChangeDecoder(config.repository.url, { claims }),
     metrics,
     logger,
   });
@@ -80,6 +82,7 @@ export async function compose(config: GatewayConfig, logger: Logger): Promise<Ga
       await app.close();
       await store.stop();
       await kafka.close();
+      claims?.close();
     },
   };
 }

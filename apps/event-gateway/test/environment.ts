@@ -63,7 +63,9 @@ export class GatewayEnvironment {
     return this.gateway.url;
   }
 
-  async start(options: { gatewayEnv?: Record<string, string> } = {}): Promise<void> {
+  async start(
+    options: { gatewayEnv?: Record<string, string>; consumerEnv?: Record<string, string> } = {},
+  ): Promise<void> {
     await this.mysql.pool.query(`CREATE DATABASE \`${this.name}\``);
     await this.mysql.pool.query(
       `CREATE TABLE \`${this.name}\`.customers (
@@ -155,6 +157,7 @@ export class GatewayEnvironment {
         WAIL_DLQ_TOPIC: `${this.name}.dlq`,
         WAIL_CONSUMER_COMMIT_INTERVAL_MS: '100',
         WAIL_CONSUMER_COALESCE_MS: '10',
+        ...options.consumerEnv,
       },
       { logs },
     );

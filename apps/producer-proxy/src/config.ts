@@ -24,7 +24,8 @@ export const ProxyEnv = Type.Object({
   ),
   WAIL_PROXY_BODY_LIMIT: Type.Integer({
     minimum: 1024,
-    default: 1_048_576,
+    // 8 MiB: a row over Kafka's record limit travels through a claim check (docs/claim-checks.md).
+    default: 8_388_608,
     description: 'largest accepted request body, in bytes',
   }),
   WAIL_PROXY_BATCH_LIMIT: Type.Integer({

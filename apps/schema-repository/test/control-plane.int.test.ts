@@ -233,6 +233,7 @@ describe('data models', () => {
       keySchemaId: expect.any(Number),
       valueSchemaId: expect.any(Number),
       eventTopic: 'wail.events.customers',
+      claimCheckBytes: 900_000,
     });
     const { keySchemaId, valueSchemaId } = answer.body as {
       keySchemaId: number;
@@ -256,6 +257,7 @@ describe('data models', () => {
       'version',
       'source',
       'modelVersion',
+      'claimCheck',
     ]);
     expect((await get('/subjects/wail.events.customers-value/versions/latest')).body).toMatchObject(
       { id: valueSchemaId },

@@ -1,7 +1,15 @@
 import { hostname } from 'node:os';
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_CLUSTER } from '@wail/contracts';
-import { ConsumerTopicsEnv, Defaults, listenEnv, loadEnv, type Env } from '@wail/config';
+import {
+  ConsumerTopicsEnv,
+  Defaults,
+  S3Env,
+  listenEnv,
+  loadEnv,
+  s3Settings,
+  type Env,
+} from '@wail/config';
 import { WailError } from '@wail/errors';
 import { DataPlaneEnv, dataPlaneSettings, type DataPlaneSettings } from '@wail/wiring';
 import { TableSet } from './table-set';
@@ -12,6 +20,7 @@ const TABLES_DESCRIPTION =
 export const ConsumerEnv = Type.Object({
   ...DataPlaneEnv,
   ...ConsumerTopicsEnv,
+  ...S3Env,
   ...listenEnv('WAIL_CONSUMER', Defaults.consumerPort),
   WAIL_CONSUMER_GROUP: Type.String({
     minLength: 1,
@@ -89,6 +98,8 @@ export interface ConsumerConfig extends DataPlaneSettings {
   tables: TableSet;
   /** The cluster it reads intents from, and the one it publishes to (names of `kafka.clusters`). */
   clusters: { intents: string; events: string };
+  /** The object store of claim checks; undefined without WAIL_S3_ENDPOINT. */
+  claims: ReturnType<typeof s3Settings>;
   pipeline: {
     keyConcurrency: number;
     maxInFlightPerPartition: number;
@@ -118,6 +129,7 @@ export function loadConfig(env: Env): ConsumerConfig {
     group: e.WAIL_CONSUMER_GROUP,
     tables: tableSet(e.WAIL_CONSUMER_TABLES),
     clusters: consumerClusters(settings.kafka.clusters, e),
+    claims: s3Settings(e),
     pipeline: {
       keyConcurrency: e.WAIL_CONSUMER_KEY_CONCURRENCY,
       maxInFlightPerPartition: e.WAIL_CONSUMER_MAX_IN_FLIGHT,

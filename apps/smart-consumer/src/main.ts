@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
+import { ClaimStore } from '@wail/object-store';
 import { runService, type RunningService } from '@wail/runtime';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
 import {
@@ -67,6 +68,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     config.clusters.events,
   );
 
+  const claims = config.claims ? new ClaimStore(config.claims) : undefined;
   const registry = createMetricsRegistry('smart-consumer');
   const metrics = consumerMetrics(registry);
   const processorLogger = logger.child({ component: 'processor' });
@@ -95,6 +97,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     metrics,
     ownsTable: config.tables.isEverything ? undefined : owns,
     consumedTopics: () => topics.topics(),
+    ...(claims ? { claims } : {}),
     topicLimit: (topic) => producers.client(clusterOf(topic)).maxMessageBytes(topic),
     eventClusterProblem: (cluster) => eventClusterProblem(config, cluster),
     moves: {
@@ -220,6 +223,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
         ...(events === kafka ? [] : [events.close()]),
         ...[...stores.values()].map((store) => store.close()),
       ]);
+      claims?.close();
     },
   };
 }

@@ -15,6 +15,7 @@ export interface DecodedEvent {
     version: number;
     source: { table: string; store: string; intentId: string; intentTs: number };
     modelVersion: number;
+    claimCheck?: { uri: string; size: number; sha256: string; contentType: string } | null;
   };
   headers: Record<string, string>;
   keySchemaId: number;

@@ -6,6 +6,7 @@ import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
 import { PostgresConnection } from '@wail/store-postgres';
 import Redis from 'ioredis';
+import { ClaimStore } from '@wail/object-store';
 import { silentLogger } from '@wail/telemetry';
 import { findJava } from './java';
 import { ensureJars, findJar } from './jars';
@@ -13,7 +14,8 @@ import { infraDir } from './paths';
 import type { StackPaths } from './paths';
 import { commandExists, render, run, startDaemon } from './processes';
 
-export type ServiceName = 'cassandra' | 'kafka' | 'kafka-hot' | 'mysql' | 'postgres' | 'redis';
+export type ServiceName =
+  'cassandra' | 'kafka' | 'kafka-hot' | 'mysql' | 'postgres' | 'redis' | 's3proxy';
 
 export interface Endpoint {
   host: string;
@@ -370,6 +372,74 @@ export const redis: StackService = {
   },
 };
 
+/** The claim store of the stack's settings: the same defaults the services use. */
+function claimStoreOf(env: NodeJS.ProcessEnv): ClaimStore {
+  return new ClaimStore({
+    endpoint: env['WAIL_S3_ENDPOINT'] ?? Defaults.s3Endpoint,
+    region: env['WAIL_S3_REGION'] ?? Defaults.s3Region,
+    bucket: env['WAIL_S3_BUCKET'] ?? Defaults.s3Bucket,
+    accessKeyId: env['WAIL_S3_ACCESS_KEY_ID'] ?? Defaults.s3AccessKeyId,
+    secretAccessKey: env['WAIL_S3_SECRET_ACCESS_KEY'] ?? Defaults.s3SecretAccessKey,
+    maxObjectBytes: 1024,
+    requestTimeoutMs: 1000,
+  });
+}
+
+/**
+ * s3proxy on its filesystem backend: the S3-compatible object store of claim
+ * checks. Ready once a signed S3 request succeeds; the bucket is created then.
+ */
+export const s3proxy: StackService = {
+  name: 's3proxy',
+  externalVariable: 'WAIL_S3_ENDPOINT',
+  readyTimeoutMs: 60_000,
+  endpoint: (env) => urlEndpoint(env['WAIL_S3_ENDPOINT'] ?? Defaults.s3Endpoint, 80),
+  async ready(env) {
+    const store = claimStoreOf(env);
+    try {
+      await store.ensureBucket();
+    } finally {
+      store.close();
+    }
+  },
+  start(paths, env, note) {
+    const java = javaFor('s3proxy', [17, 21, 25], env);
+    const jars = jarsFor('s3proxy', paths, note);
+    const { host, port } = this.endpoint(env);
+    const dataDir = paths.data('s3proxy');
+    const confDir = paths.conf('s3proxy');
+    mkdirSync(confDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true });
+    const properties = join(confDir, 's3proxy.properties');
+    writeFileSync(
+      properties,
+      render(readFileSync(join(infraDir, 's3proxy', 's3proxy.properties.template'), 'utf8'), {
+        OBJECT_STORE_HOST: host,
+        OBJECT_STORE_PORT: port,
+        OBJECT_STORE_IDENTITY: env['WAIL_S3_ACCESS_KEY_ID'] ?? Defaults.s3AccessKeyId,
+        OBJECT_STORE_CREDENTIAL: env['WAIL_S3_SECRET_ACCESS_KEY'] ?? Defaults.s3SecretAccessKey,
+        DATA_DIR: dataDir,
+      }),
+    );
+    return startDaemon({
+      command: java,
+      args: [
+        '-Xms64m',
+        '-Xmx256m',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-cp',
+        `${jars}/*`,
+        'org.gaul.s3proxy.Main',
+        '--properties',
+        properties,
+      ],
+      cwd: confDir,
+      logFile: paths.log('s3proxy'),
+      pidFile: paths.pid('s3proxy'),
+    });
+  },
+};
+
 /** Start order: the slowest first, so its start overlaps the others'. */
 export const services: readonly StackService[] = [
   cassandra,
@@ -378,4 +448,5 @@ export const services: readonly StackService[] = [
   mysql,
   postgres,
   redis,
+  s3proxy,
 ];

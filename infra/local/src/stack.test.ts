@@ -1,4 +1,4 @@
-import { kafkaHot } from './services';
+import { kafkaHot, s3proxy } from './services';
 import { Stack } from './stack';
 
 const stack = new Stack({ home: '/nonexistent/wail-home', env: {}, print: () => undefined });
@@ -6,7 +6,14 @@ const names = (selected: readonly { name: string }[]) => selected.map((service) 
 
 describe('Stack.select', () => {
   it('starts every service but kafka-hot when up is given no names', () => {
-    expect(names(stack.select([]))).toEqual(['cassandra', 'kafka', 'mysql', 'postgres', 'redis']);
+    expect(names(stack.select([]))).toEqual([
+      'cassandra',
+      'kafka',
+      'mysql',
+      'postgres',
+      'redis',
+      's3proxy',
+    ]);
   });
 
   it('selects kafka-hot when it is named', () => {
@@ -32,5 +39,19 @@ describe('kafka-hot', () => {
       new Stack({ home: '/nonexistent', env, print: () => undefined }).isExternal(kafkaHot);
     expect(external({ WAIL_KAFKA_HOT_BROKERS: '10.0.0.1:9092' })).toBe(true);
     expect(external({ WAIL_KAFKA_BROKERS: '10.0.0.1:9092' })).toBe(false);
+  });
+});
+
+describe('s3proxy', () => {
+  it('listens on 127.0.0.1:9300 unless WAIL_S3_ENDPOINT says otherwise, and is external when it is set', () => {
+    expect(s3proxy.endpoint({})).toEqual({ host: '127.0.0.1', port: 9300 });
+    expect(s3proxy.endpoint({ WAIL_S3_ENDPOINT: 'http://objects.example:9000' })).toEqual({
+      host: 'objects.example',
+      port: 9000,
+    });
+    const external = (env: NodeJS.ProcessEnv) =>
+      new Stack({ home: '/nonexistent', env, print: () => undefined }).isExternal(s3proxy);
+    expect(external({ WAIL_S3_ENDPOINT: 'http://objects.example:9000' })).toBe(true);
+    expect(external({})).toBe(false);
   });
 });

@@ -24,6 +24,12 @@ export const Defaults = {
   consumerPort: 8082,
   unmaterializedTopic: DEFAULT_UNMATERIALIZED_TOPIC,
   deadLetterTopic: DEFAULT_DEAD_LETTER_TOPIC,
+  s3Endpoint: 'http://127.0.0.1:9300',
+  s3Region: 'us-east-1',
+  s3Bucket: 'wail-claims',
+  // The local stack's s3proxy identity: loopback only, like MariaDB's passwordless root.
+  s3AccessKeyId: 'wail-local',
+  s3SecretAccessKey: 'wail-local-secret',
 } as const;
 
 export const LogEnv = {
@@ -170,6 +176,84 @@ export const StoresEnv = {
       'how long a delete of a key without a row keeps its tombstone (raised to 4 × WAIL_DB_TIMEOUT_MS + 10 s if lower)',
   }),
 };
+
+/**
+ * The object store of claim checks (docs/claim-checks.md). Without
+ * WAIL_S3_ENDPOINT a service has none: the consumer then dead-letters an
+ * oversized event EVENT_TOO_LARGE, and readers refuse claim-checked events.
+ */
+export const S3Env = {
+  WAIL_S3_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: `S3-compatible endpoint of claim checks (the local stack's s3proxy: ${Defaults.s3Endpoint}); unset: no claim checks`,
+    }),
+  ),
+  WAIL_S3_REGION: Type.String({
+    minLength: 1,
+    default: Defaults.s3Region,
+    description: 'region of the claim-check bucket',
+  }),
+  WAIL_S3_BUCKET: Type.String({
+    pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+    default: Defaults.s3Bucket,
+    description: 'bucket of claim-checked objects (created when missing)',
+  }),
+  WAIL_S3_ACCESS_KEY_ID: Type.String({
+    minLength: 1,
+    default: Defaults.s3AccessKeyId,
+    description: "access key id (default: the local stack's fixed one)",
+  }),
+  WAIL_S3_SECRET_ACCESS_KEY: Type.String({
+    minLength: 1,
+    default: Defaults.s3SecretAccessKey,
+    description: "secret access key (default: the local stack's fixed one)",
+  }),
+  WAIL_S3_MAX_OBJECT_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 1_073_741_824,
+    default: 67_108_864,
+    description: 'largest claim-checked object a reader fetches',
+  }),
+  WAIL_S3_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 300_000,
+    default: 30_000,
+    description: 'per object-store request',
+  }),
+};
+
+/** The claim store settings of a config with S3Env, or undefined when WAIL_S3_ENDPOINT is unset. */
+export function s3Settings(config: {
+  WAIL_S3_ENDPOINT?: string | undefined;
+  WAIL_S3_REGION: string;
+  WAIL_S3_BUCKET: string;
+  WAIL_S3_ACCESS_KEY_ID: string;
+  WAIL_S3_SECRET_ACCESS_KEY: string;
+  WAIL_S3_MAX_OBJECT_BYTES: number;
+  WAIL_S3_TIMEOUT_MS: number;
+}):
+  | {
+      endpoint: string;
+      region: string;
+      bucket: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      maxObjectBytes: number;
+      requestTimeoutMs: number;
+    }
+  | undefined {
+  if (!config.WAIL_S3_ENDPOINT) return undefined;
+  return {
+    endpoint: config.WAIL_S3_ENDPOINT,
+    region: config.WAIL_S3_REGION,
+    bucket: config.WAIL_S3_BUCKET,
+    accessKeyId: config.WAIL_S3_ACCESS_KEY_ID,
+    secretAccessKey: config.WAIL_S3_SECRET_ACCESS_KEY,
+    maxObjectBytes: config.WAIL_S3_MAX_OBJECT_BYTES,
+    requestTimeoutMs: config.WAIL_S3_TIMEOUT_MS,
+  };
+}
 
 export const RepositoryUrlEnv = {
   WAIL_REPOSITORY_URL: Type.String({

@@ -14,10 +14,12 @@ export {
   PostgresEnv,
   RedisEnv,
   RepositoryUrlEnv,
+  S3Env,
   StoresEnv,
   TracingEnv,
   listenEnv,
   mysqlSettings,
+  s3Settings,
   storeSettings,
 } from './common';
 export type { StoreSettings } from './common';

@@ -13,12 +13,41 @@ import { intentIdToString, type Intent } from '@wail/intent';
  *     after: null | <Name>,            // null for a delete
  *     version: long (timestamp-micros) // the row's wail_ts
  *     source: record wail.Source { table, store, intentId, intentTs: timestamp-micros },
- *     modelVersion: int
+ *     modelVersion: int,
+ *     claimCheck: null | record wail.ClaimCheck {  // default null; set when the row
+ *       uri: string, size: long,                     // is in the object store: `after`
+ *       sha256: string, contentType: string          // is then null and the object is the
+ *     }                                              // full event value, `after` included
  *   }
  *
- * A new envelope field is always optional with a default, so readers of
- * earlier versions keep working.
+ * A new envelope field is always optional with a default, and placed last, so
+ * readers of earlier versions keep working.
  */
+
+/** The content type of a claim-checked object: a Confluent-framed Avro event value. */
+export const CLAIM_CHECK_CONTENT_TYPE = 'application/vnd.wail.event+avro';
+
+/**
+ * Where a claim-checked event's full value is: `s3://<bucket>/<key>`, its
+ * byte size, the SHA-256 of its bytes (lowercase hex) and its content type.
+ */
+export interface ClaimCheck {
+  uri: string;
+  size: bigint;
+  sha256: string;
+  contentType: string;
+}
+
+const CLAIM_CHECK_SCHEMA = {
+  type: 'record',
+  name: 'wail.ClaimCheck',
+  fields: [
+    { name: 'uri', type: 'string' },
+    { name: 'size', type: 'long' },
+    { name: 'sha256', type: 'string' },
+    { name: 'contentType', type: 'string' },
+  ],
+};
 
 export interface AvroField {
   name: string;
@@ -68,6 +97,7 @@ export function envelopeSchemas(
         },
       },
       { name: 'modelVersion', type: 'int' },
+      { name: 'claimCheck', type: ['null', CLAIM_CHECK_SCHEMA], default: null },
     ],
   };
   return { keySchema, valueSchema };
@@ -83,6 +113,16 @@ export interface EventEnvelope {
   version: bigint;
   source: { table: string; store: string; intentId: string; intentTs: bigint };
   modelVersion: number;
+  /** Absent in events of envelopes registered before claim checks. */
+  claimCheck?: ClaimCheck | null;
+}
+
+/** Whether an envelope schema has the `claimCheck` field (those registered before it do not). */
+export function envelopeHasClaimCheck(valueSchema: Record<string, unknown>): boolean {
+  const fields = valueSchema['fields'];
+  return (
+    Array.isArray(fields) && fields.some((field) => (field as AvroField).name === 'claimCheck')
+  );
 }
 
 export interface EnvelopeParts {
@@ -97,12 +137,15 @@ export interface EnvelopeParts {
   /** The intent the event answers (the newest of those it covers). */
   intent: Pick<Intent, 'intentId' | 'ts'>;
   modelVersion: number;
+  /** The row is in the object store: `after` is then null, and the op still UPSERT. */
+  claimCheck?: ClaimCheck;
 }
 
 /** The envelope value of one event. */
 export function eventEnvelope(parts: EnvelopeParts): EventEnvelope {
+  const claimCheck = parts.claimCheck ?? null;
   return {
-    op: parts.after === null ? 'DELETE' : 'UPSERT',
+    op: parts.after === null && claimCheck === null ? 'DELETE' : 'UPSERT',
     key: parts.key,
     after: parts.after,
     version: parts.version,
@@ -113,5 +156,6 @@ export function eventEnvelope(parts: EnvelopeParts): EventEnvelope {
       intentTs: parts.intent.ts,
     },
     modelVersion: parts.modelVersion,
+    claimCheck,
   };
 }

@@ -7,9 +7,15 @@ export {
   parseDeadLetterHeaders,
 } from './dead-letter';
 export type { DeadLetterCause, DeadLetterCode, DeadLetterFacts } from './dead-letter';
-export { envelopeSchemas, eventEnvelope } from './envelope';
+export {
+  CLAIM_CHECK_CONTENT_TYPE,
+  envelopeHasClaimCheck,
+  envelopeSchemas,
+  eventEnvelope,
+} from './envelope';
 export type {
   AvroField,
+  ClaimCheck,
   EnvelopeOp,
   EnvelopeParts,
   EnvelopeSchemas,
@@ -17,6 +23,7 @@ export type {
 } from './envelope';
 export { intentJson } from './intent-json';
 export type { IntentJson } from './intent-json';
+export { CLAIM_CHECK_BYTES_BOUNDS, DEFAULT_CLAIM_CHECK_BYTES } from './model';
 export type { ModelVersion, ModelVersionDetail } from './model';
 export {
   CLUSTER_NAME,

@@ -1,3 +1,4 @@
+export { removeBucket } from './buckets';
 export { describeHealth } from './health-suite';
 export {
   runServiceUntilExit,

@@ -13,6 +13,10 @@ export function stackEnv(env: NodeJS.ProcessEnv = process.env) {
     mysqlUrl: env['WAIL_MYSQL_URL'] ?? Defaults.mysqlUrl,
     postgresUrl: env['WAIL_POSTGRES_URL'] ?? Defaults.postgresUrl,
     redisUrl: env['WAIL_REDIS_URL'] ?? Defaults.redisUrl,
+    s3Endpoint: env['WAIL_S3_ENDPOINT'] ?? Defaults.s3Endpoint,
+    s3Region: env['WAIL_S3_REGION'] ?? Defaults.s3Region,
+    s3AccessKeyId: env['WAIL_S3_ACCESS_KEY_ID'] ?? Defaults.s3AccessKeyId,
+    s3SecretAccessKey: env['WAIL_S3_SECRET_ACCESS_KEY'] ?? Defaults.s3SecretAccessKey,
   };
 }
 

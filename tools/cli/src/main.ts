@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { Defaults, splitList } from '@wail/config';
+import { Type } from '@sinclair/typebox';
+import { Defaults, S3Env, loadEnv, s3Settings, splitList } from '@wail/config';
+import { ClaimStore } from '@wail/object-store';
 import { applyDefinitions, readDefinitions } from '@wail/control-plane';
 import { dlq } from './dlq';
 import { gateway } from './gateway';
@@ -9,8 +11,8 @@ const usage = `usage: npm run wail -- <command> [options]
 
 commands:
   apply <file|folder>...      apply table definitions (route + data model) to the schema repository
-  tail <topic>... [--new]     print records as JSON lines (Avro decoded through the repository);
-                              from the beginning unless --new
+  tail <topic>... [--new]     print records as JSON lines (Avro decoded through the repository,
+                              claim checks resolved); from the beginning unless --new
   dlq list [--code C]         dead letters as JSON lines (reason, origin, decoded intent)
   dlq inspect --id T/P/O      one dead letter in full
   dlq redrive --id T/P/O | --code C | --all
@@ -22,7 +24,8 @@ commands:
 environment: WAIL_REPOSITORY_URL (${Defaults.repositoryUrl}), WAIL_KAFKA_BROKERS (${Defaults.kafkaBrokers}),
              WAIL_REPOSITORY_WRITE_TOKEN (apply; WAIL_REPOSITORY_TOKEN is its former name),
              WAIL_DLQ_TOPIC (${Defaults.deadLetterTopic}),
-             WAIL_GATEWAY_URL (http://127.0.0.1:8083), WAIL_GATEWAY_ADMIN_TOKEN`;
+             WAIL_GATEWAY_URL (http://127.0.0.1:8083), WAIL_GATEWAY_ADMIN_TOKEN,
+             WAIL_S3_ENDPOINT and WAIL_S3_* (tail: claim-checked rows are fetched from the object store)`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -57,11 +60,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'tail': {
       if (rest.length === 0) throw new Error('tail needs at least one topic');
+      const s3 = s3Settings(loadEnv(Type.Object(S3Env), process.env));
+      const claims = s3 ? new ClaimStore(s3) : undefined;
       const stop = await tail({
         brokers,
         repositoryUrl,
         topics: rest,
         fromBeginning: !values.new,
+        claims,
         say,
       });
       await new Promise<void>((resolve) => {
@@ -69,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGTERM', resolve);
       });
       await stop();
+      claims?.close();
       return 0;
     }
     case 'dlq':

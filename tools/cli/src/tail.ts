@@ -1,19 +1,24 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { READABLE_LOGICAL_TYPES } from '@wail/contracts';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
+import { resolveClaimCheck, type ClaimReader, type ClaimedEnvelope } from '@wail/object-store';
 import { silentLogger } from '@wail/telemetry';
 
 /**
  * Prints the records of topics as JSON lines: Confluent-framed Avro is
  * decoded through the schema repository (with the standard kafkajs client, as
  * any consumer would), JSON values are printed as they are, anything else as
- * base64.
+ * base64. A claim-checked event is shown with its row as `after`, fetched
+ * from the object store (`claims`); when that fails, as published, with the
+ * reason beside it (`claimCheckError`).
  */
 export async function tail(options: {
   brokers: string[];
   repositoryUrl: string;
   topics: string[];
   fromBeginning: boolean;
+  /** The object store of claim checks (WAIL_S3_*), when configured. */
+  claims?: ClaimReader | undefined;
   say: (line: string) => void;
 }): Promise<() => Promise<void>> {
   const registry = new SchemaRegistry(
@@ -61,7 +66,9 @@ export async function tail(options: {
           partition: record.partition,
           offset: record.offset.toString(),
           key: await decode(record.key),
-          value: await decode(record.value),
+          value: await withClaimResolved(options.claims, await decode(record.value), (bytes) =>
+            registry.decode(bytes),
+          ),
           headers: Object.fromEntries(
             Object.entries(record.headers).map(([name, value]) => [name, value.toString()]),
           ),
@@ -80,4 +87,24 @@ export async function tail(options: {
     await consumer.stop();
     await kafka.close();
   };
+}
+
+/** The decoded value with its claim check resolved, or as it is (with the reason) when that fails. */
+export async function withClaimResolved(
+  claims: ClaimReader | undefined,
+  value: unknown,
+  decode: (bytes: Buffer) => Promise<unknown>,
+): Promise<unknown> {
+  if (value === null || typeof value !== 'object') return value;
+  const envelope = value as ClaimedEnvelope;
+  if (!envelope.claimCheck) return value;
+  try {
+    return await resolveClaimCheck(
+      claims,
+      envelope,
+      async (bytes) => (await decode(bytes)) as ClaimedEnvelope,
+    );
+  } catch (error) {
+    return { ...envelope, claimCheckError: (error as Error).message };
+  }
 }

@@ -1,5 +1,6 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Defaults } from '@wail/config';
 import { demoSubscription, setUpDemo, walkthrough } from './demo';
 import { repoRoot, runService, waitReady, type ServiceSpec } from './services';
 
@@ -19,6 +20,10 @@ const ports = {
   gateway: Number(env['WAIL_GATEWAY_PORT'] ?? 8083),
 };
 
+// Claim checks through the stack's s3proxy, unless another object store is named
+// (set here, not in the environment: a set WAIL_S3_ENDPOINT makes the stack leave s3proxy alone).
+const claimChecks = { WAIL_S3_ENDPOINT: env['WAIL_S3_ENDPOINT'] ?? Defaults.s3Endpoint };
+
 const specs: ServiceSpec[] = [
   {
     label: 'repository',
@@ -34,11 +39,13 @@ const specs: ServiceSpec[] = [
     label: 'consumer',
     entry: 'apps/smart-consumer/src/main.ts',
     readyUrl: `http://${host}:${ports.consumer}/readyz`,
+    env: claimChecks,
   },
   {
     label: 'gateway',
     entry: 'apps/event-gateway/src/main.ts',
     readyUrl: `http://${host}:${ports.gateway}/readyz`,
+    env: claimChecks,
   },
 ];
 

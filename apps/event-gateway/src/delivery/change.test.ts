@@ -18,7 +18,7 @@ describe('ChangeDecoder', () => {
   });
 
   it('gives up on a schema request the repository never answers, as retriable', async () => {
-    const decoder = new ChangeDecoder(url, 100);
+    const decoder = new ChangeDecoder(url, { timeoutMs: 100 });
     const value = Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), Buffer.from([2, 0])]);
     const started = Date.now();
     const error: unknown = await decoder

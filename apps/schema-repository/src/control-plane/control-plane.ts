@@ -115,7 +115,8 @@ export class ControlPlane {
       latest !== undefined &&
       latest.schemaText === model.canonical &&
       latest.eventTopic === model.eventTopic &&
-      latest.eventCluster === model.eventCluster;
+      latest.eventCluster === model.eventCluster &&
+      latest.claimCheckBytes === model.claimCheckBytes;
 
     const latest = await this.stores.autocommit.models.get(table, 'latest');
     if (unchanged(latest)) return summary(latest);
@@ -141,6 +142,7 @@ export class ControlPlane {
         valueSchemaId: value.id,
         eventTopic: model.eventTopic,
         ...(model.eventCluster === undefined ? {} : { eventCluster: model.eventCluster }),
+        claimCheckBytes: model.claimCheckBytes,
       };
       await tx.models.insert({ ...registered, schemaText: model.canonical, revision });
       return registered;
@@ -169,6 +171,7 @@ export class ControlPlane {
       valueSchemaId: stored.valueSchemaId,
       eventTopic: stored.eventTopic,
       ...(stored.eventCluster === undefined ? {} : { eventCluster: stored.eventCluster }),
+      claimCheckBytes: stored.claimCheckBytes,
       keySubject: `${stored.eventTopic}-key`,
       valueSubject: `${stored.eventTopic}-value`,
       revision: stored.revision,
@@ -184,6 +187,7 @@ function summary(model: StoredModel): ModelVersion {
     valueSchemaId: model.valueSchemaId,
     eventTopic: model.eventTopic,
     ...(model.eventCluster === undefined ? {} : { eventCluster: model.eventCluster }),
+    claimCheckBytes: model.claimCheckBytes,
   };
 }
 

@@ -3,7 +3,9 @@ import { InvalidSchemaError, parseAvroSchema } from '../avro/parse';
 import { DEFAULT_SCHEMA_BOUNDS, type SchemaBounds } from '../avro/schema-bounds';
 import { canonicalText, schemaTextOf } from '../avro/schema-text';
 import {
+  CLAIM_CHECK_BYTES_BOUNDS,
   CLUSTER_NAME,
+  DEFAULT_CLAIM_CHECK_BYTES,
   defaultEventTopic,
   envelopeSchemas,
   isTopicName,
@@ -45,6 +47,7 @@ export interface ModelSchemas {
   eventTopic: string;
   /** Absent: the publishing consumer's own event cluster. */
   eventCluster?: string;
+  claimCheckBytes: number;
 }
 
 /** Whether a field type is one WAIL maps to columns; nullable unions `[null, T]` allowed. */
@@ -79,6 +82,7 @@ export function buildModelSchemas(
   eventTopicInput: unknown,
   eventClusterInput: unknown,
   bounds: SchemaBounds = DEFAULT_SCHEMA_BOUNDS,
+  claimCheckBytesInput: unknown = undefined,
 ): ModelSchemas {
   let json: unknown = schemaInput;
   if (typeof schemaInput === 'string') {
@@ -129,6 +133,16 @@ export function buildModelSchemas(
     problems.push(
       '"eventCluster" must be a cluster name of WAIL_KAFKA_CLUSTERS (lower-case letters, digits, _ and -, starting with a letter, ≤ 32)',
     );
+  const claimCheckBytes = claimCheckBytesInput ?? DEFAULT_CLAIM_CHECK_BYTES;
+  if (
+    typeof claimCheckBytes !== 'number' ||
+    !Number.isInteger(claimCheckBytes) ||
+    claimCheckBytes < CLAIM_CHECK_BYTES_BOUNDS.min ||
+    claimCheckBytes > CLAIM_CHECK_BYTES_BOUNDS.max
+  )
+    problems.push(
+      `"claimCheckBytes" must be an integer from ${CLAIM_CHECK_BYTES_BOUNDS.min} to ${CLAIM_CHECK_BYTES_BOUNDS.max} (bytes of an encoded event value)`,
+    );
   if (problems.length > 0) throw errors.invalidModel(problems.join('; '));
 
   const { keySchema, valueSchema } = envelopeSchemas(record, keyFields);
@@ -139,5 +153,6 @@ export function buildModelSchemas(
     valueSchema,
     eventTopic: eventTopic as string,
     ...(eventCluster === undefined ? {} : { eventCluster: eventCluster as string }),
+    claimCheckBytes: claimCheckBytes as number,
   };
 }

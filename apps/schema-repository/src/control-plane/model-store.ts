@@ -51,6 +51,7 @@ export class ModelStore {
       ...(row['event_cluster'] === null || row['event_cluster'] === undefined
         ? {}
         : { eventCluster: String(row['event_cluster']) }),
+      claimCheckBytes: Number(row['claim_check_bytes']),
       revision: Number(row['revision']),
     };
   }
@@ -66,14 +67,15 @@ export class ModelStore {
 
   async insert(model: StoredModel): Promise<void> {
     await this.db.execute(
-      `INSERT INTO data_models (table_name, version, schema_text, event_topic, event_cluster, key_schema_id, value_schema_id, revision)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO data_models (table_name, version, schema_text, event_topic, event_cluster, claim_check_bytes, key_schema_id, value_schema_id, revision)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         model.table,
         model.version,
         model.schemaText,
         model.eventTopic,
         model.eventCluster ?? null,
+        model.claimCheckBytes,
         model.keySchemaId,
         model.valueSchemaId,
         model.revision,

@@ -33,6 +33,7 @@ export function validateModel(
     input['eventTopic'],
     input['eventCluster'],
     bounds,
+    input['claimCheckBytes'],
   );
   const problems = eventTopicProblems(model.eventTopic, topics);
   const clusters = topics.clusters ?? [DEFAULT_CLUSTER];

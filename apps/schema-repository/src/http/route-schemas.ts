@@ -1,6 +1,8 @@
 import { DEFAULT_SCHEMA_BOUNDS } from '../avro/schema-bounds';
 import {
+  CLAIM_CHECK_BYTES_BOUNDS,
   CLUSTER_NAME,
+  DEFAULT_CLAIM_CHECK_BYTES,
   DEFAULT_CLUSTER,
   DEFAULT_FAILURE_MODE,
   DEFAULT_INTENT_TOPIC,
@@ -197,6 +199,14 @@ export const SHARED_SCHEMAS: readonly JsonSchema[] = [
         description:
           "the Kafka cluster of eventTopic: main or a name of WAIL_KAFKA_CLUSTERS (422 otherwise); absent, the consumer's WAIL_CONSUMER_EVENT_CLUSTER. Changing only it makes a new version",
       },
+      claimCheckBytes: {
+        type: 'integer',
+        default: DEFAULT_CLAIM_CHECK_BYTES,
+        minimum: CLAIM_CHECK_BYTES_BOUNDS.min,
+        maximum: CLAIM_CHECK_BYTES_BOUNDS.max,
+        description:
+          'an event whose encoded value is larger goes to the object store and the event carries a claimCheck pointer instead of after (docs/claim-checks.md; 422 outside the bounds). Changing only it makes a new version',
+      },
     },
   },
   {
@@ -209,6 +219,7 @@ export const SHARED_SCHEMAS: readonly JsonSchema[] = [
       valueSchemaId: { type: 'integer' },
       eventTopic: { type: 'string' },
       eventCluster: { type: 'string', description: 'only when the version names one' },
+      claimCheckBytes: { type: 'integer', description: 'the claim-check threshold, in bytes' },
     },
   },
 ];

@@ -115,6 +115,18 @@ export const MIGRATIONS: readonly {
     description: "a data model version's event cluster (NULL: the consumer's own)",
     statements: [{ table: 'data_models', column: 'event_cluster', definition: 'VARCHAR(32) NULL' }],
   },
+  {
+    version: 5,
+    description: "a data model version's claim-check threshold (bytes of an encoded event value)",
+    statements: [
+      {
+        table: 'data_models',
+        column: 'claim_check_bytes',
+        // The default of every version registered before claim checks.
+        definition: 'INT NOT NULL DEFAULT 900000',
+      },
+    ],
+  },
 ];
 
 async function addColumn(

@@ -13,7 +13,7 @@ import { KeyRound } from './key-round';
 import { KeyScheduler, ScheduledKey } from './key-scheduler';
 import type { ConsumerMetrics } from './metrics';
 import type { ModelCache } from './model-cache';
-import { OutputSink, type OutputTarget } from './output-sink';
+import { OutputSink, type ClaimWriter, type OutputTarget } from './output-sink';
 import { placedBy, placement, type Placement } from './moves';
 import { PartitionTracker } from './partition-tracker';
 
@@ -57,6 +57,8 @@ export interface ProcessorDeps {
   consumedTopics?: () => Iterable<string>;
   /** An event topic's `max.message.bytes`, when it is known: events above it are dead-lettered before Kafka refuses them. */
   topicLimit?: (topic: string) => Promise<number | undefined>;
+  /** The object store of claim checks (WAIL_S3_ENDPOINT); without it oversized events are dead-lettered. */
+  claims?: ClaimWriter;
   /** Why this consumer cannot publish to an event cluster (default: it can publish anywhere). */
   eventClusterProblem?: (cluster: string) => string | undefined;
   /** Tables moving between intent locations (moves.ts); without it every intent is processed where it is read. */
@@ -126,6 +128,7 @@ export class IntentProcessor {
       unmaterializedTopic: options.unmaterializedTopic,
       deadLetterTopic: options.deadLetterTopic,
       eventSize: this.eventSize,
+      claims: deps.claims,
       published: this.lastPublished,
       metrics: deps.metrics,
       logger,

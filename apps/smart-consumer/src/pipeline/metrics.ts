@@ -54,6 +54,12 @@ export function consumerMetrics(registry: Registry) {
       labelNames: ['table', 'op'],
       registers: [registry],
     }),
+    claimChecks: new Counter({
+      name: 'wail_consumer_claim_checks_total',
+      help: 'events whose row went to the object store, the event carrying a claim check',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
     unmaterialized: new Counter({
       name: 'wail_consumer_unmaterialized_total',
       help: 'intents recorded as never materialized',

@@ -1,5 +1,11 @@
 import type { Type } from 'avsc';
-import { DEFAULT_CLUSTER, avroType, type ModelVersionDetail } from '@wail/contracts';
+import {
+  DEFAULT_CLAIM_CHECK_BYTES,
+  DEFAULT_CLUSTER,
+  avroType,
+  envelopeHasClaimCheck,
+  type ModelVersionDetail,
+} from '@wail/contracts';
 import type { RepositoryClient } from '@wail/control-plane';
 import { RowMapper } from './row-mapper';
 
@@ -16,6 +22,10 @@ export interface ResolvedModel {
   valueType: Type;
   rowMapper: RowMapper;
   keyMapper: RowMapper;
+  /** Encoded event values larger than this are claim-checked, when the consumer has an object store. */
+  claimCheckBytes: number;
+  /** Whether its envelope has the `claimCheck` field (envelopes registered before it do not). */
+  claimChecks: boolean;
 }
 
 /**
@@ -73,6 +83,8 @@ export class ModelCache {
       valueSchemaId: model.valueSchemaId,
       keyType: avroType(keyJson),
       valueType: avroType(valueSchema),
+      claimCheckBytes: model.claimCheckBytes ?? DEFAULT_CLAIM_CHECK_BYTES,
+      claimChecks: envelopeHasClaimCheck(JSON.parse(valueSchema) as Record<string, unknown>),
       rowMapper: new RowMapper(model.schema),
       keyMapper: new RowMapper(keyJson),
     };

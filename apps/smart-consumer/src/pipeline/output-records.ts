@@ -2,6 +2,7 @@ import {
   deadLetterHeaders,
   eventEnvelope,
   intentJson,
+  type ClaimCheck,
   type DeadLetterCode,
   type TableRoute,
 } from '@wail/contracts';
@@ -21,8 +22,9 @@ export function eventVersion(state: ReadResult): bigint | undefined {
 /**
  * The event of a key's current state (DESIGN "Events"): the Avro key record
  * and the envelope, both in Confluent wire format, named after `newest` — the
- * newest intent it answers, whose trace it continues. A row the model cannot
- * represent throws ENCODE_FAILED.
+ * newest intent it answers, whose trace it continues. With `claimCheck` the
+ * envelope carries the pointer and no `after` (the object holds the event
+ * built without it). A row the model cannot represent throws ENCODE_FAILED.
  */
 export function eventRecord(
   route: TableRoute,
@@ -31,6 +33,7 @@ export function eventRecord(
   newest: Intent,
   version: bigint,
   trace: Record<string, string>,
+  claimCheck?: ClaimCheck,
 ): OutgoingRecord {
   try {
     const keyRow: Record<string, StoredValue> = {};
@@ -41,12 +44,16 @@ export function eventRecord(
     const keyRecord = model.keyMapper.map(keyRow);
     const envelope = eventEnvelope({
       key: keyRecord,
-      after: state.state === 'present' ? model.rowMapper.map(state.row) : null,
+      after:
+        state.state === 'present' && claimCheck === undefined
+          ? model.rowMapper.map(state.row)
+          : null,
       version,
       table: route.table,
       store: route.store,
       intent: newest,
       modelVersion: model.version,
+      ...(claimCheck === undefined ? {} : { claimCheck }),
     });
     return {
       topic: model.eventTopic,

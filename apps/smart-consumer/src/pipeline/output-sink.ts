@@ -1,5 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
-import type { TableRoute } from '@wail/contracts';
+import { CLAIM_CHECK_CONTENT_TYPE, type ClaimCheck, type TableRoute } from '@wail/contracts';
 import { WailError, isWailError } from '@wail/errors';
 import { recordSize, type IncomingRecord } from '@wail/kafka';
 import type { ReadResult } from '@wail/store';
@@ -19,7 +19,14 @@ export interface OutputTarget extends KeyOwner {
   readonly delivery: PartitionDelivery;
 }
 
+/** Where claim-checked event values go (@wail/object-store's ClaimStore). */
+export interface ClaimWriter {
+  putClaim(bytes: Uint8Array, contentType: string): Promise<ClaimCheck>;
+}
+
 export interface OutputSinkDeps {
+  /** The object store of claim checks; without it an oversized event is dead-lettered EVENT_TOO_LARGE. */
+  claims?: ClaimWriter | undefined;
   unmaterializedTopic: string;
   deadLetterTopic: string;
   eventSize: EventSizeBound;
@@ -55,7 +62,14 @@ export class OutputSink implements RoundOutputs<OutputTarget> {
       contextFromHeaders(newest.record.headers),
     );
     try {
-      const record = eventRecord(route, model, state, newest.intent, version, traceHeaders(span));
+      const trace = traceHeaders(span);
+      let record = eventRecord(route, model, state, newest.intent, version, trace);
+      // The object is stored before its pointer is handed over: a failed PUT
+      // (CLAIM_CHECK_UNAVAILABLE, retriable) retries the key like a store
+      // outage, so no event ever points at an object that is not there.
+      const claimed = await this.claimCheck(model, record);
+      if (claimed)
+        record = eventRecord(route, model, state, newest.intent, version, trace, claimed);
       // An event Kafka cannot take is dead-lettered, not retried forever
       // while the partition's offsets wait behind it.
       const size = recordSize(record);
@@ -81,6 +95,7 @@ export class OutputSink implements RoundOutputs<OutputTarget> {
         throw error;
       }
       this.deps.published.set(key.id, version);
+      if (claimed) this.deps.metrics.claimChecks.inc({ table: route.table });
       this.deps.metrics.events.inc({
         table: route.table,
         op: state.state === 'present' ? 'upsert' : 'delete',
@@ -91,6 +106,17 @@ export class OutputSink implements RoundOutputs<OutputTarget> {
     } finally {
       span.end();
     }
+  }
+
+  /** The pointer of the event's value once stored, when it is over its table's threshold. */
+  private async claimCheck(
+    model: ResolvedModel,
+    record: { value: Buffer | null },
+  ): Promise<ClaimCheck | undefined> {
+    const { claims } = this.deps;
+    if (!claims || !model.claimChecks || !record.value) return undefined;
+    if (record.value.byteLength <= model.claimCheckBytes) return undefined;
+    return claims.putClaim(record.value, CLAIM_CHECK_CONTENT_TYPE);
   }
 
   async unmaterialized(
