@@ -15,6 +15,8 @@ export const json = { 'content-type': 'application/json' };
 export interface Service {
   url: string;
   child: ChildProcess;
+  /** The event gateway's gRPC listener, `host:port`. */
+  grpcAddress?: string;
 }
 
 export interface Pipeline {
@@ -36,7 +38,8 @@ async function service(app: string, port: string, env: Record<string, string>): 
     { ...env, ...ports },
     `${url}/readyz`,
   );
-  return { url, child };
+  const grpcPort = ports['WAIL_GATEWAY_GRPC_PORT'];
+  return { url, child, ...(grpcPort ? { grpcAddress: `127.0.0.1:${grpcPort}` } : {}) };
 }
 
 export async function startPipeline(): Promise<Pipeline> {

@@ -1,6 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  credentials,
+  loadPackageDefinition,
+  Metadata,
+  status,
+  type Client,
+  type ClientDuplexStream,
+  type StatusObject,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import {
   json,
   cpuSeconds,
@@ -12,22 +23,24 @@ import {
   writeLoad,
   type Pipeline,
 } from './gateway-pipeline';
-import { record, say } from './harness';
+import { record, repoRoot, say } from './harness';
 
 /**
- * The event gateway benchmark (SSE, webhooks), on one MySQL table against the local stack:
+ * The event gateway benchmark (SSE, webhooks, gRPC), on one MySQL table against the local stack:
  *
  * 1. a quick first measurement: how many events/s the pipeline (proxy → consumer
  *    → event topic) sustains here under batch writes at full speed;
  * 2. for each delivery and N of --subscriptions: N subscriptions of the table,
  *    a fixed write load of half that rate offered through the proxy (batches);
- *    SSE subscribers ack every 100 changes or 200 ms, webhooks answer 200. Per N: changes/s
+ *    SSE and gRPC subscribers ack every 100 changes or 200 ms (gRPC: on the
+ *    Subscribe stream, each subscriber on its own connection as each SSE
+ *    stream is), webhooks answer 200. Per N: changes/s
  *    delivered in total and per subscription, per subscription ÷ events/s on
  *    the topic (the consumer's output: the physical limit), p50/p99 from the
  *    write's acknowledgement to delivery, and the gateway's RSS per stream.
  *
  * Usage: npx tsx tools/bench/src/gateway.ts [--duration 10] [--subscriptions 1,10,100]
- *        [--delivery sse|webhook|sse,webhook] [--batch 50]
+ *        [--delivery sse|webhook|grpc, or a list such as sse,webhook,grpc] [--batch 50]
  */
 const { values } = parseArgs({
   options: {
@@ -37,9 +50,11 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '50' },
   },
 });
+const DELIVERIES = ['sse', 'webhook', 'grpc'] as const;
+type Delivery = (typeof DELIVERIES)[number];
 const deliveries = values.delivery!.split(',') as Delivery[];
-if (!deliveries.every((delivery) => delivery === 'sse' || delivery === 'webhook'))
-  throw new Error('--delivery is sse, webhook or sse,webhook');
+if (!deliveries.every((delivery) => DELIVERIES.includes(delivery)))
+  throw new Error('--delivery is sse, webhook, grpc or a comma-separated list of them');
 const duration = Number(values.duration);
 const counts = values.subscriptions!.split(',').map(Number);
 const batchSize = Number(values.batch);
@@ -72,12 +87,34 @@ interface Subscriber {
   close(): Promise<void>;
 }
 
-/** One SSE subscriber: reads frames as they come, acks every 100 changes or 200 ms. */
-class SseSubscriber implements Subscriber {
-  private readonly controller = new AbortController();
+/** The SSE and gRPC subscribers' acks: the last cursor received, after 100 changes or 200 ms. */
+class Acknowledger {
   private lastCursor = '';
   private unacked = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer = setInterval(() => void this.flush(), 200);
+
+  constructor(private readonly send: (cursor: string) => Promise<void> | void) {}
+
+  received(cursor: string): void {
+    this.lastCursor = cursor;
+    if (++this.unacked >= 100) void this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.unacked === 0) return;
+    this.unacked = 0;
+    await this.send(this.lastCursor);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** One SSE subscriber: reads frames as they come, acks over HTTP. */
+class SseSubscriber implements Subscriber {
+  private readonly controller = new AbortController();
+  private acks: Acknowledger | undefined;
   private done: Promise<void> = Promise.resolve();
 
   constructor(
@@ -93,14 +130,14 @@ class SseSubscriber implements Subscriber {
     });
     if (!response.ok || !response.body) throw new Error(`stream: ${response.status}`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    this.timer = setInterval(() => void this.ack(), 200);
+    const acks = (this.acks = new Acknowledger((cursor) => this.ack(cursor)));
     this.done = (async () => {
       let buffer = '';
       try {
         for (let read = await reader.read(); !read.done; read = await reader.read()) {
           buffer += read.value;
           for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-            this.frame(buffer.slice(0, end));
+            this.frame(buffer.slice(0, end), acks);
             buffer = buffer.slice(end + 2);
           }
         }
@@ -111,29 +148,115 @@ class SseSubscriber implements Subscriber {
     return this;
   }
 
-  private frame(frame: string): void {
+  private frame(frame: string, acks: Acknowledger): void {
     const id = /^id: (.*)$/m.exec(frame)?.[1];
     const version = /"version":(\d+)/.exec(frame)?.[1];
     if (id === undefined || version === undefined) return;
     this.tally.change(Number(version), performance.now());
-    this.lastCursor = id;
-    if (++this.unacked >= 100) void this.ack();
+    acks.received(id);
   }
 
-  private async ack(): Promise<void> {
-    if (this.unacked === 0) return;
-    this.unacked = 0;
+  private async ack(cursor: string): Promise<void> {
     await fetch(`${this.url}/ack`, {
       method: 'POST',
       headers: { ...json, authorization: `Bearer ${this.token}` },
-      body: JSON.stringify({ cursor: this.lastCursor }),
+      body: JSON.stringify({ cursor }),
     }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.acks?.stop();
     this.controller.abort();
     await this.done;
+  }
+}
+
+/** `wail.v1.Change` with the loader options below: the fields the bench reads (int64 as decimal text). */
+interface ChangeMessage {
+  cursor: string;
+  version: string;
+}
+
+type SubscribeRequest = { open: { subscription_id: string } } | { ack: { cursor: string } };
+
+interface EventGatewayClient extends Client {
+  Subscribe(metadata: Metadata): ClientDuplexStream<SubscribeRequest, ChangeMessage>;
+}
+
+type EventGatewayConstructor = new (
+  address: string,
+  creds: ReturnType<typeof credentials.createInsecure>,
+  options: Record<string, unknown>,
+) => EventGatewayClient;
+
+let eventGateway: EventGatewayConstructor | undefined;
+
+/** The `wail.v1.EventGateway` client class, from the .proto at run time, as a client would load it. */
+function eventGatewayClass(): EventGatewayConstructor {
+  if (eventGateway) return eventGateway;
+  const proto = join(repoRoot, 'apps/event-gateway/proto/wail/v1/event_gateway.proto');
+  const definition = loadSync(proto, {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const loaded = loadPackageDefinition(definition) as unknown as {
+    wail: { v1: { EventGateway: EventGatewayConstructor } };
+  };
+  return (eventGateway = loaded.wail.v1.EventGateway);
+}
+
+/** One gRPC subscriber: one Subscribe call on its own connection, acks on the stream. */
+class GrpcSubscriber implements Subscriber {
+  private readonly client: EventGatewayClient;
+  private call: ClientDuplexStream<SubscribeRequest, ChangeMessage> | undefined;
+  private acks: Acknowledger | undefined;
+  private ended: Promise<StatusObject> | undefined;
+
+  constructor(
+    readonly tally: Tally,
+    address: string,
+    private readonly id: string,
+    private readonly token: string,
+  ) {
+    // A local subchannel pool: a connection of its own, not one shared by every subscriber.
+    this.client = new (eventGatewayClass())(address, credentials.createInsecure(), {
+      'grpc.use_local_subchannel_pool': 1,
+    });
+  }
+
+  async open(): Promise<this> {
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${this.token}`);
+    const call = (this.call = this.client.Subscribe(metadata));
+    const acks = (this.acks = new Acknowledger((cursor) => void call.write({ ack: { cursor } })));
+    // A non-OK status also comes as 'error'; 'status' carries every outcome.
+    call.on('error', () => undefined);
+    const ended = (this.ended = new Promise((resolve) => call.on('status', resolve)));
+    call.on('data', (change: ChangeMessage) => {
+      this.tally.change(Number(change.version), performance.now());
+      acks.received(change.cursor);
+    });
+    call.write({ open: { subscription_id: this.id } });
+    // The server sends its headers once the stream is open.
+    const opened = await Promise.race([
+      new Promise<true>((resolve) => call.once('metadata', () => resolve(true))),
+      ended,
+    ]);
+    if (opened !== true) {
+      acks.stop();
+      throw new Error(`subscribe ${this.id}: ${status[opened.code]} ${opened.details}`);
+    }
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.acks?.stop();
+    this.call?.cancel();
+    await this.ended;
+    this.client.close();
   }
 }
 
@@ -159,8 +282,6 @@ async function webhookReceiver(tallies: Tally[]): Promise<{ url: string; close()
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
-
-type Delivery = 'sse' | 'webhook';
 
 async function run(
   pipeline: Pipeline,
@@ -198,7 +319,14 @@ async function run(
     subscribers.push(
       receiver
         ? { tally, close: async () => undefined }
-        : await new SseSubscriber(tally, url, body.token).open(),
+        : delivery === 'grpc'
+          ? await new GrpcSubscriber(
+              tally,
+              pipeline.gateway.grpcAddress!,
+              body.id,
+              body.token,
+            ).open()
+          : await new SseSubscriber(tally, url, body.token).open(),
     );
   }
   // Warm-up: write until every subscription has seen a change (its cursor group is positioned).
@@ -307,7 +435,7 @@ async function main(): Promise<void> {
     rows,
     [
       'Load generator, subscribers, the four services, Kafka and MariaDB share the same 2 cores.',
-      'SSE subscribers acknowledge every 100 changes or 200 ms; webhooks answer 200 at once. Latency: the proxy’s acknowledgement of the write → the change at the subscriber.',
+      'SSE and gRPC subscribers acknowledge every 100 changes or 200 ms (gRPC on the stream, one connection per subscriber); webhooks answer 200 at once. Latency: the proxy’s acknowledgement of the write → the change at the subscriber.',
       'RSS per subscription: (peak VmRSS of the gateway while N deliver − VmRSS before the N subscriptions) ÷ N; the first N also pays one-off warm-up (JIT, buffers).',
       'Rates are over the load window only; "delivered after grace" counts what arrived up to 15 s after the load stopped.',
     ],
