@@ -97,9 +97,17 @@ function get(resources: Resource[], kind: string, name: string): Resource {
 
 /** The environment a pod of the app gets: its ConfigMap and Secret, as envFrom merges them. */
 function podEnv(resources: Resource[], name: string): Record<string, string> {
-  const configMap = get(resources, 'ConfigMap', name) as { data?: Record<string, string> };
-  const secret = get(resources, 'Secret', name) as { stringData?: Record<string, string> };
-  return { ...configMap.data, ...secret.stringData };
+  return { ...configMapData(resources, name), ...secretData(resources, name) };
+}
+
+function configMapData(resources: Resource[], name: string): Record<string, string> {
+  return (get(resources, 'ConfigMap', name) as { data?: Record<string, string> }).data ?? {};
+}
+
+function secretData(resources: Resource[], name: string): Record<string, string> {
+  return (
+    (get(resources, 'Secret', name) as { stringData?: Record<string, string> }).stringData ?? {}
+  );
 }
 
 function installed(command: string, args: string[]): boolean {
@@ -164,25 +172,22 @@ describe('the Kubernetes manifests', () => {
     });
 
     it('has every variable of its config schema in its ConfigMap or Secret, once, and no other', () => {
-      const configMap = (get(rendered.base, 'ConfigMap', name) as { data: Record<string, string> })
-        .data;
-      const secret = (get(rendered.base, 'Secret', name) as { stringData: Record<string, string> })
-        .stringData;
+      const configMap = configMapData(rendered.base, name);
+      const secret = secretData(rendered.base, name);
       const declared = Object.keys(schema.properties).sort();
       expect(declared.length).toBeGreaterThan(10);
       expect([...Object.keys(configMap), ...Object.keys(secret)].sort()).toEqual(declared);
     });
 
     it('keeps every secret variable (tokens, passwords, keys, URLs) in the Secret', () => {
-      const configMap = (get(rendered.base, 'ConfigMap', name) as { data: Record<string, string> })
-        .data;
+      const configMap = configMapData(rendered.base, name);
       expect(Object.keys(configMap).filter(isSecretVariable)).toEqual([]);
     });
 
     it('starts from the overlay configuration; the base alone refuses to listen beyond loopback without its tokens', () => {
       const config = loadConfig(podEnv(rendered.overlay, name));
       const ports = containers(get(rendered.overlay, 'Deployment', name)).flatMap(
-        (c) => (c as { ports: { name: string; containerPort: number }[] }).ports,
+        (c) => c.ports ?? [],
       );
       expect(ports.find((p) => p.name === 'http')?.containerPort).toBe(config.http.port);
       if ('grpc' in app.ports)

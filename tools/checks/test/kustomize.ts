@@ -90,7 +90,13 @@ export function renderKustomization(directory: string): Resource[] {
   return resources;
 }
 
-export function containers(resource: Resource): { name: string; image: string }[] {
+export interface Container {
+  name: string;
+  image: string;
+  ports?: { name: string; containerPort: number }[];
+}
+
+export function containers(resource: Resource): Container[] {
   if (resource.kind !== 'Deployment') return [];
   const template = (
     resource.spec as { template: { spec: { containers: { name: string; image: string }[] } } }
