@@ -135,7 +135,7 @@ describe('the Kubernetes manifests', () => {
     },
   );
 
-  it('validates every YAML file under infra/k8s on its own (patches included, as partial objects)', () => {
+  it('parses every YAML file under infra/k8s, and validates each file of the base on its own', () => {
     const files = readdirSync(join(root, 'infra', 'k8s'), {
       recursive: true,
       encoding: 'utf8',
