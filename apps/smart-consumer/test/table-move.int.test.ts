@@ -341,6 +341,31 @@ describe('moving a table under load', () => {
       0n,
     );
     expect(intentsOnHot).toBeGreaterThan(0n);
+    // Writes after the move ended are the new group's alone. (While the old
+    // group drains, slowly on a busy machine, it may publish every key's
+    // latest state itself, leaving the new group nothing newer.)
+    const fresh: Acked[] = [];
+    for (const id of [1001, 1002, 1003]) {
+      const answer = await http('POST', `${proxy.url}/v1/tables/items/mutations`, {
+        op: 'upsert',
+        key: { id },
+        values: { n: 1 },
+      });
+      expect(answer.status).toBe(200);
+      fresh.push({ id, ts: Number(answer.body?.['ts']), at: Date.now() });
+    }
+    await waitFor(
+      () =>
+        fresh.every((write) =>
+          events.events.some(
+            (e) =>
+              e.value.source.table === 'items' &&
+              e.value.key['id'] === write.id &&
+              e.value.version >= write.ts,
+          ),
+        ),
+      { timeoutMs: 30_000, what: 'events of the writes after the move' },
+    );
     const more = {
       intentsOnHotTopic: Number(intentsOnHot),
       forwardedByOldGroup: await metric(
