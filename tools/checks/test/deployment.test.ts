@@ -48,7 +48,9 @@ const apps = [
     app: 'event-gateway',
     schema: 'GatewayEnv',
     ports: { http: 'WAIL_GATEWAY_PORT', grpc: 'WAIL_GATEWAY_GRPC_PORT' },
-    autoscaled: true,
+    autoscaled: false,
+    // Its instances do not share subscriptions (apps/event-gateway/README.md, Limits).
+    singleton: true,
     tokens: { WAIL_GATEWAY_ADMIN_TOKEN: 'admin-token-for-the-test' },
   },
 ] as const;
@@ -255,7 +257,9 @@ describe('the Kubernetes manifests', () => {
     it(
       app.autoscaled
         ? 'is scaled by a HorizontalPodAutoscaler that owns its replica count'
-        : 'is scaled by its replica count, with no HorizontalPodAutoscaler',
+        : 'singleton' in app
+          ? 'runs as one pod, replaced on update, with no HorizontalPodAutoscaler'
+          : 'is scaled by its replica count, with no HorizontalPodAutoscaler',
       () => {
         const deployment = get(rendered.base, 'Deployment', name) as unknown as DeploymentShape;
         const autoscaler = find(rendered.base, 'HorizontalPodAutoscaler', name) as
@@ -269,6 +273,15 @@ describe('the Kubernetes manifests', () => {
             name,
           });
           expect(autoscaler?.spec.minReplicas).toBeGreaterThanOrEqual(2);
+        } else if ('singleton' in app) {
+          // Never two at once, not even during an update; a drain may take the one.
+          expect(deployment.spec.replicas).toBe(1);
+          expect(deployment.spec.strategy?.type).toBe('Recreate');
+          expect(autoscaler).toBeUndefined();
+          const budget = get(rendered.base, 'PodDisruptionBudget', name) as unknown as {
+            spec: { maxUnavailable?: number };
+          };
+          expect(budget.spec.maxUnavailable).toBe(1);
         } else {
           expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
           expect(autoscaler).toBeUndefined();
@@ -300,6 +313,7 @@ describe('the Kubernetes manifests', () => {
 interface DeploymentShape {
   spec: {
     replicas?: number;
+    strategy?: { type: string };
     selector: { matchLabels: Record<string, string> };
     template: {
       spec: {
