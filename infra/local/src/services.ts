@@ -93,6 +93,10 @@ function kafkaService(
       });
       try {
         await client.listTopics();
+        // A group coordinator too: on a new cluster the offsets topic is made
+        // on first use, and a transaction's offset commit before it is there
+        // fails GROUP_COORDINATOR_NOT_AVAILABLE (seen in CI's first suite).
+        await client.committedOffsets('wail-stack-ready', []);
       } finally {
         await client.close();
       }
