@@ -9,7 +9,8 @@
  *
  * The change is to kafkajs' Batch class, so it holds for every consumer of
  * the process; `PartitionConsumer` returns at once from such a batch unless it
- * resolves markers, which leaves everyone else where kafkajs left them.
+ * resolves markers, and an `eachMessage` consumer moves past it as kafkajs
+ * did (it would otherwise fetch the same marker again and again).
  */
 const Batch = require('kafkajs/src/consumer/batch') as {
   prototype: {
@@ -22,6 +23,21 @@ const Batch = require('kafkajs/src/consumer/batch') as {
 };
 
 type BatchLike = (typeof Batch)['prototype'];
+
+const Runner = require('kafkajs/src/consumer/runner') as {
+  prototype: {
+    consumerGroup: {
+      resolveOffset(offset: { topic: string; partition: number; offset: string }): void;
+    };
+    processEachMessage(batch: BatchLike & RunnerBatch): Promise<void>;
+  };
+};
+
+interface RunnerBatch {
+  topic: string;
+  partition: number;
+  lastOffset(): string;
+}
 
 const carriesControl = (batch: BatchLike) =>
   batch.messagesWithinOffset.some((message) => message.isControlRecord === true);
@@ -36,5 +52,11 @@ export function deliverControlBatches(): void {
   };
   Batch.prototype.isEmptyDueToFiltering = function (this: BatchLike) {
     return this.messages.length === 0 && this.rawMessages.length > 0 && !carriesControl(this);
+  };
+  const eachMessage = Runner.prototype.processEachMessage;
+  Runner.prototype.processEachMessage = async function (this: typeof Runner.prototype, batch) {
+    if (batch.messages.length > 0) return eachMessage.call(this, batch);
+    const { topic, partition } = batch;
+    this.consumerGroup.resolveOffset({ topic, partition, offset: batch.lastOffset() });
   };
 }

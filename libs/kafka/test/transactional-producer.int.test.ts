@@ -173,4 +173,45 @@ describe('TransactionalProducer', () => {
       await client.deleteTopics([topic]);
     }
   }, 60_000);
+  it('moves an eachMessage consumer past a commit marker it fetched alone', async () => {
+    const topic = uniqueName('wail_it_txn_each_message');
+    await client.ensureTopics([{ topic, partitions: 1 }]);
+    const kafka = new Kafka({
+      brokers: kafkaBrokers,
+      clientId: 'wail-it',
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = kafka.producer({
+      transactionalId: `${topic}-p`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    const consumer = kafka.consumer({ groupId: uniqueName('wail_it_txn_each_message_reader') });
+    await producer.connect();
+    await consumer.connect();
+    try {
+      const values: string[] = [];
+      let fetches = 0;
+      consumer.on(consumer.events.FETCH, () => void fetches++);
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => void values.push(message.value!.toString()),
+      });
+      const transaction = await producer.transaction();
+      await transaction.send({ topic, messages: [{ value: 'a' }] });
+      await transaction.commit();
+      await waitFor(() => values.length === 1, { timeoutMs: 20_000, what: 'the record' });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Idle, a consumer waits on the broker (maxWaitTime) between fetches; one
+      // stuck on the marker fetches it again at once, hundreds of times a second.
+      fetches = 0;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(fetches).toBeLessThan(20);
+      expect(values).toEqual(['a']);
+    } finally {
+      await consumer.disconnect();
+      await producer.disconnect();
+      await client.deleteTopics([topic]);
+    }
+  }, 60_000);
 });

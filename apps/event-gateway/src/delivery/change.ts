@@ -72,14 +72,20 @@ export class ChangeDecoder {
    * cannot serve now is REPOSITORY_UNAVAILABLE (retry); one it does not have is
    * ENCODE_FAILED (skip). A claim check whose object store does not answer is
    * CLAIM_CHECK_UNAVAILABLE (retry); an object that is not the one the pointer
-   * names, CLAIM_CHECK_MISMATCH (skip).
+   * names, CLAIM_CHECK_MISMATCH (skip). With `wanted`, an event of another
+   * table is undefined before its claim check is fetched: a subscription never
+   * waits on (or pays for) another table's objects.
    */
-  async decode(record: IncomingRecord): Promise<DecodedChange | undefined> {
+  async decode(
+    record: IncomingRecord,
+    wanted?: ReadonlySet<string>,
+  ): Promise<DecodedChange | undefined> {
     const value = record.value;
     if (value === null || value.length < 6 || value[0] !== 0) return undefined;
     const published = await this.decodeValue(value, record);
     if (!published || typeof published !== 'object' || !published.source || !published.op)
       return undefined;
+    if (wanted && !wanted.has(published.source.table)) return undefined;
     let avro = value;
     const decoded = await resolveClaimCheck(this.claims, published, async (stored) => {
       avro = stored;

@@ -210,7 +210,7 @@ export class SubscriptionReader {
     }
     for (const [i, record] of records.entries()) {
       if (this.stopped || epoch !== this.epoch || batch.isStale()) return;
-      const decoded = await this.decode(record, epoch);
+      const decoded = await this.decode(record, epoch, tables);
       // A rewind or a rebalance while decoding: this record belongs to the old position.
       if (decoded === 'stop' || this.stopped || epoch !== this.epoch || batch.isStale()) return;
       if (decoded && tables.has(decoded.change.table)) {
@@ -248,10 +248,11 @@ export class SubscriptionReader {
   private async decode(
     record: IncomingBatch['records'][number],
     epoch: number,
+    tables: ReadonlySet<string>,
   ): Promise<DecodedChange | undefined | 'stop'> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.options.decoder.decode(record);
+        return await this.options.decoder.decode(record, tables);
       } catch (error) {
         if (isWailError(error) && !error.retriable) {
           this.options.metrics.undecodable.inc();
