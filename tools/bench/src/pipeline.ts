@@ -8,7 +8,16 @@ import { MysqlConnection } from '@wail/store-mysql';
 import { PostgresConnection } from '@wail/store-postgres';
 import Redis from 'ioredis';
 import { silentLogger } from '@wail/telemetry';
-import { freePort, load, record, say, startService, stopService } from './harness';
+import { CpuMeter, listenerPid, ownCpuMs, processTreeCpuMs } from './cpu';
+import {
+  freePort,
+  load,
+  record,
+  say,
+  startService,
+  stopService,
+  type LoadFigures,
+} from './harness';
 
 /**
  * The pipeline benchmark, on one run against the local stack:
@@ -20,10 +29,14 @@ import { freePort, load, record, say, startService, stopService } from './harnes
  * 3. consumer catch-up rate over a backlog of N intents, once per delivery mode
  *    (at-least-once, then exactly-once with Kafka transactions, over the same
  *    intents with a fresh group each): the throughput cost of exactly-once;
- * 4. database reads per intent under Zipf-skewed keys (s = 1.1 over 1,000 keys).
+ * 4. database reads per intent under Zipf-skewed keys (s = 1.1 over 1,000 keys);
+ * 5. CPU-ms per acknowledged write of each process (proxy, consumer, Kafka,
+ *    the database server, the load generator), each as a ratio to the
+ *    database server's, and a plain-proxy baseline (`plain-proxy.ts`: the same
+ *    HTTP API writing the same table with no intent) at equal connections.
  *
- * Usage: npx tsx tools/bench/src/pipeline.ts [--store mysql|cassandra|postgres|redis] [--duration 15]
- *        [--connections 64] [--batch 50] [--backlog 100000] [--only catch-up]
+ * Usage: npx tsx tools/bench/src/pipeline.ts [--store mysql|cassandra|postgres|redis|all|a,b]
+ *        [--duration 15] [--connections 64] [--batch 50] [--backlog 100000] [--only catch-up]
  */
 const { values } = parseArgs({
   options: {
@@ -36,9 +49,13 @@ const { values } = parseArgs({
   },
 });
 const STORES = ['mysql', 'cassandra', 'postgres', 'redis'] as const;
-if (!(STORES as readonly string[]).includes(values.store!))
-  throw new Error(`--store must be one of ${STORES.join(', ')}`);
-const store = values.store as (typeof STORES)[number];
+type Store = (typeof STORES)[number];
+const stores = (values.store === 'all' ? [...STORES] : splitList(values.store!)) as Store[];
+for (const named of stores)
+  if (!(STORES as readonly string[]).includes(named))
+    throw new Error(`--store must be all, or one or more of ${STORES.join(', ')}`);
+/** The store of the run under way (one after the other with `--store all`). */
+let store: Store = stores[0]!;
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const batchSize = Number(values.batch);
@@ -58,6 +75,8 @@ interface Environment {
   consumerUrl: string | undefined;
   intentTopic: string;
   eventTopic: string;
+  proxyPid: number;
+  consumerPid(): number | undefined;
   startConsumer(group: string, extraEnv?: Record<string, string>): Promise<void>;
   stopConsumer(): Promise<void>;
   stop(): Promise<void>;
@@ -66,6 +85,18 @@ interface Environment {
 const quantile = (sorted: number[], q: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+/** The bench table's data model (Redis stores know their columns from it). */
+const ITEM_SCHEMA = {
+  type: 'record',
+  name: 'Item',
+  namespace: 'bench',
+  fields: [
+    { name: 'id', type: 'long' },
+    { name: 'name', type: ['null', 'string'], default: null },
+    { name: 'qty', type: ['null', 'int'], default: null },
+  ],
+};
 
 async function createTables(name: string): Promise<void> {
   if (store === 'postgres') {
@@ -175,16 +206,7 @@ async function environment(suffix: string): Promise<Environment> {
     headers,
     body: JSON.stringify({
       eventTopic,
-      schema: {
-        type: 'record',
-        name: 'Item',
-        namespace: 'bench',
-        fields: [
-          { name: 'id', type: 'long' },
-          { name: 'name', type: ['null', 'string'], default: null },
-          { name: 'qty', type: ['null', 'int'], default: null },
-        ],
-      },
+      schema: ITEM_SCHEMA,
     }),
   });
   if (!model.ok) throw new Error(`model: ${await model.text()}`);
@@ -210,6 +232,8 @@ async function environment(suffix: string): Promise<Environment> {
     consumerUrl: undefined,
     intentTopic,
     eventTopic,
+    proxyPid: proxy.pid!,
+    consumerPid: () => consumer?.pid,
     async startConsumer(group, extraEnv = {}) {
       const port = await freePort();
       result.consumerUrl = `http://127.0.0.1:${port}`;
@@ -249,8 +273,69 @@ async function environment(suffix: string): Promise<Environment> {
   return result;
 }
 
+/**
+ * The plain proxy (`plain-proxy.ts`) on the environment's `direct` table (the
+ * same shape as `items`): the same API and store adapter, no intent. Started
+ * as its own process, like the proxy.
+ */
+async function startPlainProxy(name: string) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = await startService(
+    'tools/bench/src/plain-proxy.ts',
+    {
+      WAIL_STORES: store,
+      BENCH_PLAIN_PORT: String(port),
+      BENCH_PLAIN_NAMESPACE: store === 'redis' ? redisPrefix(name, 'direct') : name,
+      BENCH_PLAIN_TABLE: 'direct',
+      BENCH_PLAIN_MODEL: JSON.stringify(ITEM_SCHEMA),
+    },
+    `${url}/readyz`,
+  );
+  return { url, pid: child.pid!, stop: () => stopService(child) };
+}
+
+/** The database server's process (PostgreSQL: the postmaster, whose tree holds the backends). */
+function databasePid(): number {
+  const ports = {
+    mysql: new URL(mysqlUrl).port || '3306',
+    postgres: new URL(postgresUrl).port || '5432',
+    redis: new URL(redisUrl).port || '6379',
+    cassandra: firstPort(env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints),
+  };
+  const pid = listenerPid(Number(ports[store]));
+  if (pid === undefined)
+    throw new Error(`no process of this machine listens on ${store}'s port ${ports[store]}`);
+  return pid;
+}
+
+const firstPort = (list: string) => splitList(list)[0]!.split(':').pop()!;
+
+/** CPU-ms per acknowledged write of each measured process, and each ÷ the database server's. */
+function cpuRows(
+  label: string,
+  spent: ReadonlyMap<string, number>,
+  writes: number,
+): [string, string][] {
+  if (writes === 0) return [[`CPU per acknowledged write, ${label}`, 'no write acknowledged']];
+  const database = (spent.get('database') ?? NaN) / writes;
+  return [...spent].map(([process, ms]) => {
+    const perWrite = ms / writes;
+    const ratio =
+      process === 'database' ? '' : `${(perWrite / database).toFixed(2)}× the database server's; `;
+    return [
+      `CPU per acknowledged write, ${label}: ${process}`,
+      `${perWrite.toFixed(3)} ms (${ratio}${Math.round(ms)} ms over ${writes} writes)`,
+    ];
+  });
+}
+
+const acknowledged = (figures: LoadFigures) => figures.total - figures.non2xx;
+
 /** Direct writes with the same concurrency: the database's own limit on this machine. */
-async function directWrites(name: string): Promise<{ rate: number; p50: number; p99: number }> {
+async function directWrites(
+  name: string,
+): Promise<{ rate: number; p50: number; p99: number; writes: number }> {
   const latencies: number[] = [];
   const until = Date.now() + duration * 1000;
   let ts = BigInt(Date.now()) * 1000n;
@@ -329,6 +414,7 @@ async function directWrites(name: string): Promise<{ rate: number; p50: number; 
     rate: Math.round(latencies.length / duration),
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
+    writes: latencies.length,
   };
 }
 
@@ -345,9 +431,9 @@ const randomBatch = (name: string, qty: number) =>
     })),
   });
 
-function singleWrites(proxyUrl: string, keys: () => number): autocannon.Options {
+function singleWrites(proxyUrl: string, keys: () => number, table = 'items'): autocannon.Options {
   return {
-    url: `${proxyUrl}/v1/tables/items/mutations`,
+    url: `${proxyUrl}/v1/tables/${table}/mutations`,
     connections,
     requests: [
       {
@@ -485,6 +571,13 @@ function zipf(n: number, s: number): () => number {
 }
 
 async function main(): Promise<void> {
+  for (const each of stores) {
+    store = each;
+    await benchStore();
+  }
+}
+
+async function benchStore(): Promise<void> {
   const rows: [string, string][] = [];
   const notes: string[] = [];
 
@@ -493,17 +586,63 @@ async function main(): Promise<void> {
   if (a)
     try {
       if (!env['WAIL_BENCH_NO_CONSUMER']) await a.startConsumer(`${a.name}.consumer`);
+      const database = databasePid();
+      const kafka = listenerPid(
+        Number(firstPort(env['WAIL_KAFKA_BROKERS'] ?? Defaults.kafkaBrokers)),
+      );
+      const databaseCpu = () => processTreeCpuMs(database);
+      const randomKey = () => Math.floor(Math.random() * 100_000);
       say(`direct ${store} writes, ${connections} connections, ${duration} s…`);
+      const directMeter = new CpuMeter(
+        new Map([
+          ['database', databaseCpu],
+          ['load generator (the database client)', ownCpuMs],
+        ]),
+      );
+      directMeter.start();
       const direct = await directWrites(a.name);
+      const directCpu = directMeter.stop();
+
+      say(`plain proxy single writes (no intent)…`);
+      const plain = await startPlainProxy(a.name);
+      let plainLoad: LoadFigures;
+      let plainCpu: Map<string, number>;
+      try {
+        await load({ ...singleWrites(plain.url, randomKey, 'direct'), duration: 2 });
+        const plainMeter = new CpuMeter(
+          new Map([
+            ['plain proxy', () => processTreeCpuMs(plain.pid)],
+            ['database', databaseCpu],
+            ['load generator', ownCpuMs],
+          ]),
+        );
+        plainMeter.start();
+        plainLoad = await load({ ...singleWrites(plain.url, randomKey, 'direct'), duration });
+        plainCpu = plainMeter.stop();
+      } finally {
+        await plain.stop();
+      }
+
       say(`proxy single writes…`);
-      await load({
-        ...singleWrites(a.proxyUrl, () => Math.floor(Math.random() * 100_000)),
-        duration: 2,
-      });
-      const single = await load({
-        ...singleWrites(a.proxyUrl, () => Math.floor(Math.random() * 100_000)),
-        duration,
-      });
+      await load({ ...singleWrites(a.proxyUrl, randomKey), duration: 2 });
+      if (a.consumerUrl) await waitForDrain(a.intentTopic, `${a.name}.consumer`);
+      const consumerPid = a.consumerPid();
+      const wailMeter = new CpuMeter(
+        new Map([
+          ['proxy', () => processTreeCpuMs(a.proxyPid)],
+          ...(consumerPid === undefined
+            ? []
+            : [['consumer', () => processTreeCpuMs(consumerPid)] as const]),
+          ...(kafka === undefined ? [] : [['Kafka', () => processTreeCpuMs(kafka)] as const]),
+          ['database', databaseCpu],
+          ['load generator', ownCpuMs],
+        ]),
+      );
+      wailMeter.start();
+      const single = await load({ ...singleWrites(a.proxyUrl, randomKey), duration });
+      // The consumer's share includes reading back and publishing what it still had queued.
+      if (a.consumerUrl) await waitForDrain(a.intentTopic, `${a.name}.consumer`);
+      const wailCpu = wailMeter.stop();
       say(`proxy batch writes (${batchSize} per request)…`);
       const batchLoad = await load({
         url: `${a.proxyUrl}/v1/mutations`,
@@ -531,6 +670,17 @@ async function main(): Promise<void> {
         ],
         ['proxy single / direct', `${(single.requestsPerSecond / direct.rate).toFixed(2)}×`],
         [
+          `plain proxy (same API and store adapter, no intent), ${connections} connections`,
+          `${plainLoad.requestsPerSecond} writes/s, p50 ${plainLoad.p50Ms} ms, p99 ${plainLoad.p99Ms} ms (errors ${plainLoad.errors}, non-2xx ${plainLoad.non2xx})`,
+        ],
+        [
+          'WAIL proxy / plain proxy, single writes',
+          `${(single.requestsPerSecond / plainLoad.requestsPerSecond).toFixed(2)}×`,
+        ],
+        ...cpuRows('direct writes', directCpu, direct.writes),
+        ...cpuRows('plain proxy', plainCpu, acknowledged(plainLoad)),
+        ...cpuRows('WAIL proxy (consumer until drained)', wailCpu, acknowledged(single)),
+        [
           `proxy batches of ${batchSize}, ${Math.max(1, Math.floor(connections / 4))} connections`,
           `${batchLoad.requestsPerSecond * batchSize} writes/s (${batchLoad.requestsPerSecond} req/s), p50 ${batchLoad.p50Ms} ms, p99 ${batchLoad.p99Ms} ms (non-2xx ${batchLoad.non2xx})`,
         ],
@@ -539,7 +689,7 @@ async function main(): Promise<void> {
           `${((batchLoad.requestsPerSecond * batchSize) / direct.rate).toFixed(2)}×`,
         ],
       );
-      for (const share of [0.5, 0.8]) {
+      for (const share of [0.25, 0.5, 0.8]) {
         const rate = Math.max(1, Math.floor(single.requestsPerSecond * share));
         say(`waiting for the consumer to drain its backlog…`);
         await waitForDrain(a.intentTopic, `${a.name}.consumer`);
@@ -627,11 +777,12 @@ async function main(): Promise<void> {
   for (const [measure, value] of rows) say(`${measure.padEnd(70)} ${value}`);
   notes.push(
     'Load generator (autocannon), the three services, Kafka, Cassandra and MariaDB share the same 2 cores.',
-    'Targets: proxy ≥ 0.5× direct database throughput; end-to-end p99 < 1 s at 80% of max; reads per intent < 0.5 under Zipf.',
+    'CPU per write: process CPU time (/proc utime + stime, a PostgreSQL server with its backends) over the measured run, ÷ the writes acknowledged in it. A database server or Kafka shared with other clients counts their work too: run on a quiet machine.',
+    'Targets: proxy ≥ 0.5× direct database throughput; end-to-end p99 < 1 s at 80% of max; reads per intent < 0.5 under Zipf. Issue 14: proxy and consumer CPU per write ≤ 1.0× the database server’s; WAIL ≥ 0.8× the plain proxy.',
   );
   record(
     `Pipeline (${store})`,
-    `npx tsx tools/bench/src/pipeline.ts --store ${store} --duration ${duration} --connections ${connections} --batch ${batchSize} --backlog ${backlogSize}${values.only ? ` --only ${values.only}` : ''}`,
+    `npx tsx tools/bench/src/pipeline.ts --store ${values.store} --duration ${duration} --connections ${connections} --batch ${batchSize} --backlog ${backlogSize}${values.only ? ` --only ${values.only}` : ''}`,
     rows,
     notes,
   );
