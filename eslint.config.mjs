@@ -10,7 +10,8 @@ import prettier from 'eslint-config-prettier';
  * | --------------- | ----------------------------------------------- | -------------------------------------- |
  * | type:app        | type:wiring, type:lib, type:store,              | never another app                      |
  * |                 | type:store-api, type:pure                       |                                        |
- * | type:tool       | type:lib, type:store, type:store-api, type:pure | CLIs, benchmarks, dev runner           |
+ * | type:tool       | type:wiring, type:lib, type:store,              | CLIs, benchmarks, dev runner (a bench  |
+ * |                 | type:store-api, type:pure, type:testing         | server opens stores as services do)    |
  * | type:infra      | type:lib, type:store, type:store-api, type:pure | the local stack driver (readiness)     |
  * | type:wiring     | type:lib, type:store, type:store-api, type:pure | stores, readiness, common config       |
  * | type:store      | type:store-api, type:lib, type:pure             | one adapter never imports another      |
@@ -40,6 +41,7 @@ const boundaries = [
   {
     sourceTag: 'type:tool',
     onlyDependOnLibsWithTags: [
+      'type:wiring',
       'type:lib',
       'type:store',
       'type:store-api',

@@ -4,7 +4,7 @@ import { Defaults, splitList } from '@wail/config';
 import { KafkaClient } from '@wail/kafka';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
-import { freePort, startService, stopService } from './harness';
+import { ITEM_SCHEMA, freePort, startService, stopService } from './harness';
 
 /** The gateway benchmark's pipeline: one MySQL table, its topics, the four services, a write load. */
 const mysqlUrl = process.env['WAIL_MYSQL_URL'] ?? Defaults.mysqlUrl;
@@ -66,16 +66,7 @@ export async function startPipeline(): Promise<Pipeline> {
     headers: json,
     body: JSON.stringify({
       eventTopic,
-      schema: {
-        type: 'record',
-        name: 'Item',
-        namespace: 'bench',
-        fields: [
-          { name: 'id', type: 'long' },
-          { name: 'name', type: ['null', 'string'], default: null },
-          { name: 'qty', type: ['null', 'int'], default: null },
-        ],
-      },
+      schema: ITEM_SCHEMA,
     }),
   });
   if (!model.ok) throw new Error(`model: ${await model.text()}`);

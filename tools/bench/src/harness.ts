@@ -8,6 +8,18 @@ import autocannon from 'autocannon';
 export const repoRoot = join(__dirname, '..', '..', '..');
 const resultsFile = join(repoRoot, 'tools', 'bench', 'results.md');
 
+/** The bench table's data model (`items`: id, name, qty), shared by the benchmarks. */
+export const ITEM_SCHEMA = {
+  type: 'record',
+  name: 'Item',
+  namespace: 'bench',
+  fields: [
+    { name: 'id', type: 'long' },
+    { name: 'name', type: ['null', 'string'], default: null },
+    { name: 'qty', type: ['null', 'int'], default: null },
+  ],
+};
+
 export const say = (line = '') => process.stdout.write(`${line}\n`);
 
 export async function freePort(): Promise<number> {

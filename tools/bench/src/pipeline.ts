@@ -10,6 +10,7 @@ import Redis from 'ioredis';
 import { silentLogger } from '@wail/telemetry';
 import { CpuMeter, listenerPid, ownCpuMs, processTreeCpuMs } from './cpu';
 import {
+  ITEM_SCHEMA,
   freePort,
   load,
   record,
@@ -50,7 +51,9 @@ const { values } = parseArgs({
 });
 const STORES = ['mysql', 'cassandra', 'postgres', 'redis'] as const;
 type Store = (typeof STORES)[number];
-const stores = (values.store === 'all' ? [...STORES] : splitList(values.store!)) as Store[];
+const stores = [...new Set(values.store === 'all' ? STORES : splitList(values.store!))] as Store[];
+if (stores.length === 0)
+  throw new Error(`--store must be all, or one or more of ${STORES.join(', ')}`);
 for (const named of stores)
   if (!(STORES as readonly string[]).includes(named))
     throw new Error(`--store must be all, or one or more of ${STORES.join(', ')}`);
@@ -85,18 +88,6 @@ interface Environment {
 const quantile = (sorted: number[], q: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
-
-/** The bench table's data model (Redis stores know their columns from it). */
-const ITEM_SCHEMA = {
-  type: 'record',
-  name: 'Item',
-  namespace: 'bench',
-  fields: [
-    { name: 'id', type: 'long' },
-    { name: 'name', type: ['null', 'string'], default: null },
-    { name: 'qty', type: ['null', 'int'], default: null },
-  ],
-};
 
 async function createTables(name: string): Promise<void> {
   if (store === 'postgres') {

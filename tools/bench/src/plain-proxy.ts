@@ -11,11 +11,8 @@ import {
   storeSettings,
 } from '@wail/config';
 import { HybridLogicalClock, keyScalarFromJson } from '@wail/intent';
-import type { JsonValue, RowStore, TableRef } from '@wail/store';
-import { CassandraRowStore } from '@wail/store-cassandra';
-import { MysqlRowStore } from '@wail/store-mysql';
-import { PostgresRowStore } from '@wail/store-postgres';
-import { RedisRowStore } from '@wail/store-redis';
+import type { JsonValue, TableRef } from '@wail/store';
+import { openStores } from '@wail/wiring';
 
 /**
  * The benchmark's plain proxy: the producer proxy's HTTP API shape
@@ -48,18 +45,7 @@ const kind = settings.stores[0]!;
 const model = env.BENCH_PLAIN_MODEL
   ? (JSON.parse(env.BENCH_PLAIN_MODEL) as Record<string, unknown>)
   : undefined;
-// The adapters as the services open them (`@wail/wiring`, which a tool may not import).
-const openers: Record<typeof kind, () => RowStore> = {
-  cassandra: () => new CassandraRowStore(settings.cassandra),
-  mysql: () => new MysqlRowStore(settings.mysql),
-  postgres: () =>
-    new PostgresRowStore({
-      ...settings.postgres,
-      tombstoneGuardMs: settings.mysql.tombstoneGuardMs,
-    }),
-  redis: () => new RedisRowStore({ ...settings.redis, modelSchema: () => Promise.resolve(model) }),
-};
-const store = openers[kind]();
+const store = openStores(settings, { models: () => Promise.resolve(model) }).get(kind)!;
 const target: TableRef = {
   store: kind,
   namespace: env.BENCH_PLAIN_NAMESPACE,
