@@ -52,11 +52,8 @@ const { values } = parseArgs({
 const STORES = ['mysql', 'cassandra', 'postgres', 'redis'] as const;
 type Store = (typeof STORES)[number];
 const stores = [...new Set(values.store === 'all' ? STORES : splitList(values.store!))] as Store[];
-if (stores.length === 0)
+if (stores.length === 0 || stores.some((named) => !STORES.includes(named)))
   throw new Error(`--store must be all, or one or more of ${STORES.join(', ')}`);
-for (const named of stores)
-  if (!(STORES as readonly string[]).includes(named))
-    throw new Error(`--store must be all, or one or more of ${STORES.join(', ')}`);
 /** The store of the run under way (one after the other with `--store all`). */
 let store: Store = stores[0]!;
 const duration = Number(values.duration);
