@@ -57,6 +57,8 @@ deliverControlBatches();
  */
 export class PartitionConsumer {
   private consumer: Consumer | undefined;
+  /** The member created last, running or not. */
+  private member: Consumer | undefined;
   private topics: string[] = [];
   private readonly owned = new Map<string, Set<number>>();
   private generation = 0;
@@ -64,6 +66,10 @@ export class PartitionConsumer {
   private readonly openTransactions = new Map<string, Map<string, IncomingRecord[]>>();
   private restarting: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** A rebuild of the member after it crashed for good, or after a failed (re)start. */
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Rebuilds since the member last joined its group: the backoff grows with them. */
+  private rebuilds = 0;
 
   constructor(
     private readonly kafka: KafkaClient,
@@ -79,12 +85,36 @@ export class PartitionConsumer {
     const wanted = [...new Set(topics)].sort();
     if (wanted.join('\n') === this.topics.join('\n')) return this.restarting;
     this.topics = wanted;
+    return this.queueRestart();
+  }
+
+  /** Restarts the member after the restarts already queued; a failed start is tried again later. */
+  private queueRestart(): Promise<void> {
     this.restarting = this.restarting
       .then(() => this.restart())
       .catch((error: unknown) => {
-        this.options.logger.error({ err: error }, 'consumer restart failed');
+        this.options.logger.error({ err: error }, 'consumer restart failed; trying again');
+        this.rebuildLater();
       });
     return this.restarting;
+  }
+
+  /**
+   * Rebuilds the member after a backoff (0.5 s doubling, at most 30 s): kafkajs
+   * gives up on a member for good after some errors (a group coordinator not
+   * found or still loading after a broker restart, any non-retriable error),
+   * and a start fails while Kafka is down. Without this the process would stay
+   * up with its partitions unread.
+   */
+  private rebuildLater(): void {
+    if (this.stopped || this.restartTimer) return;
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(this.rebuilds, 6));
+    this.rebuilds++;
+    this.options.logger.warn({ inMs: delay, attempt: this.rebuilds }, 'consumer will be rebuilt');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.stopped) void this.queueRestart();
+    }, delay);
   }
 
   /** Commits `offset` (the next offset to read) for a partition this member owns. */
@@ -124,19 +154,37 @@ export class PartitionConsumer {
    */
   seek(topic: string, partition: number, offset: bigint): void {
     this.openTransactions.delete(`${topic}:${partition}`);
-    this.consumer?.seek({ topic, partition, offset: offset.toString() });
+    this.control('seek', () =>
+      this.consumer?.seek({ topic, partition, offset: offset.toString() }),
+    );
   }
 
   pause(topic: string, partition: number): void {
-    this.consumer?.pause([{ topic, partitions: [partition] }]);
+    this.control('pause', () => this.consumer?.pause([{ topic, partitions: [partition] }]));
   }
 
   resume(topic: string, partition: number): void {
-    this.consumer?.resume([{ topic, partitions: [partition] }]);
+    this.control('resume', () => this.consumer?.resume([{ topic, partitions: [partition] }]));
+  }
+
+  /**
+   * kafkajs refuses pause, resume and seek while its member is not running (it
+   * crashed and has not started again). Nothing is lost: the member that
+   * starts next owns no partition until it joins, and then reads from the
+   * committed offsets.
+   */
+  private control(action: string, apply: () => void): void {
+    try {
+      apply();
+    } catch (error) {
+      this.options.logger.debug({ err: error, action }, 'consumer not running; ignored');
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     await this.restarting;
     const consumer = this.consumer;
     this.consumer = undefined;
@@ -188,7 +236,9 @@ export class PartitionConsumer {
       allowAutoTopicCreation: false,
       ...(this.options.resolveTransactionsByMarkers ? { readUncommitted: true } : {}),
     });
+    this.member = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.rebuilds = 0;
       this.generation++;
       this.owned.clear();
       // A new assignment fetches again from the committed offsets: whatever a
@@ -208,6 +258,14 @@ export class PartitionConsumer {
         { err: payload.error, restart: payload.restart },
         'consumer crashed',
       );
+      if (this.member !== consumer) return;
+      // The crashed member has left its group: what it fetched is read again,
+      // from the committed offsets, by the member that joins next.
+      this.generation++;
+      this.owned.clear();
+      this.openTransactions.clear();
+      this.options.onAssignment?.(this.owned);
+      if (!payload.restart) this.rebuildLater();
     });
     await consumer.connect();
     await consumer.subscribe({
