@@ -49,7 +49,7 @@ export const ConsumerEnv = Type.Object({
     maximum: 10_000,
     default: 100,
     description:
-      'a key is first read this long after its oldest pending intent: more intents per read, fewer reads before the write lands',
+      'a hot key (one read less than this long ago) waits until its oldest pending intent is this old, so its intents share one read; any other key is read at once',
   }),
   WAIL_CONSUMER_GRACE_MS: Type.Integer({
     minimum: 0,

@@ -1,5 +1,11 @@
 import { newIntentId } from '@wail/intent';
-import { KeyScheduler, ScheduledKey, type PendingIntent, type RoundEnd } from './key-scheduler';
+import {
+  KeyScheduler,
+  RECENT_KEYS_LIMIT,
+  ScheduledKey,
+  type PendingIntent,
+  type RoundEnd,
+} from './key-scheduler';
 
 const owner = { revoked: false };
 
@@ -91,15 +97,77 @@ describe('the key scheduler', () => {
     expect(h.started).toEqual(['a', 'b', 'c']);
   });
 
-  it('waits before a first round until the oldest intent is `coalesceMs` old', async () => {
+  it('reads a key with no recent round at once, whatever `coalesceMs` is', () => {
     const h = harness({ coalesceMs: 50 });
-    const k = h.key('a', pending(Date.now() - 20));
-    h.scheduler.schedule(k);
-    expect(h.started).toEqual([]);
-    await jest.advanceTimersByTimeAsync(29);
-    expect(h.started).toEqual([]);
-    await jest.advanceTimersByTimeAsync(1);
+    h.scheduler.schedule(h.key('a', pending(Date.now())));
     expect(h.started).toEqual(['a']);
+  });
+
+  it('makes a key read less than `coalesceMs` ago wait until its oldest intent is that old; what arrives meanwhile shares the read', async () => {
+    const h = harness({ coalesceMs: 50 });
+    const first = h.key('a', pending(Date.now()));
+    h.scheduler.schedule(first);
+    await jest.advanceTimersByTimeAsync(5);
+    await h.end(first, 'settled');
+    // The key object is gone once idle; its heat is not.
+    const again = h.key('a', pending(Date.now() - 20));
+    h.scheduler.schedule(again);
+    expect(h.started).toEqual(['a']);
+    await jest.advanceTimersByTimeAsync(10);
+    again.queue.push(pending(Date.now()));
+    h.scheduler.schedule(again);
+    await jest.advanceTimersByTimeAsync(19);
+    expect(h.started).toEqual(['a']);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(h.started).toEqual(['a', 'a']);
+    expect(again.queue).toHaveLength(2);
+  });
+
+  it('makes intents that arrive while a round runs wait for one next read', async () => {
+    const h = harness({ coalesceMs: 50 });
+    const k = h.key('a', pending(Date.now()));
+    h.scheduler.schedule(k);
+    await jest.advanceTimersByTimeAsync(10);
+    const [done] = k.queue;
+    k.queue.push(pending(Date.now()));
+    h.scheduler.schedule(k);
+    h.scheduler.finish(k, [done!]);
+    await h.end(k, 'settled', false);
+    expect(h.started).toEqual(['a']);
+    await jest.advanceTimersByTimeAsync(50);
+    expect(h.started).toEqual(['a', 'a']);
+  });
+
+  it('reads a key at once again once its last round is `coalesceMs` old', async () => {
+    const h = harness({ coalesceMs: 50 });
+    const k = h.key('a', pending(Date.now()));
+    h.scheduler.schedule(k);
+    await h.end(k, 'settled');
+    await jest.advanceTimersByTimeAsync(50);
+    h.scheduler.schedule(h.key('a', pending(Date.now())));
+    expect(h.started).toEqual(['a', 'a']);
+  });
+
+  it('remembers only keys read within `coalesceMs`, and at most RECENT_KEYS_LIMIT of them', async () => {
+    const h = harness({ coalesceMs: 50, concurrency: 2 * RECENT_KEYS_LIMIT });
+    for (let i = 0; i < 100; i++) h.scheduler.schedule(h.key(`old${i}`, pending(Date.now())));
+    expect(h.scheduler.recentKeys).toBe(100);
+    await jest.advanceTimersByTimeAsync(50);
+    h.scheduler.schedule(h.key('new', pending(Date.now())));
+    expect(h.scheduler.recentKeys).toBe(1);
+    for (let i = 0; i < RECENT_KEYS_LIMIT + 5; i++)
+      h.scheduler.schedule(h.key(`k${i}`, pending(Date.now())));
+    expect(h.scheduler.recentKeys).toBe(RECENT_KEYS_LIMIT);
+  });
+
+  it('never waits with `coalesceMs` 0', async () => {
+    const h = harness({ coalesceMs: 0 });
+    const k = h.key('a', pending(Date.now()));
+    h.scheduler.schedule(k);
+    await h.end(k, 'settled');
+    h.scheduler.schedule(h.key('a', pending(Date.now())));
+    expect(h.started).toEqual(['a', 'a']);
+    expect(h.scheduler.recentKeys).toBe(0);
   });
 
   it('backs off exponentially, up to a second, between retries, and counts the attempts', async () => {

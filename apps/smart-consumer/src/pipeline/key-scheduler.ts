@@ -37,21 +37,40 @@ export class ScheduledKey<O extends KeyOwner = KeyOwner> {
 export interface KeySchedulerOptions {
   /** Rounds running at once, over every partition. */
   concurrency: number;
-  /** A key's first round waits until its oldest pending intent is this old. */
+  /**
+   * A hot key (one whose last round started less than this long ago) waits
+   * before its next round until its oldest pending intent is this old, so its
+   * intents share one read; any other key is read at once.
+   */
   coalesceMs: number;
   now: () => number;
   random?: () => number;
 }
 
+/** Keys whose last round started within `coalesceMs` that are remembered at most. */
+export const RECENT_KEYS_LIMIT = 65_536;
+
 /**
  * Runs rounds of keys: one round at a time per key (per-key order), at most
  * `concurrency` rounds at once, a key whose round asks for a retry waits a
  * jittered exponential backoff (10 ms doubling, at most 1 s) first.
+ *
+ * Adaptive coalescing: a key with no recent round is read at once (the idle
+ * path costs no delay); a key read less than `coalesceMs` ago, so also one
+ * that received intents while its round ran, waits until its oldest pending
+ * intent is `coalesceMs` old, and everything that arrived meanwhile is
+ * answered by one read.
  */
 export class KeyScheduler<O extends KeyOwner> {
   private readonly ready: ScheduledKey<O>[] = [];
   private active = 0;
   private readonly random: () => number;
+  /**
+   * When each key's last round started, oldest first; a key object is
+   * forgotten once idle, so its heat is kept here (entries older than
+   * `coalesceMs` are pruned, at most RECENT_KEYS_LIMIT).
+   */
+  private readonly recent = new Map<string, number>();
 
   constructor(
     private readonly options: KeySchedulerOptions,
@@ -65,9 +84,8 @@ export class KeyScheduler<O extends KeyOwner> {
 
   schedule(key: ScheduledKey<O>): void {
     if (key.held || key.running || key.waiting || key.timer || key.owner.revoked) return;
-    if (key.attempts === 0 && this.options.coalesceMs > 0 && key.queue.length > 0) {
-      // Let the write land and more intents of the key arrive before the first
-      // read: the intent was logged just before its database write.
+    if (key.attempts === 0 && key.queue.length > 0 && this.isHot(key)) {
+      // Let more intents of a hot key arrive before its next read.
       const oldest = key.queue.reduce(
         (min, p) => (p.intent.ts < min ? p.intent.ts : min),
         key.queue[0]!.intent.ts,
@@ -98,10 +116,32 @@ export class KeyScheduler<O extends KeyOwner> {
     clearTimeout(key.timer);
   }
 
+  /** Keys remembered as recently read (for tests and bounds). */
+  get recentKeys(): number {
+    return this.recent.size;
+  }
+
+  private isHot(key: ScheduledKey<O>): boolean {
+    if (this.options.coalesceMs <= 0) return false;
+    const last = this.recent.get(key.id);
+    return last !== undefined && this.options.now() - last < this.options.coalesceMs;
+  }
+
+  private remember(id: string, now: number): void {
+    this.recent.delete(id);
+    this.recent.set(id, now);
+    for (const [oldest, at] of this.recent) {
+      if (now - at < this.options.coalesceMs && this.recent.size <= RECENT_KEYS_LIMIT) break;
+      this.recent.delete(oldest);
+    }
+  }
+
   private run(key: ScheduledKey<O>): void {
     key.running = true;
     this.active++;
-    if (key.attempts === 0) key.firstAttemptAt = this.options.now();
+    const now = this.options.now();
+    if (this.options.coalesceMs > 0) this.remember(key.id, now);
+    if (key.attempts === 0) key.firstAttemptAt = now;
     this.round(key)
       .then((end) => {
         if (end === 'retry') this.retryLater(key);
