@@ -20,7 +20,7 @@ import {
   type RowStore,
   type StoreKind,
 } from '@wail/store';
-import { traceHeaders, tracer, type Logger } from '@wail/telemetry';
+import { tableLabel, traceHeaders, tracer, type Logger } from '@wail/telemetry';
 import type { IntentBacklog } from './intent-backlog';
 import type { IntentAppender, IntentRecord } from './intent-log';
 import type { ProxyMetrics } from './metrics';
@@ -68,9 +68,6 @@ export interface MutationLimits {
   /** Bytes of the intent record: key, value and headers. */
   intentBytes: number;
 }
-
-/** The `table` label of a request whose table has no route: client input never names a series. */
-export const UNKNOWN_TABLE_LABEL = '_unknown';
 
 /**
  * The write path. Per mutation: resolve the route; check the key and values
@@ -312,7 +309,7 @@ export class MutationService {
 
   /** A series per table with a route; one for all the others. */
   private tableLabel(table: string): string {
-    return this.deps.routes.all().has(table) ? table : UNKNOWN_TABLE_LABEL;
+    return tableLabel(this.deps.routes.all(), table);
   }
 
   private async execute(planned: Planned): Promise<void> {

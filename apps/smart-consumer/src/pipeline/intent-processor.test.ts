@@ -2,7 +2,7 @@ import { ROUTE_REVISION_HEADER, type TableRoute } from '@wail/contracts';
 import type { RouteCache } from '@wail/control-plane';
 import { encodeIntent, newIntentId } from '@wail/intent';
 import type { IncomingBatch, OutgoingRecord } from '@wail/kafka';
-import { createMetricsRegistry, silentLogger } from '@wail/telemetry';
+import { createMetricsRegistry, silentLogger, type Registry } from '@wail/telemetry';
 import { AtLeastOnceDelivery } from './at-least-once';
 import type { Delivery } from './delivery';
 import { ExactlyOnceDelivery } from './exactly-once';
@@ -91,7 +91,10 @@ describe.each(['atLeastOnce', 'exactlyOnce'] as const)('table set (%s)', (mode) 
     const registry = createMetricsRegistry('test');
     const metrics = consumerMetrics(registry);
     const processor = new IntentProcessor({
-      routes: untouchable<RouteCache>('routes'),
+      // Only the routes' table names are read (metric labels); cart_items has none.
+      routes: {
+        all: () => new Map(['customers', 'orders'].map((t) => [t, {} as TableRoute])),
+      } as unknown as RouteCache,
       models: untouchable<ModelCache>('models'),
       stores: new Map(),
       delivery,
@@ -121,9 +124,60 @@ describe.each(['atLeastOnce', 'exactlyOnce'] as const)('table set (%s)', (mode) 
     expect(commits.at(-1)).toBe(4n);
     const skipped = await registry.getSingleMetricAsString('wail_consumer_intents_skipped_total');
     expect(skipped).toContain('reason="table-set",table="orders",service="test"} 3');
-    expect(skipped).toContain('reason="table-set",table="cart_items",service="test"} 1');
+    expect(skipped).toContain('reason="table-set",table="_unknown",service="test"} 1');
+    expect(skipped).not.toContain('cart_items');
     const consumed = await registry.getSingleMetricAsString('wail_consumer_intents_total');
     expect(consumed).not.toContain('table="orders"');
+  });
+});
+
+describe('metric labels of hostile intents', () => {
+  let running: IntentProcessor | undefined;
+  afterEach(() => running?.stop());
+
+  function processor(ownsTable?: (table: string) => boolean) {
+    const registry = createMetricsRegistry('test');
+    const { deliveries } = modes();
+    running = new IntentProcessor({
+      routes: {
+        all: () => new Map([['customers', {} as TableRoute]]),
+        get: async () => undefined,
+      } as unknown as RouteCache,
+      models: untouchable<ModelCache>('models'),
+      stores: new Map(),
+      delivery: deliveries.atLeastOnce,
+      control: { pause: jest.fn(), resume: jest.fn(), seek: jest.fn() },
+      logger: silentLogger(),
+      metrics: consumerMetrics(registry),
+      ...(ownsTable ? { ownsTable } : {}),
+      consumedTopics: () => ['shared'],
+      options,
+    });
+    return { p: running, registry };
+  }
+
+  /** Series of a metric, as its exposition lines. */
+  const series = async (registry: Registry, name: string) =>
+    (await registry.getSingleMetricAsString(name)).split('\n').filter((l) => !l.startsWith('#'));
+
+  const forged = Array.from({ length: 200 }, (_, i) => `forged_${i}`);
+
+  it('counts intents of tables without a route in one _unknown series, however many names they carry', async () => {
+    const { p, registry } = processor();
+    await p.onBatch(batch([...forged, 'customers']));
+    expect(await series(registry, 'wail_consumer_intents_total')).toEqual([
+      'wail_consumer_intents_total{table="_unknown",service="test"} 200',
+      'wail_consumer_intents_total{table="customers",service="test"} 1',
+    ]);
+  });
+
+  it('counts skipped intents of tables without a route in one _unknown series', async () => {
+    const { p, registry } = processor((table) => table === 'orders');
+    await p.onBatch(batch([...forged, 'customers']));
+    expect(await series(registry, 'wail_consumer_intents_skipped_total')).toEqual([
+      'wail_consumer_intents_skipped_total{reason="table-set",table="_unknown",service="test"} 200',
+      'wail_consumer_intents_skipped_total{reason="table-set",table="customers",service="test"} 1',
+    ]);
   });
 });
 

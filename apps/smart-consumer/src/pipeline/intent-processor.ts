@@ -5,7 +5,7 @@ import { canonicalKeyString, decodeIntent, type Intent } from '@wail/intent';
 import type { IncomingBatch, IncomingRecord } from '@wail/kafka';
 import type { RowStore, StoreKind } from '@wail/store';
 import { LruCache } from '@wail/runtime';
-import type { Logger } from '@wail/telemetry';
+import { tableLabel, type Logger } from '@wail/telemetry';
 import type { Delivery, PartitionDelivery } from './delivery';
 import { forbiddenEventTopic } from './event-topic-guard';
 import { EventSizeBound } from './event-size';
@@ -250,7 +250,10 @@ export class IntentProcessor {
       const intent = this.decode(state, record);
       if (!intent) continue;
       if (this.deps.ownsTable && !this.deps.ownsTable(intent.table)) {
-        this.deps.metrics.skipped.inc({ reason: 'table-set', table: intent.table });
+        this.deps.metrics.skipped.inc({
+          reason: 'table-set',
+          table: this.tableLabel(intent.table),
+        });
         state.tracker.finish(record.offset);
         continue;
       }
@@ -261,7 +264,7 @@ export class IntentProcessor {
         this.forward(state, intent.table, record);
         continue;
       }
-      this.deps.metrics.intents.inc({ table: intent.table });
+      this.deps.metrics.intents.inc({ table: this.tableLabel(intent.table) });
       if (!key) {
         key = new ScheduledKey(keyId, state);
         state.keys.set(keyId, key);
@@ -285,6 +288,11 @@ export class IntentProcessor {
         'partition paused: too many unfinished intents',
       );
     }
+  }
+
+  /** An intent's table names a series only when it has a route: its bytes may name anything. */
+  private tableLabel(table: string): string {
+    return tableLabel(this.deps.routes.all(), table);
   }
 
   /**
