@@ -62,8 +62,8 @@ export function consumerMetrics(registry: Registry) {
     }),
     unmaterialized: new Counter({
       name: 'wail_consumer_unmaterialized_total',
-      help: 'intents recorded as never materialized',
-      labelNames: ['table'],
+      help: 'intents recorded as never materialized, by what the last strong read saw (reason: row-missing, older-version or older-delete)',
+      labelNames: ['table', 'reason'],
       registers: [registry],
     }),
     deadLetters: new Counter({

@@ -70,6 +70,19 @@ export function eventRecord(
   }
 }
 
+/**
+ * Why an intent's write was not visible when its window closed, from the row
+ * a strong read observed (a fixed set: the `reason` label of
+ * wail_consumer_unmaterialized_total): no row and no recorded delete; a row
+ * at an older version; a recorded delete older than the intent.
+ */
+export type UnmaterializedReason = 'row-missing' | 'older-version' | 'older-delete';
+
+export function unmaterializedReason(state: ReadResult): UnmaterializedReason {
+  if (state.state === 'present') return 'older-version';
+  return state.deletedTs === undefined ? 'row-missing' : 'older-delete';
+}
+
 /** The JSON record of an intent whose write never became visible within its table's window. */
 export function unmaterializedRecord(
   topic: string,

@@ -9,6 +9,7 @@ import {
 import { WailError } from '@wail/errors';
 import { encodeIntent, newIntentId, type Intent } from '@wail/intent';
 import type { IncomingRecord, OutgoingRecord } from '@wail/kafka';
+import type { ReadResult } from '@wail/store';
 import { createMetricsRegistry, silentLogger } from '@wail/telemetry';
 import { EventSizeBound } from './event-size';
 import { ScheduledKey } from './key-scheduler';
@@ -81,6 +82,7 @@ class MemoryClaims implements ClaimWriter {
 }
 
 function setup(claims: ClaimWriter | undefined) {
+  const registry = createMetricsRegistry('test');
   const emitted: OutgoingRecord[] = [];
   const owner = {
     topic: 'wail.intents',
@@ -98,7 +100,7 @@ function setup(claims: ClaimWriter | undefined) {
     eventSize: new EventSizeBound(10_000_000, undefined),
     claims,
     published: { set: () => undefined },
-    metrics: consumerMetrics(createMetricsRegistry('test')),
+    metrics: consumerMetrics(registry),
     logger: silentLogger(),
     now: () => 0,
   });
@@ -111,7 +113,14 @@ function setup(claims: ClaimWriter | undefined) {
       [{ intent, record: incoming }],
       intent.ts,
     );
-  return { emitted, publish };
+  const unmaterialized = (state: ReadResult, count = 1) =>
+    sink.unmaterialized(
+      new ScheduledKey('docs|7', owner),
+      route,
+      state,
+      Array.from({ length: count }, () => ({ intent, record: incoming })),
+    );
+  return { emitted, publish, unmaterialized, registry };
 }
 
 const decode = (model: ResolvedModel, value: Buffer | null) =>
@@ -175,5 +184,24 @@ describe('OutputSink claim checks', () => {
       after: { body: 'x'.repeat(5000) },
     });
     expect(claims.objects.size).toBe(0);
+  });
+});
+
+describe('OutputSink unmaterialized intents', () => {
+  it('counts them by table and by what the strong read saw, a fixed set of reasons', async () => {
+    const { emitted, unmaterialized, registry } = setup(undefined);
+    const older = intent.ts - 1n;
+    await unmaterialized({ state: 'absent', deletedTs: undefined }, 2);
+    await unmaterialized({ state: 'present', row: { id: 7n, body: 'old' }, wailTs: older });
+    await unmaterialized({ state: 'absent', deletedTs: older }, 3);
+    expect(emitted).toHaveLength(6);
+    const series = (await registry.getSingleMetricAsString('wail_consumer_unmaterialized_total'))
+      .split('\n')
+      .filter((line) => !line.startsWith('#'));
+    expect(series).toEqual([
+      'wail_consumer_unmaterialized_total{table="docs",reason="row-missing",service="test"} 2',
+      'wail_consumer_unmaterialized_total{table="docs",reason="older-version",service="test"} 1',
+      'wail_consumer_unmaterialized_total{table="docs",reason="older-delete",service="test"} 3',
+    ]);
   });
 });

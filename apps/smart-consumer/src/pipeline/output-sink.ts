@@ -10,7 +10,12 @@ import type { KeyOwner, PendingIntent, ScheduledKey } from './key-scheduler';
 import type { DeadLetterReason, RoundOutputs } from './key-round';
 import type { ConsumerMetrics } from './metrics';
 import type { ResolvedModel } from './model-cache';
-import { deadLetterRecord, eventRecord, unmaterializedRecord } from './output-records';
+import {
+  deadLetterRecord,
+  eventRecord,
+  unmaterializedReason,
+  unmaterializedRecord,
+} from './output-records';
 
 /** A partition, as far as its outputs go. */
 export interface OutputTarget extends KeyOwner {
@@ -131,9 +136,10 @@ export class OutputSink implements RoundOutputs<OutputTarget> {
       ),
       intents.map(({ record }) => record.offset),
     );
-    this.deps.metrics.unmaterialized.inc({ table: route.table }, intents.length);
+    const reason = unmaterializedReason(state);
+    this.deps.metrics.unmaterialized.inc({ table: route.table, reason }, intents.length);
     this.deps.logger.warn(
-      { table: route.table, intents: intents.length },
+      { table: route.table, reason, intents: intents.length },
       'intents recorded as unmaterialized',
     );
   }
