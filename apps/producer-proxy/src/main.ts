@@ -42,7 +42,9 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
 
   const registry = createMetricsRegistry('producer-proxy');
   const metrics = proxyMetrics(registry);
-  const intentLog = new IntentLog(new Map(clusters.map(({ name, log }) => [name, log])));
+  const intentLog = new IntentLog(new Map(clusters.map(({ name, log }) => [name, log])), {
+    appendSeconds: metrics.appendSeconds,
+  });
   const backlog = new IntentBacklog(
     intentLog,
     config.intents.backlogLimit,

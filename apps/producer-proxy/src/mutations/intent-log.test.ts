@@ -104,4 +104,43 @@ describe('the intent log', () => {
       message: expect.stringContaining('"cold"'),
     });
   });
+
+  it('observes the seconds from handing each record over until Kafka acknowledged it, acknowledged ones only', async () => {
+    let clock = 1000;
+    const acks = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+    const observed: number[] = [];
+    const log = new IntentLog(
+      new Map([
+        [
+          'main',
+          {
+            appendEach: (records: readonly OutgoingRecord[]) =>
+              records.map(
+                (r) =>
+                  new Promise<void>((resolve, reject) =>
+                    acks.set(r.key!.toString(), { resolve, reject }),
+                  ),
+              ),
+          },
+        ],
+      ]),
+      { appendSeconds: { observe: (seconds) => observed.push(seconds) }, now: () => clock },
+    );
+    const outcomes = log.appendEach(
+      ['a', 'b', 'c'].map((key) => ({
+        cluster: 'main',
+        record: { topic: 't', key: Buffer.from(key), value: null },
+      })),
+    );
+    clock += 4;
+    acks.get('a')!.resolve();
+    await outcomes[0];
+    clock += 20;
+    acks.get('b')!.reject(new KafkaError('timeout', 'no ack'));
+    await expect(outcomes[1]).rejects.toMatchObject({ code: 'INTENT_LOG_UNAVAILABLE' });
+    clock += 6;
+    acks.get('c')!.resolve();
+    await outcomes[2];
+    expect(observed).toEqual([0.004, 0.03]);
+  });
 });

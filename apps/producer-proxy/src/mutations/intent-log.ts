@@ -13,6 +13,13 @@ export interface IntentAppender {
   appendEach(records: readonly IntentRecord[]): Promise<void>[];
 }
 
+export interface IntentLogOptions {
+  /** Observes each acknowledged append: seconds from `appendEach` until Kafka acknowledged the record. */
+  appendSeconds?: { observe(seconds: number): void };
+  /** Milliseconds, monotonic (default: performance.now). */
+  now?: () => number;
+}
+
 /**
  * The intent log of the proxy: a group-commit log of `libs/kafka` per Kafka
  * cluster, its Kafka failures named in the proxy's terms (docs/errors.md): a
@@ -22,9 +29,20 @@ export interface IntentAppender {
  * `INTENT_LOG_UNAVAILABLE`. Each cluster's records go in one request.
  */
 export class IntentLog implements IntentAppender {
-  constructor(private readonly logs: ReadonlyMap<string, Pick<GroupCommitLog, 'appendEach'>>) {}
+  private readonly now: () => number;
+
+  constructor(
+    private readonly logs: ReadonlyMap<string, Pick<GroupCommitLog, 'appendEach'>>,
+    private readonly options: IntentLogOptions = {},
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
 
   appendEach(records: readonly IntentRecord[]): Promise<void>[] {
+    const started = this.now();
+    const acknowledged = this.options.appendSeconds
+      ? (): void => this.options.appendSeconds!.observe((this.now() - started) / 1000)
+      : undefined;
     const outcomes: Promise<void>[] = new Array(records.length);
     const byCluster = new Map<string, number[]>();
     records.forEach(({ cluster }, i) => {
@@ -44,7 +62,7 @@ export class IntentLog implements IntentAppender {
       }
       const appended = log.appendEach(positions.map((i) => records[i]!.record));
       positions.forEach((i, n) => {
-        outcomes[i] = appended[n]!.catch((error: unknown) => {
+        outcomes[i] = appended[n]!.then(acknowledged, (error: unknown) => {
           throw intentLogFailure(error);
         });
       });

@@ -2,7 +2,9 @@ import { Counter, Gauge, Histogram, type Registry } from '@wail/telemetry';
 
 export interface MetricSources {
   backlogSize(): number;
+  /** Kafka produce requests that carried intents, since start (every cluster's group-commit log). */
   intentRequests(): number;
+  /** Intent records those requests carried, since start. */
   intentRecords(): number;
 }
 
@@ -10,8 +12,26 @@ export interface ProxyMetrics {
   mutations: Counter<'table' | 'op' | 'outcome'>;
   latency: Histogram<'kind'>;
   dropped: Counter<'table'>;
-  /** Registers the gauges read from live components, once they exist. */
+  /** From handing an intent to the intent log until Kafka acknowledged it (acknowledged appends only). */
+  appendSeconds: Histogram;
+  /** Registers the metrics read from live components, once they exist. */
   observe(sources: MetricSources): void;
+}
+
+/** Buckets of the proxy's latency histograms, in seconds. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/** A counter whose value is a running total kept elsewhere (it only grows), read at scrape time. */
+function totalCounter(registry: Registry, name: string, help: string, total: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(total());
+    },
+  });
 }
 
 export function proxyMetrics(registry: Registry): ProxyMetrics {
@@ -25,15 +45,20 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
           this.set(sources.backlogSize());
         },
       });
-      new Gauge({
-        name: 'wail_proxy_intent_records_per_request',
-        help: 'average intents per Kafka request since start (group commit)',
-        registers: [registry],
-        collect() {
-          const requests = sources.intentRequests();
-          this.set(requests === 0 ? 0 : sources.intentRecords() / requests);
-        },
-      });
+      // Group commit: intents per request over a window is
+      // rate(wail_proxy_intent_records_total) / rate(wail_proxy_intent_requests_total).
+      totalCounter(
+        registry,
+        'wail_proxy_intent_requests_total',
+        'Kafka produce requests that carried intents (group commit)',
+        sources.intentRequests,
+      );
+      totalCounter(
+        registry,
+        'wail_proxy_intent_records_total',
+        'intent records sent in Kafka produce requests (a record sent again counts again)',
+        sources.intentRecords,
+      );
     },
     mutations: new Counter({
       name: 'wail_proxy_mutations_total',
@@ -45,7 +70,13 @@ export function proxyMetrics(registry: Registry): ProxyMetrics {
       name: 'wail_proxy_mutation_seconds',
       help: 'time to answer a mutation request',
       labelNames: ['kind'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    appendSeconds: new Histogram({
+      name: 'wail_proxy_intent_append_seconds',
+      help: 'from handing an intent to the intent log (group commit) until Kafka acknowledged it; acknowledged appends only',
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
     dropped: new Counter({
