@@ -18,6 +18,7 @@ import type { Delivery } from './pipeline/delivery';
 import { ClusterProducers } from './pipeline/cluster-producers';
 import { ExactlyOnceDelivery } from './pipeline/exactly-once';
 import { IntentProcessor } from './pipeline/intent-processor';
+import { LagReader, type PartitionOffsets } from './pipeline/lag';
 import { consumerMetrics } from './pipeline/metrics';
 import { ModelCache } from './pipeline/model-cache';
 import { MoveCoordinator } from './pipeline/move-coordinator';
@@ -123,6 +124,15 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     onBatch: (batch) => processor.onBatch(batch),
     onAssignment: (owned) => processor.retain(owned),
   });
+  const lag = new LagReader(
+    {
+      owned: () => consumer.ownedPartitions(),
+      position: (topic, partition) => processor.position(topic, partition),
+      offsets: (list) => intentOffsets(kafka, config.group, list),
+    },
+    { onFailure: (error) => logger.debug({ err: error }, 'consumer lag not read from Kafka') },
+  );
+  metrics.observeLag(() => lag.lag());
 
   const subscribe = async (list: string[]) => {
     await kafka.ensureTopics(list.map((topic) => ({ topic })));
@@ -226,6 +236,33 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       claims?.close();
     },
   };
+}
+
+/** Kafka's offsets of the intent topics: watermarks, and the group's committed offsets. */
+async function intentOffsets(
+  kafka: KafkaClient,
+  group: string,
+  topics: readonly string[],
+): Promise<Map<string, Map<number, PartitionOffsets>>> {
+  const [watermarks, committed] = await Promise.all([
+    Promise.all(topics.map((topic) => kafka.watermarks(topic))),
+    kafka.committedOffsets(group, topics),
+  ]);
+  return new Map(
+    topics.map((topic, i) => [
+      topic,
+      new Map(
+        [...watermarks[i]!].map(([partition, { low, high }]) => {
+          const offset = committed.get(topic)?.get(partition);
+          // -1: the group has committed nothing for the partition.
+          return [
+            partition,
+            { low, high, committed: offset !== undefined && offset >= 0n ? offset : undefined },
+          ];
+        }),
+      ),
+    ]),
+  );
 }
 
 /** The intent topics on `cluster` these routes log to. */

@@ -79,6 +79,13 @@ export class KafkaClient {
     );
   }
 
+  /** The low and high watermarks (first offset kept, end offset) of every partition of a topic. */
+  async watermarks(topic: string): Promise<Map<number, { low: bigint; high: bigint }>> {
+    const admin = await this.admin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+  }
+
   /** The high watermark (end offset) of every partition of a topic. */
   async endOffsets(topic: string): Promise<Map<number, bigint>> {
     const admin = await this.admin();

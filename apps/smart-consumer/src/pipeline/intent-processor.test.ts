@@ -131,6 +131,34 @@ describe.each(['atLeastOnce', 'exactlyOnce'] as const)('table set (%s)', (mode) 
   });
 });
 
+describe('the position of a partition (consumer lag)', () => {
+  it('is the next offset to commit while this member holds the partition, unknown before and after', async () => {
+    const { deliveries } = modes();
+    const p = new IntentProcessor({
+      routes: { all: () => new Map() } as unknown as RouteCache,
+      models: untouchable<ModelCache>('models'),
+      stores: new Map(),
+      delivery: deliveries.atLeastOnce,
+      control: { pause: jest.fn(), resume: jest.fn(), seek: jest.fn() },
+      logger: silentLogger(),
+      metrics: consumerMetrics(createMetricsRegistry('test')),
+      ownsTable: () => false,
+      consumedTopics: () => ['shared'],
+      options,
+    });
+    try {
+      expect(p.position('shared', 0)).toBeUndefined();
+      await p.onBatch(batch(['orders', 'orders'], 10));
+      expect(p.position('shared', 0)).toBe(12n);
+      expect(p.position('shared', 1)).toBeUndefined();
+      p.retain(new Map([['shared', new Set([1])]]));
+      expect(p.position('shared', 0)).toBeUndefined();
+    } finally {
+      p.stop();
+    }
+  });
+});
+
 describe('metric labels of hostile intents', () => {
   let running: IntentProcessor | undefined;
   afterEach(() => running?.stop());

@@ -224,6 +224,12 @@ export class IntentProcessor {
     return total;
   }
 
+  /** The next offset to commit for a partition this member holds (everything below it is done); undefined before a record of it arrived. */
+  position(topic: string, partition: number): bigint | undefined {
+    const state = this.partitions.get(partitionId(topic, partition));
+    return state && !state.revoked ? state.tracker.safeOffset() : undefined;
+  }
+
   /** Keeps the partitions this member owns; forgets the others (their new owner replays from the committed offset). */
   retain(owned: ReadonlyMap<string, ReadonlySet<number>>): void {
     for (const state of this.partitions.values()) {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from '@wail/telemetry';
+import type { PartitionLag } from './lag';
 
 export function consumerMetrics(registry: Registry) {
   return {
@@ -21,6 +22,22 @@ export function consumerMetrics(registry: Registry) {
         registers: [registry],
         collect() {
           this.set(held());
+        },
+      });
+    },
+    /** Registers the lag gauge, read at scrape time (lag.ts), once the consumer exists. */
+    observeLag(lag: () => Promise<readonly PartitionLag[]>): void {
+      new Gauge({
+        name: 'wail_consumer_lag_records',
+        help: 'records of an intent partition this member owns that it has not finished: the high watermark minus the offset it has processed up to (left out while Kafka does not answer within 2 s)',
+        labelNames: ['topic', 'partition'],
+        registers: [registry],
+        async collect() {
+          const lags = await lag();
+          // Only the partitions owned now: a revoked one's series goes.
+          this.reset();
+          for (const { topic, partition, records } of lags)
+            this.set({ topic, partition: String(partition) }, Number(records));
         },
       });
     },
