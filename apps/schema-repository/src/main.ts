@@ -24,7 +24,8 @@ export async function compose(
   const mysql = new MysqlConnection({ ...server, database, connectionLimit: 20 });
   const bootstrap = new DatabaseBootstrap(server, database, mysql, logger);
   await bootstrap.start();
-  const registry = new SchemaRegistry(mysql.pool, { bounds: config.schemaBounds });
+  const metrics = createMetricsRegistry('schema-repository');
+  const registry = new SchemaRegistry(mysql.pool, { bounds: config.schemaBounds, metrics });
   // Routes are checked against their tables when applied: fresh metadata every
   // time (no cache), a small pool, no tombstone purging (this service writes none).
   const stores = openStores(config.stores, {
@@ -70,7 +71,7 @@ export async function compose(
   const app = await buildApp({
     logger,
     readiness,
-    metrics: createMetricsRegistry('schema-repository'),
+    metrics,
     registry,
     controlPlane,
     bodyLimit: config.http.bodyLimit,

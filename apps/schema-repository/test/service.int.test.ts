@@ -132,3 +132,51 @@ describe('documentation', () => {
     );
   });
 });
+
+describe('metrics', () => {
+  let repo: TestRepository;
+  beforeAll(async () => {
+    repo = await startRepository();
+  });
+  afterAll(async () => {
+    await repo.close();
+  });
+
+  /** The value of one series of /metrics, 0 when absent. */
+  async function metric(name: string, labels: Record<string, string>): Promise<number> {
+    const text = (await repo.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+    for (const line of text.split('\n')) {
+      const [series, value] = line.split(' ');
+      if (series?.startsWith(`${name}{`) && wanted.every((l) => series.includes(l)))
+        return Number(value);
+    }
+    return 0;
+  }
+
+  it('counts requests by route pattern and status, and schema-cache hits and misses', async () => {
+    const registered = await call(repo.app, 'POST', '/subjects/metrics-value/versions', {
+      schema: A1,
+    });
+    const { id } = registered.body as { id: number };
+    const route = { route: '/schemas/ids/:id', method: 'GET' };
+    const lookups = async () =>
+      (await metric('wail_repository_schema_cache_lookups_total', { result: 'hit' })) +
+      (await metric('wail_repository_schema_cache_lookups_total', { result: 'miss' }));
+    const before = await lookups();
+    const hitsBefore = await metric('wail_repository_schema_cache_lookups_total', {
+      result: 'hit',
+    });
+    expect((await call(repo.app, 'GET', `/schemas/ids/${id}`)).status).toBe(200);
+    expect((await call(repo.app, 'GET', `/schemas/ids/${id}`)).status).toBe(200);
+    expect((await call(repo.app, 'GET', '/schemas/ids/999999')).status).toBe(404);
+    expect(await lookups()).toBe(before + 3);
+    // The second read of the same id is answered from memory.
+    expect(
+      await metric('wail_repository_schema_cache_lookups_total', { result: 'hit' }),
+    ).toBeGreaterThanOrEqual(hitsBefore + 1);
+    expect(await metric('wail_repository_schema_cache_entries', {})).toBeGreaterThanOrEqual(1);
+    expect(await metric('wail_http_requests_total', { ...route, status: '200' })).toBe(2);
+    expect(await metric('wail_http_requests_total', { ...route, status: '404' })).toBe(1);
+  });
+});

@@ -1,6 +1,7 @@
 import { setImmediate as turn } from 'node:timers/promises';
 import type { Pool } from 'mysql2/promise';
 import { LruCache } from '@wail/runtime';
+import { Counter, Gauge, type Registry } from '@wail/telemetry';
 import {
   checkAgainst,
   compatibilityTargets,
@@ -36,6 +37,8 @@ export interface SchemaRegistryOptions {
   bounds?: Partial<SchemaBounds>;
   /** Schemas kept in memory by id (immutable, so never invalidated). */
   cacheSize?: number;
+  /** Where the cache's hits, misses and size are exported. */
+  metrics?: Registry;
 }
 
 /**
@@ -51,6 +54,7 @@ export class SchemaRegistry {
   private readonly schemas: SchemaStore;
   private readonly byId: LruCache<number, StoredSchema>;
   private readonly parser: SchemaParser;
+  private readonly lookups: Counter<'result'> | undefined;
 
   constructor(pool: Pool, options: SchemaRegistryOptions = {}) {
     const cacheSize = options.cacheSize ?? 100_000;
@@ -58,6 +62,23 @@ export class SchemaRegistry {
     this.schemas = this.stores.autocommit.schemas;
     this.settings = new SubjectSettings(this.stores);
     this.byId = new LruCache(cacheSize);
+    if (options.metrics) {
+      const byId = this.byId;
+      this.lookups = new Counter({
+        name: 'wail_repository_schema_cache_lookups_total',
+        help: 'schema-by-id lookups by result: hit (answered from memory) or miss (read from MySQL)',
+        labelNames: ['result'],
+        registers: [options.metrics],
+      });
+      new Gauge({
+        name: 'wail_repository_schema_cache_entries',
+        help: 'schemas held in memory by id',
+        registers: [options.metrics],
+        collect() {
+          this.set(byId.size);
+        },
+      });
+    }
     this.bounds = Object.freeze({ ...DEFAULT_SCHEMA_BOUNDS, ...options.bounds });
     const storedBounds = Object.freeze({
       ...STORED_SCHEMA_BOUNDS,
@@ -75,6 +96,7 @@ export class SchemaRegistry {
 
   async schemaById(id: number): Promise<StoredSchema> {
     const cached = this.byId.get(id);
+    this.lookups?.inc({ result: cached ? 'hit' : 'miss' });
     if (cached) return cached;
     const schema = await this.schemas.schemaById(id);
     if (!schema) throw errors.schemaIdNotFound(id);
