@@ -164,6 +164,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     );
   };
   routes.onChange((all) => {
+    metrics.knowTables(all.keys());
     moves.onRoutes(all);
     resubscribe(all);
   });

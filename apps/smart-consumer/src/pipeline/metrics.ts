@@ -1,8 +1,35 @@
+import { ERROR_CATALOGUE, ERROR_CODES } from '@wail/errors';
 import { Counter, Gauge, Histogram, type Registry } from '@wail/telemetry';
 import type { PartitionLag } from './lag';
+import { UNMATERIALIZED_REASONS } from './output-records';
 
+/**
+ * The consumer's metrics. Counters an alert takes the rate of start at 0 for
+ * every label value known ahead (every code a dead letter can carry, every
+ * reason of each routed table): a series that first appears at 1 has no
+ * rate, so the first dead letter after a start would never alert.
+ */
 export function consumerMetrics(registry: Registry) {
+  const deadLetters = new Counter({
+    name: 'wail_consumer_dead_letters_total',
+    help: 'intents sent to the dead-letter topic, by code (every non-retriable code is exported from 0)',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  for (const code of ERROR_CODES)
+    if (!ERROR_CATALOGUE[code].retriable) deadLetters.inc({ code }, 0);
+  const unmaterialized = new Counter({
+    name: 'wail_consumer_unmaterialized_total',
+    help: 'intents recorded as never materialized, by what the last strong read saw (reason: row-missing, older-version or older-delete; exported from 0 for every routed table)',
+    labelNames: ['table', 'reason'],
+    registers: [registry],
+  });
   return {
+    /** Exports the per-table counters an alert takes the rate of from 0 for these tables (routed ones: bounded). */
+    knowTables(tables: Iterable<string>): void {
+      for (const table of tables)
+        for (const reason of UNMATERIALIZED_REASONS) unmaterialized.inc({ table, reason }, 0);
+    },
     /** Registers the in-flight gauge once the processor exists. */
     observeInFlight(inFlight: () => number): void {
       new Gauge({
@@ -77,18 +104,8 @@ export function consumerMetrics(registry: Registry) {
       labelNames: ['table'],
       registers: [registry],
     }),
-    unmaterialized: new Counter({
-      name: 'wail_consumer_unmaterialized_total',
-      help: 'intents recorded as never materialized, by what the last strong read saw (reason: row-missing, older-version or older-delete)',
-      labelNames: ['table', 'reason'],
-      registers: [registry],
-    }),
-    deadLetters: new Counter({
-      name: 'wail_consumer_dead_letters_total',
-      help: 'intents sent to the dead-letter topic',
-      labelNames: ['code'],
-      registers: [registry],
-    }),
+    unmaterialized,
+    deadLetters,
     lag: new Histogram({
       name: 'wail_consumer_intent_to_event_seconds',
       help: 'from the intent timestamp to the event acknowledgement',

@@ -76,7 +76,8 @@ export function eventRecord(
  * wail_consumer_unmaterialized_total): no row and no recorded delete; a row
  * at an older version; a recorded delete older than the intent.
  */
-export type UnmaterializedReason = 'row-missing' | 'older-version' | 'older-delete';
+export const UNMATERIALIZED_REASONS = ['row-missing', 'older-version', 'older-delete'] as const;
+export type UnmaterializedReason = (typeof UNMATERIALIZED_REASONS)[number];
 
 export function unmaterializedReason(state: ReadResult): UnmaterializedReason {
   if (state.state === 'present') return 'older-version';
