@@ -5,7 +5,7 @@ export class IntentFormatError extends WailError {
   constructor(readonly formatVersion: number) {
     super(
       'INTENT_FORMAT_UNSUPPORTED',
-      `intent format version ${formatVersion} is not supported (this build reads version 1)`,
+      `intent format version ${formatVersion} is not supported (this build reads versions 1 and 2)`,
     );
     this.name = 'IntentFormatError';
   }

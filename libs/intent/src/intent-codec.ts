@@ -2,7 +2,12 @@ import { ByteReader, ByteWriter } from './bytes';
 import { IntentFormatError, IntentMalformedError } from './errors';
 import type { KeyColumn, KeyScalar } from './key-value';
 
-export type IntentOp = 'upsert' | 'delete';
+/**
+ * `refresh` (format version 2) is not a write: backfill asks the consumer to
+ * publish the row's current state, at the version the scan read, unless an
+ * event at that version or later was already published for the key.
+ */
+export type IntentOp = 'upsert' | 'delete' | 'refresh';
 
 /** What the proxy logs before it writes: the intent of one mutation, never its values. */
 export interface Intent {
@@ -12,16 +17,37 @@ export interface Intent {
   op: IntentOp;
   /** Key columns in route order. */
   key: KeyColumn[];
-  /** Hybrid-logical-clock microseconds: the row's version once written. */
+  /**
+   * Hybrid-logical-clock microseconds: the row's version once written; for a
+   * refresh, the row's version (`wail_ts`) when the scan read it.
+   */
   ts: bigint;
   proxyId: string;
-  /** Names of the columns an upsert wrote (partial updates); absent = not recorded. */
+  /** Names of the columns an upsert wrote (partial updates); absent = not recorded (always, for a refresh). */
   columns?: string[];
 }
 
-export const INTENT_FORMAT_VERSION = 1;
+/** The newest intent format version this build reads and writes. */
+export const INTENT_FORMAT_VERSION = 2;
 
-const OPS: readonly IntentOp[] = ['upsert', 'delete'];
+/** Every intent format version this build reads (`IntentFormatError` names them). */
+export const READABLE_INTENT_FORMAT_VERSIONS: readonly number[] = [1, 2];
+
+/** The op codes each version defines: a refresh exists only from version 2. */
+const OPS: Readonly<Record<number, readonly IntentOp[]>> = {
+  1: ['upsert', 'delete'],
+  2: ['upsert', 'delete', 'refresh'],
+};
+
+/**
+ * The version an intent is written with: the oldest that can carry its op,
+ * so upserts and deletes stay version 1, readable by consumers that predate
+ * version 2 (consumers are upgraded before proxies; a mixed fleet keeps
+ * working), and only refreshes need version 2.
+ */
+export function intentFormatVersion(op: IntentOp): number {
+  return op === 'refresh' ? 2 : 1;
+}
 
 const enum Tag {
   Null = 0,
@@ -34,9 +60,9 @@ const enum Tag {
 }
 
 /*
- * Intent wire format, version 1 (all integers big-endian):
+ * Intent wire format, versions 1 and 2 (all integers big-endian):
  *
- *   intent   = version:u8 (=1) flags:u8 intent-id:16*u8 ts:i64 op:u8
+ *   intent   = version:u8 (1 | 2) flags:u8 intent-id:16*u8 ts:i64 op:u8
  *              table:str proxy-id:str key-count:u8 column{key-count}
  *              [ column-count:u16 str{column-count} ]      ; when flags bit 0
  *   column   = name:str value
@@ -48,22 +74,33 @@ const enum Tag {
  *            | 0x06 bytes                                  ; binary
  *   str      = bytes, UTF-8
  *   bytes    = length:uvarint octet{length}                ; LEB128 length
- *   op       = 0 upsert | 1 delete
- *   flags    = bit 0: column list present; other bits must be 0
+ *   op       = 0 upsert | 1 delete                        ; version 1
+ *            | 0 upsert | 1 delete | 2 refresh            ; version 2
+ *   flags    = bit 0: column list present (never on a refresh); other bits must be 0
+ *
+ * Version 2 has the layout of version 1 and one more op, `refresh`, whose ts
+ * is the row's `wail_ts` as the backfill scan read it; a refresh in a version
+ * 1 record is malformed. Upserts and deletes are written as version 1 (see
+ * `intentFormatVersion`), refreshes as version 2.
  *
  * The version byte comes first so a reader fails clearly on a format it does
- * not know instead of misreading it; a new field means a new version.
+ * not know instead of misreading it; a new field or op means a new version.
  */
 export function encodeIntent(intent: Intent): Uint8Array {
   if (intent.intentId.length !== 16) throw new RangeError('intentId must be 16 bytes');
   if (intent.key.length === 0 || intent.key.length > 255)
     throw new RangeError('an intent has 1..255 key columns');
+  const version = intentFormatVersion(intent.op);
+  const opCode = OPS[version]!.indexOf(intent.op);
+  if (opCode < 0) throw new RangeError(`unknown op ${String(intent.op)}`);
+  if (intent.op === 'refresh' && intent.columns)
+    throw new RangeError('a refresh intent has no column list');
   const writer = new ByteWriter()
-    .u8(INTENT_FORMAT_VERSION)
+    .u8(version)
     .u8(intent.columns ? 1 : 0)
     .raw(intent.intentId)
     .i64(intent.ts)
-    .u8(OPS.indexOf(intent.op))
+    .u8(opCode)
     .string(intent.table)
     .string(intent.proxyId)
     .u8(intent.key.length);
@@ -79,14 +116,17 @@ export function encodeIntent(intent: Intent): Uint8Array {
 export function decodeIntent(bytes: Uint8Array): Intent {
   const reader = new ByteReader(bytes);
   const version = reader.u8('format version');
-  if (version !== INTENT_FORMAT_VERSION) throw new IntentFormatError(version);
+  const ops = OPS[version];
+  if (!ops) throw new IntentFormatError(version);
   const flags = reader.u8('flags');
   if ((flags & ~1) !== 0) throw new IntentMalformedError(`unknown flags 0x${flags.toString(16)}`);
   const intentId = reader.raw(16, 'intent id');
   const ts = reader.i64('timestamp');
   const opCode = reader.u8('op');
-  const op = OPS[opCode];
-  if (!op) throw new IntentMalformedError(`unknown op ${opCode}`);
+  const op = ops[opCode];
+  if (!op) throw new IntentMalformedError(`unknown op ${opCode} in format version ${version}`);
+  if (op === 'refresh' && flags & 1)
+    throw new IntentMalformedError('a refresh intent has no column list');
   const table = reader.string('table');
   const proxyId = reader.string('proxy id');
   const keyCount = reader.u8('key count');
