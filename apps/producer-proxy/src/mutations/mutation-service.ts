@@ -211,6 +211,15 @@ export class MutationService {
   }
 
   private async plan(input: MutationInput, headers: Record<string, string>): Promise<Planned> {
+    // The HTTP schemas already refuse any other op; this keeps a caller that
+    // bypasses them from logging a `refresh` (backfill's own intent, never a
+    // client's) or having it written as a delete.
+    const op: string = input.op;
+    if (op !== 'upsert' && op !== 'delete')
+      throw new WailError(
+        'BAD_REQUEST',
+        `op must be "upsert" or "delete" (got ${JSON.stringify(op).slice(0, 40)})`,
+      );
     const route = await this.route(input.table);
     const key = this.key(route, input.key);
     // The bound first, on the key as sent (its encoding is the canonical one's
