@@ -7,6 +7,7 @@ import {
   KeyRound,
   deadLetterFailure,
   expiredIntents,
+  sortRefreshes,
   versionToPublish,
   type DeadLetterReason,
   type RoundOutputs,
@@ -54,6 +55,16 @@ function pending(agoMs: number, table = 'customers'): PendingIntent {
     },
   };
 }
+/** A backfill's refresh of key id=7, the scan having read the row at version `agoMs` before NOW. */
+function refresh(agoMs: number): PendingIntent {
+  const p = pending(agoMs);
+  return { ...p, intent: { ...p.intent, op: 'refresh', proxyId: 'backfill' } };
+}
+/** A delete of key id=7 `agoMs` before NOW. */
+function deletion(agoMs: number): PendingIntent {
+  const p = pending(agoMs);
+  return { ...p, intent: { ...p.intent, op: 'delete' } };
+}
 const present = (p: PendingIntent, plusUs = 0n): ReadResult => ({
   state: 'present',
   row: { id: 7n },
@@ -94,6 +105,8 @@ function harness(
   if (options.published !== undefined) published.set('k', options.published);
   const calls = {
     published: [] as { version: bigint; intents: number }[],
+    /** The intents each event answered, in publish order. */
+    answered: [] as PendingIntent[][],
     unmaterialized: [] as PendingIntent[][],
     deadLetters: [] as DeadLetterReason[],
     finished: [] as PendingIntent[],
@@ -102,6 +115,7 @@ function harness(
     publish: async (_key, _route, _model, _state, intents, version) => {
       if (options.publishFails) throw options.publishFails;
       calls.published.push({ version, intents: intents.length });
+      calls.answered.push([...intents]);
     },
     unmaterialized: async (_key, _route, _state, intents) => {
       calls.unmaterialized.push([...intents]);
@@ -300,5 +314,188 @@ describe('round decisions', () => {
     const [old, fresh] = [pending(10_001), pending(9_000)];
     expect(expiredIntents([old!, fresh!], 'fast', 10_000, NOW)).toEqual([]);
     expect(expiredIntents([old!, fresh!], 'strong', 10_000, NOW)).toEqual([old]);
+  });
+});
+
+/** `publishes` of exactly-once delivery: a version only by the intent that wrote it. */
+const exactlyOnce = (version: bigint, intents: readonly PendingIntent[]) =>
+  intents.some((i) => i.intent.ts === version);
+
+describe('refresh intents (backfill)', () => {
+  it('publishes the current state of an existing row at its version, once', async () => {
+    const r = refresh(60_000);
+    const h = harness({ reads: [present(r)] });
+    expect(await h.run(r)).toBe('settled');
+    expect(h.reads).toEqual(['fast']);
+    expect(h.calls.published).toEqual([{ version: r.intent.ts, intents: 1 }]);
+    expect(h.calls.answered).toEqual([[r]]);
+    expect(h.calls.finished).toEqual([r]);
+  });
+
+  it('publishes the newer state of a row written since the scan, unless the delivery mode leaves it to that write', async () => {
+    const r = refresh(60_000);
+    const h = harness({ reads: [present(r, 5n)] });
+    expect(await h.run(r)).toBe('settled');
+    expect(h.calls.published).toEqual([{ version: r.intent.ts + 5n, intents: 1 }]);
+
+    const exactly = harness({ reads: [present(r, 5n)], publishes: exactlyOnce });
+    expect(await exactly.run(r)).toBe('settled');
+    expect(exactly.calls.published).toHaveLength(0);
+    expect(exactly.calls.finished).toEqual([r]);
+  });
+
+  it('publishes nothing when an event at its version or later was already published', async () => {
+    const r = refresh(60_000);
+    const atVersion = harness({ published: r.intent.ts });
+    expect(await atVersion.run(r)).toBe('settled');
+    expect(atVersion.reads).toHaveLength(0);
+    expect(atVersion.calls.published).toHaveLength(0);
+    expect(atVersion.calls.finished).toEqual([r]);
+
+    // Read for a pending write: the row moved on, but an event newer than the refresh exists.
+    const w = pending(10);
+    const later = harness({ reads: [present(r, 10n)], published: r.intent.ts + 5n });
+    expect(await later.run(r, w)).toBe('retry');
+    expect(later.calls.published).toHaveLength(0);
+    expect(later.calls.finished).toEqual([r]);
+    expect(later.key.queue).toEqual([w]);
+  });
+
+  it('settles a refresh of a row deleted since the scan with no event and no record, once a strong read says it is gone', async () => {
+    const r = refresh(60_000);
+    const h = harness({ reads: [absent, absent] });
+    expect(await h.run(r)).toBe('retry');
+    expect(h.calls.finished).toHaveLength(0);
+    h.key.attempts = 1;
+    expect(await h.round.run(h.key)).toBe('settled');
+    expect(h.reads).toEqual(['fast', 'strong']);
+    expect(h.calls.published).toHaveLength(0);
+    expect(h.calls.unmaterialized).toHaveLength(0);
+    expect(h.calls.finished).toEqual([r]);
+  });
+
+  it('settles at once on a recorded delete newer than the scan, without publishing a DELETE', async () => {
+    const r = refresh(60_000);
+    const h = harness({ reads: [{ state: 'absent', deletedTs: r.intent.ts + 1n }] });
+    expect(await h.run(r)).toBe('settled');
+    expect(h.calls.published).toHaveLength(0);
+    expect(h.calls.unmaterialized).toHaveLength(0);
+    expect(h.calls.finished).toEqual([r]);
+  });
+
+  it('waits for a row older than the refresh until a strong read past the grace period, then settles silently', async () => {
+    const r = refresh(60_000);
+    const older = present(r, -1n);
+    const h = harness({ reads: [older, older, older], graceMs: 5000 });
+    expect(await h.run(r)).toBe('retry');
+    h.key.attempts = 1;
+    expect(await h.round.run(h.key)).toBe('retry');
+    h.advance(5000);
+    h.key.attempts = 2;
+    expect(await h.round.run(h.key)).toBe('settled');
+    expect(h.reads).toEqual(['fast', 'strong', 'strong']);
+    expect(h.calls.published).toHaveLength(0);
+    expect(h.calls.unmaterialized).toHaveLength(0);
+    expect(h.calls.finished).toEqual([r]);
+  });
+
+  describe('coalesced with writes of the key, changes nothing they produce', () => {
+    /** Runs `writes` alone and with `refreshes`, with the same reads, and both outcomes. */
+    async function both(
+      reads: ReadResult[],
+      writes: PendingIntent[],
+      refreshes: PendingIntent[],
+      options: Parameters<typeof harness>[0] = {},
+    ) {
+      const alone = harness({ ...options, reads });
+      const aloneEnd = await alone.run(...writes);
+      const mixed = harness({ ...options, reads });
+      const mixedEnd = await mixed.run(...writes, ...refreshes);
+      return { alone, aloneEnd, mixed, mixedEnd };
+    }
+
+    it.each(['at-least-once', 'exactly-once'] as const)(
+      'an upsert at the row version, a refresh before it (%s)',
+      async (mode) => {
+        const [r, u] = [refresh(60_000), pending(10)];
+        const { alone, aloneEnd, mixed, mixedEnd } = await both([present(u!)], [u!], [r!], {
+          ...(mode === 'exactly-once' ? { publishes: exactlyOnce } : {}),
+        });
+        expect(mixedEnd).toBe(aloneEnd);
+        expect(mixed.calls.answered).toEqual(alone.calls.answered);
+        expect(mixed.calls.answered).toEqual([[u]]);
+        expect(mixed.calls.published).toEqual(alone.calls.published);
+        expect(mixed.calls.finished).toEqual([u, r]);
+      },
+    );
+
+    it('a delete and a refresh of the row it deleted: the DELETE answers the delete only', async () => {
+      const [r, d] = [refresh(60_000), deletion(10)];
+      const gone: ReadResult = { state: 'absent', deletedTs: d.intent.ts };
+      const { alone, mixed, mixedEnd } = await both([gone], [d], [r]);
+      expect(mixedEnd).toBe('settled');
+      expect(mixed.calls.published).toEqual([{ version: d.intent.ts, intents: 1 }]);
+      expect(mixed.calls.answered).toEqual(alone.calls.answered);
+      expect(mixed.calls.finished).toEqual([d, r]);
+    });
+
+    it('a refresh after the upsert it read: covered by the upsert’s event', async () => {
+      const [u, r] = [pending(10), refresh(10)]; // the scan read the upsert's version
+      const { alone, mixed } = await both([present(u)], [u], [r]);
+      expect(mixed.calls.answered).toEqual(alone.calls.answered);
+      expect(mixed.calls.answered).toEqual([[u]]);
+    });
+
+    it('an upsert not visible yet: still retried and recorded as before; the refresh publishes the state it read', async () => {
+      const [r, u] = [refresh(60_000), pending(20_000)];
+      const stale = present(r);
+      const { alone, aloneEnd, mixed, mixedEnd } = await both([stale, stale], [u!], [r!]);
+      expect(aloneEnd).toBe('retry');
+      expect(mixedEnd).toBe('retry');
+      expect(mixed.calls.answered).toEqual([[r]]);
+      expect(mixed.calls.published).toEqual([{ version: r!.intent.ts, intents: 1 }]);
+      for (const h of [alone, mixed]) {
+        h.key.attempts = 1;
+        expect(await h.round.run(h.key)).toBe('settled');
+      }
+      expect(mixed.calls.unmaterialized).toEqual(alone.calls.unmaterialized);
+      expect(mixed.calls.unmaterialized).toEqual([[u]]);
+    });
+
+    it('an upsert whose version the delivery mode leaves to a later write: the refresh publishes only what it read itself', async () => {
+      const [u, r] = [pending(20), refresh(10)];
+      const row = present(r);
+      const { alone, mixed } = await both([row], [u!], [r!], { publishes: exactlyOnce });
+      expect(alone.calls.published).toHaveLength(0);
+      expect(mixed.calls.answered).toEqual([[r]]);
+      expect(mixed.calls.published).toEqual([{ version: r!.intent.ts, intents: 1 }]);
+    });
+  });
+});
+
+describe('refresh decisions', () => {
+  const r = refresh(60_000);
+  const ts = r.intent.ts;
+  it.each([
+    ['covered by a published version', present(r), ts, 'fast', false, 'settled'],
+    ['the row at its version', present(r), undefined, 'fast', false, 'visible'],
+    ['the row newer', present(r, 1n), ts - 1n, 'fast', false, 'visible'],
+    ['absent on a fast read', absent, undefined, 'fast', true, 'waiting'],
+    ['absent on a strong read', absent, undefined, 'strong', false, 'settled'],
+    [
+      'a recorded delete newer than the scan',
+      { state: 'absent', deletedTs: ts } as ReadResult,
+      undefined,
+      'fast',
+      false,
+      'settled',
+    ],
+    ['the row older, fast, past grace', present(r, -1n), undefined, 'fast', true, 'waiting'],
+    ['the row older, strong, in grace', present(r, -1n), undefined, 'strong', false, 'waiting'],
+    ['the row older, strong, past grace', present(r, -1n), undefined, 'strong', true, 'stale'],
+  ] as const)('%s', (_name, state, covered, consistency, pastGrace, expected) => {
+    const outcome = sortRefreshes(state, [r], covered, consistency, pastGrace);
+    expect(outcome[expected]).toEqual([r]);
+    expect(Object.values(outcome).flat()).toHaveLength(1);
   });
 });

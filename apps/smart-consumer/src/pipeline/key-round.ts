@@ -89,10 +89,66 @@ export function deadLetterFailure(
   return { code: error.code, message: error.message };
 }
 
-/** Whether the row (or its recorded delete) already reflects the intent — itself or a newer write. */
+/**
+ * Whether the row (or its recorded delete) already reflects the intent — itself
+ * or a newer write. A refresh only by a row at the version the scan read or a
+ * newer one: an absent row never materializes it.
+ */
 export function materialized(state: ReadResult, intent: Intent): boolean {
   if (state.state === 'present') return state.wailTs >= intent.ts;
+  if (intent.op === 'refresh') return false;
   return state.deletedTs !== undefined && state.deletedTs >= intent.ts;
+}
+
+/** What a round does with its refresh intents (backfill), given its read. */
+export interface RefreshOutcome {
+  /** The row shows the refresh's version or a newer one: publishable, unless a write of the round publishes. */
+  visible: PendingIntent[];
+  /** Done with, publishing nothing: covered by an event, or the row gone. */
+  settled: PendingIntent[];
+  /** Done with, publishing nothing: the row still older than the refresh on a strong read past the grace period. */
+  stale: PendingIntent[];
+  /** Read again: the read may lag. */
+  waiting: PendingIntent[];
+}
+
+/**
+ * Refresh intents (a backfill's "publish the row's current state unless an
+ * event at that version or later was already published"), given the read and
+ * `covered`, the newest version published for the key or about to be by the
+ * round's writes:
+ *
+ * - at or below `covered`: settled, nothing to publish;
+ * - the row at the refresh's version or newer: visible (published by itself
+ *   only when no write of the round publishes);
+ * - the row absent (deleted since the scan): settled, publishing nothing — a
+ *   delete's own intent publishes the DELETE. A fast read may lag, so only a
+ *   strong read (or a recorded delete at or after the scan's version) says so;
+ * - the row older than the refresh (a lagging read, or a wrong clock or scan):
+ *   waiting, until a strong read past the grace period settles it — never an
+ *   unmaterialized record, since a refresh wrote nothing.
+ */
+export function sortRefreshes(
+  state: ReadResult,
+  refreshes: readonly PendingIntent[],
+  covered: bigint | undefined,
+  consistency: ReadConsistency,
+  pastGrace: boolean,
+): RefreshOutcome {
+  const outcome: RefreshOutcome = { visible: [], settled: [], stale: [], waiting: [] };
+  for (const p of refreshes) {
+    const { ts } = p.intent;
+    if (covered !== undefined && ts <= covered) outcome.settled.push(p);
+    else if (materialized(state, p.intent)) outcome.visible.push(p);
+    else if (
+      state.state === 'absent' &&
+      (consistency === 'strong' || (state.deletedTs !== undefined && state.deletedTs >= ts))
+    )
+      outcome.settled.push(p);
+    else if (consistency === 'strong' && pastGrace) outcome.stale.push(p);
+    else outcome.waiting.push(p);
+  }
+  return outcome;
 }
 
 /** The first read is fast; a retry reads strongly, since a fast read may lag. */
@@ -145,6 +201,12 @@ export function expiredIntents(
  * The event carries the current state at version = `wail_ts` (or the
  * delete's ts), only if newer than the last version published for the key.
  * A failure is retried or dead-lettered as the error catalogue says.
+ *
+ * Refresh intents (backfill, `sortRefreshes`) never change what the round's
+ * writes produce: the writes decide first, as if no refresh were there; only
+ * a round whose writes publish nothing may publish the current state for its
+ * visible refreshes. A refresh never publishes a DELETE, never an older
+ * version, and is never recorded unmaterialized.
  */
 export class KeyRound<O extends KeyOwner> {
   constructor(private readonly deps: KeyRoundDeps<O>) {}
@@ -225,19 +287,42 @@ export class KeyRound<O extends KeyOwner> {
       'key read',
     );
 
-    const done = pending.filter((p) => materialized(state, p.intent));
-    const notYet = pending.filter((p) => !materialized(state, p.intent));
-    if (done.length > 0) {
-      const version = versionToPublish(state, done, deps.published.get(key.id), deps.publishes);
-      if (version !== undefined)
-        await deps.outputs.publish(key, route, model, state, done, version);
-      deps.finish(key, done);
+    const writes = pending.filter((p) => p.intent.op !== 'refresh');
+    const done = writes.filter((p) => materialized(state, p.intent));
+    const notYet = writes.filter((p) => !materialized(state, p.intent));
+    const lastPublished = deps.published.get(key.id);
+    let version =
+      done.length > 0 ? versionToPublish(state, done, lastPublished, deps.publishes) : undefined;
+    let answered = done;
+    const refreshes = sortRefreshes(
+      state,
+      pending.filter((p) => p.intent.op === 'refresh'),
+      version ?? lastPublished,
+      consistency,
+      deps.now() - key.firstAttemptAt >= deps.graceMs,
+    );
+    if (version === undefined && refreshes.visible.length > 0) {
+      version = versionToPublish(state, refreshes.visible, lastPublished, deps.publishes);
+      answered = refreshes.visible;
     }
+    if (version !== undefined)
+      await deps.outputs.publish(key, route, model, state, answered, version);
+    const finished = [...done, ...refreshes.visible, ...refreshes.settled, ...refreshes.stale];
+    if (finished.length > 0) deps.finish(key, finished);
+    if (refreshes.stale.length > 0)
+      deps.logger.warn(
+        {
+          table,
+          version: eventVersion(state)?.toString(),
+          refreshTs: refreshes.stale.map((p) => p.intent.ts.toString()),
+        },
+        'refresh intents newer than the row past the grace period: settled without an event (a wrong clock or scan?)',
+      );
     const expired = expiredIntents(notYet, consistency, route.visibilityWindowMs, deps.now());
     if (expired.length > 0) {
       await deps.outputs.unmaterialized(key, route, state, expired);
       deps.finish(key, expired);
     }
-    return notYet.length > expired.length ? 'retry' : 'settled';
+    return notYet.length > expired.length || refreshes.waiting.length > 0 ? 'retry' : 'settled';
   }
 }
