@@ -81,7 +81,7 @@ class MemoryClaims implements ClaimWriter {
   }
 }
 
-function setup(claims: ClaimWriter | undefined) {
+function setup(claims: ClaimWriter | undefined, answered: Intent = intent) {
   const registry = createMetricsRegistry('test');
   const emitted: OutgoingRecord[] = [];
   const owner = {
@@ -110,7 +110,7 @@ function setup(claims: ClaimWriter | undefined) {
       route,
       model,
       { state: 'present', row: { id: 7n, body }, wailTs: intent.ts },
-      [{ intent, record: incoming }],
+      [{ intent: answered, record: incoming }],
       intent.ts,
     );
   const unmaterialized = (state: ReadResult, count = 1) =>
@@ -203,5 +203,26 @@ describe('OutputSink unmaterialized intents', () => {
       'wail_consumer_unmaterialized_total{table="docs",reason="older-version",service="test"} 1',
       'wail_consumer_unmaterialized_total{table="docs",reason="older-delete",service="test"} 3',
     ]);
+  });
+});
+
+describe('OutputSink metrics', () => {
+  const model = modelOf({ claimCheckBytes: 1_000_000 });
+  const count = async (registry: ReturnType<typeof setup>['registry'], name: string) =>
+    (await registry.getMetricsAsJSON())
+      .find((metric) => metric.name === name)!
+      .values.filter((value) => !('metricName' in value) || value.metricName === `${name}_count`)
+      .reduce((sum, value) => sum + value.value, 0);
+
+  it('times an event from its write’s intent, and counts a refresh’s event without timing it (its ts is the scan’s)', async () => {
+    const write = setup(undefined);
+    await write.publish(model, 'a');
+    expect(await count(write.registry, 'wail_consumer_intent_to_event_seconds')).toBe(1);
+
+    const refresh = setup(undefined, { ...intent, op: 'refresh', proxyId: 'backfill' });
+    await refresh.publish(model, 'a');
+    expect(refresh.emitted).toHaveLength(1);
+    expect(await count(refresh.registry, 'wail_consumer_events_total')).toBe(1);
+    expect(await count(refresh.registry, 'wail_consumer_intent_to_event_seconds')).toBe(0);
   });
 });

@@ -105,9 +105,12 @@ export class OutputSink implements RoundOutputs<OutputTarget> {
         table: route.table,
         op: state.state === 'present' ? 'upsert' : 'delete',
       });
-      this.deps.metrics.lag.observe(
-        Math.max(0, this.deps.now() - Number(newest.intent.ts / 1000n)) / 1000,
-      );
+      // A refresh's ts is the version a backfill scan read, maybe long ago:
+      // not a write's intent-to-event delay.
+      if (newest.intent.op !== 'refresh')
+        this.deps.metrics.lag.observe(
+          Math.max(0, this.deps.now() - Number(newest.intent.ts / 1000n)) / 1000,
+        );
     } finally {
       span.end();
     }
