@@ -1,4 +1,5 @@
 export { ColumnCache } from './column-cache';
+export { SCAN_OPERATORS, SCAN_PAGE_LIMIT } from './store';
 export { canonicalKeyColumns, routeTableProblems, sameKeyValue, tombstoneKey } from './keys';
 export type {
   ColumnInfo,
@@ -7,6 +8,11 @@ export type {
   ReadConsistency,
   ReadResult,
   RowStore,
+  ScanCondition,
+  ScannedRow,
+  ScanOperator,
+  ScanPage,
+  ScanRequest,
   StoreConnection,
   StoreKind,
   StoredValue,

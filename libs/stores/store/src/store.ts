@@ -90,6 +90,53 @@ export interface ColumnInfo {
   otherUniqueKey?: boolean;
 }
 
+/** A comparison a backfill filter may make. */
+export const SCAN_OPERATORS = ['=', '!=', '<', '<=', '>', '>='] as const;
+export type ScanOperator = (typeof SCAN_OPERATORS)[number];
+
+/**
+ * One condition of a backfill filter, `column op value`; a page keeps the
+ * rows every condition holds for. The column must be one of the table's and
+ * the value one it could store (converted as a mutation's value is): a bad
+ * column or value is BAD_REQUEST before anything is read. `=`/`!=` with
+ * `null` mean IS NULL / IS NOT NULL.
+ */
+export interface ScanCondition {
+  column: string;
+  op: ScanOperator;
+  value: JsonValue;
+}
+
+/** The most rows a scan page may ask for. */
+export const SCAN_PAGE_LIMIT = 10_000;
+
+export interface ScanRequest {
+  target: TableRef;
+  /** Where the previous page ended (its `cursor`); absent: the start of the table. */
+  cursor?: string;
+  /** Rows at most in the page (1..SCAN_PAGE_LIMIT); a page may hold fewer and still have a next one. */
+  limit: number;
+  where?: readonly ScanCondition[];
+}
+
+/** A row a scan found: its key (canonical, in route key order) and its version. */
+export interface ScannedRow {
+  key: KeyColumn[];
+  /** The row's `wail_ts` when the page was read. */
+  version: bigint;
+}
+
+export interface ScanPage {
+  rows: ScannedRow[];
+  /**
+   * Resumes right after this page (pass it as the next request's `cursor`);
+   * absent once the table is done. An opaque, printable string of at most
+   * 4096 characters, safe to store in a checkpoint; a cursor that is not one
+   * the store handed out is BAD_REQUEST.
+   */
+  cursor: string | undefined;
+}
+
 /** What every store adapter offers the services, whatever the database. */
 export interface StoreConnection {
   readonly kind: StoreKind;
@@ -120,4 +167,12 @@ export interface RowStore extends StoreConnection {
     key: readonly KeyColumn[],
     consistency: ReadConsistency,
   ): Promise<ReadResult>;
+  /**
+   * One page of the table's rows that exist now (tombstones are not rows),
+   * for a backfill: in primary-key order where the store has one (MySQL,
+   * PostgreSQL), token order (Cassandra), cursor order (Redis: a row may
+   * appear twice, never be skipped). Rows written while a scan runs may or may
+   * not be seen; rows present from its start to its end are seen.
+   */
+  scan?(request: ScanRequest): Promise<ScanPage>;
 }
