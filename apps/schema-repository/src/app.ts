@@ -8,6 +8,7 @@ import bodyParser from './http/body-parser';
 import errorHandler, { routerErrors } from './http/error-handler';
 import negotiation from './http/negotiation';
 import openApi from './http/openapi';
+import { backfillRoutes } from './http/routes/backfills';
 import { compatibilityRoutes } from './http/routes/compatibility';
 import { configRoutes } from './http/routes/config';
 import { modeRoutes } from './http/routes/mode';
@@ -70,6 +71,7 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
     await scope.register(modeRoutes, { settings: registry.settings });
     await scope.register(tableRoutes, { controlPlane });
     await scope.register(modelRoutes, { controlPlane });
+    await scope.register(backfillRoutes, { controlPlane });
   }, quietRoutes(app.log));
   return app;
 }

@@ -11,7 +11,8 @@ import {
 import type { Pool } from 'mysql2/promise';
 import type { SchemaRegistry } from '../registry/schema-registry';
 import type { Stores } from '../storage/stores';
-import { controlPlaneErrors as errors } from './errors';
+import { validateCheckpoint, type BackfillCheckpoint } from './backfill-checkpoint';
+import { BACKFILL_STALE_MS, controlPlaneErrors as errors } from './errors';
 import type { StoredModel } from './model-store';
 import type { RouteFit } from './route-fit';
 import { controlStores, type ControlStores } from './stores';
@@ -37,6 +38,47 @@ export class ControlPlane {
   ) {
     this.stores = controlStores(pool);
     this.topicClaims = new TopicClaims(this.stores);
+  }
+
+  // ---- backfill checkpoints ------------------------------------------------
+
+  async listBackfills(): Promise<(BackfillCheckpoint & { table: string })[]> {
+    return this.stores.autocommit.backfills.list();
+  }
+
+  async getBackfill(table: string): Promise<BackfillCheckpoint> {
+    assertTableName(table);
+    const checkpoint = await this.stores.autocommit.backfills.get(table);
+    if (!checkpoint) throw errors.backfillNotFound(table);
+    return checkpoint;
+  }
+
+  /**
+   * Stores a run's checkpoint. A table has one backfill at a time: another
+   * run's checkpoint that is still `running` and was written less than
+   * BACKFILL_STALE_MS ago is 409 BACKFILL_RUNNING unless `force`; a stale or
+   * finished one is taken over. The table must have a route; the body is
+   * validated here (422 INVALID_BACKFILL), as every control-plane body is.
+   */
+  async putBackfill(table: string, body: unknown, force = false): Promise<BackfillCheckpoint> {
+    await this.getRoute(table);
+    const checkpoint = validateCheckpoint(body);
+    return this.stores.transaction(async (tx) => {
+      const stored = await tx.backfills.get(table, true);
+      if (stored && stored.runId !== checkpoint.runId && stored.status === 'running' && !force) {
+        const age = (await tx.backfills.age(table)) ?? 0;
+        if (age < BACKFILL_STALE_MS) throw errors.backfillRunning(table, stored.runId, age);
+      }
+      await tx.backfills.put(table, checkpoint);
+      return (await tx.backfills.get(table))!;
+    });
+  }
+
+  async deleteBackfill(table: string): Promise<BackfillCheckpoint> {
+    const checkpoint = await this.getBackfill(table);
+    if (!(await this.stores.autocommit.backfills.delete(table)))
+      throw errors.backfillNotFound(table);
+    return checkpoint;
   }
 
   async revision(): Promise<number> {

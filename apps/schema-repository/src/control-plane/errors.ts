@@ -11,7 +11,13 @@ export type ControlPlaneErrorCode =
   | 'KEY_PREFIX_CONFLICT'
   | 'MOVE_IN_PROGRESS'
   | 'INVALID_ROUTE'
-  | 'INVALID_MODEL';
+  | 'INVALID_MODEL'
+  | 'BACKFILL_NOT_FOUND'
+  | 'BACKFILL_RUNNING'
+  | 'INVALID_BACKFILL';
+
+/** A running backfill that has not written its checkpoint for this long may be taken over. */
+export const BACKFILL_STALE_MS = 30_000;
 
 export class ControlPlaneError extends Error {
   override readonly name = 'ControlPlaneError';
@@ -44,4 +50,13 @@ export const controlPlaneErrors = {
     new ControlPlaneError('INVALID_ROUTE', `Invalid table route: ${detail}`),
   invalidModel: (detail: string) =>
     new ControlPlaneError('INVALID_MODEL', `Invalid data model: ${detail}`),
+  invalidBackfill: (detail: string) =>
+    new ControlPlaneError('INVALID_BACKFILL', `Invalid backfill checkpoint: ${detail}`),
+  backfillNotFound: (table: string) =>
+    new ControlPlaneError('BACKFILL_NOT_FOUND', `Table '${table}' has no backfill checkpoint.`),
+  backfillRunning: (table: string, runId: string, ageMs: number) =>
+    new ControlPlaneError(
+      'BACKFILL_RUNNING',
+      `A backfill of '${table}' (run ${runId}) wrote its checkpoint ${Math.round(ageMs / 1000)} s ago and may still run; resume it once it stopped (after ${BACKFILL_STALE_MS / 1000} s without a checkpoint), or force it.`,
+    ),
 } as const;

@@ -127,6 +127,18 @@ export const MIGRATIONS: readonly {
       },
     ],
   },
+  {
+    version: 6,
+    description: 'backfill checkpoints, one per table (wail backfill)',
+    statements: [
+      `CREATE TABLE backfills (
+         table_name VARCHAR(64) NOT NULL,
+         checkpoint TEXT NOT NULL,
+         updated_at TIMESTAMP(3) NOT NULL,
+         PRIMARY KEY (table_name)
+       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ],
+  },
 ];
 
 async function addColumn(
