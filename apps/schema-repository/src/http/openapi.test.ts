@@ -86,6 +86,8 @@ describe('the generated OpenAPI document', () => {
         'PUT /v1/tables/{table}',
         'DELETE /v1/tables/{table}',
         'POST /v1/models/{table}/versions',
+        'PUT /v1/backfills/{table}',
+        'DELETE /v1/backfills/{table}',
       ].sort(),
     );
   });
