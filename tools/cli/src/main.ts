@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { Defaults, S3Env, loadEnv, s3Settings, splitList } from '@wail/config';
 import { ClaimStore } from '@wail/object-store';
 import { applyDefinitions, readDefinitions } from '@wail/control-plane';
+import { backfillCommand } from './backfill/command';
 import { dlq } from './dlq';
 import { gateway } from './gateway';
 import { tail } from './tail';
@@ -20,9 +21,14 @@ commands:
   gateway list                the event gateway's subscriptions with their lag, as JSON lines
   gateway dead-letters <id>   a webhook subscription's dead letters
   gateway redrive <id>        post them to the webhook again
+  backfill <table> [--where "col op value"]... [--rate N] [--chunk N] [--resume] [--force]
+                              re-publish the current state of the table's rows: refresh intents
+                              in key order, throttled to N/s, checkpointed in the repository
+  backfill status [table]     the backfill checkpoints as JSON lines
 
 environment: WAIL_REPOSITORY_URL (${Defaults.repositoryUrl}), WAIL_KAFKA_BROKERS (${Defaults.kafkaBrokers}),
-             WAIL_REPOSITORY_WRITE_TOKEN (apply; WAIL_REPOSITORY_TOKEN is its former name),
+             WAIL_REPOSITORY_WRITE_TOKEN (apply, backfill; WAIL_REPOSITORY_TOKEN is its former name),
+             WAIL_REPOSITORY_READ_TOKEN, WAIL_KAFKA_CLUSTERS, WAIL_STORES and the stores' variables (backfill),
              WAIL_DLQ_TOPIC (${Defaults.deadLetterTopic}),
              WAIL_GATEWAY_URL (http://127.0.0.1:8083), WAIL_GATEWAY_ADMIN_TOKEN,
              WAIL_S3_ENDPOINT and WAIL_S3_* (tail: claim-checked rows are fetched from the object store)`;
@@ -39,6 +45,11 @@ async function main(argv: string[]): Promise<number> {
       code: { type: 'string' },
       id: { type: 'string' },
       all: { type: 'boolean', default: false },
+      where: { type: 'string', multiple: true, default: [] },
+      rate: { type: 'string' },
+      chunk: { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
     },
   });
   const [command, ...rest] = positionals;
@@ -94,6 +105,18 @@ async function main(argv: string[]): Promise<number> {
         token: process.env['WAIL_GATEWAY_ADMIN_TOKEN'],
         say,
       });
+    case 'backfill':
+      return backfillCommand(
+        rest,
+        {
+          where: values.where,
+          rate: values.rate,
+          chunk: values.chunk,
+          resume: values.resume,
+          force: values.force,
+        },
+        say,
+      );
     default:
       say(`unknown command "${command}"\n\n${usage}`);
       return 2;

@@ -175,4 +175,6 @@ export interface RowStore extends StoreConnection {
    * not be seen; rows present from its start to its end are seen.
    */
   scan?(request: ScanRequest): Promise<ScanPage>;
+  /** About how many rows the table holds (the database's statistics, not a count), when it can say cheaply. */
+  estimateRows?(target: TableRef): Promise<number | undefined>;
 }
