@@ -1,5 +1,12 @@
 export { ColumnCache } from './column-cache';
 export { SCAN_OPERATORS, SCAN_PAGE_LIMIT } from './store';
+export {
+  SCAN_CURSOR_MAX_LENGTH,
+  checkScanRequest,
+  decodeScanCursor,
+  encodeScanCursor,
+  scanPage,
+} from './scan';
 export { canonicalKeyColumns, routeTableProblems, sameKeyValue, tombstoneKey } from './keys';
 export type {
   ColumnInfo,

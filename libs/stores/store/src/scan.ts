@@ -1,0 +1,171 @@
+import { WailError } from '@wail/errors';
+import type { KeyColumn, KeyScalar } from '@wail/intent';
+import { canonicalKeyColumns, sameKeyValue } from './keys';
+import {
+  SCAN_OPERATORS,
+  SCAN_PAGE_LIMIT,
+  type ColumnInfo,
+  type ScanCondition,
+  type ScanRequest,
+  type ScannedRow,
+  type TableRef,
+} from './store';
+
+type Columns = ReadonlyMap<string, ColumnInfo>;
+
+/** The longest cursor a scan hands out (see `ScanPage.cursor`). */
+export const SCAN_CURSOR_MAX_LENGTH = 4096;
+
+const CURSOR_PREFIX = 'k1.';
+const CURSOR = /^k1\.[A-Za-z0-9_-]+$/;
+
+/** One key value in a cursor: integers as decimal strings, bytes as base64. */
+type CursorValue = ['i', string] | ['s', string] | ['b', string] | ['t', boolean];
+
+function cursorValue(value: KeyScalar): CursorValue {
+  if (typeof value === 'bigint') return ['i', value.toString()];
+  if (typeof value === 'string') return ['s', value];
+  if (typeof value === 'boolean') return ['t', value];
+  if (value instanceof Uint8Array) return ['b', Buffer.from(value).toString('base64')];
+  // Canonical keys hold no numbers or nulls (`canonicalKeyColumns`).
+  throw new TypeError(`a canonical key value cannot be ${String(value)}`);
+}
+
+/**
+ * The cursor resuming right after a row: `k1.` and the base64url of the JSON
+ * of its canonical key's values, in key column order. Undefined when it would
+ * be longer than SCAN_CURSOR_MAX_LENGTH (a very long text or binary key).
+ */
+export function encodeScanCursor(key: readonly KeyColumn[]): string | undefined {
+  const json = JSON.stringify(key.map(({ value }) => cursorValue(value)));
+  const cursor = CURSOR_PREFIX + Buffer.from(json, 'utf8').toString('base64url');
+  return cursor.length <= SCAN_CURSOR_MAX_LENGTH ? cursor : undefined;
+}
+
+function badCursor(problem: string): WailError {
+  return new WailError(
+    'BAD_REQUEST',
+    `the scan cursor is not one this table's scan handed out: ${problem}`,
+  );
+}
+
+/**
+ * The canonical key a cursor names, checked against the table's key columns
+ * and their types: anything but a cursor `encodeScanCursor` made of a key of
+ * this table is BAD_REQUEST.
+ */
+export function decodeScanCursor(target: TableRef, columns: Columns, cursor: unknown): KeyColumn[] {
+  if (typeof cursor !== 'string' || cursor.length > SCAN_CURSOR_MAX_LENGTH || !CURSOR.test(cursor))
+    throw badCursor('not a cursor');
+  const bytes = Buffer.from(cursor.slice(CURSOR_PREFIX.length), 'base64url');
+  const json = bytes.toString('utf8');
+  // Only the one encoding of a key is accepted (no padding variants, valid UTF-8).
+  if (CURSOR_PREFIX + Buffer.from(json, 'utf8').toString('base64url') !== cursor)
+    throw badCursor('not a cursor');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw badCursor('not a cursor');
+  }
+  if (!Array.isArray(parsed) || parsed.length !== target.keyColumns.length)
+    throw badCursor(`not a key of ${target.keyColumns.length} column(s)`);
+  const key: KeyColumn[] = parsed.map((entry: unknown, i) => {
+    const name = target.keyColumns[i]!;
+    if (!Array.isArray(entry) || entry.length !== 2) throw badCursor(`no value of "${name}"`);
+    const [tag, raw] = entry as [unknown, unknown];
+    let value: KeyScalar;
+    if (tag === 'i' && typeof raw === 'string' && /^(0|-?[1-9]\d{0,19})$/.test(raw))
+      value = BigInt(raw);
+    else if (tag === 's' && typeof raw === 'string') value = raw;
+    else if (tag === 't' && typeof raw === 'boolean') value = raw;
+    else if (tag === 'b' && typeof raw === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(raw)) {
+      const decoded = Buffer.from(raw, 'base64');
+      if (decoded.toString('base64') !== raw) throw badCursor(`a bad value of "${name}"`);
+      value = new Uint8Array(decoded);
+    } else throw badCursor(`a bad value of "${name}"`);
+    return { name, value };
+  });
+  let canonical: KeyColumn[];
+  try {
+    canonical = canonicalKeyColumns(target, columns, key);
+  } catch (error) {
+    throw badCursor(error instanceof Error ? error.message : String(error));
+  }
+  // A value of another kind than its column's (a number for a text column)
+  // converts, but to another value: not a key this table's scan hands out.
+  canonical.forEach(({ name, value }, i) => {
+    if (!sameKeyValue(value, key[i]!.value)) throw badCursor(`a bad value of "${name}"`);
+  });
+  return canonical;
+}
+
+/**
+ * Checks what of a scan request is the same for every store: the limit
+ * (1..SCAN_PAGE_LIMIT), each condition's operator and column (one of the
+ * table's, named in the error when not), `<`… with null. The value's own
+ * conversion is the adapter's, as for a mutation.
+ */
+export function checkScanRequest(request: ScanRequest, columns: Columns): ScanCondition[] {
+  const { limit } = request;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > SCAN_PAGE_LIMIT)
+    throw new WailError(
+      'BAD_REQUEST',
+      `a scan page's limit must be an integer from 1 to ${SCAN_PAGE_LIMIT}, not ${String(limit).slice(0, 40)}`,
+    );
+  const where = request.where ?? [];
+  if (!Array.isArray(where))
+    throw new WailError('BAD_REQUEST', 'a scan filter must be a list of conditions');
+  return where.map((condition: ScanCondition) => {
+    const { column, op, value } = condition ?? {};
+    if (typeof column !== 'string' || !columns.has(column))
+      throw new WailError(
+        'BAD_REQUEST',
+        `scan filter: column "${String(column).slice(0, 64)}" does not exist`,
+        { details: { column: String(column).slice(0, 64) } },
+      );
+    if (!(SCAN_OPERATORS as readonly unknown[]).includes(op))
+      throw new WailError(
+        'BAD_REQUEST',
+        `scan filter on "${column}": the operator must be one of ${SCAN_OPERATORS.join(' ')}`,
+        { details: { column } },
+      );
+    if (value === undefined || (value === null && op !== '=' && op !== '!='))
+      throw new WailError(
+        'BAD_REQUEST',
+        `scan filter on "${column}": ${op} needs a value (only = and != may compare with null)`,
+        { details: { column } },
+      );
+    if (value !== null && typeof value === 'object')
+      throw new WailError(
+        'BAD_REQUEST',
+        `scan filter on "${column}": the value must be a string, number or boolean`,
+        { details: { column } },
+      );
+    return { column, op, value };
+  });
+}
+
+/**
+ * The page of rows a scan read `limit + 1` rows for (the extra one only says
+ * whether more follow) and its cursor: after the last row whose cursor fits
+ * SCAN_CURSOR_MAX_LENGTH (rows after it are left to the next page). A page
+ * none of whose rows has a cursor that fits cannot be resumed from: an error.
+ */
+export function scanPage(
+  target: TableRef,
+  rows: ScannedRow[],
+  limit: number,
+): { rows: ScannedRow[]; cursor: string | undefined } {
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  if (!more) return { rows: page, cursor: undefined };
+  for (let end = page.length; end > 0; end--) {
+    const cursor = encodeScanCursor(page[end - 1]!.key);
+    if (cursor !== undefined) return { rows: page.slice(0, end), cursor };
+  }
+  throw new WailError(
+    'DATABASE_REJECTED',
+    `a scan of ${target.table} cannot go on: every key of this page is too long for a ${SCAN_CURSOR_MAX_LENGTH}-character cursor; scan with a larger limit`,
+  );
+}
