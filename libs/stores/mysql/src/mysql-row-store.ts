@@ -1,17 +1,24 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { WailError } from '@wail/errors';
-import type { KeyColumn } from '@wail/intent';
+import type { KeyColumn, KeyScalar } from '@wail/intent';
 import { canonicalKey } from '@wail/intent';
 import {
   ColumnCache,
   canonicalKeyColumns,
+  checkScanRequest,
   checkedColumns,
+  decodeScanCursor,
+  scanPage,
   tombstoneKey,
   type ColumnInfo,
   type PreparedWrite,
   type ReadConsistency,
   type ReadResult,
   type RowStore,
+  type ScanCondition,
+  type ScanPage,
+  type ScanRequest,
+  type ScannedRow,
   type StoredValue,
   type TableRef,
   type WriteRequest,
@@ -19,6 +26,17 @@ import {
 import { MysqlConnection, type MysqlOptions } from './mysql-connection';
 import { translateMysqlError } from './mysql-errors';
 import { fromMysqlValue, toMysqlParameter } from './mysql-values';
+
+const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+
+/** A key column's value as mysql2 returns it → a key value `canonicalKeyColumns` takes. */
+function scannedKeyValue(column: ColumnInfo, raw: unknown): KeyScalar {
+  const value = fromMysqlValue(column, raw);
+  if (INTEGER_TYPES.has(column.type) && (typeof value === 'number' || typeof value === 'string'))
+    return BigInt(value);
+  if (Buffer.isBuffer(value)) return new Uint8Array(value);
+  return value;
+}
 
 export interface MysqlRowStoreOptions extends MysqlOptions {
   /** A read replica for `fast` reads; without one every read goes to the primary. */
@@ -589,6 +607,113 @@ export class MysqlRowStore implements RowStore {
       }
       throw translateMysqlError(error);
     }
+  }
+
+  /**
+   * One page of a table's rows in primary-key order, keyset-paginated: after
+   * the cursor's key `k1 >= ? AND (k1 > ? OR (k1 = ? AND k2 > ?))` (MariaDB
+   * does not range-scan an index for a row-value comparison; the leading
+   * `k1 >= ?` lets it), `ORDER BY` the key, `LIMIT` one more than asked to know
+   * whether more follow. Deleted rows are gone from the table (their
+   * tombstones live in `wail_tombstones`), so every row found exists. Reads
+   * the primary: a replica may lag behind rows present from the start.
+   */
+  async scan(request: ScanRequest): Promise<ScanPage> {
+    const { target } = request;
+    const columns = await this.describe(target);
+    const conditions = checkScanRequest(request, columns);
+    for (const name of target.keyColumns)
+      if (!columns.has(name))
+        throw new WailError('ROUTE_MISMATCH', `key column "${name}" does not exist`);
+    const clauses: string[] = [];
+    const values: unknown[] = [];
+    if (request.cursor !== undefined) {
+      const after = decodeScanCursor(target, columns, request.cursor);
+      const params = after.map(({ name, value }) => this.keyParameter(columns, name, value));
+      const placeholder = (i: number) => this.comparand(columns.get(target.keyColumns[i]!)!);
+      const names = target.keyColumns.map(quote);
+      // k1 > ? OR (k1 = ? AND (k2 > ? OR (k2 = ? AND … kn > ?)))
+      let tail = `${names[names.length - 1]} > ${placeholder(names.length - 1)}`;
+      const tailValues: unknown[] = [params[names.length - 1]];
+      for (let i = names.length - 2; i >= 0; i--) {
+        tail = `${names[i]} > ${placeholder(i)} OR (${names[i]} = ${placeholder(i)} AND (${tail}))`;
+        tailValues.unshift(params[i], params[i]);
+      }
+      clauses.push(`${names[0]} >= ${placeholder(0)} AND (${tail})`);
+      values.push(params[0], ...tailValues);
+    }
+    for (const { column: name, op, value } of conditions) {
+      const column = columns.get(name)!;
+      const quoted = quote(name);
+      if (value === null) {
+        clauses.push(`${quoted} IS ${op === '=' ? '' : 'NOT '}NULL`);
+        continue;
+      }
+      values.push(this.conditionParameter(column, value));
+      const comparand = this.comparand(column);
+      // `!=` keeps rows whose value is null too: null differs from any value.
+      clauses.push(
+        op === '!=' ? `NOT (${quoted} <=> ${comparand})` : `${quoted} ${op} ${comparand}`,
+      );
+    }
+    const selected = [...target.keyColumns, 'wail_ts'].map(quote).join(', ');
+    const sql =
+      `SELECT ${selected} FROM ${quote(target.namespace)}.${quote(target.table)}` +
+      (clauses.length > 0 ? ` WHERE ${clauses.map((clause) => `(${clause})`).join(' AND ')}` : '') +
+      ` ORDER BY ${target.keyColumns.map(quote).join(', ')} LIMIT ${request.limit + 1}`;
+    let found: RowDataPacket[];
+    try {
+      found = await this.primary.execute<RowDataPacket[]>({
+        sql,
+        values: values as never[],
+        timeout: this.timeout,
+      });
+    } catch (error) {
+      throw translateMysqlError(error, { columns });
+    }
+    const rows: ScannedRow[] = found.map((row) => ({
+      key: canonicalKeyColumns(
+        target,
+        columns,
+        target.keyColumns.map((name) => ({
+          name,
+          value: scannedKeyValue(columns.get(name)!, row[name]),
+        })),
+      ),
+      version: row['wail_ts'] === null ? 0n : BigInt(row['wail_ts'] as string),
+    }));
+    return scanPage(target, rows, request.limit);
+  }
+
+  /**
+   * The placeholder a value of this column is compared with: integers and
+   * decimals cast to their own kind, or MySQL would compare a string
+   * parameter with the column as doubles, wrong beyond 2^53.
+   */
+  private comparand(column: ColumnInfo): string {
+    if (INTEGER_TYPES.has(column.type))
+      return column.unsigned ? 'CAST(? AS UNSIGNED)' : 'CAST(? AS SIGNED)';
+    if (column.type === 'decimal' || column.type === 'numeric') return 'CAST(? AS DECIMAL(65,30))';
+    return '?';
+  }
+
+  /** A scan condition's value, converted as a mutation's value of the column is. */
+  private conditionParameter(
+    column: ColumnInfo,
+    value: Exclude<ScanCondition['value'], null>,
+  ): string | number | Buffer | null {
+    const parameter = toMysqlParameter({ ...column, nullable: true }, value);
+    if (INTEGER_TYPES.has(column.type) && typeof parameter === 'string') {
+      const integer = BigInt(parameter);
+      const [min, max] = column.unsigned ? [0n, 2n ** 64n - 1n] : [-(2n ** 63n), 2n ** 63n - 1n];
+      if (integer < min || integer > max)
+        throw new WailError(
+          'BAD_REQUEST',
+          `scan filter on "${column.name}": ${integer} is out of range for a 64-bit integer`,
+          { details: { column: column.name } },
+        );
+    }
+    return parameter;
   }
 
   /**
