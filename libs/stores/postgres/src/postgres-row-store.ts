@@ -4,13 +4,19 @@ import type { KeyColumn, KeyScalar } from '@wail/intent';
 import {
   ColumnCache,
   canonicalKeyColumns,
+  checkScanRequest,
   checkedColumns,
+  decodeScanCursor,
+  scanPage,
   tombstoneKey,
   type ColumnInfo,
   type PreparedWrite,
   type ReadConsistency,
   type ReadResult,
   type RowStore,
+  type ScanPage,
+  type ScanRequest,
+  type ScannedRow,
   type StoredValue,
   type TableRef,
   type WriteRequest,
@@ -23,6 +29,7 @@ import {
   keyParameter,
   storeTypeName,
   toPostgresLiteral,
+  toPostgresValue,
   type PostgresColumn,
 } from './postgres-values';
 
@@ -48,6 +55,15 @@ export interface PostgresRowStoreOptions extends PostgresOptions {
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 const literal = (text: string) => pg.escapeLiteral(text);
 const bytesLiteral = (bytes: Buffer) => `CAST('\\x${bytes.toString('hex')}' AS pg_catalog.bytea)`;
+
+const SCAN_INTEGER_TYPES = new Set(['smallint', 'int', 'bigint']);
+
+/** A key column's value as read back → a key value `canonicalKeyColumns` takes. */
+function scannedKeyValue(value: StoredValue): KeyScalar {
+  if (typeof value === 'number') return BigInt(value);
+  if (Buffer.isBuffer(value)) return new Uint8Array(value);
+  return value;
+}
 
 /** The advisory-lock class of WAIL's per-key locks ('WAIL'), so they cannot meet an application's one-key locks. */
 const LOCK_CLASS = 0x5741494c;
@@ -523,6 +539,100 @@ export class PostgresRowStore implements RowStore {
     } catch (error) {
       throw translatePostgresError(error);
     }
+  }
+
+  /**
+   * One page of a table's rows in primary-key order, keyset-paginated: after
+   * the cursor's key by row-value comparison `(k1, k2) > ($1, $2)` (a btree
+   * range scan in PostgreSQL), `ORDER BY` the key, `LIMIT` one more than asked
+   * to know whether more follow. Every value is a bound parameter cast to its
+   * column's type. Deleted rows are gone from the table (their tombstones
+   * live in `wail_tombstones`). Reads the primary: a standby may lag.
+   */
+  async scan(request: ScanRequest): Promise<ScanPage> {
+    const { target } = request;
+    const columns = await this.describe(target);
+    const conditions = checkScanRequest(request, columns);
+    const keyColumns = target.keyColumns.map((name) => {
+      const column = columns.get(name);
+      if (!column) throw new WailError('ROUTE_MISMATCH', `key column "${name}" does not exist`);
+      return column;
+    });
+    const schema = target.schema ?? 'public';
+    const values: unknown[] = [];
+    const parameter = (column: ColumnInfo, value: unknown) => {
+      values.push(value);
+      return `$${values.length}::${this.pgColumn(column).castType}`;
+    };
+    const clauses: string[] = [];
+    if (request.cursor !== undefined) {
+      const after = decodeScanCursor(target, columns, request.cursor);
+      const names = keyColumns.map((column) => `w.${quote(column.name)}`);
+      const params = after.map(({ value }, i) =>
+        parameter(keyColumns[i]!, keyParameter(value as Exclude<KeyScalar, null | number>)),
+      );
+      clauses.push(
+        names.length === 1
+          ? `${names[0]} > ${params[0]}`
+          : `(${names.join(', ')}) > (${params.join(', ')})`,
+      );
+    }
+    for (const { column: name, op, value } of conditions) {
+      const column = columns.get(name)!;
+      const quoted = `w.${quote(name)}`;
+      if (value === null) {
+        clauses.push(`${quoted} IS ${op === '=' ? '' : 'NOT '}NULL`);
+        continue;
+      }
+      const converted = toPostgresValue(
+        { ...column, nullable: true },
+        this.pgColumn(column),
+        value,
+      );
+      let placeholder: string;
+      if (SCAN_INTEGER_TYPES.has(column.type)) {
+        // Compared as int8 whatever the column's width: `qty < 10000000000`
+        // is a fair filter of an int column, not an out-of-range error.
+        const integer = BigInt(converted as string);
+        if (integer < -(2n ** 63n) || integer >= 2n ** 63n)
+          throw new WailError(
+            'BAD_REQUEST',
+            `scan filter on "${name}": ${integer} is out of range for a 64-bit integer`,
+            { details: { column: name } },
+          );
+        values.push(converted);
+        placeholder = `$${values.length}::pg_catalog.int8`;
+      } else placeholder = parameter(column, converted);
+      // `!=` keeps rows whose value is null too: null differs from any value.
+      clauses.push(
+        op === '!='
+          ? `${quoted} IS DISTINCT FROM ${placeholder}`
+          : `${quoted} ${op} ${placeholder}`,
+      );
+    }
+    const order = keyColumns.map((column) => `w.${quote(column.name)}`).join(', ');
+    const text =
+      `SELECT ${order}, w.wail_ts FROM ${quote(schema)}.${quote(target.table)} AS w` +
+      (clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : '') +
+      ` ORDER BY ${order} LIMIT ${request.limit + 1}`;
+    let result: pg.QueryResult;
+    try {
+      result = await this.primary.pool(target.namespace).query({ text, values, rowMode: 'array' });
+    } catch (error) {
+      throw translatePostgresError(error, { columns });
+    }
+    const rows: ScannedRow[] = (result.rows as (string | null)[][]).map((cells) => ({
+      key: canonicalKeyColumns(
+        target,
+        columns,
+        keyColumns.map((column, i) => ({
+          name: column.name,
+          value: scannedKeyValue(fromPostgresText(column, cells[i] ?? null)),
+        })),
+      ),
+      version: BigInt(cells[keyColumns.length] ?? 0),
+    }));
+    return scanPage(target, rows, request.limit);
   }
 
   /**

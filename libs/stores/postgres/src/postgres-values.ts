@@ -80,6 +80,52 @@ function noNul(name: string, text: string): string {
 }
 
 /**
+ * A JSON value → the text of a value of the column's type (bytes as a
+ * Buffer, null as null), checked as a write checks it: what a literal casts
+ * (`toPostgresLiteral`) and what a bound parameter carries (scan filters).
+ */
+export function toPostgresValue(
+  column: ColumnInfo,
+  pgColumn: PostgresColumn,
+  value: JsonValue,
+): string | Buffer | null {
+  const { name, type } = column;
+  if (pgColumn.array)
+    throw new WailError(
+      'BAD_REQUEST',
+      `column "${name}" is an array (${pgColumn.declared}); WAIL does not write array columns`,
+      { details: { column: name } },
+    );
+  if (value === null) {
+    if (!column.nullable) throw badValue(name, 'a value (the column is NOT NULL)', value);
+    return null;
+  }
+  if (INTEGER_TYPES.has(type)) {
+    if (typeof value === 'boolean') return value ? '1' : '0';
+    return toBigInt(name, value).toString();
+  }
+  if (type === 'decimal') return toDecimalString(name, value);
+  if (type === 'float' || type === 'double') return String(toFloat(name, value));
+  if (type === 'boolean') return toBoolean(name, value) ? 'true' : 'false';
+  if (TEXT_TYPES.has(type) || pgColumn.textual) return noNul(name, toText(name, value));
+  if (type === 'json') return JSON.stringify(value);
+  if (type === 'bytea') return toBytes(name, value);
+  if (type === 'date') return toDateString(name, value);
+  if (type === 'timestamp') return microsToIso(isoToMicros(name, value));
+  if (type === 'datetime')
+    return microsToIso(isoToMicros(name, value)).replace('T', ' ').replace('Z', '');
+  if (type === 'uuid') {
+    if (typeof value !== 'string' || !UUID.test(value)) throw badValue(name, 'a uuid', value);
+    return value.toLowerCase();
+  }
+  throw badValue(
+    name,
+    `a type WAIL can write (PostgreSQL ${pgColumn.declared} is not supported)`,
+    value,
+  );
+}
+
+/**
  * A JSON value → an SQL literal of the column's type, `CAST('…' AS type)`.
  * The row store sends its writes as literals (see the row store for why);
  * every text goes through `escapeLiteral`, bytes are hex digits, and the
@@ -91,42 +137,11 @@ export function toPostgresLiteral(
   pgColumn: PostgresColumn,
   value: JsonValue,
 ): string {
-  const { name, type } = column;
-  if (pgColumn.array)
-    throw new WailError(
-      'BAD_REQUEST',
-      `column "${name}" is an array (${pgColumn.declared}); WAIL does not write array columns`,
-      { details: { column: name } },
-    );
-  if (value === null) {
-    if (!column.nullable) throw badValue(name, 'a value (the column is NOT NULL)', value);
-    return `CAST(NULL AS ${pgColumn.castType})`;
-  }
-  const cast = (text: string) => `CAST(${literal(text)} AS ${pgColumn.castType})`;
-  if (INTEGER_TYPES.has(type)) {
-    if (typeof value === 'boolean') return cast(value ? '1' : '0');
-    return cast(toBigInt(name, value).toString());
-  }
-  if (type === 'decimal') return cast(toDecimalString(name, value));
-  if (type === 'float' || type === 'double') return cast(String(toFloat(name, value)));
-  if (type === 'boolean') return toBoolean(name, value) ? 'TRUE' : 'FALSE';
-  if (TEXT_TYPES.has(type) || pgColumn.textual) return cast(noNul(name, toText(name, value)));
-  if (type === 'json') return cast(JSON.stringify(value));
-  if (type === 'bytea')
-    return `CAST('\\x${toBytes(name, value).toString('hex')}' AS pg_catalog.bytea)`;
-  if (type === 'date') return cast(toDateString(name, value));
-  if (type === 'timestamp') return cast(microsToIso(isoToMicros(name, value)));
-  if (type === 'datetime')
-    return cast(microsToIso(isoToMicros(name, value)).replace('T', ' ').replace('Z', ''));
-  if (type === 'uuid') {
-    if (typeof value !== 'string' || !UUID.test(value)) throw badValue(name, 'a uuid', value);
-    return cast(value.toLowerCase());
-  }
-  throw badValue(
-    name,
-    `a type WAIL can write (PostgreSQL ${pgColumn.declared} is not supported)`,
-    value,
-  );
+  const text = toPostgresValue(column, pgColumn, value);
+  if (text === null) return `CAST(NULL AS ${pgColumn.castType})`;
+  if (Buffer.isBuffer(text)) return `CAST('\\x${text.toString('hex')}' AS pg_catalog.bytea)`;
+  if (column.type === 'boolean') return text === 'true' ? 'TRUE' : 'FALSE';
+  return `CAST(${literal(text)} AS ${pgColumn.castType})`;
 }
 
 /** A canonical key value (see `canonicalKeyColumns`) → its literal. */
