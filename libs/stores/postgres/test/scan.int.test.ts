@@ -212,6 +212,51 @@ describe('PostgresRowStore.scan', () => {
       await badRequest(store.scan({ target, limit: 10, cursor }), /cursor/);
   });
 
+  it('hands out keys of every key type exactly as prepareWrite makes them, through cursors', async () => {
+    await admin.query(
+      database,
+      `CREATE TABLE kinds (at timestamptz NOT NULL, bin bytea NOT NULL, day date NOT NULL, u uuid NOT NULL,
+       flag boolean NOT NULL, code char(3) NOT NULL, wail_ts bigint NOT NULL, PRIMARY KEY (at, bin, day, u, flag, code))`,
+    );
+    const kinds: TableRef = {
+      store: 'postgres',
+      namespace: database,
+      schema: 'public',
+      table: 'kinds',
+      keyColumns: ['at', 'bin', 'day', 'u', 'flag', 'code'],
+    };
+    const prepared = [];
+    for (let i = 0; i < 8; i++) {
+      const write = await store.prepareWrite({
+        target: kinds,
+        op: 'upsert',
+        key: [
+          { name: 'at', value: `2024-0${1 + (i % 3)}-01T12:00:00.12345${i}+02:00` },
+          { name: 'bin', value: Buffer.from([i % 2, 255, i]).toString('base64') },
+          { name: 'day', value: `1999-12-0${1 + (i % 2)}` },
+          { name: 'u', value: `A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A1${i}` },
+          { name: 'flag', value: i % 2 === 0 },
+          { name: 'code', value: i % 2 === 0 ? 'ab' : 'abc' },
+        ],
+        ts: 50n + BigInt(i),
+        values: {},
+      });
+      await write.execute();
+      prepared.push({ key: write.key, version: 50n + BigInt(i) });
+    }
+    const found: ScannedRow[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.scan({ target: kinds, limit: 1, ...(cursor ? { cursor } : {}) });
+      found.push(...page.rows);
+      cursor = page.cursor;
+    } while (cursor);
+    const sorted = (list: ScannedRow[]) =>
+      [...list].sort((a, b) => (String(a.version) < String(b.version) ? -1 : 1));
+    expect(found.length).toBe(8);
+    expect(sorted(found)).toEqual(sorted(prepared));
+  });
+
   it('carries integers beyond 2^53 and unicode text through cursors', async () => {
     const big = live.filter((row) => row.tenant > 2n ** 53n);
     const { found, pages } = await scanAll(
