@@ -235,7 +235,7 @@ describe('MysqlRowStore.scan', () => {
         values: {},
       });
       await write.execute();
-      prepared.push({ key: write.key, version: 50n + BigInt(i) });
+      prepared.push({ key: [...write.key], version: 50n + BigInt(i) });
     }
     const found: ScannedRow[] = [];
     let cursor: string | undefined;
