@@ -9,6 +9,7 @@ import {
   checkedColumns,
   decodeScanCursor,
   scanPage,
+  scannedKey,
   tombstoneKey,
   type ColumnInfo,
   type PreparedWrite,
@@ -672,7 +673,7 @@ export class MysqlRowStore implements RowStore {
       throw translateMysqlError(error, { columns });
     }
     const rows: ScannedRow[] = found.map((row) => ({
-      key: canonicalKeyColumns(
+      key: scannedKey(
         target,
         columns,
         target.keyColumns.map((name) => ({

@@ -8,6 +8,7 @@ import {
   checkedColumns,
   decodeScanCursor,
   scanPage,
+  scannedKey,
   tombstoneKey,
   type ColumnInfo,
   type PreparedWrite,
@@ -622,7 +623,7 @@ export class PostgresRowStore implements RowStore {
       throw translatePostgresError(error, { columns });
     }
     const rows: ScannedRow[] = (result.rows as (string | null)[][]).map((cells) => ({
-      key: canonicalKeyColumns(
+      key: scannedKey(
         target,
         columns,
         keyColumns.map((column, i) => ({

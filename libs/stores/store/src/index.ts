@@ -6,6 +6,7 @@ export {
   decodeScanCursor,
   encodeScanCursor,
   scanPage,
+  scannedKey,
 } from './scan';
 export { canonicalKeyColumns, routeTableProblems, sameKeyValue, tombstoneKey } from './keys';
 export type {

@@ -7,6 +7,7 @@ import {
   decodeScanCursor,
   encodeScanCursor,
   scanPage,
+  scannedKey,
 } from './scan';
 import { SCAN_PAGE_LIMIT, type ColumnInfo, type TableRef } from './store';
 
@@ -198,5 +199,17 @@ describe('scanPage', () => {
     expect(page.rows).toEqual([row('a')]);
     expect(decodeScanCursor(target, columns, page.cursor)).toEqual(row('a').key);
     expect(() => scanPage(target, [row(long), row('zz')], 1)).toThrow(/too long/);
+  });
+});
+
+describe('scannedKey', () => {
+  it('is the canonical key of a row', () => {
+    expect(scannedKey(target, columns, key(7n, 'a', [1]))).toEqual(key(7n, 'a', [1]));
+  });
+
+  it('stops at a row WAIL cannot name with DATABASE_REJECTED', () => {
+    expect(() => scannedKey(target, columns, key(7n, 'a ', [1]))).toThrow(
+      expect.objectContaining({ code: 'DATABASE_REJECTED' }),
+    );
   });
 });

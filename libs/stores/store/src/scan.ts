@@ -147,6 +147,27 @@ export function checkScanRequest(request: ScanRequest, columns: Columns): ScanCo
 }
 
 /**
+ * A scanned row's key in canonical form. A row whose key WAIL cannot name
+ * (written around it: a trailing space its collation ignores, an integer
+ * beyond 64 bits) stops the scan with DATABASE_REJECTED, not the client's
+ * BAD_REQUEST: no intent could name that row.
+ */
+export function scannedKey(
+  target: TableRef,
+  columns: Columns,
+  key: readonly KeyColumn[],
+): KeyColumn[] {
+  try {
+    return canonicalKeyColumns(target, columns, key);
+  } catch (error) {
+    throw new WailError(
+      'DATABASE_REJECTED',
+      `a row of ${target.table} has a key WAIL cannot name, so the scan cannot go past it: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/**
  * The page of rows a scan read `limit + 1` rows for (the extra one only says
  * whether more follow) and its cursor: after the last row whose cursor fits
  * SCAN_CURSOR_MAX_LENGTH (rows after it are left to the next page). A page
