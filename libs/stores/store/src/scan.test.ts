@@ -165,6 +165,8 @@ describe('checkScanRequest', () => {
     }
     for (const condition of [
       { column: 'nope', op: '=', value: 1 },
+      { column: 'note`; DROP TABLE t; --', op: '=', value: 1 },
+      { column: 42, op: '=', value: 1 },
       { column: 'note', op: 'LIKE', value: 'x' },
       { column: 'note', op: '<', value: null },
       { column: 'note', op: '=', value: ['x'] },

@@ -10,6 +10,7 @@ import {
   type ScannedRow,
   type TableRef,
 } from './store';
+import { IDENTIFIER } from './values';
 
 type Columns = ReadonlyMap<string, ColumnInfo>;
 
@@ -118,7 +119,8 @@ export function checkScanRequest(request: ScanRequest, columns: Columns): ScanCo
     throw new WailError('BAD_REQUEST', 'a scan filter must be a list of conditions');
   return where.map((condition: ScanCondition) => {
     const { column, op, value } = condition ?? {};
-    if (typeof column !== 'string' || !columns.has(column))
+    // Like a mutation's columns: a plain identifier (quoted by the adapter) of the table's.
+    if (typeof column !== 'string' || !IDENTIFIER.test(column) || !columns.has(column))
       throw new WailError(
         'BAD_REQUEST',
         `scan filter: column "${String(column).slice(0, 64)}" does not exist`,
