@@ -686,6 +686,21 @@ export class MysqlRowStore implements RowStore {
     return scanPage(target, rows, request.limit);
   }
 
+  /** InnoDB's row estimate (information_schema.TABLES.TABLE_ROWS): statistics, not a count. */
+  async estimateRows(target: TableRef): Promise<number | undefined> {
+    try {
+      const rows = await this.primary.execute<RowDataPacket[]>({
+        sql: 'SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+        values: [target.namespace, target.table],
+        timeout: this.timeout,
+      });
+      const n = rows[0]?.['n'];
+      return n === null || n === undefined ? undefined : Number(n);
+    } catch (error) {
+      throw translateMysqlError(error);
+    }
+  }
+
   /**
    * The placeholder a value of this column is compared with: integers and
    * decimals cast to their own kind, or MySQL would compare a string

@@ -636,6 +636,21 @@ export class PostgresRowStore implements RowStore {
     return scanPage(target, rows, request.limit);
   }
 
+  /** The planner's row estimate (pg_class.reltuples; none before the table was first analyzed). */
+  async estimateRows(target: TableRef): Promise<number | undefined> {
+    let result: pg.QueryResult;
+    try {
+      result = await this.primary.pool(target.namespace).query({
+        text: 'SELECT c.reltuples AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relname = $2',
+        values: [target.schema ?? 'public', target.table],
+      });
+    } catch (error) {
+      throw translatePostgresError(error);
+    }
+    const n = Number((result.rows[0] as { n?: unknown } | undefined)?.n ?? -1);
+    return n < 0 ? undefined : Math.round(n);
+  }
+
   /**
    * Whether a database's schema has `wail_tombstones`. Reads never create it
    * (a reader may have no right to; a replica cannot): a table no delete has

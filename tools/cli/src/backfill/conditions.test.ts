@@ -10,6 +10,7 @@ describe('--where conditions', () => {
     ['name="a=b"', { column: 'name', op: '=', value: 'a=b' }],
     ['name=a>b', { column: 'name', op: '=', value: 'a>b' }],
     ['code="007"', { column: 'code', op: '=', value: '007' }],
+    ['big=9007199254740993', { column: 'big', op: '=', value: '9007199254740993' }],
   ])('reads %s', (text, condition) => {
     expect(parseCondition(text)).toEqual(condition);
   });

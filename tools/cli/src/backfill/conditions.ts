@@ -24,6 +24,8 @@ export function parseCondition(text: string): ScanCondition {
 
 function literal(text: string): string | number | boolean | null {
   if (text === '') throw new Error('--where: a condition needs a value (use null for NULL)');
+  // An integer a double cannot hold exactly stays text: the store converts it for its column.
+  if (/^-?\d+$/.test(text) && !Number.isSafeInteger(Number(text))) return text;
   try {
     const parsed: unknown = JSON.parse(text);
     if (
