@@ -1,6 +1,6 @@
-import { types } from 'cassandra-driver';
+import { errors as driverErrors, types } from 'cassandra-driver';
 import { WailError, isWailError } from '@wail/errors';
-import type { KeyColumn } from '@wail/intent';
+import type { KeyColumn, KeyScalar } from '@wail/intent';
 import {
   ColumnCache,
   canonicalKeyColumns,
@@ -11,12 +11,22 @@ import {
   type ReadConsistency,
   type ReadResult,
   type RowStore,
+  type ScannedRow,
+  type ScanPage,
+  type ScanRequest,
   type StoredValue,
   type TableRef,
   type WriteRequest,
 } from '@wail/store';
 import { CassandraConnection, type CassandraOptions } from './cassandra-connection';
 import { translateCassandraError } from './cassandra-errors';
+import {
+  checkedConditions,
+  checkedLimit,
+  cursorFromPageState,
+  holds,
+  pageStateFromCursor,
+} from './cassandra-scan';
 import { cqlTypeName, fromCassandraValue, toCassandraParameter } from './cassandra-values';
 
 const quote = (identifier: string) => `"${identifier}"`;
@@ -256,6 +266,60 @@ export class CassandraRowStore implements RowStore {
     }
   }
 
+  /**
+   * One page in token order, with the driver's own paging: `fetchSize` is
+   * the limit, the cursor is the page state (base64url, tagged). Deleted
+   * rows are gone from the table (the delete path removes the row; its
+   * `wail_tombstones` entry is elsewhere), and a row without `wail_ts` was
+   * not written by WAIL (`read` calls it absent): neither is returned.
+   * Conditions are evaluated here, on the page (no ALLOW FILTERING), so a
+   * page may hold fewer rows than the limit and still have a cursor.
+   */
+  async scan(request: ScanRequest): Promise<ScanPage> {
+    const { target } = request;
+    const limit = checkedLimit(request.limit);
+    const pageState =
+      request.cursor === undefined ? undefined : pageStateFromCursor(request.cursor);
+    const columns = await this.describe(target);
+    const conditions = checkedConditions(target, columns, request.where);
+    for (const name of target.keyColumns)
+      if (!columns.has(name))
+        throw new WailError('ROUTE_MISMATCH', `key column "${name}" does not exist`);
+    const selected = [
+      ...new Set([...target.keyColumns, 'wail_ts', ...conditions.map(({ column }) => column.name)]),
+    ];
+    const query = `SELECT ${selected.map(quote).join(', ')} FROM ${quote(target.namespace)}.${quote(target.table)}`;
+    let result: types.ResultSet;
+    try {
+      result = await this.client.execute(query, [], {
+        prepare: true,
+        consistency: consistencies.localQuorum,
+        fetchSize: limit,
+        ...(pageState === undefined ? {} : { pageState }),
+      });
+    } catch (error) {
+      if (pageState !== undefined && isBadPageState(error))
+        throw new WailError('BAD_REQUEST', 'the scan cursor is not one Cassandra handed out', {
+          cause: error,
+        });
+      throw translateCassandraError(error);
+    }
+    const rows: ScannedRow[] = [];
+    for (const row of result.rows) {
+      const version = row.get('wail_ts') as bigint | null;
+      if (version === null || version === undefined) continue;
+      if (!conditions.every((condition) => holds(condition, row.get(condition.column.name))))
+        continue;
+      const raw = target.keyColumns.map((name) => ({
+        name,
+        value: fromCassandraValue(row.get(name)) as KeyScalar,
+      }));
+      rows.push({ key: canonicalKeyColumns(target, columns, raw), version: BigInt(version) });
+    }
+    const next = result.pageState ? Buffer.from(result.pageState, 'hex') : undefined;
+    return { rows, cursor: cursorFromPageState(target, next) };
+  }
+
   private ensureTombstones(keyspace: string): Promise<void> {
     let ready = this.tombstoneTables.get(keyspace);
     if (!ready) {
@@ -275,6 +339,18 @@ export class CassandraRowStore implements RowStore {
     }
     return ready;
   }
+}
+
+/**
+ * A page state the server cannot use: Cassandra refuses it as a protocol
+ * error ("Invalid value for the paging state"), or an invalid request.
+ */
+function isBadPageState(error: unknown): boolean {
+  return (
+    error instanceof driverErrors.ResponseError &&
+    (error.code === types.responseErrorCodes.protocolError ||
+      error.code === types.responseErrorCodes.invalid)
+  );
 }
 
 function keyParameter(
