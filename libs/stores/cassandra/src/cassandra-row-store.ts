@@ -274,6 +274,8 @@ export class CassandraRowStore implements RowStore {
    * not written by WAIL (`read` calls it absent): neither is returned.
    * Conditions are evaluated here, on the page (no ALLOW FILTERING), so a
    * page may hold fewer rows than the limit and still have a cursor.
+   * Rows whose key WAIL could not name (see `canonicalKeyColumns`) are
+   * left out too: `read` could not find them either.
    */
   async scan(request: ScanRequest): Promise<ScanPage> {
     const { target } = request;
@@ -314,7 +316,17 @@ export class CassandraRowStore implements RowStore {
         name,
         value: fromCassandraValue(row.get(name)) as KeyScalar,
       }));
-      rows.push({ key: canonicalKeyColumns(target, columns, raw), version: BigInt(version) });
+      // A partition holding only static cells has null clustering columns: no row.
+      if (raw.some(({ value }) => value === null)) continue;
+      let key: KeyColumn[];
+      try {
+        key = canonicalKeyColumns(target, columns, raw);
+      } catch {
+        // A key WAIL cannot name (a timestamp beyond year 9999): it can
+        // neither read nor write that row, so a refresh could not either.
+        continue;
+      }
+      rows.push({ key, version: BigInt(version) });
     }
     const next = result.pageState ? Buffer.from(result.pageState, 'hex') : undefined;
     return { rows, cursor: cursorFromPageState(target, next) };
