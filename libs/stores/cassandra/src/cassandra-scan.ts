@@ -167,13 +167,14 @@ function compare(type: string, a: unknown, b: unknown): number | undefined {
 }
 
 /**
- * Whether a row's value holds the condition. As in SQL, a null value holds
- * only `= null`: `!= x` and every order are false on it.
+ * Whether a row's value holds the condition. A null value holds `= null`
+ * and `!= x` (null differs from any value: the SQL stores scan alike, so a
+ * backfill filtered with `!=` misses no row), never an order.
  */
 export function holds(condition: CqlCondition, value: unknown): boolean {
   const isNull = value === null || value === undefined;
   if (condition.value === null) return condition.op === '=' ? isNull : !isNull;
-  if (isNull) return false;
+  if (isNull) return condition.op === '!=';
   const order = compare(condition.column.type, value, condition.value);
   switch (condition.op) {
     case '=':

@@ -189,9 +189,9 @@ describe('CassandraRowStore.scan', () => {
     expect(await keys([{ column: 'label', op: '=', value: 'ラベル-7' }])).toEqual(
       expected((s) => s.qty === 7),
     );
-    // SQL's three-valued logic: a null note is not "!= 'x'".
+    // A null note differs from 'note 1' (as the SQL stores' scans say): a backfill misses no row.
     expect(await keys([{ column: 'note', op: '!=', value: 'note 1' }])).toEqual(
-      expected((s) => s.note !== null && s.note !== 'note 1'),
+      expected((s) => s.note !== 'note 1'),
     );
   }, 120_000);
 

@@ -235,12 +235,13 @@ function compare(type: string, a: StoredValue, b: StoredValue): number | undefin
 }
 
 /**
- * Whether a row's value holds the condition. As in SQL, a null value holds
- * only `= null`: `!= x` and every order are false on it.
+ * Whether a row's value holds the condition. A null value holds `= null`
+ * and `!= x` (null differs from any value: the SQL stores scan alike, so a
+ * backfill filtered with `!=` misses no row), never an order.
  */
 export function holds(condition: RedisCondition, value: StoredValue): boolean {
   if (condition.value === null) return condition.op === '=' ? value === null : value !== null;
-  if (value === null) return false;
+  if (value === null) return condition.op === '!=';
   const order = compare(condition.column.type, value, condition.value);
   switch (condition.op) {
     case '=':

@@ -99,7 +99,9 @@ export type ScanOperator = (typeof SCAN_OPERATORS)[number];
  * rows every condition holds for. The column must be one of the table's and
  * the value one it could store (converted as a mutation's value is): a bad
  * column or value is BAD_REQUEST before anything is read. `=`/`!=` with
- * `null` mean IS NULL / IS NOT NULL.
+ * `null` mean IS NULL / IS NOT NULL; `!= value` holds for a null column too
+ * (null differs from any value: a filtered backfill misses no row), the
+ * orders never do.
  */
 export interface ScanCondition {
   column: string;
