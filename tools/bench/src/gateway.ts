@@ -23,7 +23,7 @@ import {
   writeLoad,
   type Pipeline,
 } from './gateway-pipeline';
-import { record, repoRoot, say } from './harness';
+import { quantile, record, repoRoot, say } from './harness';
 
 /**
  * The event gateway benchmark (SSE, webhooks, gRPC), on one MySQL table against the local stack:
@@ -58,8 +58,6 @@ if (!deliveries.every((delivery) => DELIVERIES.includes(delivery)))
 const duration = Number(values.duration);
 const counts = values.subscriptions!.split(',').map(Number);
 const batchSize = Number(values.batch);
-const quantile = (sorted: number[], q: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 /** What one subscriber received: a count, and each change's delay since its write's ack. */
 class Tally {

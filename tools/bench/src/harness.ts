@@ -4,6 +4,9 @@ import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { Type } from 'avsc';
+import { KafkaClient, PartitionConsumer } from '@wail/kafka';
+import { silentLogger } from '@wail/telemetry';
 
 export const repoRoot = join(__dirname, '..', '..', '..');
 const resultsFile = join(repoRoot, 'tools', 'bench', 'results.md');
@@ -117,4 +120,49 @@ export function record(
   ];
   appendFileSync(resultsFile, lines.join('\n'));
   say(`results appended to ${resultsFile}`);
+}
+
+/** The q-quantile of sorted numbers (NaN for none). */
+export const quantile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+/** The sum of a metric's series on a service's /metrics. */
+export async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+/** Follows an event topic and records when each version arrived. */
+export async function followEvents(brokers: string[], topic: string, repositoryUrl: string) {
+  const arrivals = new Map<number, number>();
+  const kafka = new KafkaClient({ brokers, clientId: 'wail-bench-events', logger: silentLogger() });
+  const types = new Map<number, Type>();
+  const consumer = new PartitionConsumer(kafka, {
+    groupId: `wail-bench-events-${Date.now()}`,
+    logger: silentLogger(),
+    fromBeginning: false,
+    onBatch: async (batch) => {
+      const now = performance.now();
+      for (const record of batch.records) {
+        const value = record.value!;
+        const id = value.readInt32BE(1);
+        let type = types.get(id);
+        if (!type) {
+          const body = (await (await fetch(`${repositoryUrl}/schemas/ids/${id}`)).json()) as {
+            schema: string;
+          };
+          type = Type.forSchema(JSON.parse(body.schema));
+          types.set(id, type);
+        }
+        const event = type.fromBuffer(value.subarray(5)) as { version: number };
+        arrivals.set(Number(event.version), now);
+      }
+    },
+  });
+  await consumer.setTopics([topic]);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  return { arrivals, stop: () => consumer.stop().then(() => kafka.close()) };
 }

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
-import { Type } from 'avsc';
 import { Defaults, splitList } from '@wail/config';
-import { KafkaClient, PartitionConsumer } from '@wail/kafka';
+import { KafkaClient } from '@wail/kafka';
 import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
 import { PostgresConnection } from '@wail/store-postgres';
@@ -11,8 +10,11 @@ import { silentLogger } from '@wail/telemetry';
 import { CpuMeter, listenerPid, ownCpuMs, processTreeCpuMs } from './cpu';
 import {
   ITEM_SCHEMA,
+  followEvents,
   freePort,
   load,
+  metric,
+  quantile,
   record,
   say,
   startService,
@@ -82,8 +84,6 @@ interface Environment {
   stop(): Promise<void>;
 }
 
-const quantile = (sorted: number[], q: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 async function createTables(name: string): Promise<void> {
@@ -440,38 +440,6 @@ function singleWrites(proxyUrl: string, keys: () => number, table = 'items'): au
   };
 }
 
-/** Follows an event topic and records when each version arrived. */
-async function followEvents(topic: string, repositoryUrl: string) {
-  const arrivals = new Map<number, number>();
-  const kafka = new KafkaClient({ brokers, clientId: 'wail-bench-events', logger: silentLogger() });
-  const types = new Map<number, Type>();
-  const consumer = new PartitionConsumer(kafka, {
-    groupId: `wail-bench-events-${Date.now()}`,
-    logger: silentLogger(),
-    fromBeginning: false,
-    onBatch: async (batch) => {
-      const now = performance.now();
-      for (const record of batch.records) {
-        const value = record.value!;
-        const id = value.readInt32BE(1);
-        let type = types.get(id);
-        if (!type) {
-          const body = (await (await fetch(`${repositoryUrl}/schemas/ids/${id}`)).json()) as {
-            schema: string;
-          };
-          type = Type.forSchema(JSON.parse(body.schema));
-          types.set(id, type);
-        }
-        const event = type.fromBuffer(value.subarray(5)) as { version: number };
-        arrivals.set(Number(event.version), now);
-      }
-    },
-  });
-  await consumer.setTopics([topic]);
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  return { arrivals, stop: () => consumer.stop().then(() => kafka.close()) };
-}
-
 async function endToEnd(
   environment: Environment,
   rate: number,
@@ -483,7 +451,7 @@ async function endToEnd(
   matched: number;
   sent: number;
 }> {
-  const follower = await followEvents(environment.eventTopic, environment.repositoryUrl);
+  const follower = await followEvents(brokers, environment.eventTopic, environment.repositoryUrl);
   const acks = new Map<number, number>();
   let next = 0;
   const options = singleWrites(environment.proxyUrl, () => 1_000_000 + next++);
@@ -529,14 +497,6 @@ async function waitForDrain(topic: string, group: string): Promise<void> {
   } finally {
     await kafka.close();
   }
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
 function zipf(n: number, s: number): () => number {

@@ -176,7 +176,7 @@ export interface RowStore extends StoreConnection {
    * appear twice, never be skipped). Rows written while a scan runs may or may
    * not be seen; rows present from its start to its end are seen.
    */
-  scan?(request: ScanRequest): Promise<ScanPage>;
+  scan(request: ScanRequest): Promise<ScanPage>;
   /** About how many rows the table holds (the database's statistics, not a count), when it can say cheaply. */
   estimateRows?(target: TableRef): Promise<number | undefined>;
 }

@@ -91,7 +91,7 @@ export async function backfill(
       if (deps.signal?.aborted) throw new Interrupted();
       const { rows, cursor } = await retried(
         () =>
-          deps.store.scan!({
+          deps.store.scan({
             target,
             ...(checkpoint.cursor === null ? {} : { cursor: checkpoint.cursor }),
             limit: checkpoint.chunkSize,
@@ -164,8 +164,6 @@ async function start(
   request: BackfillRequest,
   deps: BackfillDeps,
 ): Promise<{ checkpoint: Checkpoint; target: TableRef }> {
-  if (!deps.store.scan)
-    throw new Error(`the ${deps.store.kind} store cannot scan a table yet: no backfill for it`);
   const runId = randomUUID();
   let checkpoint: Checkpoint;
   if (request.resume) {
