@@ -199,15 +199,17 @@ async function main(): Promise<void> {
   );
   const finishedAt = await backfilled;
   const scanSeconds = (finishedAt - started) / 1000;
-  // The consumer has published every refresh once its events stop growing.
-  let events = await metric(consumerUrl, 'wail_consumer_events_total');
+  // The consumer is done once its group committed every intent appended.
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const now = await metric(consumerUrl, 'wail_consumer_events_total');
-    if (now === events && now - eventsBefore >= rows * 0.99) break;
-    events = now;
+    const ends = await kafka.endOffsets(intentTopic);
+    const committed =
+      (await kafka.committedOffsets(`${name}.consumer`, [intentTopic])).get(intentTopic) ??
+      new Map<number, bigint>();
+    if ([...ends].every(([partition, end]) => (committed.get(partition) ?? -1n) >= end)) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-  const drainedSeconds = (performance.now() - started) / 1000 - 2;
+  const events = await metric(consumerUrl, 'wail_consumer_events_total');
+  const drainedSeconds = (performance.now() - started) / 1000;
   const reads = (await metric(consumerUrl, 'wail_consumer_reads_total')) - readsBefore;
   const published = events - eventsBefore;
   const withBackfill = await during;
