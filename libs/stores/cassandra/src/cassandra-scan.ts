@@ -1,12 +1,13 @@
 import type { types } from 'cassandra-driver';
 import { WailError } from '@wail/errors';
 import {
-  SCAN_OPERATORS,
-  SCAN_PAGE_LIMIT,
-  assertColumnName,
+  checkedScanLimit,
+  conditionHolds,
+  pageConditions,
   type ColumnInfo,
+  type ConditionTypes,
+  type PageCondition,
   type ScanCondition,
-  type ScanOperator,
   type TableRef,
 } from '@wail/store';
 import { toCassandraParameter } from './cassandra-values';
@@ -17,14 +18,7 @@ const MAX_CURSOR = 4096;
 const CURSOR = /^c1\.[A-Za-z0-9_-]{1,4093}$/;
 
 /** A scan page's limit, checked: 1..SCAN_PAGE_LIMIT, an integer. */
-export function checkedLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > SCAN_PAGE_LIMIT)
-    throw new WailError(
-      'BAD_REQUEST',
-      `a scan page's limit must be an integer 1..${SCAN_PAGE_LIMIT}`,
-    );
-  return limit;
-}
+export const checkedLimit = (limit: number): number => checkedScanLimit(limit);
 
 /** The driver's page state → a scan cursor (base64url of its bytes, tagged). */
 export function cursorFromPageState(target: TableRef, raw: Buffer | undefined): string | undefined {
@@ -69,12 +63,8 @@ const ORDERED = new Set([
 const EQUALITY_ONLY = new Set(['boolean', 'blob', 'uuid', 'timeuuid', 'inet']);
 
 /** A condition checked against the table, its value converted as a mutation's would be. */
-export interface CqlCondition {
-  column: ColumnInfo;
-  op: ScanOperator;
-  /** The driver parameter of the value, or null for IS NULL / IS NOT NULL. */
-  value: unknown;
-}
+/** A condition checked against the table, its value converted as a mutation's would be. */
+export type CqlCondition = PageCondition<ColumnInfo, unknown>;
 
 /**
  * A scan's `where`, checked before anything is read: known columns, a value
@@ -82,46 +72,19 @@ export interface CqlCondition {
  * that have one, null with `=`/`!=` only.
  */
 export function checkedConditions(
-  target: TableRef,
+  _target: TableRef,
   columns: ReadonlyMap<string, ColumnInfo>,
   where: readonly ScanCondition[] | undefined,
 ): CqlCondition[] {
-  return (where ?? []).map(({ column: name, op, value }) => {
-    if (typeof name !== 'string') throw new WailError('BAD_REQUEST', 'a condition needs a column');
-    assertColumnName(name);
-    const column = columns.get(name);
-    if (!column)
-      throw new WailError('BAD_REQUEST', `column "${name}" does not exist in ${target.table}`, {
-        details: { column: name },
-      });
-    if (!(SCAN_OPERATORS as readonly string[]).includes(op))
-      throw new WailError('BAD_REQUEST', `condition on "${name}": unknown operator`, {
-        details: { column: name },
-      });
-    if (value === null || value === undefined) {
-      if (op !== '=' && op !== '!=')
-        throw new WailError(
-          'BAD_REQUEST',
-          `condition on "${name}": null compares with = or != only (IS NULL, IS NOT NULL)`,
-          { details: { column: name } },
-        );
-      return { column, op, value: null };
-    }
-    if (!ORDERED.has(column.type) && !EQUALITY_ONLY.has(column.type))
-      throw new WailError(
-        'BAD_REQUEST',
-        `condition on "${name}": a scan cannot compare Cassandra ${column.type} values`,
-        { details: { column: name } },
-      );
-    if (op !== '=' && op !== '!=' && !ORDERED.has(column.type))
-      throw new WailError(
-        'BAD_REQUEST',
-        `condition on "${name}": ${column.type} values have no order; use = or !=`,
-        { details: { column: name } },
-      );
-    return { column, op, value: toCassandraParameter(column, value) };
-  });
+  return pageConditions(where, columns, TYPES);
 }
+
+const TYPES: ConditionTypes<ColumnInfo, unknown> = {
+  store: 'Cassandra',
+  ordered: ORDERED,
+  equalityOnly: EQUALITY_ONLY,
+  convert: toCassandraParameter,
+};
 
 const sign = (n: number | bigint) => (n > 0 ? 1 : n < 0 ? -1 : 0);
 
@@ -172,22 +135,5 @@ function compare(type: string, a: unknown, b: unknown): number | undefined {
  * backfill filtered with `!=` misses no row), never an order.
  */
 export function holds(condition: CqlCondition, value: unknown): boolean {
-  const isNull = value === null || value === undefined;
-  if (condition.value === null) return condition.op === '=' ? isNull : !isNull;
-  if (isNull) return condition.op === '!=';
-  const order = compare(condition.column.type, value, condition.value);
-  switch (condition.op) {
-    case '=':
-      return order === 0;
-    case '!=':
-      return order !== 0;
-    case '<':
-      return order !== undefined && order < 0;
-    case '<=':
-      return order !== undefined && order <= 0;
-    case '>':
-      return order !== undefined && order > 0;
-    case '>=':
-      return order !== undefined && order >= 0;
-  }
+  return conditionHolds(condition, value as never, (a, b) => compare(condition.column.type, a, b));
 }

@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import { WailError } from '@wail/errors';
 import type { KeyColumn, KeyScalar } from '@wail/intent';
 import {
-  SCAN_OPERATORS,
   SCAN_PAGE_LIMIT,
-  assertColumnName,
   canonicalKeyColumns,
+  checkedScanLimit,
+  conditionHolds,
   isoToMicros,
+  pageConditions,
+  type ConditionTypes,
+  type PageCondition,
   type ScanCondition,
-  type ScanOperator,
   type StoredValue,
   type TableRef,
 } from '@wail/store';
@@ -18,14 +20,7 @@ import { fromRedisField, rowKey, toRedisField } from './redis-values';
 type Columns = ReadonlyMap<string, RedisColumnInfo>;
 
 /** A scan page's limit, checked: 1..SCAN_PAGE_LIMIT, an integer. */
-export function checkedLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > SCAN_PAGE_LIMIT)
-    throw new WailError(
-      'BAD_REQUEST',
-      `a scan page's limit must be an integer 1..${SCAN_PAGE_LIMIT}`,
-    );
-  return limit;
-}
+export const checkedLimit = (limit: number): number => checkedScanLimit(limit);
 
 /**
  * Where a page starts. Usually a SCAN cursor (a decimal string). When one
@@ -134,12 +129,8 @@ const ORDERED = new Set([
 const EQUALITY_ONLY = new Set(['boolean', 'blob', 'uuid']);
 
 /** A condition checked against the data model, its value in the form a row's field reads back as. */
-export interface RedisCondition {
-  column: RedisColumnInfo;
-  op: ScanOperator;
-  /** null for IS NULL / IS NOT NULL. */
-  value: StoredValue;
-}
+/** A condition checked against the table, its value converted as a mutation's would be. */
+export type RedisCondition = PageCondition<RedisColumnInfo, StoredValue>;
 
 /**
  * A scan's `where`, checked before anything is read: columns of the data
@@ -148,46 +139,19 @@ export interface RedisCondition {
  * `!=` only.
  */
 export function checkedConditions(
-  target: TableRef,
-  columns: Columns,
+  _target: TableRef,
+  columns: ReadonlyMap<string, RedisColumnInfo>,
   where: readonly ScanCondition[] | undefined,
 ): RedisCondition[] {
-  return (where ?? []).map(({ column: name, op, value }) => {
-    if (typeof name !== 'string') throw new WailError('BAD_REQUEST', 'a condition needs a column');
-    assertColumnName(name);
-    const column = columns.get(name);
-    if (!column)
-      throw new WailError('BAD_REQUEST', `column "${name}" does not exist in ${target.table}`, {
-        details: { column: name },
-      });
-    if (!(SCAN_OPERATORS as readonly string[]).includes(op))
-      throw new WailError('BAD_REQUEST', `condition on "${name}": unknown operator`, {
-        details: { column: name },
-      });
-    if (value === null || value === undefined) {
-      if (op !== '=' && op !== '!=')
-        throw new WailError(
-          'BAD_REQUEST',
-          `condition on "${name}": null compares with = or != only (IS NULL, IS NOT NULL)`,
-          { details: { column: name } },
-        );
-      return { column, op, value: null };
-    }
-    if (!ORDERED.has(column.type) && !EQUALITY_ONLY.has(column.type))
-      throw new WailError(
-        'BAD_REQUEST',
-        `condition on "${name}": a scan cannot compare ${column.type} values`,
-        { details: { column: name } },
-      );
-    if (op !== '=' && op !== '!=' && !ORDERED.has(column.type))
-      throw new WailError(
-        'BAD_REQUEST',
-        `condition on "${name}": ${column.type} values have no order; use = or !=`,
-        { details: { column: name } },
-      );
-    return { column, op, value: fromRedisField(column, toRedisField(column, value)) };
-  });
+  return pageConditions(where, columns, TYPES);
 }
+
+const TYPES: ConditionTypes<RedisColumnInfo, StoredValue> = {
+  store: 'Redis',
+  ordered: ORDERED,
+  equalityOnly: EQUALITY_ONLY,
+  convert: (column, value) => fromRedisField(column, toRedisField(column, value)),
+};
 
 const sign = (n: number | bigint) => (n > 0 ? 1 : n < 0 ? -1 : 0);
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
@@ -240,21 +204,5 @@ function compare(type: string, a: StoredValue, b: StoredValue): number | undefin
  * backfill filtered with `!=` misses no row), never an order.
  */
 export function holds(condition: RedisCondition, value: StoredValue): boolean {
-  if (condition.value === null) return condition.op === '=' ? value === null : value !== null;
-  if (value === null) return condition.op === '!=';
-  const order = compare(condition.column.type, value, condition.value);
-  switch (condition.op) {
-    case '=':
-      return order === 0;
-    case '!=':
-      return order !== 0;
-    case '<':
-      return order !== undefined && order < 0;
-    case '<=':
-      return order !== undefined && order <= 0;
-    case '>':
-      return order !== undefined && order > 0;
-    case '>=':
-      return order !== undefined && order >= 0;
-  }
+  return conditionHolds(condition, value as never, (a, b) => compare(condition.column.type, a, b));
 }

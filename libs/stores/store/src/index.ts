@@ -3,11 +3,15 @@ export { SCAN_OPERATORS, SCAN_PAGE_LIMIT } from './store';
 export {
   SCAN_CURSOR_MAX_LENGTH,
   checkScanRequest,
+  checkedScanLimit,
+  conditionHolds,
   decodeScanCursor,
   encodeScanCursor,
+  pageConditions,
   scanPage,
   scannedKey,
 } from './scan';
+export type { ConditionTypes, PageCondition } from './scan';
 export { canonicalKeyColumns, routeTableProblems, sameKeyValue, tombstoneKey } from './keys';
 export type {
   ColumnInfo,

@@ -4,8 +4,10 @@ import type { KeyColumn } from '@wail/intent';
 import {
   SCAN_CURSOR_MAX_LENGTH,
   checkScanRequest,
+  conditionHolds,
   decodeScanCursor,
   encodeScanCursor,
+  pageConditions,
   scanPage,
   scannedKey,
 } from './scan';
@@ -212,6 +214,44 @@ describe('scannedKey', () => {
   it('stops at a row WAIL cannot name with DATABASE_REJECTED', () => {
     expect(() => scannedKey(target, columns, key(7n, 'a ', [1]))).toThrow(
       expect.objectContaining({ code: 'DATABASE_REJECTED' }),
+    );
+  });
+});
+
+describe('conditions a store evaluates on each page', () => {
+  const compare = (a: number, b: number) => a - b;
+  it('holds null only for = null and != a value, never an order', () => {
+    expect(conditionHolds({ op: '=', value: null }, null, compare)).toBe(true);
+    expect(conditionHolds({ op: '!=', value: null }, null, compare)).toBe(false);
+    expect(conditionHolds({ op: '!=', value: 3 }, null, compare)).toBe(true);
+    expect(conditionHolds({ op: '=', value: 3 }, undefined, compare)).toBe(false);
+    expect(conditionHolds({ op: '<', value: 3 }, null, compare)).toBe(false);
+    expect(conditionHolds({ op: '<', value: 3 }, 2, compare)).toBe(true);
+    expect(conditionHolds({ op: '>=', value: 3 }, 3, compare)).toBe(true);
+    // Values that do not compare hold no order and no equality.
+    expect(conditionHolds({ op: '=', value: 3 }, 3, () => undefined)).toBe(false);
+    expect(conditionHolds({ op: '<=', value: 3 }, 3, () => undefined)).toBe(false);
+  });
+
+  it('refuses an order on a type that has none, and a type it cannot compare', () => {
+    const columns = new Map([
+      ['flag', { name: 'flag', type: 'boolean', nullable: true, optional: true }],
+      ['tags', { name: 'tags', type: 'set<text>', nullable: true, optional: true }],
+    ]);
+    const types = {
+      store: 'Test',
+      ordered: new Set<string>(),
+      equalityOnly: new Set(['boolean']),
+      convert: (_column: unknown, value: unknown) => value,
+    };
+    expect(pageConditions([{ column: 'flag', op: '=', value: true }], columns, types)).toEqual([
+      { column: columns.get('flag'), op: '=', value: true },
+    ]);
+    expect(() =>
+      pageConditions([{ column: 'flag', op: '<', value: true }], columns, types),
+    ).toThrow(/no order/);
+    expect(() => pageConditions([{ column: 'tags', op: '=', value: 'a' }], columns, types)).toThrow(
+      /cannot compare Test set<text>/,
     );
   });
 });

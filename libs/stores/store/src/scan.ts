@@ -6,6 +6,7 @@ import {
   SCAN_PAGE_LIMIT,
   type ColumnInfo,
   type ScanCondition,
+  type ScanOperator,
   type ScanRequest,
   type ScannedRow,
   type TableRef,
@@ -108,13 +109,26 @@ export function decodeScanCursor(target: TableRef, columns: Columns, cursor: unk
  * conversion is the adapter's, as for a mutation.
  */
 export function checkScanRequest(request: ScanRequest, columns: Columns): ScanCondition[] {
-  const { limit } = request;
+  checkedScanLimit(request.limit);
+  return checkedScanConditions(request.where, columns);
+}
+
+/** A scan page's limit: an integer 1..SCAN_PAGE_LIMIT, else BAD_REQUEST. */
+export function checkedScanLimit(limit: unknown): number {
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > SCAN_PAGE_LIMIT)
     throw new WailError(
       'BAD_REQUEST',
       `a scan page's limit must be an integer from 1 to ${SCAN_PAGE_LIMIT}, not ${String(limit).slice(0, 40)}`,
     );
-  const where = request.where ?? [];
+  return limit;
+}
+
+/** Each condition's column (one of the table's), operator and value kind, checked (BAD_REQUEST). */
+export function checkedScanConditions(
+  where: readonly ScanCondition[] | undefined,
+  columns: Columns,
+): ScanCondition[] {
+  where = where ?? [];
   if (!Array.isArray(where))
     throw new WailError('BAD_REQUEST', 'a scan filter must be a list of conditions');
   return where.map((condition: ScanCondition) => {
@@ -191,4 +205,85 @@ export function scanPage(
     'DATABASE_REJECTED',
     `a scan of ${target.table} cannot go on: every key of this page is too long for a ${SCAN_CURSOR_MAX_LENGTH}-character cursor; scan with a larger limit`,
   );
+}
+
+/**
+ * How a store that filters a page itself (Cassandra, Redis: no server-side
+ * filter without a full scan) compares its columns: the types with an order,
+ * the types with equality only, and the mutation's conversion of a value.
+ */
+export interface ConditionTypes<C extends ColumnInfo, V> {
+  /** The store's name, in errors. */
+  store: string;
+  ordered: ReadonlySet<string>;
+  equalityOnly: ReadonlySet<string>;
+  /** The value as a row's value of the column reads back (the mutation's conversion; BAD_REQUEST when it cannot be one). */
+  convert(column: C, value: Exclude<ScanCondition['value'], null>): V;
+}
+
+/** A condition checked against the table, its value converted; null for IS NULL / IS NOT NULL. */
+export interface PageCondition<C extends ColumnInfo, V> {
+  column: C;
+  op: ScanOperator;
+  value: V | null;
+}
+
+/**
+ * A scan's `where` for a store that evaluates it on each page, checked before
+ * anything is read: known columns, an order only for the types that have one,
+ * a value of the column's type.
+ */
+export function pageConditions<C extends ColumnInfo, V>(
+  where: readonly ScanCondition[] | undefined,
+  columns: ReadonlyMap<string, C>,
+  types: ConditionTypes<C, V>,
+): PageCondition<C, V>[] {
+  return checkedScanConditions(where, columns).map(({ column: name, op, value }) => {
+    const column = columns.get(name)!;
+    if (value === null) return { column, op, value: null };
+    if (!types.ordered.has(column.type) && !types.equalityOnly.has(column.type))
+      throw new WailError(
+        'BAD_REQUEST',
+        `condition on "${name}": a scan cannot compare ${types.store} ${column.type} values`,
+        { details: { column: name } },
+      );
+    if (op !== '=' && op !== '!=' && !types.ordered.has(column.type))
+      throw new WailError(
+        'BAD_REQUEST',
+        `condition on "${name}": ${column.type} values have no order; use = or !=`,
+        { details: { column: name } },
+      );
+    return { column, op, value: types.convert(column, value) };
+  });
+}
+
+/**
+ * Whether a row's value holds a page condition, `compare` giving the order of
+ * two non-null values (undefined: they do not compare). A null value holds
+ * `= null` and `!= x` (null differs from any value, as the SQL stores' scans
+ * say: a filtered backfill misses no row), never an order.
+ */
+export function conditionHolds<V>(
+  condition: { op: ScanOperator; value: V | null },
+  value: V | null | undefined,
+  compare: (a: V, b: V) => number | undefined,
+): boolean {
+  const isNull = value === null || value === undefined;
+  if (condition.value === null) return condition.op === '=' ? isNull : !isNull;
+  if (isNull) return condition.op === '!=';
+  const order = compare(value, condition.value);
+  switch (condition.op) {
+    case '=':
+      return order === 0;
+    case '!=':
+      return order !== 0;
+    case '<':
+      return order !== undefined && order < 0;
+    case '<=':
+      return order !== undefined && order <= 0;
+    case '>':
+      return order !== undefined && order > 0;
+    case '>=':
+      return order !== undefined && order >= 0;
+  }
 }
