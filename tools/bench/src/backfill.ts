@@ -151,10 +151,16 @@ async function main(): Promise<void> {
     void until?.then(() => instance?.stop());
     const result = await writes;
     const figures = { requestsPerSecond: Math.round(result.requests.average) };
-    // Their events may trail behind a backlog: wait for them (at most 10 minutes).
-    const deadline = Date.now() + 600_000;
-    while ([...acks.keys()].some((ts) => !follower.arrivals.has(ts)) && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Their events may trail behind a backlog: wait while they keep arriving. A
+    // write whose key was written again before its read has no event of its
+    // own (the newer version answers both): it stays unmatched.
+    let matched = -1;
+    for (;;) {
+      const now = [...acks.keys()].filter((ts) => follower.arrivals.has(ts)).length;
+      if (now === acks.size || now === matched) break;
+      matched = now;
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+    }
     await follower.stop();
     const latencies = [...acks]
       .map(([ts, at]) => (follower.arrivals.get(ts) ?? NaN) - at)

@@ -303,7 +303,7 @@ describe('infra/observability against a real Prometheus', () => {
       .catch(() => undefined);
     await kafka.close();
     rmSync(work, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('passes promtool: the configuration, the rules and the rules’ unit tests', () => {
     for (const args of [
