@@ -39,7 +39,13 @@ describe('backfill checkpoints', () => {
     const first = checkpoint();
     const put = await call(repo.app, 'PUT', '/v1/backfills/orders', first);
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ ...first, updatedAt: expect.any(String) });
+    expect(put.body).toMatchObject({
+      ...first,
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    // Written just now, by the database's clock.
+    const age = Date.now() - Date.parse((put.body as { updatedAt: string }).updatedAt);
+    expect(Math.abs(age)).toBeLessThan(60_000);
     const next = { ...first, cursor: 'eyJrIjpbIjQyIl19', rowsScanned: 1000, chunksDone: 1 };
     expect((await call(repo.app, 'PUT', '/v1/backfills/orders', next)).status).toBe(200);
     expect((await call(repo.app, 'GET', '/v1/backfills/orders')).body).toMatchObject(next);

@@ -11,14 +11,14 @@ export class BackfillStore {
 
   async list(): Promise<(BackfillCheckpoint & { table: string })[]> {
     const [rows] = await this.db.query<RowDataPacket[]>(
-      'SELECT table_name, checkpoint, updated_at FROM backfills ORDER BY table_name',
+      'SELECT table_name, checkpoint, UNIX_TIMESTAMP(updated_at) AS updated FROM backfills ORDER BY table_name',
     );
     return rows.map((row) => ({ table: String(row['table_name']), ...checkpointOf(row) }));
   }
 
   async get(table: string, lock = false): Promise<BackfillCheckpoint | undefined> {
     const [rows] = await this.db.execute<RowDataPacket[]>(
-      `SELECT checkpoint, updated_at FROM backfills WHERE table_name = ?${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT checkpoint, UNIX_TIMESTAMP(updated_at) AS updated FROM backfills WHERE table_name = ?${lock ? ' FOR UPDATE' : ''}`,
       [table],
     );
     const row = rows[0];
@@ -54,9 +54,6 @@ export class BackfillStore {
 
 function checkpointOf(row: RowDataPacket): BackfillCheckpoint {
   const stored = JSON.parse(String(row['checkpoint'])) as BackfillCheckpointInput;
-  const updated = row['updated_at'];
-  return {
-    ...stored,
-    updatedAt: updated instanceof Date ? updated.toISOString() : String(updated),
-  };
+  // Seconds since the epoch (UNIX_TIMESTAMP: the session's time zone does not matter), as ISO 8601 UTC.
+  return { ...stored, updatedAt: new Date(Number(row['updated']) * 1000).toISOString() };
 }
