@@ -258,14 +258,9 @@ export class PartitionConsumer {
         { err: payload.error, restart: payload.restart },
         'consumer crashed',
       );
-      if (this.member !== consumer) return;
-      // The crashed member has left its group: what it fetched is read again,
-      // from the committed offsets, by the member that joins next.
-      this.generation++;
-      this.owned.clear();
-      this.openTransactions.clear();
-      this.options.onAssignment?.(this.owned);
-      if (!payload.restart) this.rebuildLater();
+      // kafkajs restarts the member itself when it can (`restart`); when it
+      // gives up, the member is rebuilt, which forgets its partitions first.
+      if (this.member === consumer && !payload.restart) this.rebuildLater();
     });
     await consumer.connect();
     await consumer.subscribe({

@@ -51,6 +51,17 @@ describe('PartitionConsumer when kafkajs gives up on its member', () => {
       onBatch: async (batch) => {
         if (!failed) {
           failed = true;
+          // While the member is down (before its rebuild, 0.5 s later), what
+          // the processor may do: kafkajs itself throws on a stopped member.
+          setTimeout(() => {
+            try {
+              consumer.pause(topic, 0);
+              consumer.seek(topic, 0, 0n);
+              consumer.resume(topic, 0);
+            } catch (error) {
+              controlError = error;
+            }
+          }, 250);
           // kafkajs does not restart a member after a non-retriable error.
           throw Object.assign(new Error('not retriable'), { retriable: false });
         }
@@ -58,16 +69,6 @@ describe('PartitionConsumer when kafkajs gives up on its member', () => {
       },
       onAssignment: (owned) => {
         assignments.push(owned.get(topic)?.size ?? 0);
-        if (failed && owned.size === 0) {
-          // What the processor does on a crashed member: kafkajs throws here.
-          try {
-            consumer.pause(topic, 0);
-            consumer.seek(topic, 0, 0n);
-            consumer.resume(topic, 0);
-          } catch (error) {
-            controlError = error;
-          }
-        }
       },
     });
     await consumer.setTopics([topic]);
@@ -77,9 +78,9 @@ describe('PartitionConsumer when kafkajs gives up on its member', () => {
     expect(failed).toBe(true);
     expect(controlError).toBeUndefined();
     expect(received.map((record) => record.value?.toString())).toEqual(['a', 'b', 'c']);
-    // Started, owned, forgotten at the crash, started again (the rebuild: kafkajs'
-    // own restart would not start afresh) and owned by the rebuilt member.
-    expect(assignments).toEqual([0, 1, 0, 0, 1]);
+    // Started, owned, forgotten when the member is rebuilt (kafkajs' own restart
+    // would not start afresh) and owned by the rebuilt member.
+    expect(assignments).toEqual([0, 1, 0, 1]);
   }, 45_000);
 
   it('tries a start that failed (no broker reachable) again until it joins', async () => {
