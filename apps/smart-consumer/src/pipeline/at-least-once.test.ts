@@ -1,8 +1,14 @@
 import { KafkaError, type OutgoingRecord } from '@wail/kafka';
 import { AtLeastOnceDelivery } from './at-least-once';
 import type { HeldPartition } from './delivery';
+import { PublishedVersions } from './published-versions';
 
-function held(topic: string, partition: number, safe: () => bigint | undefined) {
+function held(
+  topic: string,
+  partition: number,
+  safe: () => bigint | undefined,
+  published = new PublishedVersions(),
+) {
   const view = {
     topic,
     partition,
@@ -11,7 +17,7 @@ function held(topic: string, partition: number, safe: () => bigint | undefined) 
     seek: jest.fn(),
     replay: jest.fn(),
     relieved: jest.fn(),
-    forgetPublished: jest.fn(),
+    published,
     eventLimitsStale: jest.fn(),
   };
   return view satisfies HeldPartition;
@@ -57,6 +63,21 @@ describe('at-least-once delivery', () => {
     await partition.emit([record], [3n]);
     expect(h.appended).toEqual([[record]]);
     expect(partition.held).toBe(0);
+  });
+
+  it('counts an event as published once Kafka acknowledged it, not when the append failed', async () => {
+    const published = new PublishedVersions();
+    const h = harness();
+    await h.delivery
+      .open(held('i', 0, () => undefined, published))
+      .emit([record], [3n], { keyId: 'k', version: 5n });
+    expect(published.get('k')).toBe(5n);
+    const failing = new AtLeastOnceDelivery({
+      publisher: { append: () => Promise.reject(new Error('down')) },
+      commitOffsets: async () => undefined,
+    }).open(held('i', 0, () => undefined, published));
+    await expect(failing.emit([record], [4n], { keyId: 'k', version: 9n })).rejects.toThrow();
+    expect(published.get('k')).toBe(5n);
   });
 
   it('publishes superseded intents too: any newer version is the current state', () => {

@@ -28,10 +28,14 @@ export class AtLeastOnceDelivery implements Delivery {
     this.partitions.add(partition);
     return {
       admit: async (batch: IncomingBatch) => batch.records,
-      emit: (records) =>
-        this.options.publisher.append(records).catch((error: unknown) => {
+      emit: async (records, _offsets, event) => {
+        try {
+          await this.options.publisher.append(records);
+        } catch (error) {
           throw outputFailure(error);
-        }),
+        }
+        if (event) partition.published.confirm(event);
+      },
       held: 0,
       dropped: () => this.partitions.delete(partition),
       released: () => undefined,

@@ -6,6 +6,7 @@ import {
   type OutgoingRecord,
 } from '@wail/kafka';
 import type { PendingIntent } from './key-scheduler';
+import type { KeyVersion, PublishedVersions } from './published-versions';
 
 /** What a delivery mode sees of a partition the processor holds, and what it may ask of it. */
 export interface HeldPartition {
@@ -20,8 +21,8 @@ export interface HeldPartition {
   replay(offset: bigint): void;
   /** Outputs left memory: a paused partition may resume. */
   relieved(): void;
-  /** Versions remembered as published may not be in Kafka after all: forget them (every key's). */
-  forgetPublished(): void;
+  /** The versions published per key, shared by the partitions this member holds. */
+  readonly published: PublishedVersions;
   /** Kafka refused an event as too large: the topic limits known are stale. */
   eventLimitsStale(): void;
 }
@@ -30,8 +31,12 @@ export interface HeldPartition {
 export interface PartitionDelivery {
   /** The records of a fetched batch to process (none while the partition cannot take them). */
   admit(batch: IncomingBatch): Promise<readonly IncomingRecord[]>;
-  /** Hands over the outputs that finish the intents at `offsets`. */
-  emit(records: OutgoingRecord[], offsets: readonly bigint[]): Promise<void>;
+  /**
+   * Hands over the outputs that finish the intents at `offsets`; `event`, the
+   * key's version an event among them publishes, joins the published versions
+   * as the mode delivers it.
+   */
+  emit(records: OutgoingRecord[], offsets: readonly bigint[], event?: KeyVersion): Promise<void>;
   /** Outputs held in memory, not delivered yet. */
   readonly held: number;
   /** The processor forgot the partition. */

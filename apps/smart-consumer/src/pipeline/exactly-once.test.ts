@@ -5,17 +5,22 @@ import { silentLogger } from '@wail/telemetry';
 import type { HeldPartition } from './delivery';
 import { ExactlyOnceDelivery, type PartitionTransactions } from './exactly-once';
 import type { PendingIntent } from './key-scheduler';
+import { PublishedVersions } from './published-versions';
 
-function held(safe: { offset: bigint | undefined }) {
+function held(
+  safe: { offset: bigint | undefined },
+  published = new PublishedVersions(),
+  partition = 0,
+) {
   const view = {
     topic: 'i',
-    partition: 0,
+    partition,
     revoked: false,
     safeOffset: () => safe.offset,
     seek: jest.fn<void, [bigint]>(),
     replay: jest.fn<void, [bigint]>(),
     relieved: jest.fn<void, []>(),
-    forgetPublished: jest.fn<void, []>(),
+    published,
     eventLimitsStale: jest.fn<void, []>(),
   };
   return view satisfies HeldPartition;
@@ -181,17 +186,35 @@ describe('exactly-once delivery', () => {
     expect(delivery.publishes(6n, [intent(3n), intent(5n)])).toBe(false);
   });
 
-  it('forgets published versions when a partition is dropped, and stops committing it; release ends its producer', async () => {
+  it('stops committing a dropped partition; release ends its producer', async () => {
     const h = harness(0n);
-    const view = held({ offset: 1n });
-    const partition = h.delivery.open(view);
+    const partition = h.delivery.open(held({ offset: 1n }));
     await partition.admit(batch([0]));
     await partition.emit([output('a')], [0n]);
     partition.dropped();
     partition.released();
     await h.delivery.commit();
-    expect(view.forgetPublished).toHaveBeenCalled();
     expect(h.commits).toEqual([]);
     expect(h.released).toEqual([0]);
+  });
+
+  it("forgets only a dropped outbox's versions: what another partition committed still counts as published", async () => {
+    const h = harness(0n);
+    const published = new PublishedVersions();
+    const committing = h.delivery.open(held({ offset: 1n }, published, 0));
+    const dropping = h.delivery.open(held({ offset: 0n }, published, 1));
+    await committing.admit(batch([0]));
+    await dropping.admit(batch([0]));
+    await committing.emit([output('a@5')], [0n], { keyId: 'a', version: 5n });
+    await dropping.emit([output('a@9')], [0n], { keyId: 'a', version: 9n });
+    await dropping.emit([output('b@7')], [0n], { keyId: 'b', version: 7n });
+    // In an outbox counts as published: no other round publishes them again meanwhile.
+    expect([published.get('a'), published.get('b')]).toEqual([9n, 7n]);
+    await h.delivery.commit();
+    expect(h.commits).toEqual([{ records: ['a@5'], offset: 1n }]);
+    dropping.dropped();
+    // a@5 is in Kafka: a duplicate of its intent (a move forwards at least
+    // once) must not publish it again; a@9 and b@7 never reached Kafka.
+    expect([published.get('a'), published.get('b')]).toEqual([5n, undefined]);
   });
 });

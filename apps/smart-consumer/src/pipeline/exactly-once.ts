@@ -3,6 +3,7 @@ import type { IncomingBatch, IncomingRecord, OutgoingRecord } from '@wail/kafka'
 import type { Logger } from '@wail/telemetry';
 import type { Delivery, HeldPartition, PartitionDelivery } from './delivery';
 import type { PendingIntent } from './key-scheduler';
+import type { KeyVersion } from './published-versions';
 
 /**
  * Exactly-once delivery (DESIGN promise 2): the outputs of a partition and its
@@ -30,6 +31,8 @@ interface OutboxEntry {
   records: OutgoingRecord[];
   minOffset: bigint;
   maxOffset: bigint;
+  /** The key's version an event among the records publishes. */
+  event: KeyVersion | undefined;
 }
 
 /**
@@ -143,14 +146,19 @@ class ExactlyOncePartition implements PartitionDelivery {
     return records;
   }
 
-  async emit(records: OutgoingRecord[], offsets: readonly bigint[]): Promise<void> {
+  async emit(
+    records: OutgoingRecord[],
+    offsets: readonly bigint[],
+    event?: KeyVersion,
+  ): Promise<void> {
     let minOffset = offsets[0]!;
     let maxOffset = offsets[0]!;
     for (const offset of offsets) {
       if (offset < minOffset) minOffset = offset;
       if (offset > maxOffset) maxOffset = offset;
     }
-    this.outbox.push({ records, minOffset, maxOffset });
+    this.outbox.push({ records, minOffset, maxOffset, event });
+    if (event) this.partition.published.hold(this, event);
   }
 
   async commit(): Promise<void> {
@@ -174,7 +182,8 @@ class ExactlyOncePartition implements PartitionDelivery {
         'transaction committed',
       );
       if (this.partition.revoked) return;
-      this.outbox.splice(0, k);
+      for (const entry of this.outbox.splice(0, k))
+        if (entry.event) this.partition.published.committed(this, entry.event);
       this.base = offset;
       this.partition.relieved();
     } catch (error) {
@@ -194,12 +203,13 @@ class ExactlyOncePartition implements PartitionDelivery {
   }
 
   /**
-   * "Published" means "in an outbox" here: what a dropped outbox held was
-   * never committed, so no key may skip a version because of it.
+   * "Published" includes "in an outbox" here: what a dropped outbox held was
+   * never committed, so no key may skip a version because of it. What other
+   * partitions hold or committed stays published.
    */
   dropped(): void {
     this.onDropped(this);
-    this.partition.forgetPublished();
+    this.partition.published.forget(this);
   }
 
   released(): void {

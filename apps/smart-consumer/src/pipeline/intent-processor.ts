@@ -4,7 +4,6 @@ import { WailError, isWailError } from '@wail/errors';
 import { canonicalKeyString, decodeIntent, type Intent } from '@wail/intent';
 import type { IncomingBatch, IncomingRecord } from '@wail/kafka';
 import type { RowStore, StoreKind } from '@wail/store';
-import { LruCache } from '@wail/runtime';
 import { tableLabel, type Logger } from '@wail/telemetry';
 import type { Delivery, PartitionDelivery } from './delivery';
 import { forbiddenEventTopic } from './event-topic-guard';
@@ -16,6 +15,7 @@ import type { ModelCache } from './model-cache';
 import { OutputSink, type ClaimWriter, type OutputTarget } from './output-sink';
 import { placedBy, placement, type Placement } from './moves';
 import { PartitionTracker } from './partition-tracker';
+import { PublishedVersions } from './published-versions';
 
 export interface ProcessorOptions {
   keyConcurrency: number;
@@ -108,13 +108,8 @@ const partitionId = (topic: string, partition: number) => `${topic}\u0000${parti
  */
 export class IntentProcessor {
   private readonly partitions = new Map<string, PartitionState>();
-  /**
-   * The last version published per key, for the never-older guard and to skip
-   * reads an event already covers. Bounded: for a key forgotten this way the
-   * next round simply reads again; only a lagging replica read could then
-   * publish an older version, which is why the bound is large.
-   */
-  private readonly lastPublished = new LruCache<string, bigint>(200_000);
+  /** The last version published per key, for the never-older guard and to skip reads an event already covers. */
+  private readonly lastPublished = new PublishedVersions();
   private readonly now: () => number;
   private readonly eventSize: EventSizeBound;
   private readonly outputs: OutputSink;
@@ -129,7 +124,6 @@ export class IntentProcessor {
       deadLetterTopic: options.deadLetterTopic,
       eventSize: this.eventSize,
       claims: deps.claims,
-      published: this.lastPublished,
       metrics: deps.metrics,
       logger,
       now: this.now,
@@ -427,7 +421,7 @@ export class IntentProcessor {
         seek: (offset) => this.deps.control.seek(topic, partition, offset),
         replay: (offset) => this.drop(state, offset),
         relieved: () => this.maybeResume(state),
-        forgetPublished: () => this.lastPublished.clear(),
+        published: this.lastPublished,
         eventLimitsStale: () => this.eventSize.forget(),
       }),
     );

@@ -99,7 +99,6 @@ function setup(claims: ClaimWriter | undefined, answered: Intent = intent) {
     deadLetterTopic: 'd',
     eventSize: new EventSizeBound(10_000_000, undefined),
     claims,
-    published: { set: () => undefined },
     metrics: consumerMetrics(registry),
     logger: silentLogger(),
     now: () => 0,

@@ -35,8 +35,6 @@ export interface OutputSinkDeps {
   unmaterializedTopic: string;
   deadLetterTopic: string;
   eventSize: EventSizeBound;
-  /** The last version published per key: set once an event is handed over. */
-  published: { set(keyId: string, version: bigint): void };
   metrics: ConsumerMetrics;
   logger: Logger;
   now: () => number;
@@ -89,6 +87,7 @@ export class OutputSink implements RoundOutputs<OutputTarget> {
         await key.owner.delivery.emit(
           [record],
           intents.map((p) => p.record.offset),
+          { keyId: key.id, version },
         );
       } catch (error) {
         if (isWailError(error) && error.code === 'PAYLOAD_TOO_LARGE') {
@@ -99,7 +98,6 @@ export class OutputSink implements RoundOutputs<OutputTarget> {
         }
         throw error;
       }
-      this.deps.published.set(key.id, version);
       if (claimed) this.deps.metrics.claimChecks.inc({ table: route.table });
       this.deps.metrics.events.inc({
         table: route.table,
