@@ -19,6 +19,7 @@ import {
 } from '@wail/config';
 import { WailError } from '@wail/errors';
 import type { WebhookSettings } from './delivery/webhook';
+import { tracesExported } from '@wail/instrumentation';
 
 export const GATEWAY_PORT = 8083;
 export const GATEWAY_GRPC_PORT = 8084;
@@ -177,7 +178,7 @@ export function loadConfig(env: Env): GatewayConfig {
     },
     adminToken: e.WAIL_GATEWAY_ADMIN_TOKEN,
     claims: s3Settings(e),
-    exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
+    exportTraces: tracesExported(e),
     subscriptionsTopic: e.WAIL_GATEWAY_SUBSCRIPTIONS_TOPIC,
     groupPrefix: e.WAIL_GATEWAY_GROUP_PREFIX,
     maxSubscriptions: e.WAIL_GATEWAY_MAX_SUBSCRIPTIONS,

@@ -1,3 +1,5 @@
+// First: drivers loaded after it are instrumented (OpenTelemetry).
+import '@wail/instrumentation';
 import type { FastifyInstance } from 'fastify';
 import { KafkaClient } from '@wail/kafka';
 import { ClaimStore } from '@wail/object-store';

@@ -1,3 +1,5 @@
+// First: drivers loaded after it are instrumented (OpenTelemetry).
+import '@wail/instrumentation';
 import type { FastifyInstance } from 'fastify';
 import { HybridLogicalClock } from '@wail/intent';
 import { GroupCommitLog, KafkaClient } from '@wail/kafka';

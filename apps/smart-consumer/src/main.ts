@@ -1,3 +1,5 @@
+// First: drivers loaded after it are instrumented (OpenTelemetry).
+import '@wail/instrumentation';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';

@@ -10,5 +10,5 @@ export {
   tableLabel,
 } from './metrics';
 export type { Registry } from './metrics';
-export { contextFromHeaders, startTracing, traceHeaders, tracer } from './tracing';
+export { contextFromHeaders, startTracing, traceHeaders, tracer, withSpan } from './tracing';
 export type { TracingOptions } from './tracing';

@@ -1,3 +1,4 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, {
   type DestinationStream,
   type Logger,
@@ -18,6 +19,24 @@ export interface LoggerOptions {
 }
 
 /**
+ * The trace of the line: `trace_id`, `span_id` and `trace_flags` of the active
+ * span (the names OpenTelemetry's log data model and its pino instrumentation
+ * use), so a line found in the logs leads to its trace and back. A new object
+ * each time: pino merges the line's own fields into it.
+ */
+function traceFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return {};
+  return {
+    trace_id: spanContext.traceId,
+    span_id: spanContext.spanId,
+    trace_flags: `0${spanContext.traceFlags.toString(16)}`,
+  };
+}
+
+/**
  * One JSON logger per process; components take `logger.child({ component })`.
  * Pretty printing is a concern of whoever reads the stream (`npm start` pipes
  * through pino-pretty), never of the service. Every line, children's too,
@@ -30,6 +49,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level ?? 'info',
     base: { service: options.service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: traceFields,
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
     redact: { paths: [...REDACT_PATHS], censor: REDACTED },
     hooks: { streamWrite: (line) => scrubber.scrub(line) },

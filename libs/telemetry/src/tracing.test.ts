@@ -1,6 +1,6 @@
-import { SpanKind } from '@opentelemetry/api';
-import { contextFromHeaders, startTracing, traceHeaders, tracer } from './tracing';
-import { trace } from '@opentelemetry/api';
+import { SpanKind, trace } from '@opentelemetry/api';
+import { createLogger } from './logger';
+import { contextFromHeaders, startTracing, traceHeaders, tracer, withSpan } from './tracing';
 
 describe('tracing', () => {
   const tracing = startTracing({ service: 'test', export: false });
@@ -23,5 +23,30 @@ describe('tracing', () => {
     ).toBe(span.spanContext().spanId);
     child.end();
     span.end();
+  });
+
+  it('names the active span in every log line written under it, and nothing outside one', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      service: 'test',
+      destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+    });
+    const span = tracer('test').startSpan('work');
+    await withSpan(span, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      logger.child({ component: 'c' }).info({ err: new Error('boom') }, 'inside');
+    });
+    logger.info('outside');
+    span.end();
+    const { traceId, spanId } = span.spanContext();
+    expect(lines[0]).toMatchObject({
+      msg: 'inside',
+      trace_id: traceId,
+      span_id: spanId,
+      trace_flags: '01',
+      err: { message: 'boom' },
+    });
+    expect(lines[1]!['msg']).toBe('outside');
+    expect(lines[1]).not.toHaveProperty('trace_id');
   });
 });

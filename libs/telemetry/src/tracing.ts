@@ -23,6 +23,11 @@ export function startTracing(options: TracingOptions): { shutdown(): Promise<voi
   return { shutdown: () => sdk.shutdown() };
 }
 
+/** Runs `work` with `span` active: spans started inside (a driver's query, say) are its children, and log lines carry its trace. */
+export function withSpan<T>(span: Span, work: () => T): T {
+  return context.with(trace.setSpan(context.active(), span), work);
+}
+
 export function tracer(service: string) {
   return trace.getTracer(`wail.${service}`);
 }

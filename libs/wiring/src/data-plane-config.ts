@@ -16,6 +16,7 @@ import {
   storeSettings,
   type StoreSettings,
 } from '@wail/config';
+import { tracesExported } from '@wail/instrumentation';
 
 /**
  * The variables every data-plane service (producer proxy, smart consumer)
@@ -65,7 +66,7 @@ export function dataPlaneSettings(e: DataPlaneValues): DataPlaneSettings {
       token: e.WAIL_REPOSITORY_READ_TOKEN ?? e.WAIL_REPOSITORY_TOKEN,
       refreshMs: e.WAIL_ROUTES_REFRESH_MS,
     },
-    exportTraces: e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined,
+    exportTraces: tracesExported(e),
   };
 }
 

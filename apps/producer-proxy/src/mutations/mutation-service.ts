@@ -20,7 +20,7 @@ import {
   type RowStore,
   type StoreKind,
 } from '@wail/store';
-import { tableLabel, traceHeaders, tracer, type Logger } from '@wail/telemetry';
+import { tableLabel, traceHeaders, tracer, withSpan, type Logger } from '@wail/telemetry';
 import type { IntentBacklog } from './intent-backlog';
 import type { IntentAppender, IntentRecord } from './intent-log';
 import type { ProxyMetrics } from './metrics';
@@ -90,29 +90,32 @@ export class MutationService {
       kind: SpanKind.PRODUCER,
       attributes: { 'wail.table': input.table, 'wail.op': input.op },
     });
-    try {
-      const planned = await this.plan(input, traceHeaders(span));
-      const [logged] = await this.appendIntents([planned]);
-      if (logged instanceof Error) throw logged;
-      await this.execute(planned);
-      this.deps.metrics.mutations.inc({
-        table: input.table,
-        op: input.op,
-        outcome: logged ? 'ok' : 'ok_unlogged',
-      });
-      return this.result(planned, logged!);
-    } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      this.deps.metrics.mutations.inc({
-        table: this.tableLabel(input.table),
-        op: input.op,
-        outcome: isWailError(error) ? error.code : 'INTERNAL',
-      });
-      throw error;
-    } finally {
-      span.end();
-      this.deps.metrics.latency.observe({ kind: 'single' }, (performance.now() - started) / 1000);
-    }
+    // Active for the write: the driver's span and the log lines join the trace.
+    return withSpan(span, async () => {
+      try {
+        const planned = await this.plan(input, traceHeaders(span));
+        const [logged] = await this.appendIntents([planned]);
+        if (logged instanceof Error) throw logged;
+        await this.execute(planned);
+        this.deps.metrics.mutations.inc({
+          table: input.table,
+          op: input.op,
+          outcome: logged ? 'ok' : 'ok_unlogged',
+        });
+        return this.result(planned, logged!);
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        this.deps.metrics.mutations.inc({
+          table: this.tableLabel(input.table),
+          op: input.op,
+          outcome: isWailError(error) ? error.code : 'INTERNAL',
+        });
+        throw error;
+      } finally {
+        span.end();
+        this.deps.metrics.latency.observe({ kind: 'single' }, (performance.now() - started) / 1000);
+      }
+    });
   }
 
   /**
@@ -127,60 +130,62 @@ export class MutationService {
       attributes: { 'wail.count': inputs.length },
     });
     const headers = traceHeaders(span);
-    try {
-      const results: BatchItemResult[] = new Array(inputs.length);
-      const plans = await Promise.all(
-        inputs.map(async (input, index) => {
-          try {
-            return { index, planned: await this.plan(input, headers) };
-          } catch (error) {
-            results[index] = failure(error);
-            return undefined;
+    return withSpan(span, async () => {
+      try {
+        const results: BatchItemResult[] = new Array(inputs.length);
+        const plans = await Promise.all(
+          inputs.map(async (input, index) => {
+            try {
+              return { index, planned: await this.plan(input, headers) };
+            } catch (error) {
+              results[index] = failure(error);
+              return undefined;
+            }
+          }),
+        );
+        const ready = plans.filter(
+          (plan): plan is { index: number; planned: Planned } => plan !== undefined,
+        );
+        const logged = await this.appendIntents(ready.map((plan) => plan.planned));
+        // One call per store: MySQL folds upserts of one table into one statement.
+        const byStore = new Map<RowStore, number[]>();
+        ready.forEach((plan, position) => {
+          const outcome = logged[position]!;
+          if (outcome instanceof Error) {
+            results[plan.index] = failure(outcome);
+            return;
           }
-        }),
-      );
-      const ready = plans.filter(
-        (plan): plan is { index: number; planned: Planned } => plan !== undefined,
-      );
-      const logged = await this.appendIntents(ready.map((plan) => plan.planned));
-      // One call per store: MySQL folds upserts of one table into one statement.
-      const byStore = new Map<RowStore, number[]>();
-      ready.forEach((plan, position) => {
-        const outcome = logged[position]!;
-        if (outcome instanceof Error) {
-          results[plan.index] = failure(outcome);
-          return;
-        }
-        const store = this.store(plan.planned.route);
-        byStore.set(store, [...(byStore.get(store) ?? []), position]);
-      });
-      await Promise.all(
-        [...byStore].map(async ([store, positions]) => {
-          const outcomes = await store.executeMany(
-            positions.map((position) => ready[position]!.planned.prepared),
-          );
-          positions.forEach((position, i) => {
-            const { index, planned } = ready[position]!;
-            const error = outcomes[i];
-            results[index] = error
-              ? failure(error)
-              : { status: 200, ...this.result(planned, logged[position] === true) };
-          });
-        }),
-      );
-      for (const [index, result] of results.entries()) {
-        this.deps.metrics.mutations.inc({
-          table: this.tableLabel(inputs[index]!.table),
-          op: inputs[index]!.op,
-          outcome:
-            'error' in result ? result.error.code : result.intentLogged ? 'ok' : 'ok_unlogged',
+          const store = this.store(plan.planned.route);
+          byStore.set(store, [...(byStore.get(store) ?? []), position]);
         });
+        await Promise.all(
+          [...byStore].map(async ([store, positions]) => {
+            const outcomes = await store.executeMany(
+              positions.map((position) => ready[position]!.planned.prepared),
+            );
+            positions.forEach((position, i) => {
+              const { index, planned } = ready[position]!;
+              const error = outcomes[i];
+              results[index] = error
+                ? failure(error)
+                : { status: 200, ...this.result(planned, logged[position] === true) };
+            });
+          }),
+        );
+        for (const [index, result] of results.entries()) {
+          this.deps.metrics.mutations.inc({
+            table: this.tableLabel(inputs[index]!.table),
+            op: inputs[index]!.op,
+            outcome:
+              'error' in result ? result.error.code : result.intentLogged ? 'ok' : 'ok_unlogged',
+          });
+        }
+        return results;
+      } finally {
+        span.end();
+        this.deps.metrics.latency.observe({ kind: 'batch' }, (performance.now() - started) / 1000);
       }
-      return results;
-    } finally {
-      span.end();
-      this.deps.metrics.latency.observe({ kind: 'batch' }, (performance.now() - started) / 1000);
-    }
+    });
   }
 
   /** The current row (strong read), for `GET /v1/tables/{table}/rows`. */

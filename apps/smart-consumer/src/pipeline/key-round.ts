@@ -1,10 +1,11 @@
+import { SpanKind } from '@opentelemetry/api';
 import { routeTarget, type TableRoute } from '@wail/contracts';
 import type { RouteCache } from '@wail/control-plane';
 import { WailError, isWailError, type ErrorCode } from '@wail/errors';
 import type { Intent } from '@wail/intent';
 import type { IncomingRecord } from '@wail/kafka';
 import type { ReadConsistency, ReadResult, RowStore, StoreKind } from '@wail/store';
-import type { Logger } from '@wail/telemetry';
+import { contextFromHeaders, tracer, withSpan, type Logger } from '@wail/telemetry';
 import type { KeyOwner, PendingIntent, RoundEnd, ScheduledKey } from './key-scheduler';
 import type { ConsumerMetrics } from './metrics';
 import type { ModelCache, ResolvedModel } from './model-cache';
@@ -209,11 +210,36 @@ export function expiredIntents(
  * version, and is never recorded unmaterialized.
  */
 export class KeyRound<O extends KeyOwner> {
+  private readonly tracer = tracer('smart-consumer');
+
   constructor(private readonly deps: KeyRoundDeps<O>) {}
 
   async run(key: ScheduledKey<O>): Promise<RoundEnd> {
     const pending = [...key.queue];
     if (pending.length === 0) return 'settled';
+    // The round continues the trace the proxy started for the newest intent;
+    // active, so the store read's span and the round's log lines join it.
+    const newest = pending.reduce((a, b) => (b.intent.ts > a.intent.ts ? b : a));
+    const span = this.tracer.startSpan(
+      'wail.key.round',
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'wail.table': newest.intent.table,
+          'wail.intents': pending.length,
+          'wail.attempt': key.attempts,
+        },
+      },
+      contextFromHeaders(newest.record.headers),
+    );
+    try {
+      return await withSpan(span, () => this.settle(key, pending));
+    } finally {
+      span.end();
+    }
+  }
+
+  private async settle(key: ScheduledKey<O>, pending: PendingIntent[]): Promise<RoundEnd> {
     try {
       return await this.attempt(key, pending);
     } catch (caught) {

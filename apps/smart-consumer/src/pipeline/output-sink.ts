@@ -3,7 +3,7 @@ import { CLAIM_CHECK_CONTENT_TYPE, type ClaimCheck, type TableRoute } from '@wai
 import { WailError, isWailError } from '@wail/errors';
 import { recordSize, type IncomingRecord } from '@wail/kafka';
 import type { ReadResult } from '@wail/store';
-import { contextFromHeaders, traceHeaders, tracer, type Logger } from '@wail/telemetry';
+import { traceHeaders, tracer, type Logger } from '@wail/telemetry';
 import type { PartitionDelivery } from './delivery';
 import type { EventSizeBound } from './event-size';
 import type { KeyOwner, PendingIntent, ScheduledKey } from './key-scheduler';
@@ -55,15 +55,11 @@ export class OutputSink implements RoundOutputs<OutputTarget> {
     version: bigint,
   ): Promise<void> {
     const newest = intents.reduce((a, b) => (b.intent.ts > a.intent.ts ? b : a));
-    // The event continues the trace the proxy started for the newest intent.
-    const span = this.tracer.startSpan(
-      'wail.event.publish',
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: { 'wail.table': route.table, 'wail.intents': intents.length },
-      },
-      contextFromHeaders(newest.record.headers),
-    );
+    // A child of the round's span, which continues the proxy's trace.
+    const span = this.tracer.startSpan('wail.event.publish', {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'wail.table': route.table, 'wail.intents': intents.length },
+    });
     try {
       const trace = traceHeaders(span);
       let record = eventRecord(route, model, state, newest.intent, version, trace);
