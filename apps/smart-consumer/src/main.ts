@@ -120,6 +120,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   });
   metrics.observeInFlight(() => processor.inFlight);
   metrics.observeHeld(() => processor.heldIntents);
+  metrics.observeOutbox(() => processor.outboxOutputs);
   const consumer = new PartitionConsumer(kafka, {
     groupId: config.group,
     logger: logger.child({ component: 'consumer' }),
@@ -130,6 +131,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     {
       owned: () => consumer.ownedPartitions(),
       position: (topic, partition) => processor.position(topic, partition),
+      oldestTimestamp: (topic, partition) => processor.oldestTimestamp(topic, partition),
       offsets: (list) => intentOffsets(kafka, config.group, list),
     },
     { onFailure: (error) => logger.debug({ err: error }, 'consumer lag not read from Kafka') },

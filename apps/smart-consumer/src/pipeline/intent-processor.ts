@@ -164,6 +164,13 @@ export class IntentProcessor {
     );
   }
 
+  /** Outputs waiting in the partitions' outboxes for their transaction (exactly-once; 0 otherwise). */
+  get outboxOutputs(): number {
+    let total = 0;
+    for (const state of this.partitions.values()) total += state.delivery.held;
+    return total;
+  }
+
   get heldIntents(): number {
     let total = 0;
     for (const state of this.partitions.values())
@@ -224,6 +231,12 @@ export class IntentProcessor {
     return state && !state.revoked ? state.tracker.safeOffset() : undefined;
   }
 
+  /** The Kafka timestamp of the oldest intent of a partition this member holds and has not finished (PartitionTracker.oldestTimestamp). */
+  oldestTimestamp(topic: string, partition: number): number | undefined {
+    const state = this.partitions.get(partitionId(topic, partition));
+    return state && !state.revoked ? state.tracker.oldestTimestamp() : undefined;
+  }
+
   /** Keeps the partitions this member owns; forgets the others (their new owner replays from the committed offset). */
   retain(owned: ReadonlyMap<string, ReadonlySet<number>>): void {
     for (const state of this.partitions.values()) {
@@ -246,7 +259,7 @@ export class IntentProcessor {
     // intents of one key that arrive together are answered by one read.
     const touched = new Set<ScheduledKey<PartitionState>>();
     for (const record of records) {
-      state.tracker.track(record.offset);
+      state.tracker.track(record.offset, record.timestamp);
       const intent = this.decode(state, record);
       if (!intent) continue;
       if (this.deps.ownsTable && !this.deps.ownsTable(intent.table)) {

@@ -110,6 +110,8 @@ function harness(
     unmaterialized: [] as PendingIntent[][],
     deadLetters: [] as DeadLetterReason[],
     finished: [] as PendingIntent[],
+    /** Intent → visible delays observed, in seconds. */
+    visible: [] as number[],
   };
   const outputs: RoundOutputs<Owner> = {
     publish: async (_key, _route, _model, _state, intents, version) => {
@@ -141,7 +143,10 @@ function harness(
       const done = new Set(intents);
       key.queue.splice(0, key.queue.length, ...key.queue.filter((p) => !done.has(p)));
     },
-    metrics: { reads: { inc: () => undefined } } as never,
+    metrics: {
+      reads: { inc: () => undefined },
+      visible: { observe: (seconds: number) => calls.visible.push(seconds) },
+    } as never,
     logger: silentLogger(),
     graceMs: options.graceMs ?? 5000,
     now: () => now,
@@ -179,9 +184,12 @@ describe('the per-key round', () => {
     expect(await h.run(p)).toBe('retry');
     expect(h.calls.finished).toHaveLength(0);
     h.key.attempts = 1;
+    h.advance(200);
     expect(await h.round.run(h.key)).toBe('settled');
     expect(h.reads).toEqual(['fast', 'strong']);
     expect(h.calls.published).toHaveLength(1);
+    // Visible at the read that found it: 10 ms before the first read, 200 ms later.
+    expect(h.calls.visible).toEqual([0.21]);
   });
 
   it('records an intent unmaterialized only after a strong read past its window', async () => {

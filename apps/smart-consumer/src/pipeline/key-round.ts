@@ -56,7 +56,7 @@ export interface KeyRoundDeps<O extends KeyOwner> {
   outputs: RoundOutputs<O>;
   /** The intents are done with (published, recorded or dead-lettered): their offsets finish. */
   finish(key: ScheduledKey<O>, intents: readonly PendingIntent[]): void;
-  metrics: Pick<ConsumerMetrics, 'reads'>;
+  metrics: Pick<ConsumerMetrics, 'reads' | 'visible'>;
   logger: Logger;
   graceMs: number;
   now: () => number;
@@ -316,6 +316,10 @@ export class KeyRound<O extends KeyOwner> {
     const writes = pending.filter((p) => p.intent.op !== 'refresh');
     const done = writes.filter((p) => materialized(state, p.intent));
     const notYet = writes.filter((p) => !materialized(state, p.intent));
+    // This read is the first to find them (they finish in this round).
+    const readAt = deps.now();
+    for (const p of done)
+      deps.metrics.visible.observe(Math.max(0, readAt - Number(p.intent.ts / 1000n)) / 1000);
     const lastPublished = deps.published.get(key.id);
     let version =
       done.length > 0 ? versionToPublish(state, done, lastPublished, deps.publishes) : undefined;

@@ -8,11 +8,13 @@ type Offsets = Map<string, Map<number, PartitionOffsets>>;
 function member(kafka: Offsets) {
   const owned = new Map<string, Set<number>>();
   const positions = new Map<string, bigint>();
+  const oldest = new Map<string, number>();
   const fetches: string[][] = [];
   let answer: (topics: readonly string[]) => Promise<Offsets> = async () => kafka;
   const sources: LagSources = {
     owned: () => owned,
     position: (topic, partition) => positions.get(`${topic}/${partition}`),
+    oldestTimestamp: (topic, partition) => oldest.get(`${topic}/${partition}`),
     offsets: (topics) => {
       fetches.push([...topics]);
       return answer(topics);
@@ -21,6 +23,7 @@ function member(kafka: Offsets) {
   return {
     owned,
     positions,
+    oldest,
     fetches,
     sources,
     answerWith(next: typeof answer) {
@@ -63,7 +66,33 @@ describe('consumer lag', () => {
       { topic: 'intents', partition: 2, records: 50n },
       // Committed below what retention kept: the group starts at the low watermark.
       { topic: 'intents', partition: 3, records: 30n },
-      { topic: 'intents', partition: 4, records: 0n },
+      { topic: 'intents', partition: 4, records: 0n, seconds: 0 },
+    ]);
+  });
+
+  it('in seconds: 0 without lag, else the age of the oldest unfinished intent, unknown before this member saw one', async () => {
+    const kafka: Offsets = new Map([
+      offsets('a', {
+        0: { low: 0n, high: 5n },
+        1: { low: 0n, high: 9n },
+        2: { low: 0n, high: 4n },
+      }),
+    ]);
+    const m = member(kafka);
+    m.owned.set('a', new Set([0, 1, 2]));
+    m.positions.set('a/0', 5n);
+    m.positions.set('a/1', 7n);
+    m.oldest.set('a/0', 1_000);
+    m.oldest.set('a/1', 7_500);
+    const registry = createMetricsRegistry('test');
+    const reader = new LagReader(m.sources, { now: () => 10_000 });
+    consumerMetrics(registry).observeLag(() => reader.lag());
+    const seconds = (await registry.getSingleMetricAsString('wail_consumer_lag_seconds'))
+      .split('\n')
+      .filter((line) => !line.startsWith('#'));
+    expect(seconds).toEqual([
+      'wail_consumer_lag_seconds{topic="a",partition="0",service="test"} 0',
+      'wail_consumer_lag_seconds{topic="a",partition="1",service="test"} 2.5',
     ]);
   });
 

@@ -13,6 +13,12 @@ export interface LagSources {
   owned(): ReadonlyMap<string, ReadonlySet<number>>;
   /** The next offset this member would commit for a partition it holds (everything below is done); undefined before it saw a record of it. */
   position(topic: string, partition: number): bigint | undefined;
+  /**
+   * The Kafka timestamp (ms) of the oldest record of a partition this member
+   * holds and has not finished; when it finished all it saw, that of the
+   * newest one (anything not fetched yet is newer); undefined before any.
+   */
+  oldestTimestamp?(topic: string, partition: number): number | undefined;
   /** Kafka's offsets of every partition of these topics (a Kafka round trip). */
   offsets(
     topics: readonly string[],
@@ -34,6 +40,12 @@ export interface PartitionLag {
   partition: number;
   /** Records appended to the partition that this member has not finished yet. */
   records: bigint;
+  /**
+   * How far behind in time: 0 without lag, else the age of the oldest record
+   * not finished (an upper bound when none of them is fetched yet: the age of
+   * the newest record finished); undefined when this member has seen none.
+   */
+  seconds: number | undefined;
 }
 
 type Offsets = ReadonlyMap<string, ReadonlyMap<number, PartitionOffsets>>;
@@ -77,11 +89,18 @@ export class LagReader {
         const kafka = offsets.get(topic)?.get(partition);
         if (!kafka) continue;
         const position = this.sources.position(topic, partition) ?? startOf(kafka);
-        const records = kafka.high - position;
-        lags.push({ topic, partition, records: records > 0n ? records : 0n });
+        const records = kafka.high > position ? kafka.high - position : 0n;
+        lags.push({ topic, partition, records, seconds: this.seconds(topic, partition, records) });
       }
     }
     return lags;
+  }
+
+  private seconds(topic: string, partition: number, records: bigint): number | undefined {
+    if (records === 0n) return 0;
+    const oldest = this.sources.oldestTimestamp?.(topic, partition);
+    if (oldest === undefined) return undefined;
+    return Math.max(0, this.now() - oldest) / 1000;
   }
 
   private async offsets(topics: string[]): Promise<Offsets | undefined> {

@@ -52,8 +52,31 @@ export function consumerMetrics(registry: Registry) {
         },
       });
     },
-    /** Registers the lag gauge, read at scrape time (lag.ts), once the consumer exists. */
+    /** Registers the outbox gauge once the processor exists. */
+    observeOutbox(outputs: () => number): void {
+      new Gauge({
+        name: 'wail_consumer_outbox_outputs',
+        help: "outputs (events, unmaterialized records, dead letters) waiting in exactly-once outboxes for their partition's next transaction (always 0 at-least-once)",
+        registers: [registry],
+        collect() {
+          this.set(outputs());
+        },
+      });
+    },
+    /** Registers the lag gauges, read at scrape time (lag.ts), once the consumer exists. */
     observeLag(lag: () => Promise<readonly PartitionLag[]>): void {
+      new Gauge({
+        name: 'wail_consumer_lag_seconds',
+        help: 'how far behind an intent partition this member owns is in time: 0 without lag, else the age of the oldest intent not finished (the age of the newest finished while none of the lag is fetched yet); left out before this member has seen a record of it, or while Kafka does not answer within 2 s',
+        labelNames: ['topic', 'partition'],
+        registers: [registry],
+        async collect() {
+          const lags = await lag();
+          this.reset();
+          for (const { topic, partition, seconds } of lags)
+            if (seconds !== undefined) this.set({ topic, partition: String(partition) }, seconds);
+        },
+      });
       new Gauge({
         name: 'wail_consumer_lag_records',
         help: 'records of an intent partition this member owns that it has not finished: the high watermark minus the offset it has processed up to (left out while Kafka does not answer within 2 s)',
@@ -106,6 +129,12 @@ export function consumerMetrics(registry: Registry) {
     }),
     unmaterialized,
     deadLetters,
+    visible: new Histogram({
+      name: 'wail_consumer_intent_to_visible_seconds',
+      help: "from the intent timestamp to the consumer's first read that found the write in the store (its wait for a round included)",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
     lag: new Histogram({
       name: 'wail_consumer_intent_to_event_seconds',
       help: 'from the intent timestamp to the event acknowledgement',

@@ -48,4 +48,24 @@ describe('PartitionTracker', () => {
       ),
     );
   });
+
+  it('knows the Kafka timestamp of the oldest unfinished offset, and of the last one seen once all are finished', () => {
+    const tracker = new PartitionTracker();
+    expect(tracker.oldestTimestamp()).toBeUndefined();
+    tracker.track(0n, 1000);
+    tracker.track(1n, 2000);
+    expect(tracker.oldestTimestamp()).toBe(1000);
+    tracker.finish(1n);
+    expect(tracker.oldestTimestamp()).toBe(1000);
+    tracker.finish(0n);
+    expect(tracker.oldestTimestamp()).toBe(2000);
+    // Compaction keeps the answer.
+    for (let i = 2; i < 3000; i++) tracker.track(BigInt(i), i * 10);
+    for (let i = 2; i < 3000; i++) tracker.finish(BigInt(i));
+    expect(tracker.oldestTimestamp()).toBe(29_990);
+    expect(tracker.inFlight).toBe(0);
+    expect(tracker.safeOffset()).toBe(3000n);
+    tracker.track(3000n, 40_000);
+    expect(tracker.oldestTimestamp()).toBe(40_000);
+  });
 });

@@ -7,14 +7,27 @@
  */
 export class PartitionTracker {
   private offsets: bigint[] = [];
+  /** The Kafka timestamp (ms) of each offset, for the lag in seconds. */
+  private timestamps: number[] = [];
   private head = 0;
   private readonly finished = new Set<bigint>();
   private nextOffset: bigint | undefined;
 
-  track(offset: bigint): void {
+  track(offset: bigint, timestamp = 0): void {
     if (this.nextOffset !== undefined && offset < this.nextOffset) return;
     this.offsets.push(offset);
+    this.timestamps.push(timestamp);
     this.nextOffset = offset + 1n;
+  }
+
+  /**
+   * The Kafka timestamp (ms) of the oldest unfinished offset; when all are
+   * finished, that of the last one seen (what is not fetched yet is newer);
+   * undefined before anything was seen.
+   */
+  oldestTimestamp(): number | undefined {
+    if (this.head < this.offsets.length) return this.timestamps[this.head];
+    return this.timestamps.at(-1);
   }
 
   finish(offset: bigint): void {
@@ -26,8 +39,11 @@ export class PartitionTracker {
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > this.offsets.length) {
-      this.offsets = this.offsets.slice(this.head);
-      this.head = 0;
+      // The last timestamp stays: it answers oldestTimestamp once all are finished.
+      const keep = Math.min(this.head, this.offsets.length - 1);
+      this.offsets = this.offsets.slice(keep);
+      this.timestamps = this.timestamps.slice(keep);
+      this.head -= keep;
     }
   }
 
