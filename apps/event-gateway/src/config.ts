@@ -5,17 +5,20 @@ import {
   AllowUnauthenticatedEnv,
   KafkaClustersEnv,
   KafkaEnv,
+  KafkaSecurityEnv,
   LogEnv,
   RepositoryUrlEnv,
   S3Env,
   TracingEnv,
   kafkaClusters,
+  kafkaSecurity,
   listenEnv,
   loadEnv,
   requireTokensBeyondLoopback,
   s3Settings,
   splitList,
   type Env,
+  type KafkaSecuritySettings,
 } from '@wail/config';
 import { WailError } from '@wail/errors';
 import type { WebhookSettings } from './delivery/webhook';
@@ -28,6 +31,7 @@ export const GatewayEnv = Type.Object({
   ...LogEnv,
   ...KafkaEnv,
   ...KafkaClustersEnv,
+  ...KafkaSecurityEnv,
   ...RepositoryUrlEnv,
   ...TracingEnv,
   ...S3Env,
@@ -134,6 +138,8 @@ export interface GatewayConfig {
   grpc: { host: string; port: number };
   /** The brokers of the cluster the gateway reads and keeps its subscriptions on. */
   brokers: string[];
+  /** TLS and SASL of the cluster (WAIL_KAFKA_TLS*, WAIL_KAFKA_SASL_*). */
+  kafkaSecurity: KafkaSecuritySettings | undefined;
   cluster: string;
   repository: { url: string; token: string | undefined; refreshMs: number };
   adminToken: string | undefined;
@@ -170,6 +176,7 @@ export function loadConfig(env: Env): GatewayConfig {
     http: { host: e.WAIL_GATEWAY_HOST, port: e.WAIL_GATEWAY_PORT },
     grpc: { host: e.WAIL_GATEWAY_GRPC_HOST, port: e.WAIL_GATEWAY_GRPC_PORT },
     brokers,
+    kafkaSecurity: kafkaSecurity(e),
     cluster: e.WAIL_GATEWAY_CLUSTER,
     repository: {
       url: e.WAIL_REPOSITORY_URL,

@@ -27,6 +27,7 @@ export async function compose(config: GatewayConfig, logger: Logger): Promise<Ga
     brokers: config.brokers,
     clientId: `wail-gateway-${config.gatewayId}`,
     logger,
+    security: config.kafkaSecurity,
   });
   const { client: repository, routes } = connectRepository(config.repository, logger);
   const topics = new TableTopics(routes, repository, logger.child({ component: 'topics' }));

@@ -31,6 +31,7 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
       brokers,
       clientId: `wail-proxy-${config.proxyId}`,
       logger: logger.child({ cluster: name }),
+      security: config.kafka.security,
     });
     const log = new GroupCommitLog(kafka, {
       appendTimeoutMs: config.intents.timeoutMs,

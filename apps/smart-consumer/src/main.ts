@@ -40,6 +40,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       brokers: config.kafka.clusters.get(name)!,
       clientId,
       logger: name === DEFAULT_CLUSTER ? logger : logger.child({ cluster: name }),
+      security: config.kafka.security,
     });
   // `kafka`: the cluster whose intents this consumer reads; `events`: the one it publishes to.
   const kafka = clusterClient(config.clusters.intents);
@@ -59,6 +60,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
       [config.clusters.intents, kafka],
       [config.clusters.events, events],
     ]),
+    config.kafka.security,
   );
   const { client: repository, routes } = connectRepository(config.repository, logger);
   const stores = openStores(config.stores, { models: repositoryModels(repository) });

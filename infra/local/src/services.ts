@@ -10,12 +10,19 @@ import { ClaimStore } from '@wail/object-store';
 import { silentLogger } from '@wail/telemetry';
 import { findJava } from './java';
 import { ensureJars, findJar } from './jars';
-import { infraDir } from './paths';
+import { infraDir, stackHome, stackPaths } from './paths';
 import type { StackPaths } from './paths';
 import { commandExists, render, run, startDaemon } from './processes';
+import {
+  STACK_KEYSTORE_PASSWORD,
+  STACK_SECURE_PASSWORD,
+  STACK_SECURE_USER,
+  ensureStackTls,
+  stackTlsFiles,
+} from './tls';
 
 export type ServiceName =
-  'cassandra' | 'kafka' | 'kafka-hot' | 'mysql' | 'postgres' | 'redis' | 's3proxy';
+  'cassandra' | 'kafka' | 'kafka-hot' | 'kafka-secure' | 'mysql' | 'postgres' | 'redis' | 's3proxy';
 
 export interface Endpoint {
   host: string;
@@ -73,9 +80,10 @@ function jarsFor(service: string, paths: StackPaths, note: (line: string) => voi
  * broker port + 1 unless WAIL_<NAME>_CONTROLLER_PORT says otherwise.
  */
 function kafkaService(
-  name: 'kafka' | 'kafka-hot',
+  name: 'kafka' | 'kafka-hot' | 'kafka-secure',
   brokersVariable: string,
   defaultBrokers: string,
+  secure = false,
 ): StackService {
   const brokers = (env: NodeJS.ProcessEnv) => env[brokersVariable] ?? defaultBrokers;
   const controllerPortVariable = `WAIL_${name.toUpperCase().replace('-', '_')}_CONTROLLER_PORT`;
@@ -90,6 +98,7 @@ function kafkaService(
         clientId: 'wail-stack',
         logger: silentLogger(),
         connectionTimeoutMs: 1000,
+        ...(secure ? { security: secureKafkaClient(env) } : {}),
       });
       try {
         await client.listTopics();
@@ -110,14 +119,31 @@ function kafkaService(
       const confDir = paths.conf(name);
       mkdirSync(confDir, { recursive: true });
       const properties = join(confDir, 'server.properties');
+      const tls = secure ? ensureStackTls(paths, note) : undefined;
+      const templates = ['server.properties.template'];
+      if (secure) templates.push('server-secure.properties.template');
+      const values = {
+        KAFKA_HOST: host,
+        KAFKA_PORT: port,
+        KAFKA_CONTROLLER_PORT: Number(env[controllerPortVariable] ?? port + 1),
+        DATA_DIR: dataDir,
+        ...(tls
+          ? {
+              KAFKA_USER: STACK_SECURE_USER,
+              KAFKA_PASSWORD: STACK_SECURE_PASSWORD,
+              KEYSTORE_FILE: tls.keystoreFile,
+              KEYSTORE_PASSWORD: STACK_KEYSTORE_PASSWORD,
+              CA_FILE: tls.caFile,
+            }
+          : {}),
+      };
       writeFileSync(
         properties,
-        render(readFileSync(join(infraDir, 'kafka', 'server.properties.template'), 'utf8'), {
-          KAFKA_HOST: host,
-          KAFKA_PORT: port,
-          KAFKA_CONTROLLER_PORT: Number(env[controllerPortVariable] ?? port + 1),
-          DATA_DIR: dataDir,
-        }),
+        templates
+          .map((template) =>
+            render(readFileSync(join(infraDir, 'kafka', template), 'utf8'), values),
+          )
+          .join('\n'),
       );
       const classpath = `${jars}/*`;
       const log4j = `-Dlog4j.configuration=file:${join(infraDir, 'kafka', 'log4j.properties')}`;
@@ -138,6 +164,13 @@ function kafkaService(
           '-c',
           properties,
           '--ignore-formatted',
+          // SCRAM credentials live in the cluster metadata: made at format time.
+          ...(secure
+            ? [
+                '--add-scram',
+                `SCRAM-SHA-512=[name=${STACK_SECURE_USER},password=${STACK_SECURE_PASSWORD}]`,
+              ]
+            : []),
         ]);
         if (format.status !== 0)
           throw new Error(`${name}: storage format failed:\n${format.output}`);
@@ -168,6 +201,33 @@ export const kafka = kafkaService('kafka', 'WAIL_KAFKA_BROKERS', Defaults.kafkaB
 /** A second broker, for moving a table between clusters; started only by name. */
 export const kafkaHot: StackService = {
   ...kafkaService('kafka-hot', 'WAIL_KAFKA_HOT_BROKERS', '127.0.0.1:9192'),
+  onDemand: true,
+};
+
+/**
+ * How a client reaches kafka-secure: TLS trusting the stack's CA, SCRAM-SHA-512
+ * as the stack's user (the services' WAIL_KAFKA_TLS_CA_FILE and
+ * WAIL_KAFKA_SASL_* say the same).
+ */
+export function secureKafkaClient(env: NodeJS.ProcessEnv) {
+  const tls = stackTlsFiles(stackPaths(stackHome(env)));
+  return {
+    tls: { ca: [readFileSync(tls.caFile, 'utf8')] },
+    sasl: {
+      mechanism: 'scram-sha-512' as const,
+      username: STACK_SECURE_USER,
+      password: STACK_SECURE_PASSWORD,
+    },
+  };
+}
+
+/**
+ * A broker with a SASL_SSL listener only (PLAIN and SCRAM-SHA-512 over TLS,
+ * certificates made by the stack into .wail/tls), for the secured-cluster
+ * tests; started only by name.
+ */
+export const kafkaSecure: StackService = {
+  ...kafkaService('kafka-secure', 'WAIL_KAFKA_SECURE_BROKERS', '127.0.0.1:9292', true),
   onDemand: true,
 };
 
@@ -449,6 +509,7 @@ export const services: readonly StackService[] = [
   cassandra,
   kafka,
   kafkaHot,
+  kafkaSecure,
   mysql,
   postgres,
   redis,

@@ -5,7 +5,7 @@ const stack = new Stack({ home: '/nonexistent/wail-home', env: {}, print: () => 
 const names = (selected: readonly { name: string }[]) => selected.map((service) => service.name);
 
 describe('Stack.select', () => {
-  it('starts every service but kafka-hot when up is given no names', () => {
+  it('starts every service but the on-demand brokers (kafka-hot, kafka-secure) when up is given no names', () => {
     expect(names(stack.select([]))).toEqual([
       'cassandra',
       'kafka',
@@ -16,8 +16,11 @@ describe('Stack.select', () => {
     ]);
   });
 
-  it('selects kafka-hot when it is named', () => {
-    expect(names(stack.select(['kafka-hot']))).toEqual(['kafka-hot']);
+  it('selects the on-demand brokers when they are named', () => {
+    expect(names(stack.select(['kafka-hot', 'kafka-secure']))).toEqual([
+      'kafka-hot',
+      'kafka-secure',
+    ]);
   });
 
   it('refuses an unknown service, naming kafka-hot among the known ones', () => {

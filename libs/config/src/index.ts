@@ -1,4 +1,6 @@
 export { KafkaClustersEnv, kafkaClusters } from './kafka-clusters';
+export { KafkaSecurityEnv, kafkaSecurity } from './kafka-security';
+export type { KafkaSecuritySettings, KafkaSecurityValues } from './kafka-security';
 export { loadEnv, splitList } from './load-config';
 export type { Env } from './load-config';
 export { PERCENT_ENCODE_HINT, parseMysqlUrl, readMysqlUrl } from './mysql-url';

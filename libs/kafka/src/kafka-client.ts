@@ -6,10 +6,24 @@ import {
   type ConsumerConfig,
   type Producer,
   type ProducerConfig,
+  type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsLevel, pinoLogCreator } from './log-creator';
 import { javaCompatiblePartitioner } from './partitioner';
+
+/** How to reach a secured cluster: TLS, SASL, or both (SASL_SSL). */
+export interface KafkaSecurity {
+  /** TLS, verifying the brokers' certificates against `ca` (PEM) or else Node's trusted CAs. */
+  tls?: { ca?: readonly string[] | undefined } | undefined;
+  sasl?:
+    | {
+        mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+        username: string;
+        password: string;
+      }
+    | undefined;
+}
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -17,6 +31,8 @@ export interface KafkaClientOptions {
   logger: Logger;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Plaintext without it. */
+  security?: KafkaSecurity | undefined;
 }
 
 export interface TopicSpec {
@@ -37,9 +53,13 @@ export class KafkaClient {
   private adminConnecting: Promise<Admin> | undefined;
 
   constructor(private readonly options: KafkaClientOptions) {
+    const { tls, sasl } = options.security ?? {};
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
+      ...(tls ? { ssl: { rejectUnauthorized: true, ...(tls.ca ? { ca: [...tls.ca] } : {}) } } : {}),
+      // kafkajs types each mechanism apart; the shape is the same for all three.
+      ...(sasl ? { sasl: { ...sasl } as SASLOptions } : {}),
       connectionTimeout: options.connectionTimeoutMs ?? 3000,
       requestTimeout: options.requestTimeoutMs ?? 10_000,
       logLevel: kafkajsLevel(options.logger),

@@ -4,6 +4,7 @@ import {
   CassandraEnv,
   KafkaClustersEnv,
   KafkaEnv,
+  KafkaSecurityEnv,
   LogEnv,
   MysqlEnv,
   PostgresEnv,
@@ -12,8 +13,10 @@ import {
   StoresEnv,
   TracingEnv,
   kafkaClusters,
+  kafkaSecurity,
   splitList,
   storeSettings,
+  type KafkaSecuritySettings,
   type StoreSettings,
 } from '@wail/config';
 import { tracesExported } from '@wail/instrumentation';
@@ -27,6 +30,7 @@ export const DataPlaneEnv = {
   ...LogEnv,
   ...KafkaEnv,
   ...KafkaClustersEnv,
+  ...KafkaSecurityEnv,
   ...CassandraEnv,
   ...MysqlEnv,
   ...PostgresEnv,
@@ -48,7 +52,12 @@ export interface RepositorySettings {
 export interface DataPlaneSettings {
   logLevel: DataPlaneValues['WAIL_LOG_LEVEL'];
   /** `brokers`: the `main` cluster's; `clusters`: every named cluster's, `main` included. */
-  kafka: { brokers: string[]; clusters: ReadonlyMap<string, string[]> };
+  kafka: {
+    brokers: string[];
+    clusters: ReadonlyMap<string, string[]>;
+    /** TLS and SASL for every cluster (WAIL_KAFKA_TLS*, WAIL_KAFKA_SASL_*). */
+    security: KafkaSecuritySettings | undefined;
+  };
   stores: StoreSettings;
   repository: RepositorySettings;
   exportTraces: boolean;
@@ -72,5 +81,5 @@ export function dataPlaneSettings(e: DataPlaneValues): DataPlaneSettings {
 
 function kafkaSettings(e: DataPlaneValues): DataPlaneSettings['kafka'] {
   const clusters = kafkaClusters(splitList(e.WAIL_KAFKA_BROKERS), e.WAIL_KAFKA_CLUSTERS);
-  return { brokers: clusters.get(DEFAULT_CLUSTER)!, clusters };
+  return { brokers: clusters.get(DEFAULT_CLUSTER)!, clusters, security: kafkaSecurity(e) };
 }

@@ -5,6 +5,7 @@ import {
   KafkaClient,
   isKafkaError,
   type IncomingRecord,
+  type KafkaSecurity,
   type OutgoingRecord,
 } from '@wail/kafka';
 import type { Logger } from '@wail/telemetry';
@@ -30,6 +31,8 @@ export class ClusterProducers {
     private readonly clusterOf: (topic: string) => string = () => DEFAULT_CLUSTER,
     /** Clients the service already has, by cluster: used, not opened again, not closed here. */
     private readonly borrowed: ReadonlyMap<string, KafkaClient> = new Map(),
+    /** TLS and SASL of the clusters it opens. */
+    private readonly security?: KafkaSecurity,
   ) {}
 
   /** The at-least-once publisher of outputs: each record to the cluster of its topic, one request per cluster. */
@@ -101,6 +104,7 @@ export class ClusterProducers {
         brokers: [...brokers],
         clientId: this.clientId,
         logger: this.logger.child({ cluster: name }),
+        security: this.security,
       });
     open = {
       kafka,

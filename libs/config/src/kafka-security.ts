@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
+import { WailError } from '@wail/errors';
+
+export const KafkaSecurityEnv = {
+  WAIL_KAFKA_TLS: Type.Boolean({
+    default: false,
+    description:
+      "connect to every Kafka cluster over TLS, verifying the brokers' certificates (Node's trusted CAs unless WAIL_KAFKA_TLS_CA_FILE)",
+  }),
+  WAIL_KAFKA_TLS_CA_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "PEM file of the CA certificates that signed the brokers' certificates; implies WAIL_KAFKA_TLS",
+    }),
+  ),
+  WAIL_KAFKA_SASL_MECHANISM: Type.Optional(
+    Type.Union(
+      [Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')],
+      {
+        description: 'authenticate to Kafka with SASL: plain, scram-sha-256 or scram-sha-512',
+      },
+    ),
+  ),
+  WAIL_KAFKA_SASL_USERNAME: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 256, description: 'SASL user' }),
+  ),
+  WAIL_KAFKA_SASL_PASSWORD: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 1024, description: 'SASL password' }),
+  ),
+};
+
+export interface KafkaSecurityValues {
+  WAIL_KAFKA_TLS: boolean;
+  WAIL_KAFKA_TLS_CA_FILE?: string | undefined;
+  WAIL_KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined;
+  WAIL_KAFKA_SASL_USERNAME?: string | undefined;
+  WAIL_KAFKA_SASL_PASSWORD?: string | undefined;
+}
+
+/** What @wail/kafka's KafkaClient takes as `security` (the same shape). */
+export interface KafkaSecuritySettings {
+  tls?: { ca?: string[] | undefined } | undefined;
+  sasl?:
+    | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+    | undefined;
+}
+
+/**
+ * TLS and SASL for every Kafka cluster the service talks to. The CA file is
+ * read once here: a missing or unreadable file, one without a certificate,
+ * or SASL half configured stops start-up with CONFIG_INVALID naming the
+ * variable (never echoing the password).
+ */
+export function kafkaSecurity(e: KafkaSecurityValues): KafkaSecuritySettings | undefined {
+  const problems: string[] = [];
+  let ca: string[] | undefined;
+  if (e.WAIL_KAFKA_TLS_CA_FILE !== undefined) {
+    try {
+      const pem = readFileSync(e.WAIL_KAFKA_TLS_CA_FILE, 'utf8');
+      if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+        problems.push('WAIL_KAFKA_TLS_CA_FILE: the file holds no PEM certificate');
+      else ca = [pem];
+    } catch (error) {
+      problems.push(
+        `WAIL_KAFKA_TLS_CA_FILE: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
+  const { WAIL_KAFKA_SASL_MECHANISM: mechanism } = e;
+  const username = e.WAIL_KAFKA_SASL_USERNAME;
+  const password = e.WAIL_KAFKA_SASL_PASSWORD;
+  if (mechanism !== undefined && (username === undefined || password === undefined))
+    problems.push(
+      'WAIL_KAFKA_SASL_MECHANISM needs WAIL_KAFKA_SASL_USERNAME and WAIL_KAFKA_SASL_PASSWORD',
+    );
+  if (mechanism === undefined && (username !== undefined || password !== undefined))
+    problems.push(
+      'WAIL_KAFKA_SASL_USERNAME and WAIL_KAFKA_SASL_PASSWORD need WAIL_KAFKA_SASL_MECHANISM',
+    );
+  if (problems.length > 0) {
+    const lines = problems.map((problem) => `  ${problem}`);
+    throw new WailError('CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`, {
+      details: { problems: lines },
+    });
+  }
+  const tls = e.WAIL_KAFKA_TLS || ca !== undefined ? { ca } : undefined;
+  const sasl =
+    mechanism !== undefined ? { mechanism, username: username!, password: password! } : undefined;
+  if (!tls && !sasl) return undefined;
+  return { tls, sasl };
+}
