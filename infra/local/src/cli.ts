@@ -6,16 +6,19 @@ const usage = `usage: npm run stack -- <command> [service...]
 
 commands:
   up [service...]       start and wait for cassandra, kafka, mysql, postgres, redis, s3proxy
-                        (idempotent); kafka-hot and kafka-secure only when named
-  down [service...]     stop what the stack started (kafka-hot and kafka-secure too)
+                        (idempotent); kafka-hot and the *-secure servers only when named
+  down [service...]     stop what the stack started (the on-demand servers too)
   restart [service...]  down, then up (no names: the services up starts)
   status                show each service and whether it answers
   logs [service...]     last 100 lines of each log; -f to follow
 
-services: cassandra, kafka, kafka-hot (a second broker, 127.0.0.1:9192), kafka-secure
-(SASL_SSL only, 127.0.0.1:9292; certificates in .wail/tls), mysql, postgres, redis,
-s3proxy (the object store of claim checks, 127.0.0.1:9300)
-environment: WAIL_KAFKA_BROKERS, WAIL_KAFKA_HOT_BROKERS, WAIL_KAFKA_SECURE_BROKERS, WAIL_CASSANDRA_CONTACT_POINTS,
+services: cassandra, cassandra-secure (client TLS and passwords, 127.0.0.1:9242), kafka,
+kafka-hot (a second broker, 127.0.0.1:9192), kafka-secure (SASL_SSL only, 127.0.0.1:9292),
+mysql, mysql-secure (TLS only, 127.0.0.1:3406), postgres, redis, s3proxy (the object store
+of claim checks, 127.0.0.1:9300); the secured ones present certificates made into .wail/tls
+and accept user wail, password wail-stack-secret
+environment: WAIL_KAFKA_BROKERS, WAIL_KAFKA_HOT_BROKERS, WAIL_KAFKA_SECURE_BROKERS,
+WAIL_MYSQL_SECURE_URL, WAIL_CASSANDRA_SECURE_CONTACT_POINTS, WAIL_CASSANDRA_CONTACT_POINTS,
 WAIL_MYSQL_URL, WAIL_POSTGRES_URL, WAIL_REDIS_URL, WAIL_S3_ENDPOINT point at external
 servers (nothing is started for them); WAIL_S3_BUCKET, WAIL_S3_ACCESS_KEY_ID and
 WAIL_S3_SECRET_ACCESS_KEY set s3proxy's bucket and credentials; WAIL_HOME moves .wail/; WAIL_JAVA_HOME picks the JDK;

@@ -22,7 +22,16 @@ import {
 } from './tls';
 
 export type ServiceName =
-  'cassandra' | 'kafka' | 'kafka-hot' | 'kafka-secure' | 'mysql' | 'postgres' | 'redis' | 's3proxy';
+  | 'cassandra'
+  | 'cassandra-secure'
+  | 'kafka'
+  | 'kafka-hot'
+  | 'kafka-secure'
+  | 'mysql'
+  | 'mysql-secure'
+  | 'postgres'
+  | 'redis'
+  | 's3proxy';
 
 export interface Endpoint {
   host: string;
@@ -231,74 +240,156 @@ export const kafkaSecure: StackService = {
   onDemand: true,
 };
 
-export const cassandra: StackService = {
-  name: 'cassandra',
-  externalVariable: 'WAIL_CASSANDRA_CONTACT_POINTS',
-  readyTimeoutMs: 240_000,
-  endpoint: (env) =>
-    firstEndpoint(env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints),
-  async ready(env) {
-    const connection = new CassandraConnection({
-      contactPoints: splitList(
-        env['WAIL_CASSANDRA_CONTACT_POINTS'] ?? Defaults.cassandraContactPoints,
-      ),
+/**
+ * A single Cassandra node of the stack's jars and template, with its own
+ * data, conf and log under `name`. The secure one asks every client for TLS
+ * (client encryption, the stack's certificate) and a password
+ * (PasswordAuthenticator; the stack's user is made at its first ready check).
+ */
+function cassandraService(
+  name: 'cassandra' | 'cassandra-secure',
+  contactVariable: string,
+  defaultContact: string,
+  secure = false,
+): StackService {
+  const contact = (env: NodeJS.ProcessEnv) => env[contactVariable] ?? defaultContact;
+  const prefix = `WAIL_${name.toUpperCase().replace('-', '_')}`;
+  const connect = (env: NodeJS.ProcessEnv, user?: string, password?: string) =>
+    new CassandraConnection({
+      contactPoints: splitList(contact(env)),
       localDataCenter: env['WAIL_CASSANDRA_DATACENTER'] ?? Defaults.cassandraDatacenter,
       connectTimeoutMs: 1000,
+      ...(secure
+        ? {
+            tls: { ca: readFileSync(stackTlsFiles(stackPaths(stackHome(env))).caFile, 'utf8') },
+            username: user ?? STACK_SECURE_USER,
+            password: password ?? STACK_SECURE_PASSWORD,
+          }
+        : {}),
     });
-    try {
-      await connection.ping();
-    } finally {
-      await connection.close();
-    }
-  },
-  start(paths, env, note) {
-    // Cassandra 5.0 runs on Java 11 or 17 only.
-    const java = javaFor('cassandra', [17, 11], env);
-    const jars = jarsFor('cassandra', paths, note);
-    const { host, port } = this.endpoint(env);
-    const dataDir = paths.data('cassandra');
-    const confDir = paths.conf('cassandra');
-    mkdirSync(confDir, { recursive: true });
-    mkdirSync(dataDir, { recursive: true });
-    const yaml = join(confDir, 'cassandra.yaml');
-    writeFileSync(
-      yaml,
-      render(readFileSync(join(infraDir, 'cassandra', 'cassandra.yaml.template'), 'utf8'), {
+  return {
+    name,
+    externalVariable: contactVariable,
+    readyTimeoutMs: 240_000,
+    endpoint: (env) => firstEndpoint(contact(env)),
+    async ready(env) {
+      if (secure) await ensureSecureRole(env, connect);
+      const connection = connect(env);
+      try {
+        await connection.ping();
+      } finally {
+        await connection.close();
+      }
+    },
+    start(paths, env, note) {
+      // Cassandra 5.0 runs on Java 11 or 17 only.
+      const java = javaFor(name, [17, 11], env);
+      const jars = jarsFor('cassandra', paths, note);
+      const { host, port } = this.endpoint(env);
+      const dataDir = paths.data(name);
+      const confDir = paths.conf(name);
+      mkdirSync(confDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true });
+      const yaml = join(confDir, 'cassandra.yaml');
+      const tls = secure ? ensureStackTls(paths, note) : undefined;
+      const values = {
         CASSANDRA_HOST: host,
         CASSANDRA_PORT: port,
-        CASSANDRA_STORAGE_PORT: Number(env['WAIL_CASSANDRA_STORAGE_PORT'] ?? 7000),
+        CASSANDRA_STORAGE_PORT: Number(env[`${prefix}_STORAGE_PORT`] ?? (secure ? 7200 : 7000)),
+        CASSANDRA_CLUSTER: secure ? 'wail-local-secure' : 'wail-local',
+        CASSANDRA_AUTHENTICATOR: secure ? 'PasswordAuthenticator' : 'AllowAllAuthenticator',
         DATA_DIR: dataDir,
-      }),
+        ...(tls
+          ? { KEYSTORE_FILE: tls.keystoreFile, KEYSTORE_PASSWORD: STACK_KEYSTORE_PASSWORD }
+          : {}),
+      };
+      const templates = ['cassandra.yaml.template'];
+      if (secure) templates.push('cassandra-secure.yaml.template');
+      writeFileSync(
+        yaml,
+        templates
+          .map((template) =>
+            render(readFileSync(join(infraDir, 'cassandra', template), 'utf8'), values),
+          )
+          .join('\n'),
+      );
+      const jvmOptions = readFileSync(join(infraDir, 'cassandra', 'jvm17.options'), 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0 && !line.startsWith('#'));
+      const heap = env[`${prefix}_HEAP`] ?? (secure ? '512M' : '1G');
+      return startDaemon({
+        command: java,
+        args: [
+          `-Xms${heap}`,
+          `-Xmx${heap}`,
+          secure ? '-Xmn100M' : '-Xmn200M',
+          '-XX:+ExitOnOutOfMemoryError',
+          ...jvmOptions,
+          `-javaagent:${findJar(jars, 'jamm-')}`,
+          `-Dcassandra.config=file://${yaml}`,
+          `-Dcassandra.storagedir=${dataDir}`,
+          '-Dcassandra-foreground=yes',
+          '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+          // The default superuser at once, not 10 s after start.
+          ...(secure ? ['-Dcassandra.superuser_setup_delay_ms=0'] : []),
+          `-Dcassandra.logdir=${join(paths.home, 'logs')}`,
+          `-Dlogback.configurationFile=${join(infraDir, 'cassandra', 'logback.xml')}`,
+          '-cp',
+          `${jars}/*`,
+          'org.apache.cassandra.service.CassandraDaemon',
+        ],
+        cwd: confDir,
+        logFile: paths.log(name),
+        pidFile: paths.pid(name),
+      });
+    },
+  };
+}
+
+/**
+ * The stack's user on cassandra-secure: made once as the default superuser
+ * (cassandra/cassandra, which a fresh PasswordAuthenticator node creates), a
+ * superuser itself so tests can make keyspaces.
+ */
+async function ensureSecureRole(
+  env: NodeJS.ProcessEnv,
+  connect: (env: NodeJS.ProcessEnv, user?: string, password?: string) => CassandraConnection,
+): Promise<void> {
+  const own = connect(env);
+  try {
+    await own.ping();
+    return;
+  } catch {
+    // not made yet (or the node is not up: the default superuser says which)
+  } finally {
+    await own.close();
+  }
+  const admin = connect(env, 'cassandra', 'cassandra');
+  try {
+    await admin.client.execute(
+      `CREATE ROLE IF NOT EXISTS ${STACK_SECURE_USER} WITH PASSWORD = '${STACK_SECURE_PASSWORD}' AND LOGIN = true AND SUPERUSER = true`,
     );
-    const jvmOptions = readFileSync(join(infraDir, 'cassandra', 'jvm17.options'), 'utf8')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line.length > 0 && !line.startsWith('#'));
-    const heap = env['WAIL_CASSANDRA_HEAP'] ?? '1G';
-    return startDaemon({
-      command: java,
-      args: [
-        `-Xms${heap}`,
-        `-Xmx${heap}`,
-        '-Xmn200M',
-        '-XX:+ExitOnOutOfMemoryError',
-        ...jvmOptions,
-        `-javaagent:${findJar(jars, 'jamm-')}`,
-        `-Dcassandra.config=file://${yaml}`,
-        `-Dcassandra.storagedir=${dataDir}`,
-        '-Dcassandra-foreground=yes',
-        '-Dcassandra.skip_wait_for_gossip_to_settle=0',
-        `-Dcassandra.logdir=${join(paths.home, 'logs')}`,
-        `-Dlogback.configurationFile=${join(infraDir, 'cassandra', 'logback.xml')}`,
-        '-cp',
-        `${jars}/*`,
-        'org.apache.cassandra.service.CassandraDaemon',
-      ],
-      cwd: confDir,
-      logFile: paths.log('cassandra'),
-      pidFile: paths.pid('cassandra'),
-    });
-  },
+  } finally {
+    await admin.close();
+  }
+}
+
+export const cassandra = cassandraService(
+  'cassandra',
+  'WAIL_CASSANDRA_CONTACT_POINTS',
+  Defaults.cassandraContactPoints,
+);
+
+/** Cassandra with client TLS and password authentication, for the secured-cluster tests; started only by name. */
+export const cassandraSecure: StackService = {
+  ...cassandraService(
+    'cassandra-secure',
+    'WAIL_CASSANDRA_SECURE_CONTACT_POINTS',
+    '127.0.0.1:9242',
+    true,
+  ),
+  onDemand: true,
 };
 
 const mariadbd = '/usr/sbin/mariadbd';
@@ -359,6 +450,92 @@ export const mysql: StackService = {
       );
     }
     return startInstalled('mysql', mariadbd, [], paths);
+  },
+};
+
+/**
+ * A second MariaDB of the machine's installed server, with its own data under
+ * .wail: TLS only (`require_secure_transport`, the stack's certificate) and
+ * one user, the stack's, that must use it; for the secured-cluster tests,
+ * started only by name.
+ */
+export const mysqlSecure: StackService = {
+  name: 'mysql-secure',
+  externalVariable: 'WAIL_MYSQL_SECURE_URL',
+  readyTimeoutMs: 60_000,
+  onDemand: true,
+  endpoint: (env) => urlEndpoint(env['WAIL_MYSQL_SECURE_URL'] ?? 'mysql://127.0.0.1:3406', 3306),
+  async ready(env) {
+    const tls = stackTlsFiles(stackPaths(stackHome(env)));
+    const connection = new MysqlConnection({
+      url: env['WAIL_MYSQL_SECURE_URL'] ?? 'mysql://127.0.0.1:3406',
+      user: STACK_SECURE_USER,
+      password: STACK_SECURE_PASSWORD,
+      tls: { ca: readFileSync(tls.caFile, 'utf8') },
+      connectionLimit: 1,
+      connectTimeoutMs: 1000,
+    });
+    try {
+      await connection.ping();
+    } finally {
+      await connection.close();
+    }
+  },
+  start(paths, env, note) {
+    if (!existsSync(mariadbd) || !commandExists('mariadb-install-db'))
+      throw new Error(
+        'mysql-secure: no MariaDB server is installed (Debian: apt-get install mariadb-server), or set WAIL_MYSQL_SECURE_URL',
+      );
+    const tls = ensureStackTls(paths, note);
+    const { host, port } = this.endpoint(env);
+    const dataDir = paths.data('mysql-secure');
+    const confDir = paths.conf('mysql-secure');
+    mkdirSync(confDir, { recursive: true });
+    if (!existsSync(join(dataDir, 'mysql'))) {
+      const install = run('mariadb-install-db', [
+        '--no-defaults',
+        `--datadir=${dataDir}`,
+        '--user=root',
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+      ]);
+      if (install.status !== 0)
+        throw new Error(`mysql-secure: mariadb-install-db failed:\n${install.output}`);
+      note(`initialised ${dataDir}`);
+    }
+    // Run at every start (idempotent): the stack's user, over TLS only.
+    const init = join(confDir, 'init.sql');
+    writeFileSync(
+      init,
+      [
+        `CREATE USER IF NOT EXISTS '${STACK_SECURE_USER}'@'127.0.0.1' IDENTIFIED BY '${STACK_SECURE_PASSWORD}' REQUIRE SSL;`,
+        `GRANT ALL PRIVILEGES ON *.* TO '${STACK_SECURE_USER}'@'127.0.0.1' WITH GRANT OPTION;`,
+        '',
+      ].join('\n'),
+    );
+    return startDaemon({
+      command: mariadbd,
+      args: [
+        '--no-defaults',
+        `--datadir=${dataDir}`,
+        '--user=root',
+        `--bind-address=${host}`,
+        `--port=${port}`,
+        `--socket=${join(paths.home, 'run', 'mysql-secure.sock')}`,
+        `--pid-file=${join(paths.home, 'run', 'mysql-secure.mariadb.pid')}`,
+        `--ssl-ca=${tls.caFile}`,
+        `--ssl-cert=${tls.certFile}`,
+        `--ssl-key=${tls.keyFile}`,
+        '--require-secure-transport=ON',
+        `--init-file=${init}`,
+        '--skip-name-resolve',
+        '--innodb-buffer-pool-size=64M',
+        '--max-connections=500',
+      ],
+      cwd: confDir,
+      logFile: paths.log('mysql-secure'),
+      pidFile: paths.pid('mysql-secure'),
+    });
   },
 };
 
@@ -507,10 +684,12 @@ export const s3proxy: StackService = {
 /** Start order: the slowest first, so its start overlaps the others'. */
 export const services: readonly StackService[] = [
   cassandra,
+  cassandraSecure,
   kafka,
   kafkaHot,
   kafkaSecure,
   mysql,
+  mysqlSecure,
   postgres,
   redis,
   s3proxy,

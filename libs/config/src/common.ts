@@ -5,6 +5,7 @@ import {
   STORE_KINDS,
   type RouteStore,
 } from '@wail/contracts';
+import { readCaFile, refuseProblems } from './ca-file';
 
 const STORES = STORE_KINDS.join('|');
 
@@ -68,6 +69,18 @@ export const CassandraEnv = {
   }),
   WAIL_CASSANDRA_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
   WAIL_CASSANDRA_PASSWORD: Type.Optional(Type.String()),
+  WAIL_CASSANDRA_TLS: Type.Boolean({
+    default: false,
+    description:
+      "connect to Cassandra over TLS (client encryption), verifying the nodes' certificates and host names",
+  }),
+  WAIL_CASSANDRA_TLS_CA_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "PEM file of the CA that signed the Cassandra nodes' certificates; implies WAIL_CASSANDRA_TLS",
+    }),
+  ),
 };
 
 export const MysqlEnv = {
@@ -86,6 +99,18 @@ export const MysqlEnv = {
   WAIL_MYSQL_PASSWORD: Type.Optional(
     Type.String({
       description: 'MySQL password, not encoded; takes precedence over the password in the URLs',
+    }),
+  ),
+  WAIL_MYSQL_TLS: Type.Boolean({
+    default: false,
+    description:
+      "connect to MySQL/MariaDB (primary and replica) over TLS, verifying the server's certificate and host name",
+  }),
+  WAIL_MYSQL_TLS_CA_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "PEM file of the CA that signed the MySQL server's certificate; implies WAIL_MYSQL_TLS",
     }),
   ),
 };
@@ -311,12 +336,16 @@ export interface StoreEnvValues {
   WAIL_MYSQL_URL: string;
   WAIL_MYSQL_USER?: string | undefined;
   WAIL_MYSQL_PASSWORD?: string | undefined;
+  WAIL_MYSQL_TLS?: boolean | undefined;
+  WAIL_MYSQL_TLS_CA_FILE?: string | undefined;
   WAIL_MYSQL_REPLICA_URL?: string | undefined;
   WAIL_MYSQL_STATEMENT_CACHE: number;
   WAIL_TOMBSTONE_RETENTION_MS: number;
   WAIL_TOMBSTONE_GUARD_MS: number;
   WAIL_CASSANDRA_CONTACT_POINTS: string;
   WAIL_CASSANDRA_DATACENTER: string;
+  WAIL_CASSANDRA_TLS?: boolean | undefined;
+  WAIL_CASSANDRA_TLS_CA_FILE?: string | undefined;
   WAIL_CASSANDRA_USERNAME?: string | undefined;
   WAIL_CASSANDRA_PASSWORD?: string | undefined;
   WAIL_POSTGRES_URL: string;
@@ -334,12 +363,25 @@ export function mysqlSettings(e: {
   WAIL_MYSQL_URL: string;
   WAIL_MYSQL_USER?: string | undefined;
   WAIL_MYSQL_PASSWORD?: string | undefined;
-}): { url: string; user?: string; password?: string } {
+  WAIL_MYSQL_TLS?: boolean | undefined;
+  WAIL_MYSQL_TLS_CA_FILE?: string | undefined;
+}): { url: string; user?: string; password?: string; tls?: { ca: string | undefined } } {
+  const problems: string[] = [];
+  const ca = readCaFile('WAIL_MYSQL_TLS_CA_FILE', e.WAIL_MYSQL_TLS_CA_FILE, problems);
+  refuseProblems(problems);
   return {
     url: e.WAIL_MYSQL_URL,
     ...(e.WAIL_MYSQL_USER === undefined ? {} : { user: e.WAIL_MYSQL_USER }),
     ...(e.WAIL_MYSQL_PASSWORD === undefined ? {} : { password: e.WAIL_MYSQL_PASSWORD }),
+    ...(e.WAIL_MYSQL_TLS || ca !== undefined ? { tls: { ca } } : {}),
   };
+}
+
+function cassandraTls(e: StoreEnvValues): { tls?: { ca: string | undefined } } {
+  const problems: string[] = [];
+  const ca = readCaFile('WAIL_CASSANDRA_TLS_CA_FILE', e.WAIL_CASSANDRA_TLS_CA_FILE, problems);
+  refuseProblems(problems);
+  return e.WAIL_CASSANDRA_TLS || ca !== undefined ? { tls: { ca } } : {};
 }
 
 /** The store connection settings shared by the proxy and the consumer. */
@@ -357,6 +399,7 @@ export function storeSettings(e: StoreEnvValues) {
       tombstoneRetentionMs: e.WAIL_TOMBSTONE_RETENTION_MS,
       ...(e.WAIL_CASSANDRA_USERNAME === undefined ? {} : { username: e.WAIL_CASSANDRA_USERNAME }),
       ...(e.WAIL_CASSANDRA_PASSWORD === undefined ? {} : { password: e.WAIL_CASSANDRA_PASSWORD }),
+      ...cassandraTls(e),
     },
     mysql: {
       ...mysqlSettings(e),

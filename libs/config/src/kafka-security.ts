@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
-import { WailError } from '@wail/errors';
+import { readCaFile, refuseProblems } from './ca-file';
 
 export const KafkaSecurityEnv = {
   WAIL_KAFKA_TLS: Type.Boolean({
@@ -55,19 +54,8 @@ export interface KafkaSecuritySettings {
  */
 export function kafkaSecurity(e: KafkaSecurityValues): KafkaSecuritySettings | undefined {
   const problems: string[] = [];
-  let ca: string[] | undefined;
-  if (e.WAIL_KAFKA_TLS_CA_FILE !== undefined) {
-    try {
-      const pem = readFileSync(e.WAIL_KAFKA_TLS_CA_FILE, 'utf8');
-      if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-        problems.push('WAIL_KAFKA_TLS_CA_FILE: the file holds no PEM certificate');
-      else ca = [pem];
-    } catch (error) {
-      problems.push(
-        `WAIL_KAFKA_TLS_CA_FILE: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-  }
+  const pem = readCaFile('WAIL_KAFKA_TLS_CA_FILE', e.WAIL_KAFKA_TLS_CA_FILE, problems);
+  const ca = pem === undefined ? undefined : [pem];
   const { WAIL_KAFKA_SASL_MECHANISM: mechanism } = e;
   const username = e.WAIL_KAFKA_SASL_USERNAME;
   const password = e.WAIL_KAFKA_SASL_PASSWORD;
@@ -79,12 +67,7 @@ export function kafkaSecurity(e: KafkaSecurityValues): KafkaSecuritySettings | u
     problems.push(
       'WAIL_KAFKA_SASL_USERNAME and WAIL_KAFKA_SASL_PASSWORD need WAIL_KAFKA_SASL_MECHANISM',
     );
-  if (problems.length > 0) {
-    const lines = problems.map((problem) => `  ${problem}`);
-    throw new WailError('CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`, {
-      details: { problems: lines },
-    });
-  }
+  refuseProblems(problems);
   const tls = e.WAIL_KAFKA_TLS || ca !== undefined ? { ca } : undefined;
   const sasl =
     mechanism !== undefined ? { mechanism, username: username!, password: password! } : undefined;

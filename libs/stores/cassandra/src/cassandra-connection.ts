@@ -9,6 +9,8 @@ export interface CassandraOptions {
   keyspace?: string;
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
+  /** Client encryption, verifying the nodes' certificates and host names against `ca` (PEM) or else Node's trusted CAs. */
+  tls?: { ca?: string | undefined } | undefined;
 }
 
 export class CassandraConnection implements StoreConnection {
@@ -27,6 +29,14 @@ export class CassandraConnection implements StoreConnection {
       localDataCenter: options.localDataCenter,
       ...(options.keyspace === undefined ? {} : { keyspace: options.keyspace }),
       ...auth,
+      ...(options.tls
+        ? {
+            sslOptions: {
+              rejectUnauthorized: true,
+              ...(options.tls.ca ? { ca: [options.tls.ca] } : {}),
+            },
+          }
+        : {}),
       socketOptions: {
         connectTimeout: options.connectTimeoutMs ?? 3000,
         readTimeout: options.readTimeoutMs ?? 10_000,

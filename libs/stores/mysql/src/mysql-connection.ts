@@ -31,6 +31,8 @@ export interface MysqlOptions {
    * an upsert that changed nothing says 0, which the row store relies on.
    */
   changedRowsOnly?: boolean;
+  /** TLS, verifying the server's certificate and host name against `ca` (PEM) or else Node's trusted CAs. */
+  tls?: { ca?: string | undefined } | undefined;
 }
 
 export class MysqlConnection implements StoreConnection {
@@ -59,6 +61,9 @@ export class MysqlConnection implements StoreConnection {
       timezone: 'Z',
       enableKeepAlive: true,
       ...(options.changedRowsOnly ? { flags: ['-FOUND_ROWS'] } : {}),
+      ...(options.tls
+        ? { ssl: { rejectUnauthorized: true, ...(options.tls.ca ? { ca: options.tls.ca } : {}) } }
+        : {}),
     });
     if (options.serverTimeoutMs !== undefined) {
       const seconds = Math.max(1, Math.ceil(options.serverTimeoutMs / 1000));
