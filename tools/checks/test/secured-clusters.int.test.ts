@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KafkaClient } from '@wail/kafka';
@@ -220,6 +221,20 @@ describe('the pipeline through secured clusters', () => {
     },
     60_000,
   );
+
+  it('lets the CLI read the secured cluster with the same variables (wail dlq list)', () => {
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'tools', 'cli', 'src', 'main.ts'), 'dlq', 'list'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, ...kafkaEnv('scram-sha-512'), WAIL_DLQ_TOPIC: `${name}.dlq` },
+      },
+    );
+    expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
+  }, 90_000);
 
   /** What a server said to a client it should refuse: "accepted" when it did not. */
   async function outcome(attempt: () => Promise<unknown>, close: () => Promise<unknown>) {

@@ -1,9 +1,11 @@
 import { parseDeadLetter, readTopic, redrive, type DeadLetter } from '@wail/dead-letters';
-import { KafkaClient, RecordProducer } from '@wail/kafka';
+import { KafkaClient, RecordProducer, type KafkaSecurity } from '@wail/kafka';
 import { silentLogger } from '@wail/telemetry';
 
 export interface DlqOptions {
   brokers: string[];
+  /** TLS and SASL of the cluster (WAIL_KAFKA_TLS*, WAIL_KAFKA_SASL_*). */
+  security?: KafkaSecurity | undefined;
   topic: string;
   say: (line: string) => void;
 }
@@ -32,6 +34,7 @@ export async function dlq(
 ): Promise<number> {
   const kafka = new KafkaClient({
     brokers: options.brokers,
+    security: options.security,
     clientId: 'wail-cli-dlq',
     logger: silentLogger(),
   });

@@ -1,6 +1,14 @@
 import { parseArgs } from 'node:util';
 import { Type } from '@sinclair/typebox';
-import { Defaults, S3Env, loadEnv, s3Settings, splitList } from '@wail/config';
+import {
+  Defaults,
+  KafkaSecurityEnv,
+  S3Env,
+  kafkaSecurity,
+  loadEnv,
+  s3Settings,
+  splitList,
+} from '@wail/config';
 import { ClaimStore } from '@wail/object-store';
 import { applyDefinitions, readDefinitions } from '@wail/control-plane';
 import { backfillCommand } from './backfill/command';
@@ -55,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = positionals;
   const repositoryUrl = process.env['WAIL_REPOSITORY_URL'] ?? Defaults.repositoryUrl;
   const brokers = splitList(process.env['WAIL_KAFKA_BROKERS'] ?? Defaults.kafkaBrokers);
+  // TLS and SASL as the services take them (WAIL_KAFKA_TLS*, WAIL_KAFKA_SASL_*).
+  const security = kafkaSecurity(loadEnv(Type.Object(KafkaSecurityEnv), process.env));
   if (values.help || command === undefined) {
     say(usage);
     return command === undefined && !values.help ? 2 : 0;
@@ -75,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       const claims = s3 ? new ClaimStore(s3) : undefined;
       const stop = await tail({
         brokers,
+        security,
         repositoryUrl,
         topics: rest,
         fromBeginning: !values.new,
@@ -95,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
         { code: values.code, id: values.id, all: values.all },
         {
           brokers,
+          security,
           topic: process.env['WAIL_DLQ_TOPIC'] ?? Defaults.deadLetterTopic,
           say,
         },

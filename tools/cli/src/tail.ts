@@ -1,6 +1,6 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { READABLE_LOGICAL_TYPES } from '@wail/contracts';
-import { KafkaClient, PartitionConsumer } from '@wail/kafka';
+import { KafkaClient, PartitionConsumer, type KafkaSecurity } from '@wail/kafka';
 import { resolveClaimCheck, type ClaimReader, type ClaimedEnvelope } from '@wail/object-store';
 import { silentLogger } from '@wail/telemetry';
 
@@ -14,6 +14,8 @@ import { silentLogger } from '@wail/telemetry';
  */
 export async function tail(options: {
   brokers: string[];
+  /** TLS and SASL of the cluster (WAIL_KAFKA_TLS*, WAIL_KAFKA_SASL_*). */
+  security?: KafkaSecurity | undefined;
   repositoryUrl: string;
   topics: string[];
   fromBeginning: boolean;
@@ -30,6 +32,7 @@ export async function tail(options: {
   );
   const kafka = new KafkaClient({
     brokers: options.brokers,
+    security: options.security,
     clientId: 'wail-cli-tail',
     logger: silentLogger(),
   });

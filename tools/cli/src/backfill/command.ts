@@ -85,7 +85,12 @@ export async function backfillCommand(
         throw new Error(
           `the route logs intents to Kafka cluster "${cluster}", which WAIL_KAFKA_CLUSTERS does not name`,
         );
-      const kafka = new KafkaClient({ brokers, clientId: 'wail-backfill', logger: silentLogger() });
+      const kafka = new KafkaClient({
+        brokers,
+        clientId: 'wail-backfill',
+        logger: silentLogger(),
+        security: settings.kafka.security,
+      });
       entry = { kafka, log: new GroupCommitLog(kafka) };
       logs.set(cluster, entry);
     }
