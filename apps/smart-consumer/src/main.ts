@@ -292,7 +292,11 @@ function openDelivery(
   if (config.pipeline.delivery === 'exactly-once') {
     const transactions = new KafkaPartitionTransactions(kafka, config.group);
     return {
-      delivery: new ExactlyOnceDelivery({ transactions, logger }),
+      delivery: new ExactlyOnceDelivery({
+        transactions,
+        logger,
+        cutAfterMs: 2 * config.pipeline.commitIntervalMs,
+      }),
       close: () => transactions.close(),
     };
   }

@@ -17,6 +17,7 @@ function held(
     seek: jest.fn(),
     replay: jest.fn(),
     relieved: jest.fn(),
+    cut: jest.fn(),
     published,
     eventLimitsStale: jest.fn(),
   };

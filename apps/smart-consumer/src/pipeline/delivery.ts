@@ -21,6 +21,8 @@ export interface HeldPartition {
   replay(offset: bigint): void;
   /** Outputs left memory: a paused partition may resume. */
   relieved(): void;
+  /** Stop fetching until `relieved`: the outputs under way must commit before newer intents start (a clean cut). */
+  cut(): void;
   /** The versions published per key, shared by the partitions this member holds. */
   readonly published: PublishedVersions;
   /** Kafka refused an event as too large: the topic limits known are stale. */

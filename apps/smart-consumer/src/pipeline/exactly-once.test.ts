@@ -20,6 +20,7 @@ function held(
     seek: jest.fn<void, [bigint]>(),
     replay: jest.fn<void, [bigint]>(),
     relieved: jest.fn<void, []>(),
+    cut: jest.fn<void, []>(),
     published,
     eventLimitsStale: jest.fn<void, []>(),
   };
@@ -48,7 +49,10 @@ const output = (name: string): OutgoingRecord => ({
 });
 
 /** `committed`: the partition's committed offset, null for none. */
-function harness(committed: bigint | null = 10n) {
+function harness(
+  committed: bigint | null = 10n,
+  options: { cutAfterMs?: number; now?: () => number } = {},
+) {
   const claims: number[] = [];
   const commits: { records: string[]; offset: bigint }[] = [];
   const released: number[] = [];
@@ -68,7 +72,7 @@ function harness(committed: bigint | null = 10n) {
       released.push(partition);
     },
   };
-  const delivery = new ExactlyOnceDelivery({ transactions, logger: silentLogger() });
+  const delivery = new ExactlyOnceDelivery({ transactions, logger: silentLogger(), ...options });
   return {
     delivery,
     claims,
@@ -216,5 +220,54 @@ describe('exactly-once delivery', () => {
     // a@5 is in Kafka: a duplicate of its intent (a move forwards at least
     // once) must not publish it again; a@9 and b@7 never reached Kafka.
     expect([published.get('a'), published.get('b')]).toEqual([5n, undefined]);
+  });
+
+  it('stops fetching a partition whose outputs overlap without a cut for two commit intervals, and commits them whole once its rounds end', async () => {
+    let clock = 0;
+    const h = harness(0n, { cutAfterMs: 200, now: () => clock });
+    const safe = { offset: 1n as bigint | undefined };
+    const view = held(safe);
+    const partition = h.delivery.open(view);
+    await partition.admit(batch([0, 1, 2, 3, 4, 5]));
+    // Hot keys: each output's intents span the next one's, so no prefix commits.
+    await partition.emit([output('a')], [0n, 2n]);
+    await partition.emit([output('b')], [1n, 4n]);
+    safe.offset = 3n;
+    clock = 150;
+    await h.delivery.commit();
+    expect(h.commits).toEqual([]);
+    expect(view.cut).not.toHaveBeenCalled();
+    clock = 200;
+    await h.delivery.commit();
+    expect(h.commits).toEqual([]);
+    expect(view.cut).toHaveBeenCalledTimes(1);
+    // Fetching stopped: the rounds under way finish, and everything commits.
+    await partition.emit([output('c')], [3n, 5n]);
+    safe.offset = 6n;
+    await h.delivery.commit();
+    expect(h.commits).toEqual([{ records: ['a', 'b', 'c'], offset: 6n }]);
+    expect(view.relieved).toHaveBeenCalled();
+    // The clock restarts at the commit.
+    await partition.emit([output('d')], [7n, 9n]);
+    safe.offset = 8n;
+    clock = 300;
+    await h.delivery.commit();
+    expect(view.cut).toHaveBeenCalledTimes(1);
+  });
+
+  it('makes no cut when an unfinished intent older than every output holds the commit back (a pause would not help)', async () => {
+    let clock = 0;
+    const h = harness(0n, { cutAfterMs: 200, now: () => clock });
+    const safe = { offset: 2n as bigint | undefined };
+    const view = held(safe);
+    const partition = h.delivery.open(view);
+    await partition.admit(batch([0, 1, 2, 3, 4, 5]));
+    await partition.emit([output('a')], [3n, 5n]);
+    await partition.emit([output('b')], [4n]);
+    clock = 1000;
+    await h.delivery.commit();
+    expect(view.cut).not.toHaveBeenCalled();
+    // Offsets below the waiting intent still commit, without outputs.
+    expect(h.commits).toEqual([{ records: [], offset: 2n }]);
   });
 });

@@ -25,6 +25,13 @@ export interface PartitionTransactions {
 export interface ExactlyOnceOptions {
   transactions: PartitionTransactions;
   logger: Logger;
+  /**
+   * A partition holding outputs that has not committed for this long (two
+   * commit intervals) stops fetching until it does: a clean cut, so a
+   * sustained load cannot keep every transaction waiting. Off when undefined.
+   */
+  cutAfterMs?: number | undefined;
+  now?: () => number;
 }
 
 interface OutboxEntry {
@@ -87,6 +94,8 @@ class ExactlyOncePartition implements PartitionDelivery {
   private base = 0n;
   /** The next offset expected from Kafka. */
   private next = 0n;
+  /** When the partition was claimed or last committed: how long its outputs have waited. */
+  private committedAt = 0;
 
   constructor(
     private readonly partition: HeldPartition,
@@ -109,6 +118,7 @@ class ExactlyOncePartition implements PartitionDelivery {
           this.base = committed ?? first;
           this.next = this.base;
           this.claimed = true;
+          this.committedAt = this.now();
           this.options.logger.info(
             {
               topic,
@@ -167,6 +177,7 @@ class ExactlyOncePartition implements PartitionDelivery {
     const safe = this.partition.safeOffset();
     if (safe === undefined) return;
     const { count: k, offset } = committable(this.outbox, safe);
+    if (k === 0) this.cutIfOverdue(safe);
     if (k === 0 && offset <= this.base) return;
     const entries = this.outbox.slice(0, k);
     this.committing = true;
@@ -185,6 +196,7 @@ class ExactlyOncePartition implements PartitionDelivery {
       for (const entry of this.outbox.splice(0, k))
         if (entry.event) this.partition.published.committed(this, entry.event);
       this.base = offset;
+      this.committedAt = this.now();
       this.partition.relieved();
     } catch (error) {
       if (this.partition.revoked) return;
@@ -200,6 +212,24 @@ class ExactlyOncePartition implements PartitionDelivery {
     } finally {
       this.committing = false;
     }
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /**
+   * Outputs waiting past `cutAfterMs`, none committable although the first
+   * one's intents start below `safe` (finished intents; overlapping outputs
+   * are what keeps them out): the partition stops fetching until they commit.
+   * An unfinished intent older than every output (a key in its visibility
+   * window) is not helped by a pause: no cut then.
+   */
+  private cutIfOverdue(safe: bigint): void {
+    const { cutAfterMs } = this.options;
+    const first = this.outbox[0];
+    if (cutAfterMs === undefined || !first || first.minOffset >= safe) return;
+    if (this.now() - this.committedAt >= cutAfterMs) this.partition.cut();
   }
 
   /**

@@ -4,7 +4,7 @@ import { encodeIntent, newIntentId } from '@wail/intent';
 import type { IncomingBatch, OutgoingRecord } from '@wail/kafka';
 import { createMetricsRegistry, silentLogger, type Registry } from '@wail/telemetry';
 import { AtLeastOnceDelivery } from './at-least-once';
-import type { Delivery } from './delivery';
+import type { Delivery, HeldPartition } from './delivery';
 import { ExactlyOnceDelivery } from './exactly-once';
 import { IntentProcessor } from './intent-processor';
 import { consumerMetrics } from './metrics';
@@ -153,6 +153,50 @@ describe('the position of a partition (consumer lag)', () => {
       expect(p.position('shared', 1)).toBeUndefined();
       p.retain(new Map([['shared', new Set([1])]]));
       expect(p.position('shared', 0)).toBeUndefined();
+    } finally {
+      p.stop();
+    }
+  });
+});
+
+describe('a clean cut (exactly-once under sustained load)', () => {
+  it('pauses the partition when its delivery asks for a cut, and resumes it once the outputs committed', async () => {
+    let view: HeldPartition | undefined;
+    const delivery: Delivery = {
+      open: (held) => {
+        view = held;
+        return {
+          admit: async (b) => b.records,
+          emit: async () => undefined,
+          held: 0,
+          dropped: () => undefined,
+          released: () => undefined,
+        };
+      },
+      publishes: () => true,
+      commit: async () => undefined,
+    };
+    const control = { pause: jest.fn(), resume: jest.fn(), seek: jest.fn() };
+    const p = new IntentProcessor({
+      routes: { all: () => new Map() } as unknown as RouteCache,
+      models: untouchable<ModelCache>('models'),
+      stores: new Map(),
+      delivery,
+      control,
+      logger: silentLogger(),
+      metrics: consumerMetrics(createMetricsRegistry('test')),
+      ownsTable: () => false,
+      consumedTopics: () => ['shared'],
+      options,
+    });
+    try {
+      await p.onBatch(batch(['orders'], 0));
+      view!.cut();
+      view!.cut();
+      expect(control.pause).toHaveBeenCalledTimes(1);
+      expect(control.pause).toHaveBeenCalledWith('shared', 0);
+      view!.relieved();
+      expect(control.resume).toHaveBeenCalledWith('shared', 0);
     } finally {
       p.stop();
     }

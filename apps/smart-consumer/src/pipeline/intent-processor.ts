@@ -84,6 +84,8 @@ class PartitionState implements OutputTarget {
   readonly inPlace = new Map<string, bigint>();
   readonly delivery: PartitionDelivery;
   paused = false;
+  /** Paused for a clean cut (exactly-once): fetching resumes once the outputs commit. */
+  cutting = false;
   revoked = false;
 
   constructor(
@@ -433,7 +435,11 @@ export class IntentProcessor {
         safeOffset: () => state.tracker.safeOffset(),
         seek: (offset) => this.deps.control.seek(topic, partition, offset),
         replay: (offset) => this.drop(state, offset),
-        relieved: () => this.maybeResume(state),
+        relieved: () => {
+          state.cutting = false;
+          this.maybeResume(state);
+        },
+        cut: () => this.cut(state),
         published: this.lastPublished,
         eventLimitsStale: () => this.eventSize.forget(),
       }),
@@ -481,9 +487,28 @@ export class IntentProcessor {
     return state.tracker.inFlight + state.delivery.held;
   }
 
+  /**
+   * Stops fetching the partition until its outputs commit: the rounds under
+   * way finish, their outputs no longer overlap newer ones, and the outbox
+   * commits as a whole (exactly-once under sustained load, where hot keys'
+   * rounds overlap without end).
+   */
+  private cut(state: PartitionState): void {
+    if (state.cutting || state.revoked) return;
+    state.cutting = true;
+    if (state.paused) return;
+    state.paused = true;
+    this.deps.control.pause(state.topic, state.partition);
+    this.deps.logger.info(
+      { topic: state.topic, partition: state.partition, outputs: state.delivery.held },
+      'partition paused for a clean cut: its outputs have not committed for two commit intervals',
+    );
+  }
+
   private maybeResume(state: PartitionState): void {
     if (
       state.paused &&
+      !state.cutting &&
       !state.revoked &&
       this.held(state) < this.deps.options.maxInFlightPerPartition / 2
     ) {
