@@ -84,6 +84,20 @@ function jarsFor(service: string, paths: StackPaths, note: (line: string) => voi
 }
 
 /**
+ * A server's configuration from the stack's templates under `infra/local/<dir>`,
+ * rendered and joined: a secured server's template is appended to the plain one.
+ */
+function renderTemplates(
+  dir: string,
+  templates: readonly string[],
+  values: Record<string, string | number>,
+): string {
+  return templates
+    .map((template) => render(readFileSync(join(infraDir, dir, template), 'utf8'), values))
+    .join('\n');
+}
+
+/**
  * A single-node KRaft broker of the stack's jars and template, with its own
  * data, conf, log and pid files under `name`. Its controller listens on the
  * broker port + 1 unless WAIL_<NAME>_CONTROLLER_PORT says otherwise.
@@ -146,14 +160,7 @@ function kafkaService(
             }
           : {}),
       };
-      writeFileSync(
-        properties,
-        templates
-          .map((template) =>
-            render(readFileSync(join(infraDir, 'kafka', template), 'utf8'), values),
-          )
-          .join('\n'),
-      );
+      writeFileSync(properties, renderTemplates('kafka', templates, values));
       const classpath = `${jars}/*`;
       const log4j = `-Dlog4j.configuration=file:${join(infraDir, 'kafka', 'log4j.properties')}`;
       if (!existsSync(join(dataDir, 'meta.properties'))) {
@@ -305,14 +312,7 @@ function cassandraService(
       };
       const templates = ['cassandra.yaml.template'];
       if (secure) templates.push('cassandra-secure.yaml.template');
-      writeFileSync(
-        yaml,
-        templates
-          .map((template) =>
-            render(readFileSync(join(infraDir, 'cassandra', template), 'utf8'), values),
-          )
-          .join('\n'),
-      );
+      writeFileSync(yaml, renderTemplates('cassandra', templates, values));
       const jvmOptions = readFileSync(join(infraDir, 'cassandra', 'jvm17.options'), 'utf8')
         .split('\n')
         .map((line) => line.trim())

@@ -9,4 +9,4 @@ export {
 export type { ServiceProcess, SpawnedService } from './processes';
 export { stoppedDependencyEnv } from './readiness';
 export { deadAddress, stackEnv, uniqueName } from './stack-env';
-export { putTableRoutes } from './repository';
+export { postModel, putTableRoutes } from './repository';

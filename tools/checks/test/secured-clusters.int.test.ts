@@ -6,6 +6,7 @@ import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
 import {
+  postModel,
   putTableRoutes,
   stackEnv,
   startServiceProcess,
@@ -133,25 +134,11 @@ describe('the pipeline through secured clusters', () => {
       items: { store: 'mysql', database: name, ...route },
       parts: { store: 'cassandra', keyspace: name, ...route },
     });
-    for (const table of ['items', 'parts']) {
-      const model = await fetch(`${repositoryUrl}/v1/models/${table}/versions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          eventTopic: `${name}.events.${table}`,
-          schema: {
-            type: 'record',
-            name: table,
-            namespace: 'secured',
-            fields: [
-              { name: 'id', type: 'long' },
-              { name: 'n', type: 'int' },
-            ],
-          },
-        }),
+    for (const table of ['items', 'parts'])
+      await postModel(repositoryUrl, table, {
+        eventTopic: `${name}.events.${table}`,
+        namespace: 'secured',
       });
-      expect(model.status).toBe(200);
-    }
     const common = {
       WAIL_REPOSITORY_URL: repositoryUrl,
       WAIL_ROUTES_REFRESH_MS: '200',

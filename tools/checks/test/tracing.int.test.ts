@@ -7,6 +7,7 @@ import { CassandraConnection } from '@wail/store-cassandra';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
 import {
+  postModel,
   putTableRoutes,
   stackEnv,
   startServiceProcess,
@@ -128,25 +129,11 @@ describe('tracing over OTLP', () => {
       items: { store: 'mysql', database: name, ...route },
       parts: { store: 'cassandra', keyspace: name, ...route },
     });
-    for (const table of ['items', 'parts']) {
-      const model = await fetch(`${repositoryUrl}/v1/models/${table}/versions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          eventTopic: `${name}.events.${table}`,
-          schema: {
-            type: 'record',
-            name: table,
-            namespace: 'tracing',
-            fields: [
-              { name: 'id', type: 'long' },
-              { name: 'n', type: 'int' },
-            ],
-          },
-        }),
+    for (const table of ['items', 'parts'])
+      await postModel(repositoryUrl, table, {
+        eventTopic: `${name}.events.${table}`,
+        namespace: 'tracing',
       });
-      expect(model.status).toBe(200);
-    }
     const tracing = {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
