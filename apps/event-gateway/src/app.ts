@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes, jsonErrors, recordRoutes, type Readiness } from '@wail/runtime';
+import type { TlsFiles } from '@wail/config';
 import type { Logger, Registry } from '@wail/telemetry';
 import type { Gateway } from './gateway';
 import { GatewayAuth } from './http/auth';
@@ -20,12 +21,15 @@ export interface GatewayHttpDeps {
   gateway: Gateway;
   adminToken: string | undefined;
   heartbeatMs: number;
+  /** Serve HTTPS only, with this certificate and key; undefined: HTTP. */
+  tls?: TlsFiles | undefined;
 }
 
 export async function buildApp(deps: GatewayHttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    https: deps.tls ?? null,
     // An unknown field is refused, not dropped: a typo must not go unnoticed.
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   });

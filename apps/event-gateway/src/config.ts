@@ -9,6 +9,7 @@ import {
   LogEnv,
   RepositoryUrlEnv,
   S3Env,
+  TlsEnv,
   TracingEnv,
   kafkaClusters,
   kafkaSecurity,
@@ -17,8 +18,10 @@ import {
   requireTokensBeyondLoopback,
   s3Settings,
   splitList,
+  tlsSettings,
   type Env,
   type KafkaSecuritySettings,
+  type TlsFiles,
 } from '@wail/config';
 import { WailError } from '@wail/errors';
 import type { WebhookSettings } from './delivery/webhook';
@@ -38,6 +41,7 @@ export const GatewayEnv = Type.Object({
   ...AllowUnauthenticatedEnv,
   ...listenEnv('WAIL_GATEWAY', GATEWAY_PORT),
   ...listenEnv('WAIL_GATEWAY_GRPC', GATEWAY_GRPC_PORT),
+  ...TlsEnv,
   WAIL_GATEWAY_ID: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9._:-]{1,64}$',
@@ -136,6 +140,8 @@ export interface GatewayConfig {
   gatewayId: string;
   http: { host: string; port: number };
   grpc: { host: string; port: number };
+  /** Both listeners' certificate and key (HTTPS and gRPC over TLS); undefined: plaintext. */
+  tls: TlsFiles | undefined;
   /** The brokers of the cluster the gateway reads and keeps its subscriptions on. */
   brokers: string[];
   /** TLS and SASL of the cluster (WAIL_KAFKA_TLS*, WAIL_KAFKA_SASL_*). */
@@ -175,6 +181,7 @@ export function loadConfig(env: Env): GatewayConfig {
     gatewayId: e.WAIL_GATEWAY_ID ?? `${hostname()}:${process.pid}`,
     http: { host: e.WAIL_GATEWAY_HOST, port: e.WAIL_GATEWAY_PORT },
     grpc: { host: e.WAIL_GATEWAY_GRPC_HOST, port: e.WAIL_GATEWAY_GRPC_PORT },
+    tls: tlsSettings(e),
     brokers,
     kafkaSecurity: kafkaSecurity(e),
     cluster: e.WAIL_GATEWAY_CLUSTER,

@@ -74,6 +74,7 @@ export async function compose(config: GatewayConfig, logger: Logger): Promise<Ga
     gateway,
     adminToken: config.adminToken,
     heartbeatMs: config.stream.heartbeatMs,
+    tls: config.tls,
   });
   return {
     app,
@@ -103,6 +104,7 @@ if (require.main === module) {
         gateway: service.gateway,
         auth: new GatewayAuth(config.adminToken),
         ...config.grpc,
+        tls: config.tls,
         logger,
       });
       await service.app.listen({ host: config.http.host, port: config.http.port });

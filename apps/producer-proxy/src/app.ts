@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes, quietRoutes, jsonErrors, recordRoutes, type Readiness } from '@wail/runtime';
+import type { TlsFiles } from '@wail/config';
 import type { Logger, Registry } from '@wail/telemetry';
 import type { MutationService } from './mutations/mutation-service';
 import { TableAuthorizer } from './http/auth';
@@ -21,12 +22,15 @@ export interface ProxyDeps {
   tokens: ReadonlyMap<string, ReadonlySet<string>> | undefined;
   bodyLimit: number;
   batchLimit: number;
+  /** Serve HTTPS only, with this certificate and key; undefined: HTTP. */
+  tls?: TlsFiles | undefined;
 }
 
 export async function buildApp(deps: ProxyDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
+    https: deps.tls ?? null,
     ajv: { customOptions: { allErrors: false, coerceTypes: false } },
   });
   app.decorate('routeList', recordRoutes(app));

@@ -3,11 +3,14 @@ import { Type } from '@sinclair/typebox';
 import {
   AllowUnauthenticatedEnv,
   Defaults,
+  TlsEnv,
   listenEnv,
   loadEnv,
   requireTokensBeyondLoopback,
   splitList,
+  tlsSettings,
   type Env,
+  type TlsFiles,
 } from '@wail/config';
 import { WailError } from '@wail/errors';
 import { DataPlaneEnv, dataPlaneSettings, type DataPlaneSettings } from '@wail/wiring';
@@ -16,6 +19,7 @@ export const ProxyEnv = Type.Object({
   ...DataPlaneEnv,
   ...AllowUnauthenticatedEnv,
   ...listenEnv('WAIL_PROXY', Defaults.proxyPort),
+  ...TlsEnv,
   WAIL_PROXY_ID: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9._:-]{1,64}$',
@@ -74,7 +78,7 @@ export const ProxyEnv = Type.Object({
 
 export interface ProxyConfig extends DataPlaneSettings {
   proxyId: string;
-  http: { host: string; port: number; bodyLimit: number };
+  http: { host: string; port: number; bodyLimit: number; tls: TlsFiles | undefined };
   intents: {
     timeoutMs: number;
     queueLimit: number;
@@ -124,7 +128,12 @@ export function loadConfig(env: Env): ProxyConfig {
   return {
     ...dataPlaneSettings(e),
     proxyId: e.WAIL_PROXY_ID ?? `${hostname()}:${process.pid}`,
-    http: { host: e.WAIL_PROXY_HOST, port: e.WAIL_PROXY_PORT, bodyLimit: e.WAIL_PROXY_BODY_LIMIT },
+    http: {
+      host: e.WAIL_PROXY_HOST,
+      port: e.WAIL_PROXY_PORT,
+      bodyLimit: e.WAIL_PROXY_BODY_LIMIT,
+      tls: tlsSettings(e),
+    },
     intents: {
       timeoutMs: e.WAIL_PROXY_INTENT_TIMEOUT_MS,
       queueLimit: e.WAIL_PROXY_QUEUE_LIMIT,

@@ -82,6 +82,7 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     mutations,
     tokens: config.tokens,
     bodyLimit: config.http.bodyLimit,
+    tls: config.http.tls,
     batchLimit: config.batchLimit,
   });
   for (const { name, log } of clusters)

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { healthRoutes, quietRoutes, recordRoutes, type Readiness } from '@wail/runtime';
+import type { TlsFiles } from '@wail/config';
 import type { Logger, Registry } from '@wail/telemetry';
 import type { RepositoryTokens } from './config';
 import type { ControlPlane } from './control-plane/control-plane';
@@ -35,6 +36,8 @@ export interface RepositoryDeps {
   controlPlane: ControlPlane;
   bodyLimit: number;
   tokens: RepositoryTokens;
+  /** Serve HTTPS only, with this certificate and key; undefined: HTTP. */
+  tls?: TlsFiles | undefined;
 }
 
 const MAX_PARAM_LENGTH = 1024;
@@ -43,6 +46,7 @@ export async function buildApp(deps: RepositoryDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
+    https: deps.tls ?? null,
     // Subjects may contain '/', sent as %2F: keep it inside the parameter.
     routerOptions: { ignoreDuplicateSlashes: false, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: routerErrors(MAX_PARAM_LENGTH),

@@ -10,6 +10,7 @@ import {
   PostgresEnv,
   RedisEnv,
   StoresEnv,
+  TlsEnv,
   kafkaClusters,
   listenEnv,
   loadEnv,
@@ -17,7 +18,9 @@ import {
   requireTokensBeyondLoopback,
   splitList,
   storeSettings,
+  tlsSettings,
   type Env,
+  type TlsFiles,
 } from '@wail/config';
 import { WailError } from '@wail/errors';
 import type { SchemaBounds } from './avro/schema-bounds';
@@ -36,6 +39,7 @@ export const RepositoryEnv = Type.Object({
   ...StoresEnv,
   ...KafkaClustersEnv,
   ...listenEnv('WAIL_REPOSITORY', Defaults.repositoryPort),
+  ...TlsEnv,
   WAIL_REPOSITORY_DATABASE: Type.String({
     pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
     default: 'wail_registry',
@@ -104,7 +108,7 @@ export interface RepositoryTokens {
 
 export interface RepositoryConfig {
   logLevel: Static<typeof RepositoryEnv>['WAIL_LOG_LEVEL'];
-  http: { host: string; port: number; bodyLimit: number };
+  http: { host: string; port: number; bodyLimit: number; tls: TlsFiles | undefined };
   mysql: { url: string; user?: string; password?: string; database: string };
   tokens: RepositoryTokens;
   topics: TopicPolicy;
@@ -133,6 +137,7 @@ export function loadConfig(env: Env): RepositoryConfig {
       host: e.WAIL_REPOSITORY_HOST,
       port: e.WAIL_REPOSITORY_PORT,
       bodyLimit: e.WAIL_REPOSITORY_BODY_LIMIT,
+      tls: tlsSettings(e),
     },
     mysql: { ...mysqlSettings(e), database: e.WAIL_REPOSITORY_DATABASE },
     tokens,

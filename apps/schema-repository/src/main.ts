@@ -75,6 +75,7 @@ export async function compose(
     registry,
     controlPlane,
     bodyLimit: config.http.bodyLimit,
+    tls: config.http.tls,
     tokens: config.tokens,
   });
   return {

@@ -5,10 +5,13 @@ import {
   ConsumerTopicsEnv,
   Defaults,
   S3Env,
+  TlsEnv,
   listenEnv,
   loadEnv,
   s3Settings,
+  tlsSettings,
   type Env,
+  type TlsFiles,
 } from '@wail/config';
 import { WailError } from '@wail/errors';
 import { DataPlaneEnv, dataPlaneSettings, type DataPlaneSettings } from '@wail/wiring';
@@ -22,6 +25,7 @@ export const ConsumerEnv = Type.Object({
   ...ConsumerTopicsEnv,
   ...S3Env,
   ...listenEnv('WAIL_CONSUMER', Defaults.consumerPort),
+  ...TlsEnv,
   WAIL_CONSUMER_GROUP: Type.String({
     minLength: 1,
     default: 'wail-smart-consumer',
@@ -92,7 +96,7 @@ export const ConsumerEnv = Type.Object({
 
 export interface ConsumerConfig extends DataPlaneSettings {
   consumerId: string;
-  http: { host: string; port: number };
+  http: { host: string; port: number; tls: TlsFiles | undefined };
   group: string;
   /** The tables this consumer publishes; it subscribes only to their intent topics. */
   tables: TableSet;
@@ -125,7 +129,7 @@ export function loadConfig(env: Env): ConsumerConfig {
   return {
     ...settings,
     consumerId: e.WAIL_CONSUMER_ID ?? `${hostname()}:${process.pid}`,
-    http: { host: e.WAIL_CONSUMER_HOST, port: e.WAIL_CONSUMER_PORT },
+    http: { host: e.WAIL_CONSUMER_HOST, port: e.WAIL_CONSUMER_PORT, tls: tlsSettings(e) },
     group: e.WAIL_CONSUMER_GROUP,
     tables: tableSet(e.WAIL_CONSUMER_TABLES),
     clusters: consumerClusters(settings.kafka.clusters, e),

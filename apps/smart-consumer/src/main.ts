@@ -207,7 +207,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     ],
     logger,
   );
-  const app = await buildApp({ logger, readiness, metrics: registry });
+  const app = await buildApp({ logger, readiness, metrics: registry, tls: config.http.tls });
   return {
     app,
     processor,

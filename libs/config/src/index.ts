@@ -31,3 +31,5 @@ export {
   requireTokensBeyondLoopback,
 } from './listener-auth';
 export type { ListenerExposure } from './listener-auth';
+export { TlsEnv, tlsSettings } from './tls';
+export type { TlsFiles } from './tls';

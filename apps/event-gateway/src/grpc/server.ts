@@ -1,4 +1,5 @@
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import type { TlsFiles } from '@wail/config';
 import type { Logger } from '@wail/telemetry';
 import type { Gateway } from '../gateway';
 import type { GatewayAuth } from '../http/auth';
@@ -13,6 +14,8 @@ export interface GrpcServerOptions {
   /** 0 picks a free port (tests); the one bound is returned. */
   port: number;
   logger: Logger;
+  /** Serve gRPC over TLS with this certificate and key (no client certificates); undefined: plaintext. */
+  tls?: TlsFiles | undefined;
   /** A call that sends no `open` in this time is ended; default 10 s. */
   openTimeoutMs?: number;
   /** How long stop() waits for calls to receive their status before cutting them; default 5 s. */
@@ -30,10 +33,10 @@ const MAX_REQUEST_BYTES = MAX_CURSOR_LENGTH + 4096;
 
 /**
  * The gateway's gRPC listener: `wail.v1.EventGateway` (proto/wail/v1/
- * event_gateway.proto), plaintext HTTP/2 like the HTTP listener (put TLS in
- * front beyond loopback). Keepalive pings find clients that vanished without
- * closing their connection, so their streams end and the subscription can be
- * taken up again.
+ * event_gateway.proto), over TLS with the HTTP listener's certificate and key
+ * when given, else plaintext HTTP/2. Keepalive pings find clients that
+ * vanished without closing their connection, so their streams end and the
+ * subscription can be taken up again.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const logger = options.logger.child({ component: 'grpc' });
@@ -63,12 +66,17 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const address = options.host.includes(':')
     ? `[${options.host}]:${options.port}`
     : `${options.host}:${options.port}`;
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(null, [
+        { private_key: options.tls.key, cert_chain: options.tls.cert },
+      ])
+    : ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(address, credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
-  logger.info({ host: options.host, port }, 'gRPC listening');
+  logger.info({ host: options.host, port, tls: options.tls !== undefined }, 'gRPC listening');
   async function stop(): Promise<void> {
     const open = [...calls];
     for (const call of open)
