@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { get } from 'node:https';
 import { join } from 'node:path';
 import { deadAddress } from './stack-env';
 
 const repoRoot = join(__dirname, '..', '..', '..');
 
 export interface ServiceProcess {
+  /** `https://…` when the service was given WAIL_TLS_CERT_FILE, else `http://…`. */
   url: string;
   port: number;
   /** `127.0.0.1:<port>` of the service's gRPC listener (the event gateway's), on its own free port. */
@@ -84,7 +86,7 @@ export async function spawnServiceProcess(
     child.once('exit', (code) => resolve(code)),
   );
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${env.WAIL_TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     ...(grpcPort === undefined ? {} : { grpcAddress: `127.0.0.1:${grpcPort}` }),
     child,
@@ -102,12 +104,19 @@ export async function spawnServiceProcess(
 
 /**
  * Starts one of WAIL's services as its own process on a free port, and waits
- * for `/readyz`.
+ * for `/readyz`: over HTTPS, trusting `ca` (the CA that signed its
+ * certificate), when `env` gives it WAIL_TLS_CERT_FILE.
  */
 export async function startServiceProcess(
   service: keyof typeof ENTRIES,
   env: Record<string, string>,
-  options: { readyTimeoutMs?: number; logs?: boolean; logFile?: string; bundle?: boolean } = {},
+  options: {
+    readyTimeoutMs?: number;
+    logs?: boolean;
+    logFile?: string;
+    bundle?: boolean;
+    ca?: string | Buffer;
+  } = {},
 ): Promise<ServiceProcess> {
   const spawned = await spawnServiceProcess(service, env, options);
   const { child, url } = spawned;
@@ -116,7 +125,7 @@ export async function startServiceProcess(
       async () => {
         if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
         try {
-          return (await fetch(`${url}/readyz`)).ok;
+          return (await readyzStatus(url, options.ca)) === 200;
         } catch {
           return false;
         }
@@ -129,6 +138,18 @@ export async function startServiceProcess(
     throw error;
   }
   return spawned;
+}
+
+/** The status of `GET /readyz`; over HTTPS trusting only `ca` (fetch cannot be given a CA). */
+async function readyzStatus(url: string, ca: string | Buffer | undefined): Promise<number> {
+  if (url.startsWith('http:')) return (await fetch(`${url}/readyz`)).status;
+  return new Promise((resolve, reject) => {
+    const request = get(`${url}/readyz`, { ca }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+  });
 }
 
 /**
