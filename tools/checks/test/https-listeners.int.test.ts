@@ -196,6 +196,8 @@ describe('HTTPS listeners', () => {
 
   it('fails verification for a client that does not trust the CA', async () => {
     // Node's default roots (this machine's, NODE_EXTRA_CA_CERTS included) lack the test CA.
+    // A server that trusts the CA itself (the proxy, the gateway) sends it after its
+    // certificate, as OpenSSL completes the chain from its store: a self-signed CA in the chain.
     for (const service of [repository, proxy, gateway])
       await expect(httpsGet(`${service.url}/readyz`, undefined)).rejects.toMatchObject({
         code: expect.stringMatching(
