@@ -9,7 +9,8 @@ describe('tracing', () => {
   it('puts a W3C traceparent on outgoing headers and continues the trace from it', () => {
     const span = tracer('test').startSpan('produce', { kind: SpanKind.PRODUCER });
     const headers = traceHeaders(span);
-    expect(headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    // Not exported: not sampled (flags 00), the context propagates all the same.
+    expect(headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     const child = tracer('test').startSpan(
       'consume',
       { kind: SpanKind.CONSUMER },
@@ -43,7 +44,7 @@ describe('tracing', () => {
       msg: 'inside',
       trace_id: traceId,
       span_id: spanId,
-      trace_flags: '01',
+      trace_flags: '00',
       err: { message: 'boom' },
     });
     expect(lines[1]!['msg']).toBe('outside');
