@@ -266,6 +266,8 @@ async function startPostgres(dir: string): Promise<Database> {
     database: DATABASE,
     max: connections + 2,
   });
+  // An idle client reports the server's shutdown at teardown as an error event: expected then.
+  pool.on('error', () => undefined);
   await pool.query('CREATE TABLE items (id BIGINT PRIMARY KEY, n INT, pad VARCHAR(64))');
   return {
     label:
@@ -534,12 +536,21 @@ async function main(): Promise<void> {
   let harness: ChildProcess | undefined;
   let consumer: PartitionConsumer | undefined;
   const cleanup = async () => {
-    if (harness) await waitExit(harness, 'SIGTERM', 30_000);
-    if (db) await db.close();
-    await consumer?.stop().catch(() => undefined);
-    await kafka.deleteTopics([topic]).catch(() => undefined);
-    await kafka.close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await consumer?.stop().catch(() => undefined);
+      if (harness) {
+        const stopped = performance.now();
+        await waitExit(harness, 'SIGTERM', 30_000);
+        say(
+          `harness stopped on SIGTERM in ${fmt((performance.now() - stopped) / 1000)} s (exit ${harness.exitCode ?? harness.signalCode})`,
+        );
+      }
+      await db?.close();
+      await kafka.deleteTopics([topic]).catch(() => undefined);
+      await kafka.close().catch(() => undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
   const interrupted = () => {
     harness?.kill('SIGKILL');
