@@ -375,7 +375,13 @@ function startHarness(classpath: string, args: string[], logFile: string): Promi
   );
   closeSync(log);
   return new Promise((done, fail) => {
-    const tail = () => readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n');
+    // The log's last lines without stack frames: the cause is in the messages.
+    const tail = () =>
+      readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((line) => !/^\s+(at |\.\.\. \d+ more)/.test(line))
+        .slice(-12)
+        .join('\n');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(new Error(`the Debezium harness was not ready after 120 s:\n${tail()}`));
