@@ -76,6 +76,10 @@ const TWICE_BASE = 1_000_000_000;
 const GRACE_MS = 15_000;
 const DATABASE = 'bench';
 
+/** A JDK tool, as the local stack picks its JDK: WAIL_JAVA_HOME, then JAVA_HOME, then the PATH. */
+const javaHome = process.env['WAIL_JAVA_HOME'] ?? process.env['JAVA_HOME'];
+const jdkTool = (name: string) => (javaHome ? join(javaHome, 'bin', name) : name);
+
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const sha256 = (...texts: string[]) => {
   const hash = createHash('sha256');
@@ -137,7 +141,7 @@ function ensureHarness(): { classpath: string; resolved: string } {
   if (!existsSync(classStamp) || readFileSync(classStamp, 'utf8').trim() !== sourceHash) {
     rmSync(classes, { recursive: true, force: true });
     runOrThrow(
-      'javac',
+      jdkTool('javac'),
       ['--release', '17', '-d', classes, '-cp', `${jars}/*`, ...sources],
       'javac of the Debezium harness (Debian: apt-get install openjdk-17-jdk-headless)',
     );
@@ -362,7 +366,7 @@ async function startMariadb(dir: string): Promise<Database> {
 function startHarness(classpath: string, args: string[], logFile: string): Promise<ChildProcess> {
   const log = openSync(logFile, 'a');
   const child = spawn(
-    process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java',
+    jdkTool('java'),
     [
       '-Xmx512m',
       '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
