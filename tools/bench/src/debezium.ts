@@ -23,6 +23,7 @@ import { KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { silentLogger } from '@wail/telemetry';
 import { CpuMeter, processTreeCpuMs } from './cpu';
 import { freePort, quantile, record, repoRoot, say } from './harness';
+import { startWail, type WailSide } from './wail-side';
 
 /**
  * Debezium on the same machine, for comparison with WAIL (issue 14): a second
@@ -36,12 +37,21 @@ import { freePort, quantile, record, repoRoot, say } from './harness';
  * of the Java harness. Then keys written twice at once (two connections, the
  * second waiting on the first's row lock): how many events each key got.
  *
+ * Then WAIL on the same database and the same load (wail-side.ts: the
+ * repository, a proxy and a consumer as processes; the harness stopped first,
+ * so the server decodes no WAL for it): the same writes through the proxy,
+ * acknowledgement → event latency (the first event of the key at the write's
+ * version or later), events per write, CPU-ms per write of the database
+ * server, the proxy and the consumer, and the ratios to Debezium at each rate.
+ * `--debezium-only` leaves WAIL out. `--smoke` (one rate, 5 s) runs in .ci/run.
+ *
  * PostgreSQL by default: Debezium 3.6's MySQL connector refuses MariaDB (it
  * sends SHOW BINARY LOG STATUS, which MariaDB 10.11 rejects) and its MariaDB
  * connector is not served by the registry here; `--db mariadb` reproduces that.
  *
  * Usage: npx tsx tools/bench/src/debezium.ts [--smoke] [--duration 15] [--rates 200,500,1000]
- *        [--connections 64] [--keys 1000] [--poll-interval-ms 50] [--db postgres|mariadb] [--no-results]
+ *        [--connections 64] [--keys 1000] [--poll-interval-ms 50] [--db postgres|mariadb]
+ *        [--debezium-only] [--no-results]
  */
 const { values } = parseArgs({
   options: {
@@ -53,6 +63,7 @@ const { values } = parseArgs({
     'poll-interval-ms': { type: 'string', default: '50' },
     db: { type: 'string', default: 'postgres' },
     'no-results': { type: 'boolean', default: false },
+    'debezium-only': { type: 'boolean', default: false },
   },
 });
 const smoke = values.smoke!;
@@ -159,6 +170,8 @@ interface Database {
   harnessArgs: string[];
   /** Upserts `n` for `id`; resolves at the client's acknowledgement of the commit. */
   upsert(id: number, n: number): Promise<void>;
+  /** Runs a statement in the bench database. */
+  exec(sql: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -285,6 +298,9 @@ async function startPostgres(dir: string): Promise<Database> {
         [id, n],
       );
     },
+    async exec(sql) {
+      await pool.query(sql);
+    },
     async close() {
       await pool.end().catch(() => undefined);
       // SIGINT: fast shutdown (disconnects the WAL sender, no checkpoint wait).
@@ -354,6 +370,9 @@ async function startMariadb(dir: string): Promise<Database> {
         "INSERT INTO items (id, n, pad) VALUES (?, ?, 'bench') ON DUPLICATE KEY UPDATE n = VALUES(n)",
         [id, n],
       );
+    },
+    async exec(sql) {
+      await pool.query(sql);
     },
     async close() {
       await pool.end().catch(() => undefined);
@@ -437,24 +456,30 @@ interface RateFigures {
   cpu: Map<string, number>;
 }
 
+/** One acknowledged write of a load: its key, its `n`, when it was acknowledged, and its version when the system says (WAIL). */
+interface Ack {
+  id: number;
+  n: number;
+  at: number;
+  wallAt: number;
+  version: number | undefined;
+}
+
 /**
- * Writes at `rate`/s for `duration` s, at most `connections` in flight, round
- * robin over the key set, then waits for their events (up to GRACE_MS).
+ * Offers `rate` writes/s for `duration` s, at most `connections` in flight,
+ * round robin over the key set: the same load for Debezium (straight to the
+ * database) and for WAIL (through the proxy).
  */
-async function runRate(
-  db: Database,
-  events: EventLog,
-  meter: CpuMeter,
+async function offerLoad(
   rate: number,
+  write: (id: number, n: number) => Promise<number | void>,
   next: () => number,
-) {
-  const commits = new Map<number, number>();
-  const wallCommits = new Map<number, number>();
+): Promise<{ acks: Ack[]; errors: number; elapsed: number }> {
+  const acks: Ack[] = [];
   let errors = 0;
   let inFlight = 0;
   let issued = 0;
   const total = Math.round(rate * duration);
-  meter.start();
   const started = performance.now();
   let lastAck = started;
   const pending = new Set<Promise<void>>();
@@ -465,13 +490,11 @@ async function runRate(
       const id = issued % keyCount;
       issued++;
       inFlight++;
-      const write = db
-        .upsert(id, n)
+      const done = write(id, n)
         .then(
-          () => {
+          (version) => {
             lastAck = performance.now();
-            commits.set(n, lastAck);
-            wallCommits.set(n, Date.now());
+            acks.push({ id, n, at: lastAck, wallAt: Date.now(), version: version ?? undefined });
           },
           () => {
             errors++;
@@ -479,43 +502,82 @@ async function runRate(
         )
         .finally(() => {
           inFlight--;
-          pending.delete(write);
+          pending.delete(done);
         });
-      pending.add(write);
+      pending.add(done);
     }
     await sleep(1);
   }
   await Promise.all(pending);
-  const elapsed = (lastAck - started) / 1000;
+  return { acks, errors, elapsed: (lastAck - started) / 1000 };
+}
+
+/** Waits up to GRACE_MS for every write's event; the latencies of those that came, sorted. */
+async function latencies(acks: readonly Ack[], arrival: (ack: Ack) => number | undefined) {
   const deadline = performance.now() + GRACE_MS;
-  const allArrived = () => [...commits.keys()].every((n) => events.arrivals.has(n));
-  while (!allArrived() && performance.now() < deadline) await sleep(50);
+  while (acks.some((ack) => arrival(ack) === undefined) && performance.now() < deadline)
+    await sleep(50);
+  const found: number[] = [];
+  for (const ack of acks) {
+    const at = arrival(ack);
+    if (at !== undefined) found.push(at - ack.at);
+  }
+  return found.sort((a, b) => a - b);
+}
+
+/** The Debezium side at `rate`: writes straight to the database, events by the `n` they carry. */
+async function runRate(
+  db: Database,
+  events: EventLog,
+  meter: CpuMeter,
+  rate: number,
+  next: () => number,
+) {
+  meter.start();
+  const { acks, errors, elapsed } = await offerLoad(rate, (id, n) => db.upsert(id, n), next);
+  const sorted = await latencies(acks, (ack) => events.arrivals.get(ack.n)?.[0]);
   const cpu = meter.stop();
-  const latencies: number[] = [];
   const toHarness: number[] = [];
   let eventCount = 0;
-  for (const [n, committed] of commits) {
-    const arrivals = events.arrivals.get(n);
+  for (const ack of acks) {
+    const arrivals = events.arrivals.get(ack.n);
     if (!arrivals) continue;
     eventCount += arrivals.length;
-    latencies.push(arrivals[0]! - committed);
-    toHarness.push(events.produced.get(n)! - wallCommits.get(n)!);
+    toHarness.push(events.produced.get(ack.n)! - ack.wallAt);
   }
-  latencies.sort((a, b) => a - b);
   toHarness.sort((a, b) => a - b);
   return {
     offered: rate,
-    achieved: commits.size / elapsed,
-    acked: commits.size,
+    achieved: acks.length / elapsed,
+    acked: acks.length,
     errors,
-    delivered: latencies.length,
+    delivered: sorted.length,
     events: eventCount,
-    p50: quantile(latencies, 0.5),
-    p99: quantile(latencies, 0.99),
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
     toHarnessP50: quantile(toHarness, 0.5),
     toHarnessP99: quantile(toHarness, 0.99),
     cpu,
   } satisfies RateFigures;
+}
+
+/** The WAIL side at `rate`: the same writes through the proxy, events by key and version. */
+async function runWailRate(wail: WailSide, meter: CpuMeter, rate: number, next: () => number) {
+  const eventsBefore = wail.events;
+  meter.start();
+  const { acks, errors, elapsed } = await offerLoad(rate, (id, n) => wail.upsert(id, n), next);
+  const sorted = await latencies(acks, (ack) => wail.arrival(ack.id, ack.version!));
+  const cpu = meter.stop();
+  return {
+    achieved: acks.length / elapsed,
+    acked: acks.length,
+    errors,
+    delivered: sorted.length,
+    events: wail.events - eventsBefore,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    cpu,
+  };
 }
 
 /** Each of TWICE_KEYS keys written by two connections at once: the gap between acks, and events per key. */
@@ -545,6 +607,45 @@ async function writeTwice(db: Database, events: EventLog, next: () => number) {
   };
 }
 
+/** Each of TWICE_KEYS keys written twice at once through the proxy: events per key (WAIL may answer both with one read). */
+async function writeTwiceThroughWail(wail: WailSide, next: () => number) {
+  const gaps: number[] = [];
+  const last = new Map<number, number>();
+  for (let i = 0; i < TWICE_KEYS; i++) {
+    const id = TWICE_BASE + i;
+    const acks = await Promise.all(
+      [next(), next()].map((n) =>
+        wail.upsert(id, n).then((version) => ({ version, at: performance.now() })),
+      ),
+    );
+    gaps.push(Math.abs(acks[1]!.at - acks[0]!.at));
+    last.set(id, Math.max(acks[0]!.version, acks[1]!.version));
+  }
+  const deadline = performance.now() + GRACE_MS;
+  while (
+    [...last].some(([id, version]) => wail.arrival(id, version) === undefined) &&
+    performance.now() < deadline
+  )
+    await sleep(50);
+  await sleep(500);
+  const counts = [...last.keys()].map((id) => wail.eventsOf(id));
+  gaps.sort((a, b) => a - b);
+  return {
+    gapP50: quantile(gaps, 0.5),
+    withinOneMs: gaps.filter((gap) => gap < 1).length,
+    events: counts.reduce((sum, count) => sum + count, 0),
+    latestPublished: [...last].filter(([id, version]) => wail.arrival(id, version) !== undefined)
+      .length,
+  };
+}
+
+/** The highest offered rate whose run achieved ≥ 95 % of it with p99 < 1 s. */
+function sustained(runs: ReadonlyMap<number, { achieved: number; p99: number }>): string {
+  const ok = [...runs].filter(([rate, run]) => run.achieved >= 0.95 * rate && run.p99 < 1000);
+  if (ok.length === 0) return 'none of the offered rates';
+  return `${Math.max(...ok.map(([rate]) => rate))} writes/s (offered: ${[...runs.keys()].join(', ')})`;
+}
+
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 async function main(): Promise<void> {
@@ -560,8 +661,10 @@ async function main(): Promise<void> {
   let db: Database | undefined;
   let harness: ChildProcess | undefined;
   let consumer: PartitionConsumer | undefined;
+  let wail: WailSide | undefined;
   const cleanup = async () => {
     try {
+      await wail?.stop();
       await consumer?.stop().catch(() => undefined);
       if (harness) {
         const stopped = performance.now();
@@ -646,35 +749,101 @@ async function main(): Promise<void> {
       ],
       ['harness start → ready (streaming)', `${fmt(readySeconds)} s`],
     ];
+    const debezium = new Map<number, { achieved: number; p99: number; dbCpu: number }>();
     for (const rate of rates) {
-      say(`offering ${rate} writes/s for ${duration} s`);
+      say(`Debezium: offering ${rate} writes/s for ${duration} s`);
       const figures = await runRate(db, events, meter, rate, next);
       const perWrite = (name: string) => (figures.cpu.get(name) ?? NaN) / figures.acked;
+      debezium.set(rate, {
+        achieved: figures.achieved,
+        p99: figures.p99,
+        dbCpu: perWrite('database server'),
+      });
       rows.push(
         [
-          `${rate}/s offered: writes/s achieved (acknowledged, errors)`,
+          `Debezium, ${rate}/s offered: writes/s achieved (acknowledged, errors)`,
           `${fmt(figures.achieved)} (${figures.acked}, ${figures.errors})`,
         ],
         [
-          `${rate}/s: commit → event p50 / p99`,
+          `Debezium, ${rate}/s: commit → event p50 / p99`,
           `${fmt(figures.p50)} / ${fmt(figures.p99)} ms (${figures.delivered} of ${figures.acked} arrived)`,
         ],
         [
-          `${rate}/s: of which commit → harness produces it, p50 / p99`,
+          `Debezium, ${rate}/s: of which commit → harness produces it, p50 / p99`,
           `${fmt(figures.toHarnessP50)} / ${fmt(figures.toHarnessP99)} ms (wall clocks, 1 ms resolution)`,
         ],
-        [`${rate}/s: events per write`, fmt(figures.events / figures.acked, 3)],
+        [`Debezium, ${rate}/s: events per write`, fmt(figures.events / figures.acked, 3)],
         [
-          `${rate}/s: CPU-ms per write, database server / Debezium harness`,
+          `Debezium, ${rate}/s: CPU-ms per write, database server / Debezium harness`,
           `${fmt(perWrite('database server'), 3)} / ${fmt(perWrite('Debezium harness'), 3)}`,
         ],
       );
     }
     const twice = await writeTwice(db, events, next);
     rows.push([
-      `key written twice at once (${TWICE_KEYS} keys, two connections): events per key`,
+      `Debezium: key written twice at once (${TWICE_KEYS} keys, two connections): events per key`,
       `${fmt(twice.events / TWICE_KEYS, 2)} (${twice.keysWithTwo} of ${TWICE_KEYS} keys got exactly 2; acks ${fmt(twice.gapP50, 2)} ms apart p50, ${fmt(twice.gapMax, 2)} max, ${twice.withinOneMs} within 1 ms)`,
     ]);
+    rows.push(['Debezium: highest offered rate sustained with p99 < 1 s', sustained(debezium)]);
+
+    if (!values['debezium-only'] && dbKind === 'postgres') {
+      // The database decodes no WAL for Debezium while WAIL runs: its CPU is WAIL's alone.
+      await waitExit(harness, 'SIGTERM', 30_000);
+      harness = undefined;
+      say('WAIL: starting the repository, a proxy and a consumer on the same database');
+      wail = await startWail({
+        brokers,
+        postgresPort: db.port,
+        database: DATABASE,
+        createTable: (sql) => db!.exec(sql),
+      });
+      await sleep(3000);
+      const wailSide = wail;
+      const wailMeter = new CpuMeter(
+        new Map([
+          ['database server', () => processTreeCpuMs(serverPid)],
+          ['proxy', () => processTreeCpuMs(wailSide.proxyPid)],
+          ['consumer', () => processTreeCpuMs(wailSide.consumerPid)],
+        ]),
+      );
+      const wailRates = new Map<number, { achieved: number; p99: number; dbCpu: number }>();
+      for (const rate of rates) {
+        say(`WAIL: offering ${rate} writes/s for ${duration} s`);
+        const figures = await runWailRate(wailSide, wailMeter, rate, next);
+        const perWrite = (name: string) => (figures.cpu.get(name) ?? NaN) / figures.acked;
+        const dbz = debezium.get(rate)!;
+        wailRates.set(rate, {
+          achieved: figures.achieved,
+          p99: figures.p99,
+          dbCpu: perWrite('database server'),
+        });
+        rows.push(
+          [
+            `WAIL, ${rate}/s offered: writes/s achieved (acknowledged, errors)`,
+            `${fmt(figures.achieved)} (${figures.acked}, ${figures.errors})`,
+          ],
+          [
+            `WAIL, ${rate}/s: acknowledgement → event p50 / p99`,
+            `${fmt(figures.p50)} / ${fmt(figures.p99)} ms (${figures.delivered} of ${figures.acked} covered by an event at their version or later)`,
+          ],
+          [`WAIL, ${rate}/s: events per write`, fmt(figures.events / figures.acked, 3)],
+          [
+            `WAIL, ${rate}/s: CPU-ms per write, database server / proxy / consumer`,
+            `${fmt(perWrite('database server'), 3)} / ${fmt(perWrite('proxy'), 3)} / ${fmt(perWrite('consumer'), 3)}`,
+          ],
+          [
+            `${rate}/s: WAIL ÷ Debezium, p99 and database-server CPU per write`,
+            `${fmt(figures.p99 / dbz.p99, 2)}× and ${fmt(perWrite('database server') / dbz.dbCpu, 2)}×`,
+          ],
+        );
+      }
+      const wailTwice = await writeTwiceThroughWail(wailSide, next);
+      rows.push([
+        `WAIL: key written twice at once (${TWICE_KEYS} keys, two requests): events per key`,
+        `${fmt(wailTwice.events / TWICE_KEYS, 2)} (the later version published for ${wailTwice.latestPublished} of ${TWICE_KEYS} keys; acks ${fmt(wailTwice.gapP50, 2)} ms apart p50, ${wailTwice.withinOneMs} within 1 ms)`,
+      ]);
+      rows.push(['WAIL: highest offered rate sustained with p99 < 1 s', sustained(wailRates)]);
+    }
     say();
     say('| Measure | Value |');
     say('| --- | --- |');
@@ -686,8 +855,9 @@ async function main(): Promise<void> {
         `npx tsx tools/bench/src/debezium.ts ${process.argv.slice(2).join(' ')}`.trim(),
         rows,
         [
-          'Writes go straight to the second database (no WAIL in the path); commit = the client’s acknowledgement, event = arrival at the bench’s consumer of the harness’s topic.',
-          'CPU-ms per write: utime+stime from /proc of the server process tree and of the Java harness, over the load window and the drain, ÷ acknowledged writes.',
+          'Debezium: writes go straight to the second database; commit = the client’s acknowledgement, event = arrival at the bench’s consumer of the harness’s topic.',
+          'WAIL: the same writes through the proxy to a table of the same database (the harness stopped first); acknowledgement = the proxy’s answer (intent logged, row written), event = arrival of the first event of the key at the write’s version or later.',
+          'CPU-ms per write: utime+stime from /proc of the server process tree, of the Java harness, of the proxy and of the consumer, over the load window and the drain, ÷ acknowledged writes.',
           'Debezium 3.6.1’s MySQL connector refuses MariaDB 10.11 (SHOW BINARY LOG STATUS); the MariaDB connector is not served here, so PostgreSQL is the database.',
           'Everything on one 2-core machine, with the local stack running beside it.',
         ],
