@@ -18,7 +18,7 @@ export type ServiceState =
   | { mode: 'foreign'; ready: boolean; error?: string }
   | { mode: 'stopped' };
 
-const pad = (name: string) => name.padEnd(10);
+const pad = (name: string) => name.padEnd(16);
 
 export class Stack {
   private readonly paths: StackPaths;
