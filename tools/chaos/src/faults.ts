@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { stackEnv, waitFor } from '@wail/testing';
 import { stack, type Cluster } from './cluster';
 
@@ -115,21 +117,29 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
     case 'kafka-restart':
       return restartThroughStack('kafka', 'Kafka', stackEnv().kafkaBrokers[0]!, random);
     case 'mysql-restart': {
-      execFileSync('pkill', ['-KILL', '-x', 'mariadbd']);
-      await waitFor(() => spawnSync('pgrep', ['-x', 'mariadbd']).status !== 0, {
-        timeoutMs: 10_000,
-        what: 'mariadbd to die',
-      });
+      // The server of the stack's MySQL port only: other MariaDB servers on
+      // the machine (the stack's mysql-secure, a benchmark's) are not ours to kill.
+      const port = Number(new URL(stackEnv().mysqlUrl).port || 3306);
+      const pid = listeningPid(port);
+      if (pid === undefined) throw new Error(`nothing listens on MySQL port ${port}`);
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => !alive(pid), { timeoutMs: 10_000, what: `mariadbd (pid ${pid}) to die` });
       const down = between(random, 1000, 5000);
       await sleep(down);
-      // As the machine's service manager would: the server restarts without a pid file of ours.
+      // As the machine's service manager would: the server restarts without a
+      // pid file of the stack's. A throw-away pid file of its own, so that
+      // start-stop-daemon does not take another mariadbd (mysql-secure) for it.
+      const pidFile = join(tmpdir(), `wail-chaos-mariadbd-${process.pid}.pid`);
       execFileSync('start-stop-daemon', [
         '--start',
-        '--oknodo',
         '--background',
+        '--make-pidfile',
+        '--pidfile',
+        pidFile,
         '--exec',
         MARIADBD,
       ]);
+      rmSync(pidFile, { force: true });
       await waitFor(
         async () => {
           await cluster.mysql.ping();
@@ -175,5 +185,21 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
         stackEnv().cassandraContactPoints[0]!,
         random,
       );
+  }
+}
+
+/** The pid of the process listening on a TCP port of this machine (ss), if any. */
+export function listeningPid(port: number): number | undefined {
+  const listing = spawnSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+  const match = /pid=(\d+)/.exec(listing.stdout ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
