@@ -43,6 +43,13 @@ export const ConsumerEnv = Type.Object({
     default: 64,
     description: 'keys processed at once',
   }),
+  WAIL_CONSUMER_SESSION_TIMEOUT_MS: Type.Integer({
+    minimum: 6000,
+    maximum: 300_000,
+    default: 10_000,
+    description:
+      "how long the group waits for a member that stopped heartbeating (a crash) before its partitions move: a restarted or surviving member resumes them after about this long (heartbeats every tenth of it); at least the broker's group.min.session.timeout.ms (6 s by default)",
+  }),
   WAIL_CONSUMER_MAX_IN_FLIGHT: Type.Integer({
     minimum: 10,
     default: 20_000,
@@ -110,6 +117,7 @@ export interface ConsumerConfig extends DataPlaneSettings {
     graceMs: number;
     coalesceMs: number;
     commitIntervalMs: number;
+    sessionTimeoutMs: number;
     maxEventBytes: number;
     delivery: 'at-least-once' | 'exactly-once';
     unmaterializedTopic: string;
@@ -140,6 +148,7 @@ export function loadConfig(env: Env): ConsumerConfig {
       graceMs: e.WAIL_CONSUMER_GRACE_MS,
       coalesceMs: e.WAIL_CONSUMER_COALESCE_MS,
       commitIntervalMs: e.WAIL_CONSUMER_COMMIT_INTERVAL_MS,
+      sessionTimeoutMs: e.WAIL_CONSUMER_SESSION_TIMEOUT_MS,
       maxEventBytes: e.WAIL_CONSUMER_MAX_EVENT_BYTES,
       delivery: e.WAIL_CONSUMER_DELIVERY,
       unmaterializedTopic: e.WAIL_UNMATERIALIZED_TOPIC,

@@ -125,6 +125,8 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   metrics.observeOutbox(() => processor.outboxOutputs);
   const consumer = new PartitionConsumer(kafka, {
     groupId: config.group,
+    sessionTimeoutMs: config.pipeline.sessionTimeoutMs,
+    heartbeatIntervalMs: Math.floor(config.pipeline.sessionTimeoutMs / 10),
     logger: logger.child({ component: 'consumer' }),
     onBatch: (batch) => processor.onBatch(batch),
     onAssignment: (owned) => processor.retain(owned),
