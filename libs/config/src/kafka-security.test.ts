@@ -64,6 +64,26 @@ describe('Kafka TLS and SASL settings', () => {
     }
   });
 
+  it('refuses PLAIN without TLS (the password would travel in clear), and takes SCRAM without it', () => {
+    expect(() =>
+      settings({
+        WAIL_KAFKA_SASL_MECHANISM: 'plain',
+        WAIL_KAFKA_SASL_USERNAME: 'u',
+        WAIL_KAFKA_SASL_PASSWORD: 'secret-pw',
+      }),
+    ).toThrow(/plain sends the password in clear/);
+    expect(
+      settings({
+        WAIL_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        WAIL_KAFKA_SASL_USERNAME: 'u',
+        WAIL_KAFKA_SASL_PASSWORD: 'secret-pw',
+      }),
+    ).toEqual({
+      tls: undefined,
+      sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'secret-pw' },
+    });
+  });
+
   it('refuses an unknown mechanism', () => {
     expect(() => settings({ WAIL_KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(
       /WAIL_KAFKA_SASL_MECHANISM/,

@@ -67,8 +67,13 @@ export function kafkaSecurity(e: KafkaSecurityValues): KafkaSecuritySettings | u
     problems.push(
       'WAIL_KAFKA_SASL_USERNAME and WAIL_KAFKA_SASL_PASSWORD need WAIL_KAFKA_SASL_MECHANISM',
     );
+  const tlsOn = e.WAIL_KAFKA_TLS || ca !== undefined;
+  if (mechanism === 'plain' && !tlsOn)
+    problems.push(
+      'WAIL_KAFKA_SASL_MECHANISM=plain sends the password in clear: it needs WAIL_KAFKA_TLS (or WAIL_KAFKA_TLS_CA_FILE), or use scram-sha-256/512',
+    );
   refuseProblems(problems);
-  const tls = e.WAIL_KAFKA_TLS || ca !== undefined ? { ca } : undefined;
+  const tls = tlsOn ? { ca } : undefined;
   const sasl =
     mechanism !== undefined ? { mechanism, username: username!, password: password! } : undefined;
   if (!tls && !sasl) return undefined;

@@ -139,7 +139,6 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
         '--exec',
         MARIADBD,
       ]);
-      rmSync(pidFile, { force: true });
       await waitFor(
         async () => {
           await cluster.mysql.ping();
@@ -147,6 +146,8 @@ export async function inject(fault: Fault, context: FaultContext): Promise<strin
         },
         { timeoutMs: 60_000, intervalMs: 250, what: `MariaDB at ${stackEnv().mysqlUrl}` },
       );
+      // Written by start-stop-daemon's child, maybe after it returned: removed once the server answers.
+      rmSync(pidFile, { force: true });
       return `MariaDB SIGKILLed, restarted after ${down} ms`;
     }
     case 'postgres-restart': {

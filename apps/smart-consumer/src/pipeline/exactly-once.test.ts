@@ -270,4 +270,56 @@ describe('exactly-once delivery', () => {
     // Offsets below the waiting intent still commit, without outputs.
     expect(h.commits).toEqual([{ records: [], offset: 2n }]);
   });
+
+  it('discards the output of a round that outlived its partition: its version does not count as published', async () => {
+    const h = harness(0n);
+    const published = new PublishedVersions();
+    const view = held({ offset: 1n }, published);
+    const partition = h.delivery.open(view);
+    await partition.admit(batch([0]));
+    view.revoked = true;
+    partition.dropped();
+    await partition.emit([output('late')], [0n], { keyId: 'k', version: 5n });
+    expect(published.get('k')).toBeUndefined();
+    expect(partition.held).toBe(0);
+  });
+
+  it('counts what a transaction committed as published even when the partition was revoked during it', async () => {
+    const published = new PublishedVersions();
+    const view = held({ offset: 1n }, published);
+    const delivery = new ExactlyOnceDelivery({
+      logger: silentLogger(),
+      transactions: {
+        claim: async () => 0n,
+        commit: async () => {
+          view.revoked = true;
+        },
+        release: async () => undefined,
+      },
+    });
+    const partition = delivery.open(view);
+    await partition.admit(batch([0]));
+    await partition.emit([output('a@5')], [0n], { keyId: 'a', version: 5n });
+    await delivery.commit();
+    partition.dropped();
+    expect(published.get('a')).toBe(5n);
+  });
+
+  it('starts the cut clock when outputs start waiting, not at the last commit before an idle spell', async () => {
+    let clock = 0;
+    const h = harness(0n, { cutAfterMs: 200, now: () => clock });
+    const safe = { offset: 3n as bigint | undefined };
+    const view = held(safe);
+    const partition = h.delivery.open(view);
+    await partition.admit(batch([0, 1, 2, 3, 4]));
+    clock = 10_000;
+    await partition.emit([output('a')], [0n, 2n]);
+    await partition.emit([output('b')], [1n, 4n]);
+    clock = 10_150;
+    await h.delivery.commit();
+    expect(view.cut).not.toHaveBeenCalled();
+    clock = 10_200;
+    await h.delivery.commit();
+    expect(view.cut).toHaveBeenCalledTimes(1);
+  });
 });

@@ -161,12 +161,18 @@ class ExactlyOncePartition implements PartitionDelivery {
     offsets: readonly bigint[],
     event?: KeyVersion,
   ): Promise<void> {
+    // A round that outlived its partition (a slow claim-check PUT, say): the
+    // outbox was dropped and will never commit, so its output is discarded
+    // and its version must not count as published (the replay publishes it).
+    if (this.partition.revoked) return;
     let minOffset = offsets[0]!;
     let maxOffset = offsets[0]!;
     for (const offset of offsets) {
       if (offset < minOffset) minOffset = offset;
       if (offset > maxOffset) maxOffset = offset;
     }
+    // Outputs start waiting now: an idle spell before them is no reason to cut.
+    if (this.outbox.length === 0) this.committedAt = this.now();
     this.outbox.push({ records, minOffset, maxOffset, event });
     if (event) this.partition.published.hold(this, event);
   }
@@ -192,6 +198,9 @@ class ExactlyOncePartition implements PartitionDelivery {
         { topic, partition, offset: offset.toString(), outputs: k },
         'transaction committed',
       );
+      // In Kafka now, even if the partition was revoked meanwhile: a duplicate
+      // of these intents elsewhere must not publish them again.
+      for (const entry of entries) if (entry.event) this.partition.published.confirm(entry.event);
       if (this.partition.revoked) return;
       for (const entry of this.outbox.splice(0, k))
         if (entry.event) this.partition.published.committed(this, entry.event);

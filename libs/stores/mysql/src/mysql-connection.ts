@@ -62,7 +62,14 @@ export class MysqlConnection implements StoreConnection {
       enableKeepAlive: true,
       ...(options.changedRowsOnly ? { flags: ['-FOUND_ROWS'] } : {}),
       ...(options.tls
-        ? { ssl: { rejectUnauthorized: true, ...(options.tls.ca ? { ca: options.tls.ca } : {}) } }
+        ? {
+            // mysql2 checks the host name only with verifyIdentity.
+            ssl: {
+              rejectUnauthorized: true,
+              verifyIdentity: true,
+              ...(options.tls.ca ? { ca: options.tls.ca } : {}),
+            },
+          }
         : {}),
     });
     if (options.serverTimeoutMs !== undefined) {
