@@ -88,3 +88,21 @@ describe('a model naming its event cluster', () => {
     expect(eventClusterProblem(config, 'hot')).toContain('one transaction spans one cluster');
   });
 });
+
+describe('WAIL_CONSUMER_SESSION_TIMEOUT_MS', () => {
+  it('defaults to 10 s and takes a whole number of milliseconds from 6 s to 5 min', () => {
+    expect(loadConfig({}).pipeline.sessionTimeoutMs).toBe(10_000);
+    expect(loadConfig({ WAIL_CONSUMER_SESSION_TIMEOUT_MS: '6000' }).pipeline.sessionTimeoutMs).toBe(
+      6000,
+    );
+  });
+
+  it.each(['5999', '300001', '7.5', 'ten', '1'.repeat(400)])(
+    'refuses %s, naming the variable',
+    (value) => {
+      const error = startUpError({ WAIL_CONSUMER_SESSION_TIMEOUT_MS: value.slice(0, 400) });
+      expect(error.code).toBe('CONFIG_INVALID');
+      expect(error.message).toContain('WAIL_CONSUMER_SESSION_TIMEOUT_MS');
+    },
+  );
+});

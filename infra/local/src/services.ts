@@ -453,6 +453,9 @@ export const mysql: StackService = {
   },
 };
 
+const secureMysqlUrl = (env: NodeJS.ProcessEnv) =>
+  env['WAIL_MYSQL_SECURE_URL'] ?? 'mysql://127.0.0.1:3406';
+
 /**
  * A second MariaDB of the machine's installed server, with its own data under
  * .wail: TLS only (`require_secure_transport`, the stack's certificate) and
@@ -464,11 +467,11 @@ export const mysqlSecure: StackService = {
   externalVariable: 'WAIL_MYSQL_SECURE_URL',
   readyTimeoutMs: 60_000,
   onDemand: true,
-  endpoint: (env) => urlEndpoint(env['WAIL_MYSQL_SECURE_URL'] ?? 'mysql://127.0.0.1:3406', 3306),
+  endpoint: (env) => urlEndpoint(secureMysqlUrl(env), 3306),
   async ready(env) {
     const tls = stackTlsFiles(stackPaths(stackHome(env)));
     const connection = new MysqlConnection({
-      url: env['WAIL_MYSQL_SECURE_URL'] ?? 'mysql://127.0.0.1:3406',
+      url: secureMysqlUrl(env),
       user: STACK_SECURE_USER,
       password: STACK_SECURE_PASSWORD,
       tls: { ca: readFileSync(tls.caFile, 'utf8') },

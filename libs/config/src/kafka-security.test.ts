@@ -84,6 +84,22 @@ describe('Kafka TLS and SASL settings', () => {
     });
   });
 
+  it('refuses a user or password beyond their bounds, without echoing the password', () => {
+    const huge = 'p'.repeat(1025);
+    let message = '';
+    try {
+      loadEnv(Type.Object(KafkaSecurityEnv), {
+        WAIL_KAFKA_SASL_USERNAME: 'u'.repeat(257),
+        WAIL_KAFKA_SASL_PASSWORD: huge,
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/WAIL_KAFKA_SASL_USERNAME/);
+    expect(message).toMatch(/WAIL_KAFKA_SASL_PASSWORD/);
+    expect(message).not.toContain(huge);
+  });
+
   it('refuses an unknown mechanism', () => {
     expect(() => settings({ WAIL_KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(
       /WAIL_KAFKA_SASL_MECHANISM/,

@@ -136,10 +136,30 @@ export async function metric(url: string, name: string): Promise<number> {
 }
 
 /** Follows an event topic and records when each version arrived. */
+/**
+ * Decodes WAIL events (Confluent wire format: magic byte, schema id, Avro),
+ * each writer schema fetched from the repository once.
+ */
+export function eventDecoder<T>(repositoryUrl: string): (value: Buffer) => Promise<T> {
+  const types = new Map<number, Type>();
+  return async (value) => {
+    const id = value.readInt32BE(1);
+    let type = types.get(id);
+    if (!type) {
+      const body = (await (await fetch(`${repositoryUrl}/schemas/ids/${id}`)).json()) as {
+        schema: string;
+      };
+      type = Type.forSchema(JSON.parse(body.schema));
+      types.set(id, type);
+    }
+    return type.fromBuffer(value.subarray(5)) as T;
+  };
+}
+
 export async function followEvents(brokers: string[], topic: string, repositoryUrl: string) {
   const arrivals = new Map<number, number>();
   const kafka = new KafkaClient({ brokers, clientId: 'wail-bench-events', logger: silentLogger() });
-  const types = new Map<number, Type>();
+  const decode = eventDecoder<{ version: number }>(repositoryUrl);
   const consumer = new PartitionConsumer(kafka, {
     groupId: `wail-bench-events-${Date.now()}`,
     logger: silentLogger(),
@@ -147,17 +167,7 @@ export async function followEvents(brokers: string[], topic: string, repositoryU
     onBatch: async (batch) => {
       const now = performance.now();
       for (const record of batch.records) {
-        const value = record.value!;
-        const id = value.readInt32BE(1);
-        let type = types.get(id);
-        if (!type) {
-          const body = (await (await fetch(`${repositoryUrl}/schemas/ids/${id}`)).json()) as {
-            schema: string;
-          };
-          type = Type.forSchema(JSON.parse(body.schema));
-          types.set(id, type);
-        }
-        const event = type.fromBuffer(value.subarray(5)) as { version: number };
+        const event = await decode(record.value!);
         arrivals.set(Number(event.version), now);
       }
     },

@@ -1,11 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { Type } from 'avsc';
 import { Defaults, splitList } from '@wail/config';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
-import { freePort, record, say, startService, stopService } from './harness';
+import { eventDecoder, freePort, record, say, startService, stopService } from './harness';
 
 /**
  * Recovery time is latency too (issue 14, item 5), on the local stack with a
@@ -122,7 +121,11 @@ async function main(): Promise<void> {
 
     // Every event, decoded, with its arrival time.
     const arrivals: Arrival[] = [];
-    const types = new Map<number, Type>();
+    const decode = eventDecoder<{
+      version: number;
+      key: { id: number };
+      source: { table: string };
+    }>(repository.url);
     follower = new PartitionConsumer(kafka, {
       groupId: `${name}.bench`,
       logger: silentLogger(),
@@ -130,21 +133,7 @@ async function main(): Promise<void> {
       onBatch: async (batch) => {
         const at = performance.now();
         for (const item of batch.records) {
-          const value = item.value!;
-          const schemaId = value.readInt32BE(1);
-          let type = types.get(schemaId);
-          if (!type) {
-            const body = (await (
-              await fetch(`${repository.url}/schemas/ids/${schemaId}`)
-            ).json()) as { schema: string };
-            type = Type.forSchema(JSON.parse(body.schema));
-            types.set(schemaId, type);
-          }
-          const event = type.fromBuffer(value.subarray(5)) as {
-            version: number;
-            key: { id: number };
-            source: { table: string };
-          };
+          const event = await decode(item.value!);
           arrivals.push({
             table: event.source.table,
             id: Number(event.key.id),

@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { Type } from 'avsc';
 import { Defaults } from '@wail/config';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { MysqlConnection } from '@wail/store-mysql';
 import { silentLogger } from '@wail/telemetry';
-import { freePort, startService, stopService } from './harness';
+import { eventDecoder, freePort, startService, stopService } from './harness';
 
 /**
  * WAIL beside Debezium (debezium.ts): the repository, a proxy and a consumer
@@ -114,7 +113,7 @@ export async function startWail(options: {
 
   const byKey = new Map<number, { version: number; at: number }[]>();
   let events = 0;
-  const types = new Map<number, Type>();
+  const decode = eventDecoder<{ version: number; key: { id: number } }>(repository.url);
   const follower = new PartitionConsumer(kafka, {
     groupId: `${name}.bench`,
     logger: silentLogger(),
@@ -122,20 +121,7 @@ export async function startWail(options: {
     onBatch: async (batch) => {
       const at = performance.now();
       for (const item of batch.records) {
-        const value = item.value!;
-        const schemaId = value.readInt32BE(1);
-        let type = types.get(schemaId);
-        if (!type) {
-          const body = (await (
-            await fetch(`${repository.url}/schemas/ids/${schemaId}`)
-          ).json()) as { schema: string };
-          type = Type.forSchema(JSON.parse(body.schema));
-          types.set(schemaId, type);
-        }
-        const event = type.fromBuffer(value.subarray(5)) as {
-          version: number;
-          key: { id: number };
-        };
+        const event = await decode(item.value!);
         const id = Number(event.key.id);
         const list = byKey.get(id) ?? [];
         list.push({ version: Number(event.version), at });
