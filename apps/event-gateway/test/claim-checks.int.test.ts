@@ -40,9 +40,13 @@ it('delivers a claim-checked 5 MB row over SSE as a change with after, in order 
   const [before] = await env.mutate([
     { table: 'orders', op: 'upsert', key, values: { status: 'new' } },
   ]);
+  // Each next write only once the one before streamed: the consumer publishes
+  // a key's latest state, so a later write read back first would skip it.
+  await waitFor(() => stream.changes().some((change) => change['version'] === before), {
+    timeoutMs: 60_000,
+    what: 'the small write streamed',
+  });
   const [big] = await env.mutate([{ table: 'orders', op: 'upsert', key, values: { status } }]);
-  // The next write only once the big one streamed: the consumer publishes a
-  // key's latest state, so a later write read back first would skip it.
   await waitFor(() => stream.changes().some((change) => change['version'] === big), {
     timeoutMs: 60_000,
     what: 'the claim-checked write streamed',

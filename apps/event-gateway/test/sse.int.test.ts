@@ -184,6 +184,48 @@ it('redelivers what was not acknowledged within the ack timeout, and stops once 
   await stream.close();
 }, 60_000);
 
+it('counts the ack timeout from the first delivery, not from when the stream opened', async () => {
+  const { id, token } = await env.subscribe({
+    name: 'idle-then-busy',
+    tables: ['customers'],
+    start: 'latest',
+    delivery: 'sse',
+  });
+  const stream = new SseClient(eventsUrl(id), token);
+  await stream.open();
+  // Longer than the ack timeout (3 s) with nothing to deliver: nothing is owed yet.
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  const stamps = await env.mutate(
+    Array.from({ length: 5 }, (_, i) => ({
+      table: 'customers',
+      op: 'upsert',
+      key: { id: 300 + i },
+      values: { name: `idle-${i}` },
+    })),
+  );
+  const rewinds = async () =>
+    Number(
+      /wail_gateway_rewinds_total\{service="event-gateway"\} (\d+)/.exec(
+        await (await fetch(`${env.gatewayUrl}/metrics`)).text(),
+      )?.[1] ?? 0,
+    );
+  const before = await rewinds();
+  const events = await stream.waitFor(5);
+  // Well within the ack timeout of the first delivery: no rewind, nothing comes again.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  expect(await rewinds()).toBe(before);
+  expect(new Set(stream.changes().map((change) => change['version']))).toEqual(new Set(stamps));
+  expect(stream.events).toHaveLength(5);
+  const acked = await http(
+    'POST',
+    `${env.gatewayUrl}/v1/subscriptions/${id}/ack`,
+    { cursor: events[4]!.id },
+    token,
+  );
+  expect(acked.status).toBe(204);
+  await stream.close();
+}, 60_000);
+
 it('keeps a fast subscriber on time beside one that reads slowly', async () => {
   const fast = await env.subscribe({ name: 'fast', tables: ['customers'], delivery: 'sse' });
   const slow = await env.subscribe({ name: 'slow', tables: ['customers'], delivery: 'sse' });

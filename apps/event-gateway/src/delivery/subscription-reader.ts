@@ -66,7 +66,13 @@ export class SubscriptionReader {
   private committed: Offsets = new Map();
   private sequence = 0;
   private acked = 0;
-  private lastAck = Date.now();
+  /**
+   * Since when the subscriber owes an ack: the last ack, else the first
+   * delivery after everything was acknowledged — never the reader's start,
+   * or a join that outlasted the timeout (a restart waiting out the dead
+   * member's session) would redeliver the first changes at once.
+   */
+  private owedSince = 0;
   /** Bumped by every rewind: deliveries of an older epoch stop. */
   private epoch = 0;
   private stopped = false;
@@ -144,7 +150,7 @@ export class SubscriptionReader {
     }
     if (cursor.session === this.session && cursor.sequence > this.acked) {
       this.acked = Math.min(cursor.sequence, this.sequence);
-      this.lastAck = Date.now();
+      this.owedSince = Date.now();
       this.wake();
     }
   }
@@ -219,6 +225,7 @@ export class SubscriptionReader {
           if (this.stopped || epoch !== this.epoch || batch.isStale()) return;
         }
         this.advance(record.topic, record.partition, safeAfter[i]!);
+        if (this.unacked === 0) this.owedSince = Date.now();
         this.sequence++;
         const cursor = encodeCursor({
           session: this.session,
@@ -279,7 +286,7 @@ export class SubscriptionReader {
   private checkAckTimeout(): void {
     const timeout = this.options.ackTimeoutMs;
     if (timeout === undefined || this.stopped || this.unacked === 0) return;
-    if (Date.now() - this.lastAck < timeout) return;
+    if (Date.now() - this.owedSince < timeout) return;
     void this.rewind().catch((error: unknown) =>
       this.options.logger.warn({ err: error }, 'rewind failed; will try again'),
     );
@@ -304,7 +311,6 @@ export class SubscriptionReader {
       'no ack in time: redelivering from the last acknowledged cursor',
     );
     this.acked = this.sequence;
-    this.lastAck = Date.now();
     this.position = copy(this.committed);
     for (const [topic, partitions] of owned)
       for (const partition of partitions) {
