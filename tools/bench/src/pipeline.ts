@@ -39,7 +39,13 @@ import {
  *    HTTP API writing the same table with no intent) at equal connections.
  *
  * Usage: npx tsx tools/bench/src/pipeline.ts [--store mysql|cassandra|postgres|redis|all|a,b]
- *        [--duration 15] [--connections 64] [--batch 50] [--backlog 100000] [--only catch-up]
+ *        [--duration 15] [--connections 64] [--batch 50] [--backlog 100000]
+ *        [--only catch-up|throughput] [--profile DIR]
+ *
+ * `--only throughput` runs the write measures alone (direct, plain proxy,
+ * proxy single and batch writes, CPU per write); `--profile DIR` starts the
+ * proxy and the consumer with `--cpu-prof` into DIR (read the top frames with
+ * `npx tsx tools/bench/src/profile-top.ts DIR/*.cpuprofile`).
  */
 const { values } = parseArgs({
   options: {
@@ -49,6 +55,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '50' },
     backlog: { type: 'string', default: '100000' },
     only: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const STORES = ['mysql', 'cassandra', 'postgres', 'redis'] as const;
@@ -58,6 +65,10 @@ if (stores.length === 0 || stores.some((named) => !STORES.includes(named)))
   throw new Error(`--store must be all, or one or more of ${STORES.join(', ')}`);
 /** The store of the run under way (one after the other with `--store all`). */
 let store: Store = stores[0]!;
+if (values.only !== undefined && !['catch-up', 'throughput'].includes(values.only))
+  throw new Error('--only must be catch-up or throughput');
+/** Node flags of the proxy and the consumer: CPU profiles into `--profile`'s directory. */
+const profiled: string[] = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const batchSize = Number(values.batch);
@@ -211,6 +222,7 @@ async function environment(suffix: string): Promise<Environment> {
     'apps/producer-proxy/src/main.ts',
     { ...common, WAIL_PROXY_PORT: String(proxyPort) },
     `${proxyUrl}/readyz`,
+    profiled,
   );
   let consumer: Awaited<ReturnType<typeof startService>> | undefined;
   const result: Environment = {
@@ -236,6 +248,7 @@ async function environment(suffix: string): Promise<Environment> {
           ...extraEnv,
         },
         `${result.consumerUrl}/readyz`,
+        profiled,
       );
     },
     async stopConsumer() {
@@ -530,6 +543,7 @@ async function benchStore(): Promise<void> {
   const notes: string[] = [];
 
   // 1 + 2 + 4: throughput, end-to-end latency, Zipf reads per intent.
+  const throughputOnly = values.only === 'throughput';
   const a = values.only === 'catch-up' ? undefined : await environment('a');
   if (a)
     try {
@@ -637,90 +651,101 @@ async function benchStore(): Promise<void> {
           `${((batchLoad.requestsPerSecond * batchSize) / direct.rate).toFixed(2)}×`,
         ],
       );
-      for (const share of [0.25, 0.5, 0.8]) {
-        const rate = Math.max(1, Math.floor(single.requestsPerSecond * share));
-        say(`waiting for the consumer to drain its backlog…`);
+      if (!throughputOnly) {
+        for (const share of [0.25, 0.5, 0.8]) {
+          const rate = Math.max(1, Math.floor(single.requestsPerSecond * share));
+          say(`waiting for the consumer to drain its backlog…`);
+          await waitForDrain(a.intentTopic, `${a.name}.consumer`);
+          say(`end-to-end latency at ${share * 100}% of max (${rate}/s)…`);
+          const e2e = await endToEnd(a, rate);
+          rows.push([
+            `end-to-end at ${share * 100}% of max (${rate} writes/s)`,
+            `p50 ${ms(e2e.p50)}, p99 ${ms(e2e.p99)}, p999 ${ms(e2e.p999)} (${e2e.matched} of ${e2e.sent} acknowledged writes matched to their event)`,
+          ]);
+        }
         await waitForDrain(a.intentTopic, `${a.name}.consumer`);
-        say(`end-to-end latency at ${share * 100}% of max (${rate}/s)…`);
-        const e2e = await endToEnd(a, rate);
+        say('Zipf-skewed writes (s = 1.1, 1,000 keys)…');
+        const readsBefore = await metric(a.consumerUrl!, 'wail_consumer_reads_total');
+        const intentsBefore = await metric(a.consumerUrl!, 'wail_consumer_intents_total');
+        const sample = zipf(1000, 1.1);
+        const zipfLoad = singleWrites(a.proxyUrl, () => 2_000_000 + sample());
+        zipfLoad.overallRate = Math.floor(single.requestsPerSecond * 0.8);
+        await load({ ...zipfLoad, duration });
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        const reads = (await metric(a.consumerUrl!, 'wail_consumer_reads_total')) - readsBefore;
+        const intents =
+          (await metric(a.consumerUrl!, 'wail_consumer_intents_total')) - intentsBefore;
         rows.push([
-          `end-to-end at ${share * 100}% of max (${rate} writes/s)`,
-          `p50 ${ms(e2e.p50)}, p99 ${ms(e2e.p99)}, p999 ${ms(e2e.p999)} (${e2e.matched} of ${e2e.sent} acknowledged writes matched to their event)`,
+          'reads per intent, Zipf s=1.1 over 1,000 keys at 80% of max',
+          `${(reads / intents).toFixed(3)} (${reads} reads for ${intents} intents)`,
         ]);
       }
-      await waitForDrain(a.intentTopic, `${a.name}.consumer`);
-      say('Zipf-skewed writes (s = 1.1, 1,000 keys)…');
-      const readsBefore = await metric(a.consumerUrl!, 'wail_consumer_reads_total');
-      const intentsBefore = await metric(a.consumerUrl!, 'wail_consumer_intents_total');
-      const sample = zipf(1000, 1.1);
-      const zipfLoad = singleWrites(a.proxyUrl, () => 2_000_000 + sample());
-      zipfLoad.overallRate = Math.floor(single.requestsPerSecond * 0.8);
-      await load({ ...zipfLoad, duration });
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      const reads = (await metric(a.consumerUrl!, 'wail_consumer_reads_total')) - readsBefore;
-      const intents = (await metric(a.consumerUrl!, 'wail_consumer_intents_total')) - intentsBefore;
-      rows.push([
-        'reads per intent, Zipf s=1.1 over 1,000 keys at 80% of max',
-        `${(reads / intents).toFixed(3)} (${reads} reads for ${intents} intents)`,
-      ]);
     } finally {
       await a.stop();
     }
 
   // 3: catch-up over a backlog, consumer stopped while it builds.
-  const b = await environment('b');
-  try {
-    say(`building a backlog of ${backlogSize} intents with the consumer stopped…`);
-    let written = 0;
-    const requestsNeeded = Math.ceil(backlogSize / batchSize);
-    let issued = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (issued < requestsNeeded) {
-          issued++;
-          const response = await fetch(`${b.proxyUrl}/v1/mutations`, {
-            method: 'POST',
-            headers: json,
-            body: randomBatch('backlog', 3),
-          });
-          const { results } = (await response.json()) as { results: { status: number }[] };
-          written += results.filter((r) => r.status === 200).length;
+  const b = throughputOnly ? undefined : await environment('b');
+  if (b)
+    try {
+      say(`building a backlog of ${backlogSize} intents with the consumer stopped…`);
+      let written = 0;
+      const requestsNeeded = Math.ceil(backlogSize / batchSize);
+      let issued = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (issued < requestsNeeded) {
+            issued++;
+            const response = await fetch(`${b.proxyUrl}/v1/mutations`, {
+              method: 'POST',
+              headers: json,
+              body: randomBatch('backlog', 3),
+            });
+            const { results } = (await response.json()) as { results: { status: number }[] };
+            written += results.filter((r) => r.status === 200).length;
+          }
+        }),
+      );
+      const kafka = new KafkaClient({
+        brokers,
+        clientId: 'wail-bench-lag',
+        logger: silentLogger(),
+      });
+      const ends = await kafka.endOffsets(b.intentTopic);
+      const total = [...ends.values()].reduce((sum, end) => sum + end, 0n);
+      const rates: number[] = [];
+      for (const delivery of ['at-least-once', 'exactly-once']) {
+        // A fresh group per mode: each reads the same intents from the start.
+        const group = `${b.name}.consumer.${delivery}`;
+        say(`catching up on ${total} intents, ${delivery}…`);
+        const started = performance.now();
+        await b.startConsumer(group, { WAIL_CONSUMER_DELIVERY: delivery });
+        for (;;) {
+          const committed =
+            (await kafka.committedOffsets(group, [b.intentTopic])).get(b.intentTopic) ??
+            new Map<number, bigint>();
+          const done = [...ends].every(
+            ([partition, end]) => (committed.get(partition) ?? -1n) >= end,
+          );
+          if (done) break;
+          await new Promise((resolve) => setTimeout(resolve, 250));
         }
-      }),
-    );
-    const kafka = new KafkaClient({ brokers, clientId: 'wail-bench-lag', logger: silentLogger() });
-    const ends = await kafka.endOffsets(b.intentTopic);
-    const total = [...ends.values()].reduce((sum, end) => sum + end, 0n);
-    const rates: number[] = [];
-    for (const delivery of ['at-least-once', 'exactly-once']) {
-      // A fresh group per mode: each reads the same intents from the start.
-      const group = `${b.name}.consumer.${delivery}`;
-      say(`catching up on ${total} intents, ${delivery}…`);
-      const started = performance.now();
-      await b.startConsumer(group, { WAIL_CONSUMER_DELIVERY: delivery });
-      for (;;) {
-        const committed =
-          (await kafka.committedOffsets(group, [b.intentTopic])).get(b.intentTopic) ??
-          new Map<number, bigint>();
-        const done = [...ends].every(
-          ([partition, end]) => (committed.get(partition) ?? -1n) >= end,
-        );
-        if (done) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        const seconds = (performance.now() - started) / 1000;
+        await b.stopConsumer();
+        rates.push(Number(total) / seconds);
+        rows.push([
+          `consumer catch-up, ${delivery}, over a backlog of ${total} intents (${written} acknowledged)`,
+          `${Math.round(Number(total) / seconds)} intents/s (${seconds.toFixed(1)} s, including consumer start-up)`,
+        ]);
       }
-      const seconds = (performance.now() - started) / 1000;
-      await b.stopConsumer();
-      rates.push(Number(total) / seconds);
       rows.push([
-        `consumer catch-up, ${delivery}, over a backlog of ${total} intents (${written} acknowledged)`,
-        `${Math.round(Number(total) / seconds)} intents/s (${seconds.toFixed(1)} s, including consumer start-up)`,
+        'exactly-once / at-least-once catch-up',
+        `${(rates[1]! / rates[0]!).toFixed(2)}×`,
       ]);
+      await kafka.close();
+    } finally {
+      await b.stop();
     }
-    rows.push(['exactly-once / at-least-once catch-up', `${(rates[1]! / rates[0]!).toFixed(2)}×`]);
-    await kafka.close();
-  } finally {
-    await b.stop();
-  }
 
   for (const [measure, value] of rows) say(`${measure.padEnd(70)} ${value}`);
   notes.push(
@@ -730,7 +755,7 @@ async function benchStore(): Promise<void> {
   );
   record(
     `Pipeline (${store})`,
-    `npx tsx tools/bench/src/pipeline.ts --store ${values.store} --duration ${duration} --connections ${connections} --batch ${batchSize} --backlog ${backlogSize}${values.only ? ` --only ${values.only}` : ''}`,
+    `npx tsx tools/bench/src/pipeline.ts --store ${values.store} --duration ${duration} --connections ${connections} --batch ${batchSize} --backlog ${backlogSize}${values.only ? ` --only ${values.only}` : ''}${values.profile ? ` --profile ${values.profile}` : ''}`,
     rows,
     notes,
   );

@@ -4,6 +4,7 @@ import type { KeyColumn, KeyScalar } from '@wail/intent';
 import { canonicalKey } from '@wail/intent';
 import {
   ColumnCache,
+  ReadBatcher,
   canonicalKeyColumns,
   checkScanRequest,
   checkedColumns,
@@ -169,6 +170,8 @@ export class MysqlRowStore implements RowStore {
   private readonly timeout: number;
   private readonly columns: ColumnCache;
   private readonly tombstoneTables = new Map<string, Promise<void>>();
+  /** Reads of one turn share a statement per table and consistency (`readMany`). */
+  private readonly reads = new ReadBatcher<readonly KeyColumn[], ReadResult>(100);
   private readonly retentionMs: number;
   private readonly guardMs: number;
   private readonly purgeTimer: NodeJS.Timeout | undefined;
@@ -565,6 +568,11 @@ export class MysqlRowStore implements RowStore {
     };
   }
 
+  /**
+   * The row, or its absence and newest recorded delete. Reads of one table
+   * issued in the same turn of the event loop share one statement (see
+   * `readMany`); a read alone runs as before.
+   */
   async read(
     target: TableRef,
     rawKey: readonly KeyColumn[],
@@ -572,8 +580,24 @@ export class MysqlRowStore implements RowStore {
   ): Promise<ReadResult> {
     const columns = await this.describe(target);
     const key = canonicalKeyColumns(target, columns, rawKey);
-    const keyParams = key.map(({ name, value }) => this.keyParameter(columns, name, value));
     const connection = consistency === 'fast' && this.replica ? this.replica : this.primary;
+    return this.reads.read(
+      `${consistency}\u0000${target.namespace}\u0000${target.table}`,
+      key,
+      (keys) =>
+        keys.length === 1
+          ? this.readOne(target, columns, keys[0]!, connection).then((result) => [result])
+          : this.readMany(target, columns, keys, connection),
+    );
+  }
+
+  private async readOne(
+    target: TableRef,
+    columns: ReadonlyMap<string, ColumnInfo>,
+    key: readonly KeyColumn[],
+    connection: MysqlConnection,
+  ): Promise<ReadResult> {
+    const keyParams = key.map(({ name, value }) => this.keyParameter(columns, name, value));
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
     try {
       const rows = await connection.execute<RowDataPacket[]>({
@@ -582,13 +606,7 @@ export class MysqlRowStore implements RowStore {
         timeout: this.timeout,
       });
       const found = rows[0];
-      if (found) {
-        const row: Record<string, StoredValue> = {};
-        for (const [name, value] of Object.entries(found)) {
-          if (name !== 'wail_ts') row[name] = fromMysqlValue(columns.get(name), value);
-        }
-        return { state: 'present', row, wailTs: BigInt(found['wail_ts'] as string) };
-      }
+      if (found) return this.present(columns, found);
       const tombstones = await connection.execute<RowDataPacket[]>({
         sql: `SELECT wail_ts FROM ${quote(target.namespace)}.\`wail_tombstones\` WHERE table_name = ? AND key_hash = ?`,
         values: [target.table, tombstoneKey(target.table, key)],
@@ -608,6 +626,74 @@ export class MysqlRowStore implements RowStore {
       }
       throw translateMysqlError(error);
     }
+  }
+
+  /**
+   * Several keys of one table in one statement (`k IN (…)`, or an OR of
+   * equalities for a composite key). A row answers the key whose parameters
+   * it equals exactly; a key no row equals exactly (absent, or found only
+   * through the collation: 'abc' finding 'ABC') gets the single-key read, so
+   * every answer is the one `readOne` would give.
+   */
+  private async readMany(
+    target: TableRef,
+    columns: ReadonlyMap<string, ColumnInfo>,
+    keys: readonly (readonly KeyColumn[])[],
+    connection: MysqlConnection,
+  ): Promise<ReadResult[]> {
+    // A key not in the route's column order (never from the proxy) is read alone.
+    const inOrder = (key: readonly KeyColumn[]) =>
+      key.length === target.keyColumns.length &&
+      key.every(({ name }, i) => name === target.keyColumns[i]);
+    const batched = keys.filter(inOrder);
+    const params = batched.map((key) =>
+      key.map(({ name, value }) => this.keyParameter(columns, name, value)),
+    );
+    if (params.length === 0)
+      return Promise.all(keys.map((key) => this.readOne(target, columns, key, connection)));
+    // Padded to a power of two with the last key again: a handful of
+    // statement shapes per table, not one per batch size (prepared statements
+    // are cached per connection).
+    for (let size = 2; ; size *= 2)
+      if (size >= params.length) {
+        while (params.length < size) params.push(params.at(-1)!);
+        break;
+      }
+    const names = target.keyColumns.map(quote);
+    const where =
+      names.length === 1
+        ? `${names[0]} IN (${params.map(() => '?').join(', ')})`
+        : params.map(() => `(${names.map((name) => `${name} = ?`).join(' AND ')})`).join(' OR ');
+    let rows: RowDataPacket[];
+    try {
+      rows = await connection.execute<RowDataPacket[]>({
+        sql: `SELECT * FROM ${quote(target.namespace)}.${quote(target.table)} WHERE ${where}`,
+        values: params.flat(),
+        timeout: this.timeout,
+      });
+    } catch (error) {
+      throw translateMysqlError(error);
+    }
+    const byKey = new Map<string, RowDataPacket>();
+    for (const row of rows)
+      byKey.set(parameterKey(target.keyColumns.map((name) => row[name] as unknown)), row);
+    let next = 0;
+    return Promise.all(
+      keys.map((key) => {
+        const found = inOrder(key) ? byKey.get(parameterKey(params[next++]!)) : undefined;
+        return found
+          ? this.present(columns, found)
+          : this.readOne(target, columns, key, connection);
+      }),
+    );
+  }
+
+  private present(columns: ReadonlyMap<string, ColumnInfo>, found: RowDataPacket): ReadResult {
+    const row: Record<string, StoredValue> = {};
+    for (const [name, value] of Object.entries(found)) {
+      if (name !== 'wail_ts') row[name] = fromMysqlValue(columns.get(name), value);
+    }
+    return { state: 'present', row, wailTs: BigInt(found['wail_ts'] as string) };
   }
 
   /**
@@ -834,4 +920,14 @@ export class MysqlRowStore implements RowStore {
     }
     return ready;
   }
+}
+
+/**
+ * Key parameters (or a row's key values) as one exact string: numbers and
+ * strings by their text, bytes by their hex; equal only when equal exactly.
+ */
+function parameterKey(values: readonly unknown[]): string {
+  return values
+    .map((value) => (Buffer.isBuffer(value) ? `b${value.toString('hex')}` : `s${String(value)}`))
+    .join('\u0000');
 }
