@@ -1,5 +1,8 @@
 import { newIntentId } from '@wail/intent';
 import {
+  FIRST_READ_DELAY_MAX_MS,
+  FIRST_READ_DELAY_STEP_DOWN_MS,
+  FIRST_READ_DELAY_STEP_UP_MS,
   KeyScheduler,
   RECENT_KEYS_LIMIT,
   ScheduledKey,
@@ -168,6 +171,67 @@ describe('the key scheduler', () => {
     h.scheduler.schedule(h.key('a', pending(Date.now())));
     expect(h.started).toEqual(['a', 'a']);
     expect(h.scheduler.recentKeys).toBe(0);
+  });
+
+  it('delays an idle key’s first read by a delay that grows with early first reads and shrinks with timely ones', async () => {
+    const h = harness({ coalesceMs: 100 });
+    expect(h.scheduler.firstReadDelayMs).toBe(0);
+    // Five first reads that came before their write: 5 ms.
+    for (let i = 0; i < 5; i++) {
+      const k = h.key(`early${i}`, pending(Date.now()));
+      h.scheduler.schedule(k);
+      await jest.advanceTimersByTimeAsync(FIRST_READ_DELAY_MAX_MS);
+      expect(h.started).toContain(`early${i}`);
+      h.scheduler.cancel(k);
+      await h.end(k, 'retry', false);
+      h.scheduler.cancel(k);
+    }
+    expect(h.scheduler.firstReadDelayMs).toBeCloseTo(5 * FIRST_READ_DELAY_STEP_UP_MS);
+    // A fresh intent of an idle key waits until it is 5 ms old.
+    const fresh = h.key('fresh', pending(Date.now()));
+    h.scheduler.schedule(fresh);
+    await jest.advanceTimersByTimeAsync(4);
+    expect(h.started).not.toContain('fresh');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(h.started).toContain('fresh');
+    await h.end(fresh, 'settled');
+    expect(h.scheduler.firstReadDelayMs).toBeCloseTo(
+      5 * FIRST_READ_DELAY_STEP_UP_MS - FIRST_READ_DELAY_STEP_DOWN_MS,
+    );
+    // An intent already older than the delay (a replay, a backlog) is read at once.
+    const old = h.key('old', pending(Date.now() - 1000));
+    h.scheduler.schedule(old);
+    expect(h.started).toContain('old');
+    await h.end(old, 'settled');
+    // A clock ahead of ours never makes it wait longer than the delay.
+    const ahead = h.key('ahead', pending(Date.now() + 60_000));
+    h.scheduler.schedule(ahead);
+    await jest.advanceTimersByTimeAsync(5);
+    expect(h.started).toContain('ahead');
+    await h.end(ahead, 'settled');
+  });
+
+  it('keeps the first-read delay within FIRST_READ_DELAY_MAX_MS and `coalesceMs`, and off at `coalesceMs` 0', async () => {
+    for (const [coalesceMs, max] of [
+      [100, FIRST_READ_DELAY_MAX_MS],
+      [3, 3],
+      [0, 0],
+    ] as const) {
+      const h = harness({ coalesceMs });
+      for (let i = 0; i < FIRST_READ_DELAY_MAX_MS * 3; i++) {
+        const k = h.key(`k${i}`, pending(Date.now() - 1000));
+        h.scheduler.schedule(k);
+        await h.end(k, 'retry', false);
+        h.scheduler.cancel(k);
+      }
+      expect(h.scheduler.firstReadDelayMs).toBe(max);
+      for (let i = 0; i < 1000; i++) {
+        const k = h.key(`s${i}`, pending(Date.now() - 1000));
+        h.scheduler.schedule(k);
+        await h.end(k, 'settled');
+      }
+      expect(h.scheduler.firstReadDelayMs).toBe(0);
+    }
   });
 
   it('backs off exponentially, up to a second, between retries, and counts the attempts', async () => {

@@ -26,6 +26,8 @@ export class ScheduledKey<O extends KeyOwner = KeyOwner> {
   attempts = 0;
   /** When the first of those rounds started: the grace period counts from here. */
   firstAttemptAt = 0;
+  /** Its first read has waited its delay already (see KeyScheduler): it does not wait again. */
+  delayed = false;
   timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -50,6 +52,13 @@ export interface KeySchedulerOptions {
 /** Keys whose last round started within `coalesceMs` that are remembered at most. */
 export const RECENT_KEYS_LIMIT = 65_536;
 
+/** The first-read delay never exceeds this (nor `coalesceMs`). */
+export const FIRST_READ_DELAY_MAX_MS = 20;
+/** Added to the first-read delay by a first read that came before the write. */
+export const FIRST_READ_DELAY_STEP_UP_MS = 1;
+/** Taken off it by one that found the write: it settles where about 1 first read in 11 is early. */
+export const FIRST_READ_DELAY_STEP_DOWN_MS = 0.1;
+
 /**
  * Runs rounds of keys: one round at a time per key (per-key order), at most
  * `concurrency` rounds at once, a key whose round asks for a retry waits a
@@ -60,6 +69,16 @@ export const RECENT_KEYS_LIMIT = 65_536;
  * that received intents while its round ran, waits until its oldest pending
  * intent is `coalesceMs` old, and everything that arrived meanwhile is
  * answered by one read.
+ *
+ * The first read of an idle key waits until its oldest intent is
+ * `firstReadDelayMs` old: the proxy writes the row only after Kafka has the
+ * intent, so a read at once often comes before the write and must be read
+ * again. The delay adapts — up a step for each first read that was early, down
+ * a tenth of one for each that found its writes, between 0 and
+ * FIRST_READ_DELAY_MAX_MS (and `coalesceMs`; 0 turns it off) — so it follows
+ * how long writes take to land: about nothing on an idle system, a few
+ * milliseconds on a busy one. Intents older than that (a replay, a backlog)
+ * are read at once.
  */
 export class KeyScheduler<O extends KeyOwner> {
   private readonly ready: ScheduledKey<O>[] = [];
@@ -71,6 +90,7 @@ export class KeyScheduler<O extends KeyOwner> {
    * `coalesceMs` are pruned, at most RECENT_KEYS_LIMIT).
    */
   private readonly recent = new Map<string, number>();
+  private firstReadDelay = 0;
 
   constructor(
     private readonly options: KeySchedulerOptions,
@@ -84,16 +104,23 @@ export class KeyScheduler<O extends KeyOwner> {
 
   schedule(key: ScheduledKey<O>): void {
     if (key.held || key.running || key.waiting || key.timer || key.owner.revoked) return;
-    if (key.attempts === 0 && key.queue.length > 0 && this.isHot(key)) {
-      // Let more intents of a hot key arrive before its next read.
-      const oldest = key.queue.reduce(
-        (min, p) => (p.intent.ts < min ? p.intent.ts : min),
-        key.queue[0]!.intent.ts,
-      );
-      const wait = Number(oldest / 1000n) + this.options.coalesceMs - this.options.now();
-      if (wait > 0) {
-        this.later(key, wait);
-        return;
+    if (key.attempts === 0 && key.queue.length > 0) {
+      // A hot key: let more of its intents arrive before its next read. An
+      // idle one: let its write land first (never longer than the delay, whatever the clocks say).
+      const hot = this.isHot(key);
+      const after = hot ? this.options.coalesceMs : key.delayed ? 0 : this.firstReadDelay;
+      if (after > 0) {
+        const oldest = key.queue.reduce(
+          (min, p) => (p.intent.ts < min ? p.intent.ts : min),
+          key.queue[0]!.intent.ts,
+        );
+        const age = this.options.now() - Number(oldest / 1000n);
+        const wait = hot ? after - age : Math.min(after, after - age);
+        if (wait >= 1) {
+          key.delayed = !hot;
+          this.later(key, wait);
+          return;
+        }
       }
     }
     if (this.active >= this.options.concurrency) {
@@ -109,11 +136,19 @@ export class KeyScheduler<O extends KeyOwner> {
     const finished = new Set(done);
     for (let i = key.queue.length - 1; i >= 0; i--)
       if (finished.has(key.queue[i]!)) key.queue.splice(i, 1);
-    if (key.queue.length === 0) key.attempts = 0;
+    if (key.queue.length === 0) {
+      key.attempts = 0;
+      key.delayed = false;
+    }
   }
 
   cancel(key: ScheduledKey<O>): void {
     clearTimeout(key.timer);
+  }
+
+  /** Milliseconds after its oldest intent that an idle key's first read waits now. */
+  get firstReadDelayMs(): number {
+    return this.firstReadDelay;
   }
 
   /** Keys remembered as recently read (for tests and bounds). */
@@ -141,9 +176,11 @@ export class KeyScheduler<O extends KeyOwner> {
     this.active++;
     const now = this.options.now();
     if (this.options.coalesceMs > 0) this.remember(key.id, now);
-    if (key.attempts === 0) key.firstAttemptAt = now;
+    const first = key.attempts === 0;
+    if (first) key.firstAttemptAt = now;
     this.round(key)
       .then((end) => {
+        if (first) this.adaptFirstReadDelay(end === 'retry');
         if (end === 'retry') this.retryLater(key);
       })
       .catch((error: unknown) => this.onRoundError(error, key))
@@ -158,6 +195,13 @@ export class KeyScheduler<O extends KeyOwner> {
           if (!next.owner.revoked && !next.running && !next.timer && !next.held) this.run(next);
         }
       });
+  }
+
+  private adaptFirstReadDelay(early: boolean): void {
+    const max = Math.min(FIRST_READ_DELAY_MAX_MS, this.options.coalesceMs);
+    this.firstReadDelay = early
+      ? Math.min(max, this.firstReadDelay + FIRST_READ_DELAY_STEP_UP_MS)
+      : Math.max(0, this.firstReadDelay - FIRST_READ_DELAY_STEP_DOWN_MS);
   }
 
   private retryLater(key: ScheduledKey<O>): void {
