@@ -60,7 +60,7 @@ export const ConsumerEnv = Type.Object({
     maximum: 10_000,
     default: 100,
     description:
-      'a hot key (one read less than this long ago) waits until its oldest pending intent is this old, so its intents share one read; any other key is read at once',
+      'a hot key (one read less than this long ago) waits until its oldest pending intent is this old, so its intents share one read; any other key is read once its write has had time to land (an adaptive 0–20 ms, never above this)',
   }),
   WAIL_CONSUMER_GRACE_MS: Type.Integer({
     minimum: 0,
