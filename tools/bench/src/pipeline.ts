@@ -652,6 +652,8 @@ async function benchStore(): Promise<void> {
         ],
       );
       if (!throughputOnly) {
+        // After the batch writes' backlog: only the end-to-end runs count.
+        await waitForDrain(a.intentTopic, `${a.name}.consumer`);
         const uniformReads = await metric(a.consumerUrl!, 'wail_consumer_reads_total');
         const uniformIntents = await metric(a.consumerUrl!, 'wail_consumer_intents_total');
         for (const share of [0.25, 0.5, 0.8]) {
