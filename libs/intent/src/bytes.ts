@@ -5,22 +5,24 @@
  */
 import { IntentMalformedError } from './errors';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Writes into a Buffer from Node's pool (a small one is a slice of a shared
+ * slab, no allocation of its own), strings encoded in place, and hands back
+ * a view of what it wrote: the proxy encodes two of these per mutation.
+ */
 export class ByteWriter {
-  private buffer = new Uint8Array(128);
-  private view = new DataView(this.buffer.buffer);
+  private buffer = Buffer.allocUnsafe(128);
   private length = 0;
 
   private ensure(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
     let size = this.buffer.length * 2;
     while (size < this.length + extra) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buffer.subarray(0, this.length));
+    const next = Buffer.allocUnsafe(size);
+    this.buffer.copy(next, 0, 0, this.length);
     this.buffer = next;
-    this.view = new DataView(next.buffer);
   }
 
   u8(value: number): this {
@@ -31,21 +33,21 @@ export class ByteWriter {
 
   u16(value: number): this {
     this.ensure(2);
-    this.view.setUint16(this.length, value);
+    this.buffer.writeUInt16BE(value & 0xffff, this.length);
     this.length += 2;
     return this;
   }
 
   i64(value: bigint): this {
     this.ensure(8);
-    this.view.setBigInt64(this.length, value);
+    this.buffer.writeBigInt64BE(BigInt.asIntN(64, value), this.length);
     this.length += 8;
     return this;
   }
 
   f64(value: number): this {
     this.ensure(8);
-    this.view.setFloat64(this.length, value);
+    this.buffer.writeDoubleBE(value, this.length);
     this.length += 8;
     return this;
   }
@@ -72,13 +74,17 @@ export class ByteWriter {
     return this.uvarint(bytes.length).raw(bytes);
   }
 
-  /** `uvarint(length) utf8` */
+  /** `uvarint(length) utf8` (a lone surrogate as U+FFFD, as TextEncoder does) */
   string(value: string): this {
-    return this.bytes(encoder.encode(value));
+    const size = Buffer.byteLength(value, 'utf8');
+    this.uvarint(size).ensure(size);
+    this.length += this.buffer.write(value, this.length, size, 'utf8');
+    return this;
   }
 
-  finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+  /** What was written: a Buffer, a view of the writer's (do not write more after). */
+  finish(): Buffer {
+    return this.buffer.subarray(0, this.length);
   }
 }
 

@@ -11,7 +11,7 @@ import type { KeyColumn } from './key-value';
  * Column names are not part of it (the route fixes their order); integers
  * are normalized to 64-bit, so `{"id": 7}` and `{"id": 7.0}` are one key.
  */
-export function canonicalKey(table: string, key: readonly KeyColumn[]): Uint8Array {
+export function canonicalKey(table: string, key: readonly KeyColumn[]): Buffer {
   const writer = new ByteWriter().u8(1).string(table);
   for (const column of key) writeValue(writer, column.value);
   return writer.finish();
@@ -19,5 +19,5 @@ export function canonicalKey(table: string, key: readonly KeyColumn[]): Uint8Arr
 
 /** A printable form of a canonical key, for maps and logs. */
 export function canonicalKeyString(table: string, key: readonly KeyColumn[]): string {
-  return Buffer.from(canonicalKey(table, key)).toString('base64');
+  return canonicalKey(table, key).toString('base64');
 }

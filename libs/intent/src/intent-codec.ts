@@ -86,7 +86,7 @@ const enum Tag {
  * The version byte comes first so a reader fails clearly on a format it does
  * not know instead of misreading it; a new field or op means a new version.
  */
-export function encodeIntent(intent: Intent): Uint8Array {
+export function encodeIntent(intent: Intent): Buffer {
   if (intent.intentId.length !== 16) throw new RangeError('intentId must be 16 bytes');
   if (intent.key.length === 0 || intent.key.length > 255)
     throw new RangeError('an intent has 1..255 key columns');

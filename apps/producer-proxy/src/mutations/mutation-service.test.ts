@@ -1,4 +1,8 @@
+import type { TableRoute } from '@wail/contracts';
 import { WailError } from '@wail/errors';
+import { HybridLogicalClock } from '@wail/intent';
+import type { PreparedWrite, RowStore, WriteRequest } from '@wail/store';
+import { silentLogger } from '@wail/telemetry';
 import { MutationService, type MutationInput, type MutationServiceDeps } from './mutation-service';
 
 describe('the mutation service', () => {
@@ -32,5 +36,65 @@ describe('the mutation service', () => {
       },
     ]);
     expect(looked).toEqual([]);
+  });
+
+  it('hands single writes acknowledged together to the store as one executeMany, each with its own outcome', async () => {
+    const route = {
+      table: 'items',
+      store: 'mysql',
+      database: 'db',
+      keyColumns: ['id'],
+      intentTopic: 'items.intents',
+      intentCluster: 'main',
+      failureMode: 'transactional',
+      revision: 1,
+      modelVersion: 1,
+    } as unknown as TableRoute;
+    const calls: number[] = [];
+    const store = {
+      prepareWrite: async (request: WriteRequest): Promise<PreparedWrite> => ({
+        request,
+        key: request.key,
+        execute: async () => {
+          calls.push(1);
+          if (request.values['name'] === 'bad') throw new WailError('BAD_REQUEST', 'refused');
+        },
+      }),
+      executeMany: async (writes: readonly PreparedWrite[]) => {
+        calls.push(writes.length);
+        return writes.map((write) =>
+          write.request.values['name'] === 'bad'
+            ? new WailError('BAD_REQUEST', 'refused')
+            : undefined,
+        );
+      },
+    } as unknown as RowStore;
+    const service = new MutationService({
+      routes: { get: async () => route, all: () => new Map(), isLoaded: true },
+      stores: new Map([['mysql', store]]),
+      // One Kafka response acknowledges every intent of the turn.
+      log: { appendEach: (records: readonly unknown[]) => records.map(() => Promise.resolve()) },
+      backlog: { add: () => undefined },
+      clock: new HybridLogicalClock(),
+      proxyId: 'p',
+      logger: silentLogger(),
+      metrics: { mutations: { inc: () => undefined }, latency: { observe: () => undefined } },
+      limits: { keyBytes: 1024, intentBytes: 65536 },
+    } as unknown as MutationServiceDeps);
+    const write = (id: number, name: string) =>
+      service.mutate({ table: 'items', op: 'upsert', key: { id }, values: { name } });
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => write(i, i === 4 ? 'bad' : `n${i}`)),
+    );
+    expect(calls).toEqual([10]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(
+      Array.from({ length: 10 }, (_, i) => (i === 4 ? 'rejected' : 'fulfilled')),
+    );
+    expect(((outcomes[4] as PromiseRejectedResult).reason as WailError).code).toBe('BAD_REQUEST');
+
+    // A write alone runs its own statement.
+    await write(20, 'alone');
+    expect(calls).toEqual([10, 1]);
   });
 });

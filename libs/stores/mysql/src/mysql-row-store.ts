@@ -4,7 +4,7 @@ import type { KeyColumn, KeyScalar } from '@wail/intent';
 import { canonicalKey } from '@wail/intent';
 import {
   ColumnCache,
-  ReadBatcher,
+  TurnBatcher,
   canonicalKeyColumns,
   checkScanRequest,
   checkedColumns,
@@ -171,7 +171,7 @@ export class MysqlRowStore implements RowStore {
   private readonly columns: ColumnCache;
   private readonly tombstoneTables = new Map<string, Promise<void>>();
   /** Reads of one turn share a statement per table and consistency (`readMany`). */
-  private readonly reads = new ReadBatcher<readonly KeyColumn[], ReadResult>(100);
+  private readonly reads = new TurnBatcher<readonly KeyColumn[], ReadResult>(100);
   private readonly retentionMs: number;
   private readonly guardMs: number;
   private readonly purgeTimer: NodeJS.Timeout | undefined;
@@ -367,7 +367,7 @@ export class MysqlRowStore implements RowStore {
         keyColumns: target.keyColumns,
         setColumns,
         row: [...keyParams, ...values, ts, keyHash],
-        order: Buffer.from(canonicalKey(target.table, key)),
+        order: canonicalKey(target.table, key),
       };
       return prepared;
     }
@@ -581,7 +581,7 @@ export class MysqlRowStore implements RowStore {
     const columns = await this.describe(target);
     const key = canonicalKeyColumns(target, columns, rawKey);
     const connection = consistency === 'fast' && this.replica ? this.replica : this.primary;
-    return this.reads.read(
+    return this.reads.add(
       `${consistency}\u0000${target.namespace}\u0000${target.table}`,
       key,
       (keys) =>

@@ -1,5 +1,5 @@
 export { ColumnCache } from './column-cache';
-export { ReadBatcher } from './read-batcher';
+export { TurnBatcher } from './turn-batcher';
 export { SCAN_OPERATORS, SCAN_PAGE_LIMIT } from './store';
 export {
   SCAN_CURSOR_MAX_LENGTH,

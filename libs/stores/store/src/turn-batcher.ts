@@ -1,12 +1,13 @@
 /**
- * Folds the reads of one turn of the event loop into one call per group (a
- * table at a consistency): the consumer reads many keys at once — a round per
- * key of a fetched batch — and a multi-key statement answers them in one
- * round trip instead of one each. Nothing waits for company: the group goes
- * out on the next `setImmediate`, whatever its size; a group of one takes the
- * store's single-key path.
+ * Folds the calls of one turn of the event loop into one call per group: the
+ * consumer reads many keys at once (a round per key of a fetched batch) and a
+ * multi-key statement answers them in one round trip instead of one each; the
+ * proxy's single writes whose intents one Kafka response acknowledged go to
+ * the store together (`executeMany`). Nothing waits for company: the group
+ * goes out on the next `setImmediate`, whatever its size, and a group of one
+ * is a call of one.
  */
-export class ReadBatcher<I, R> {
+export class TurnBatcher<I, R> {
   private groups = new Map<string, Group<I, R>>();
   private scheduled = false;
 
@@ -20,7 +21,7 @@ export class ReadBatcher<I, R> {
    * result per item in order (the group's first caller's `run` is used); a
    * rejection fails every item of the chunk.
    */
-  read(group: string, item: I, run: (items: readonly I[]) => Promise<readonly R[]>): Promise<R> {
+  add(group: string, item: I, run: (items: readonly I[]) => Promise<readonly R[]>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let pending = this.groups.get(group);
       if (!pending) this.groups.set(group, (pending = { run, items: [], waiters: [] }));
@@ -51,7 +52,7 @@ export class ReadBatcher<I, R> {
           (results) => {
             if (results.length !== chunk.length) {
               const error = new Error(
-                `a batched read answered ${results.length} of ${chunk.length} items`,
+                `a batched call answered ${results.length} of ${chunk.length} items`,
               );
               for (const waiter of owed) waiter.reject(error);
               return;
