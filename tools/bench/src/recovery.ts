@@ -18,7 +18,9 @@ import { eventDecoder, freePort, record, say, startService, stopService } from '
  *    (the dead member's partitions wait for the group to notice);
  * 3. route → first event: a new table's route and model applied while all of
  *    it runs; from the route's PUT to its first event (the write retried while
- *    the proxy does not know the table yet).
+ *    the proxy does not know the table yet); once on the intent topic the
+ *    consumers already read, once on a new intent topic (the consumer's
+ *    subscription changes: it rejoins its group).
  *
  * Usage: [WAIL_CONSUMER_SESSION_TIMEOUT_MS=10000] npx tsx tools/bench/src/recovery.ts [--no-results]
  */
@@ -41,6 +43,7 @@ interface Arrival {
 async function main(): Promise<void> {
   const name = `wail_bench_rec_${Date.now().toString(36)}`;
   const intentTopic = `${name}.intents`;
+  const freshIntentTopic = `${name}.intents.fresh`;
   const topicOf = (table: string) => `${name}.events.${table}`;
   const mysql = new MysqlConnection({ url: mysqlUrl, connectionLimit: 2 });
   const kafka = new KafkaClient({ brokers, clientId: 'wail-bench-rec', logger: silentLogger() });
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   let follower: PartitionConsumer | undefined;
   try {
     await mysql.pool.query(`CREATE DATABASE \`${name}\``);
-    for (const table of ['items', 'late'])
+    for (const table of ['items', 'late', 'fresh'])
       await mysql.pool.query(
         `CREATE TABLE \`${name}\`.${table} (id BIGINT PRIMARY KEY, n INT NOT NULL, wail_ts BIGINT NOT NULL)`,
       );
@@ -57,6 +60,8 @@ async function main(): Promise<void> {
       { topic: intentTopic, partitions: 6 },
       { topic: topicOf('items'), partitions: 3 },
       { topic: topicOf('late'), partitions: 3 },
+      { topic: topicOf('fresh'), partitions: 3 },
+      { topic: freshIntentTopic, partitions: 6 },
     ]);
     const start = async (entry: string, env: Record<string, string>, portVariable: string) => {
       const port = await freePort();
@@ -74,11 +79,16 @@ async function main(): Promise<void> {
       { WAIL_REPOSITORY_DATABASE: `${name}_repo` },
       'WAIL_REPOSITORY_PORT',
     );
-    const apply = async (table: string) => {
+    const apply = async (table: string, topic = intentTopic) => {
       const route = await fetch(`${repository.url}/v1/tables/${table}`, {
         method: 'PUT',
         headers: json,
-        body: JSON.stringify({ store: 'mysql', database: name, keyColumns: ['id'], intentTopic }),
+        body: JSON.stringify({
+          store: 'mysql',
+          database: name,
+          keyColumns: ['id'],
+          intentTopic: topic,
+        }),
       });
       if (!route.ok) throw new Error(`route: ${await route.text()}`);
       const model = await fetch(`${repository.url}/v1/models/${table}/versions`, {
@@ -143,7 +153,7 @@ async function main(): Promise<void> {
         }
       },
     });
-    await follower.setTopics([topicOf('items'), topicOf('late')]);
+    await follower.setTopics([topicOf('items'), topicOf('late'), topicOf('fresh')]);
 
     // The steady load; acknowledged writes with their version and time.
     const acked: { table: string; id: number; version: number; at: number }[] = [];
@@ -225,21 +235,29 @@ async function main(): Promise<void> {
     ]);
     say(`takeover ${seconds(last - killedAt)}`);
 
-    // A new table while everything runs.
-    const routedAt = performance.now();
-    await apply('late');
-    let lateAck: Awaited<ReturnType<typeof write>>;
-    while (!(lateAck = await write('late', 1))) await sleep(20);
-    while (covered(lateAck) === undefined && performance.now() < routedAt + 120_000)
-      await sleep(20);
-    const lateEvent = covered(lateAck);
-    rows.push([
-      'route → first event of a new table (routes refreshed every 1 s by default)',
-      `${seconds(lateEvent === undefined ? undefined : lateEvent - routedAt)} (the proxy took its first write ${seconds(lateAck.at - routedAt)} after the PUT)`,
-    ]);
-    say(
-      `route → first event ${seconds(lateEvent === undefined ? undefined : lateEvent - routedAt)}`,
-    );
+    // A new table while everything runs: on the intent topic already read, then on a new one.
+    for (const [table, topic, what] of [
+      ['late', intentTopic, 'on the intent topic already consumed'],
+      [
+        'fresh',
+        freshIntentTopic,
+        'on a new intent topic: the consumer subscribes to it and rejoins its group',
+      ],
+    ] as const) {
+      const routedAt = performance.now();
+      await apply(table, topic);
+      let ack: Awaited<ReturnType<typeof write>>;
+      while (!(ack = await write(table, 1))) await sleep(20);
+      while (covered(ack) === undefined && performance.now() < routedAt + 120_000) await sleep(20);
+      const event = covered(ack);
+      rows.push([
+        `route → first event of a new table ${what} (routes refreshed every 1 s by default)`,
+        `${seconds(event === undefined ? undefined : event - routedAt)} (the proxy took its first write ${seconds(ack.at - routedAt)} after the PUT)`,
+      ]);
+      say(
+        `route → first event (${table}) ${seconds(event === undefined ? undefined : event - routedAt)}`,
+      );
+    }
     loading = false;
     await Promise.all(writers);
     await kill(b.child);
@@ -250,8 +268,10 @@ async function main(): Promise<void> {
     await kafka
       .deleteTopics([
         intentTopic,
+        freshIntentTopic,
         topicOf('items'),
         topicOf('late'),
+        topicOf('fresh'),
         `${name}.unmaterialized`,
         `${name}.dlq`,
       ])
