@@ -70,6 +70,7 @@ export async function compose(config: ProxyConfig, logger: Logger): Promise<Prox
     logger,
     metrics,
     limits: { keyBytes: config.intents.keyLimit, intentBytes: config.intents.intentLimit },
+    writeFold: config.writeFold,
   });
   const readiness = serviceReadiness(
     [...clusters.map(({ name, kafka }) => kafkaCheck(kafka, name)), ...stores.checks],

@@ -24,6 +24,18 @@ describe('loadEnv', () => {
     });
   });
 
+  it.each(['2.5', '1e3', '0x10', '80 80', '8080.0'])(
+    'refuses %s for a whole number instead of truncating it',
+    (value) => {
+      expect(() => loadEnv(Schema, { PORT: value })).toThrow(`PORT ("${value}")`);
+    },
+  );
+
+  it('takes a whole number with a sign or surrounding spaces', () => {
+    expect(loadEnv(Schema, { PORT: ' 9000 ' }).PORT).toBe(9000);
+    expect(loadEnv(Schema, { PORT: '+9000' }).PORT).toBe(9000);
+  });
+
   it('reports every invalid variable with its value in one error', () => {
     let caught: unknown;
     try {

@@ -63,7 +63,18 @@ export function loadEnv<T extends TObject>(schema: T, env: Env): Static<T> {
     if (raw !== undefined && raw !== '') picked[key] = raw;
   }
   const withDefaults = Value.Default(schema, picked);
-  const converted = Value.Convert(schema, withDefaults);
+  const converted = Value.Convert(schema, withDefaults) as Record<string, unknown>;
+  // Convert truncates "2.5" (or "1e3") to an integer: a whole number must be written as one.
+  for (const key of Object.keys(picked)) {
+    const raw = env[key];
+    if (
+      (schema.properties[key] as { type?: string } | undefined)?.type === 'integer' &&
+      typeof raw === 'string' &&
+      raw !== '' &&
+      !/^\s*[+-]?\d+\s*$/.test(raw)
+    )
+      converted[key] = raw;
+  }
   const checker = TypeCompiler.Compile(schema);
   if (checker.Check(converted)) return converted;
 

@@ -69,25 +69,29 @@ describe('the mutation service', () => {
         );
       },
     } as unknown as RowStore;
-    const service = new MutationService({
-      routes: { get: async () => route, all: () => new Map(), isLoaded: true },
-      stores: new Map([['mysql', store]]),
-      // One Kafka response acknowledges every intent of the turn.
-      log: { appendEach: (records: readonly unknown[]) => records.map(() => Promise.resolve()) },
-      backlog: { add: () => undefined },
-      clock: new HybridLogicalClock(),
-      proxyId: 'p',
-      logger: silentLogger(),
-      metrics: { mutations: { inc: () => undefined }, latency: { observe: () => undefined } },
-      limits: { keyBytes: 1024, intentBytes: 65536 },
-    } as unknown as MutationServiceDeps);
-    const write = (id: number, name: string) =>
-      service.mutate({ table: 'items', op: 'upsert', key: { id }, values: { name } });
+    const make = (writeFold?: number) =>
+      new MutationService({
+        routes: { get: async () => route, all: () => new Map(), isLoaded: true },
+        stores: new Map([['mysql', store]]),
+        // One Kafka response acknowledges every intent of the turn.
+        log: { appendEach: (records: readonly unknown[]) => records.map(() => Promise.resolve()) },
+        backlog: { add: () => undefined },
+        clock: new HybridLogicalClock(),
+        proxyId: 'p',
+        logger: silentLogger(),
+        metrics: { mutations: { inc: () => undefined }, latency: { observe: () => undefined } },
+        limits: { keyBytes: 1024, intentBytes: 65536 },
+        ...(writeFold === undefined ? {} : { writeFold }),
+      } as unknown as MutationServiceDeps);
+    const service = make();
+    const write = (id: number, name: string, through = service) =>
+      through.mutate({ table: 'items', op: 'upsert', key: { id }, values: { name } });
 
     const outcomes = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) => write(i, i === 4 ? 'bad' : `n${i}`)),
     );
-    expect(calls).toEqual([10]);
+    // At most 8 (the default) per call.
+    expect(calls).toEqual([8, 2]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(
       Array.from({ length: 10 }, (_, i) => (i === 4 ? 'rejected' : 'fulfilled')),
     );
@@ -95,6 +99,12 @@ describe('the mutation service', () => {
 
     // A write alone runs its own statement.
     await write(20, 'alone');
-    expect(calls).toEqual([10, 1]);
+    expect(calls).toEqual([8, 2, 1]);
+
+    // WAIL_PROXY_WRITE_FOLD=1: each write its own statement.
+    const unfolded = make(1);
+    calls.length = 0;
+    await Promise.all([1, 2, 3].map((id) => write(id, 'one by one', unfolded)));
+    expect(calls).toEqual([1, 1, 1]);
   });
 });

@@ -60,6 +60,8 @@ export interface MutationServiceDeps {
   logger: Logger;
   metrics: ProxyMetrics;
   limits: MutationLimits;
+  /** Single writes folded into one store call at most (default 8; 1: each its own). */
+  writeFold?: number;
 }
 
 /** Bounds checked before an intent is appended: above them, 413 and nothing logged or written. */
@@ -88,9 +90,11 @@ export class MutationService {
    * `executeMany` (one statement per table on MySQL) instead of a round trip
    * each. Each write still gets its own outcome.
    */
-  private readonly writes = new TurnBatcher<PreparedWrite, Error | undefined>(WRITES_PER_STATEMENT);
+  private readonly writes: TurnBatcher<PreparedWrite, Error | undefined>;
 
-  constructor(private readonly deps: MutationServiceDeps) {}
+  constructor(private readonly deps: MutationServiceDeps) {
+    this.writes = new TurnBatcher(deps.writeFold ?? DEFAULT_WRITE_FOLD);
+  }
 
   async mutate(input: MutationInput): Promise<MutationResult> {
     const started = performance.now();
@@ -409,8 +413,13 @@ export class MutationService {
   }
 }
 
-/** Single writes folded into one `executeMany` at most (a batch request's own limit is its size). */
-const WRITES_PER_STATEMENT = 100;
+/**
+ * Single writes folded into one `executeMany` at most, by default: a few
+ * rows per statement keep most of the saving (round trips, database CPU)
+ * without making a statement slow enough to delay its rows (a batch
+ * request's own limit is its size).
+ */
+const DEFAULT_WRITE_FOLD = 8;
 
 function intentRecord(plan: Planned): IntentRecord {
   return { cluster: plan.route.intentCluster, record: plan.record };
