@@ -1,4 +1,4 @@
-import { WailError } from '@wail/errors';
+import type { WailError } from '@wail/errors';
 import { loadConfig } from './config';
 
 function startUpError(env: Record<string, string>): WailError {
