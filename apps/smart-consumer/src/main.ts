@@ -123,6 +123,7 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   metrics.observeInFlight(() => processor.inFlight);
   metrics.observeHeld(() => processor.heldIntents);
   metrics.observeOutbox(() => processor.outboxOutputs);
+  metrics.observeFirstReadDelay(() => processor.firstReadDelayMs);
   const consumer = new PartitionConsumer(kafka, {
     groupId: config.group,
     sessionTimeoutMs: config.pipeline.sessionTimeoutMs,

@@ -32,4 +32,17 @@ describe('the consumer metrics', () => {
       { labels: { table: 'items', reason: 'older-delete' }, value: 0 },
     ]);
   });
+
+  it('reports the first-read delay in seconds, read when scraped', async () => {
+    const registry = new Registry();
+    let delayMs = 0;
+    consumerMetrics(registry).observeFirstReadDelay(() => delayMs);
+    expect(await series(registry, 'wail_consumer_first_read_delay_seconds')).toEqual([
+      { labels: {}, value: 0 },
+    ]);
+    delayMs = 12.5;
+    expect(await series(registry, 'wail_consumer_first_read_delay_seconds')).toEqual([
+      { labels: {}, value: 0.0125 },
+    ]);
+  });
 });

@@ -52,6 +52,17 @@ export function consumerMetrics(registry: Registry) {
         },
       });
     },
+    /** Registers the first-read delay gauge once the processor exists. */
+    observeFirstReadDelay(delayMs: () => number): void {
+      new Gauge({
+        name: 'wail_consumer_first_read_delay_seconds',
+        help: "how long after its intent an idle key's first read waits now: adapts to how long the proxy's writes take to land (0 to 0.02 s, never above WAIL_CONSUMER_COALESCE_MS)",
+        registers: [registry],
+        collect() {
+          this.set(delayMs() / 1000);
+        },
+      });
+    },
     /** Registers the outbox gauge once the processor exists. */
     observeOutbox(outputs: () => number): void {
       new Gauge({
