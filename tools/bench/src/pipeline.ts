@@ -662,9 +662,10 @@ async function benchStore(): Promise<void> {
           await waitForDrain(a.intentTopic, `${a.name}.consumer`);
           say(`end-to-end latency at ${share * 100}% of max (${rate}/s)…`);
           const e2e = await endToEnd(a, rate);
+          const delay = await metric(a.consumerUrl!, 'wail_consumer_first_read_delay_seconds');
           rows.push([
             `end-to-end at ${share * 100}% of max (${rate} writes/s)`,
-            `p50 ${ms(e2e.p50)}, p99 ${ms(e2e.p99)}, p999 ${ms(e2e.p999)} (${e2e.matched} of ${e2e.sent} acknowledged writes matched to their event)`,
+            `p50 ${ms(e2e.p50)}, p99 ${ms(e2e.p99)}, p999 ${ms(e2e.p999)} (${e2e.matched} of ${e2e.sent} acknowledged writes matched to their event; first-read delay at the end ${(delay * 1000).toFixed(1)} ms)`,
           ]);
         }
         await waitForDrain(a.intentTopic, `${a.name}.consumer`);
