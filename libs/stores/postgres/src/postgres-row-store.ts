@@ -3,6 +3,7 @@ import { WailError } from '@wail/errors';
 import type { KeyColumn, KeyScalar } from '@wail/intent';
 import {
   ColumnCache,
+  TurnBatcher,
   canonicalKeyColumns,
   checkScanRequest,
   checkedColumns,
@@ -141,6 +142,8 @@ export class PostgresRowStore implements RowStore {
   private readonly retentionMs: number;
   private readonly guardMs: number;
   private readonly maxBatch: number;
+  /** Reads of one turn share a statement per table and consistency (`readMany`). */
+  private readonly reads = new TurnBatcher<readonly KeyColumn[], ReadResult>(100);
   private readonly purgeTimer: NodeJS.Timeout | undefined;
   private purging: Promise<void> | undefined;
   /**
@@ -491,6 +494,11 @@ export class PostgresRowStore implements RowStore {
     return results;
   }
 
+  /**
+   * The row, or its absence and newest recorded delete, in one statement.
+   * Reads of one table issued in the same turn of the event loop share one
+   * statement (`readMany`).
+   */
   async read(
     target: TableRef,
     rawKey: readonly KeyColumn[],
@@ -500,46 +508,103 @@ export class PostgresRowStore implements RowStore {
     const key = canonicalKeyColumns(target, columns, rawKey);
     const schema = target.schema ?? 'public';
     const connection = consistency === 'fast' && this.replica ? this.replica : this.primary;
+    return this.reads.add(
+      `${consistency}\u0000${target.namespace}\u0000${schema}\u0000${target.table}`,
+      key,
+      (keys) => this.readMany(target, columns, keys, connection),
+    );
+  }
+
+  /**
+   * Keys of one table in one statement: a VALUES list of the keys (each with
+   * its position and tombstone hash) LEFT JOINed to the table on the same
+   * equalities a single read uses, so each key gets exactly its own answer.
+   */
+  private async readMany(
+    target: TableRef,
+    columns: ReadonlyMap<string, ColumnInfo>,
+    keys: readonly (readonly KeyColumn[])[],
+    connection: PostgresConnection,
+  ): Promise<ReadResult[]> {
+    const schema = target.schema ?? 'public';
+    // A key not in the route's column order (never from the proxy) is read alone.
+    const inOrder = (key: readonly KeyColumn[]) =>
+      key.length === target.keyColumns.length &&
+      key.every(({ name }, i) => name === target.keyColumns[i]);
+    if (keys.length > 1 && !keys.every(inOrder))
+      return Promise.all(
+        keys.map((key) =>
+          this.readMany(target, columns, [key], connection).then(([result]) => result!),
+        ),
+      );
+    const names = keys[0]!.map(({ name }) => name);
     try {
       const withTombstones = await this.tombstonesExist(connection, target.namespace, schema);
       const values: unknown[] = [];
-      const on = key
-        .map(({ name, value }) => {
+      const rows = keys.map((key, i) => {
+        values.push(i);
+        const cells = [`$${values.length}::int`];
+        for (const { name, value } of key) {
           values.push(keyParameter(value as Exclude<KeyScalar, null | number>));
-          const column = columns.get(name)!;
-          return `w.${quote(name)} = $${values.length}::${this.pgColumn(column).castType}`;
-        })
-        .join(' AND ');
+          cells.push(`$${values.length}::${this.pgColumn(columns.get(name)!).castType}`);
+        }
+        if (withTombstones) {
+          values.push(tombstoneKey(target.table, key));
+          cells.push(`$${values.length}::bytea`);
+        }
+        return `(${cells.join(', ')})`;
+      });
+      const aliases = names.map((_, j) => `k${j}`);
+      const on = names.map((name, j) => `w.${quote(name)} = k.${aliases[j]}`).join(' AND ');
       let deleted = 'NULL::bigint';
       if (withTombstones) {
-        values.push(target.table, tombstoneKey(target.table, key));
-        deleted = `(SELECT d.wail_ts FROM ${quote(schema)}.wail_tombstones AS d WHERE d.table_name = $${values.length - 1} AND d.key_hash = $${values.length})`;
+        values.push(target.table);
+        deleted = `(SELECT d.wail_ts FROM ${quote(schema)}.wail_tombstones AS d WHERE d.table_name = $${values.length} AND d.key_hash = k.h)`;
       }
       const result = await connection.pool(target.namespace).query({
-        text: `SELECT w.*, ${deleted} FROM (SELECT 1) AS one LEFT JOIN ${quote(schema)}.${quote(target.table)} AS w ON ${on}`,
+        text:
+          `SELECT k.i, w.*, ${deleted} FROM (VALUES ${rows.join(', ')}) ` +
+          `AS k(i, ${[...aliases, ...(withTombstones ? ['h'] : [])].join(', ')}) ` +
+          `LEFT JOIN ${quote(schema)}.${quote(target.table)} AS w ON ${on}`,
         values,
         rowMode: 'array',
       });
-      const cells = result.rows[0] as (string | null)[];
-      const names = result.fields.map((field) => field.name);
-      const deletedTs = cells[cells.length - 1];
-      const keyIndex = names.indexOf(key[0]!.name);
-      if (cells[keyIndex] === null) {
-        return {
-          state: 'absent',
-          deletedTs: deletedTs === null || deletedTs === undefined ? undefined : BigInt(deletedTs),
-        };
+      // Row cells: the position, the table's columns, the newest delete.
+      const fields = result.fields.slice(1, -1).map((field) => field.name);
+      const keyIndex = fields.indexOf(names[0]!);
+      const answers: ReadResult[] = new Array(keys.length);
+      for (const cells of result.rows as (string | number | null)[][]) {
+        const deletedTs = cells[cells.length - 1];
+        const tableCells = cells.slice(1, -1) as (string | null)[];
+        answers[Number(cells[0])] =
+          tableCells[keyIndex] === null
+            ? {
+                state: 'absent',
+                deletedTs:
+                  deletedTs === null || deletedTs === undefined ? undefined : BigInt(deletedTs),
+              }
+            : this.present(columns, fields, tableCells);
       }
-      const row: Record<string, StoredValue> = {};
-      let wailTs = 0n;
-      names.slice(0, -1).forEach((name, i) => {
-        if (name === 'wail_ts') wailTs = BigInt(cells[i] ?? 0);
-        else row[name] = fromPostgresText(columns.get(name), cells[i] ?? null);
-      });
-      return { state: 'present', row, wailTs };
+      if (answers.some((answer) => answer === undefined) || answers.length !== keys.length)
+        throw new Error('a batched read left a key unanswered');
+      return answers;
     } catch (error) {
       throw translatePostgresError(error);
     }
+  }
+
+  private present(
+    columns: ReadonlyMap<string, ColumnInfo>,
+    fields: readonly string[],
+    cells: readonly (string | null)[],
+  ): ReadResult {
+    const row: Record<string, StoredValue> = {};
+    let wailTs = 0n;
+    fields.forEach((name, i) => {
+      if (name === 'wail_ts') wailTs = BigInt(cells[i] ?? 0);
+      else row[name] = fromPostgresText(columns.get(name), cells[i] ?? null);
+    });
+    return { state: 'present', row, wailTs };
   }
 
   /**
