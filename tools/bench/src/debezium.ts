@@ -85,6 +85,8 @@ const cacheDir = join(home, 'bench', 'debezium');
 const TWICE_KEYS = 20;
 const TWICE_BASE = 1_000_000_000;
 const GRACE_MS = 15_000;
+/** Seconds of the lowest rate each side takes first, not counted. */
+const WARM_UP_SECONDS = 3;
 const DATABASE = 'bench';
 
 /** A JDK tool, as the local stack picks its JDK: WAIL_JAVA_HOME, then JAVA_HOME, then the PATH. */
@@ -474,12 +476,13 @@ async function offerLoad(
   rate: number,
   write: (id: number, n: number) => Promise<number | void>,
   next: () => number,
+  seconds = duration,
 ): Promise<{ acks: Ack[]; errors: number; elapsed: number }> {
   const acks: Ack[] = [];
   let errors = 0;
   let inFlight = 0;
   let issued = 0;
-  const total = Math.round(rate * duration);
+  const total = Math.round(rate * seconds);
   const started = performance.now();
   let lastAck = started;
   const pending = new Set<Promise<void>>();
@@ -750,6 +753,9 @@ async function main(): Promise<void> {
       ['harness start → ready (streaming)', `${fmt(readySeconds)} s`],
     ];
     const debezium = new Map<number, { achieved: number; p99: number; dbCpu: number }>();
+    // Both sides first take WARM_UP_SECONDS of the lowest rate, not counted:
+    // connections, caches and topic metadata are warm when measuring starts.
+    await offerLoad(rates[0]!, (id, n) => db!.upsert(id, n), next, WARM_UP_SECONDS);
     for (const rate of rates) {
       say(`Debezium: offering ${rate} writes/s for ${duration} s`);
       const figures = await runRate(db, events, meter, rate, next);
@@ -807,6 +813,7 @@ async function main(): Promise<void> {
         ]),
       );
       const wailRates = new Map<number, { achieved: number; p99: number; dbCpu: number }>();
+      await offerLoad(rates[0]!, (id, n) => wailSide.upsert(id, n), next, WARM_UP_SECONDS);
       for (const rate of rates) {
         say(`WAIL: offering ${rate} writes/s for ${duration} s`);
         const figures = await runWailRate(wailSide, wailMeter, rate, next);
@@ -860,6 +867,7 @@ async function main(): Promise<void> {
           'CPU-ms per write: utime+stime from /proc of the server process tree, of the Java harness, of the proxy and of the consumer, over the load window and the drain, ÷ acknowledged writes.',
           'Debezium 3.6.1’s MySQL connector refuses MariaDB 10.11 (SHOW BINARY LOG STATUS); the MariaDB connector is not served here, so PostgreSQL is the database.',
           'Everything on one 2-core machine, with the local stack running beside it.',
+          `Each side first takes ${WARM_UP_SECONDS} s of the lowest rate, not counted (warm connections, caches and topic metadata).`,
         ],
       );
     }
