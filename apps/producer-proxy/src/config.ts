@@ -73,7 +73,7 @@ export const ProxyEnv = Type.Object({
     maximum: 1000,
     default: 8,
     description:
-      'single writes whose intents Kafka acknowledged together that go to their store in one call (MySQL: one statement): fewer round trips and less database CPU per write, a few milliseconds more before the row lands; 1 writes each row with its own statement',
+      'single writes reaching their store in the same turn (typically those whose intents one Kafka response acknowledged) that go to it in one call (MySQL: one statement): fewer round trips and less database CPU per write, a few milliseconds more before the row lands; 1 writes each row with its own statement',
   }),
   WAIL_PROXY_TOKENS: Type.Optional(
     Type.String({

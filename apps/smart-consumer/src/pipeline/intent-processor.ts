@@ -166,12 +166,12 @@ export class IntentProcessor {
     );
   }
 
-  /** Outputs waiting in the partitions' outboxes for their transaction (exactly-once; 0 otherwise). */
   /** See KeyScheduler: how long an idle key's first read waits now. */
   get firstReadDelayMs(): number {
     return this.scheduler.firstReadDelayMs;
   }
 
+  /** Outputs waiting in the partitions' outboxes for their transaction (exactly-once; 0 otherwise). */
   get outboxOutputs(): number {
     let total = 0;
     for (const state of this.partitions.values()) total += state.delivery.held;

@@ -28,6 +28,8 @@ export class ScheduledKey<O extends KeyOwner = KeyOwner> {
   firstAttemptAt = 0;
   /** Its first read has waited its delay already (see KeyScheduler): it does not wait again. */
   delayed = false;
+  /** Its next round is the first read of an idle key: its outcome adapts the delay. */
+  idleRead = false;
   timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -73,8 +75,9 @@ export const FIRST_READ_DELAY_STEP_DOWN_MS = 0.1;
  * The first read of an idle key waits until its oldest intent is
  * `firstReadDelayMs` old: the proxy writes the row only after Kafka has the
  * intent, so a read at once often comes before the write and must be read
- * again. The delay adapts — up a step for each first read that was early, down
- * a tenth of one for each that found its writes, between 0 and
+ * again. The delay adapts — up a step for each such first read that ended in a
+ * retry (early, or the store failing), down a tenth of one for each that
+ * settled, between 0 and
  * FIRST_READ_DELAY_MAX_MS (and `coalesceMs`; 0 turns it off) — so it follows
  * how long writes take to land: about nothing on an idle system, a few
  * milliseconds on a busy one. Intents older than that (a replay, a backlog)
@@ -108,6 +111,7 @@ export class KeyScheduler<O extends KeyOwner> {
       // A hot key: let more of its intents arrive before its next read. An
       // idle one: let its write land first (never longer than the delay, whatever the clocks say).
       const hot = this.isHot(key);
+      key.idleRead = !hot;
       const after = hot ? this.options.coalesceMs : key.delayed ? 0 : this.firstReadDelay;
       if (after > 0) {
         const oldest = key.queue.reduce(
@@ -176,11 +180,14 @@ export class KeyScheduler<O extends KeyOwner> {
     this.active++;
     const now = this.options.now();
     if (this.options.coalesceMs > 0) this.remember(key.id, now);
-    const first = key.attempts === 0;
-    if (first) key.firstAttemptAt = now;
+    if (key.attempts === 0) key.firstAttemptAt = now;
+    // Only an idle key's first read tells whether reads come before writes
+    // (a hot key's waited its coalescing time anyway).
+    const idleRead = key.attempts === 0 && key.idleRead;
+    key.idleRead = false;
     this.round(key)
       .then((end) => {
-        if (first) this.adaptFirstReadDelay(end === 'retry');
+        if (idleRead) this.adaptFirstReadDelay(end === 'retry');
         if (end === 'retry') this.retryLater(key);
       })
       .catch((error: unknown) => this.onRoundError(error, key))

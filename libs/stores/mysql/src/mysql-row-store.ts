@@ -631,9 +631,10 @@ export class MysqlRowStore implements RowStore {
   /**
    * Several keys of one table in one statement (`k IN (…)`, or an OR of
    * equalities for a composite key). A row answers the key whose parameters
-   * it equals exactly; a key no row equals exactly (absent, or found only
-   * through the collation: 'abc' finding 'ABC') gets the single-key read, so
-   * every answer is the one `readOne` would give.
+   * it equals exactly; a key no row equals exactly (absent, or a value the
+   * server compares otherwise than by its text, such as a DATETIME or
+   * DECIMAL written another way) gets the single-key read, so every answer is
+   * the one `readOne` would give.
    */
   private async readMany(
     target: TableRef,
@@ -924,10 +925,14 @@ export class MysqlRowStore implements RowStore {
 
 /**
  * Key parameters (or a row's key values) as one exact string: numbers and
- * strings by their text, bytes by their hex; equal only when equal exactly.
+ * strings by their text, bytes by their hex, each column its own JSON string
+ * (so no text, NULs included, can make two keys one); equal only when equal
+ * exactly.
  */
 function parameterKey(values: readonly unknown[]): string {
-  return values
-    .map((value) => (Buffer.isBuffer(value) ? `b${value.toString('hex')}` : `s${String(value)}`))
-    .join('\u0000');
+  return JSON.stringify(
+    values.map((value) =>
+      Buffer.isBuffer(value) ? `b${value.toString('hex')}` : `s${String(value)}`,
+    ),
+  );
 }

@@ -21,6 +21,7 @@ const people = target('people', ['id']);
 const names = target('names', ['name']);
 const pairs = target('pairs', ['region', 'n']);
 const blobs = target('blobs', ['k']);
+const texts = target('texts', ['a', 'b']);
 
 beforeAll(async () => {
   const admin = new MysqlConnection({ url: env.mysqlUrl });
@@ -30,6 +31,7 @@ beforeAll(async () => {
     'names (name VARCHAR(50) COLLATE utf8mb4_bin PRIMARY KEY, note VARCHAR(20) NULL, wail_ts BIGINT NOT NULL)',
     'pairs (region VARCHAR(10) COLLATE utf8mb4_bin NOT NULL, n INT NOT NULL, v INT NULL, wail_ts BIGINT NOT NULL, PRIMARY KEY (region, n))',
     'blobs (k VARBINARY(16) PRIMARY KEY, v INT NULL, wail_ts BIGINT NOT NULL)',
+    'texts (a VARCHAR(10) COLLATE utf8mb4_bin NOT NULL, b VARCHAR(10) COLLATE utf8mb4_bin NOT NULL, v INT NULL, wail_ts BIGINT NOT NULL, PRIMARY KEY (a, b))',
   ])
     await admin.pool.query(`CREATE TABLE \`${database}\`.${ddl}`);
   await admin.close();
@@ -164,4 +166,17 @@ it('keeps to a few statement shapes whatever the batch size', async () => {
   for (const [options] of execute.mock.calls) sqls.add((options as { sql: string }).sql);
   // Sizes 2–40 pad to 2, 4, 8, 16, 32, 64; single reads of absent keys add their two.
   expect(sqls.size).toBeLessThanOrEqual(6 + 2);
+});
+
+it('never hands one key another key’s row, whatever its text holds (NULs in a composite key)', async () => {
+  const key = (a: string, b: string): KeyColumn[] => [
+    { name: 'a', value: a },
+    { name: 'b', value: b },
+  ];
+  const keys = [key('a\u0000sb', 'c'), key('a', 'b\u0000sc')];
+  for (const [i, k] of keys.entries())
+    await store.write({ target: texts, op: 'upsert', key: k, values: { v: i }, ts: 40n });
+  const { alone, together } = await readBoth(texts, keys);
+  expect(together).toEqual(alone);
+  expect(together.map((result) => result.state === 'present' && result.row['v'])).toEqual([0, 1]);
 });

@@ -573,7 +573,9 @@ export class PostgresRowStore implements RowStore {
       const fields = result.fields.slice(1, -1).map((field) => field.name);
       const keyIndex = fields.indexOf(names[0]!);
       const answers: ReadResult[] = new Array(keys.length);
+      let answered = 0;
       for (const cells of result.rows as (string | number | null)[][]) {
+        answered++;
         const deletedTs = cells[cells.length - 1];
         const tableCells = cells.slice(1, -1) as (string | null)[];
         answers[Number(cells[0])] =
@@ -585,8 +587,8 @@ export class PostgresRowStore implements RowStore {
               }
             : this.present(columns, fields, tableCells);
       }
-      if (answers.some((answer) => answer === undefined) || answers.length !== keys.length)
-        throw new Error('a batched read left a key unanswered');
+      if (answered !== keys.length || answers.includes(undefined as never))
+        throw new Error(`a batched read answered ${answered} rows for ${keys.length} keys`);
       return answers;
     } catch (error) {
       throw translatePostgresError(error);
