@@ -491,6 +491,24 @@ async function endToEnd(
   };
 }
 
+/** The consumer's reads and intents now; `since()` prints reads per intent from here. */
+async function readsPerIntent(consumerUrl: string): Promise<{ since(): Promise<string> }> {
+  const counts = async () =>
+    Promise.all([
+      metric(consumerUrl, 'wail_consumer_reads_total'),
+      metric(consumerUrl, 'wail_consumer_intents_total'),
+    ]);
+  const [readsBefore, intentsBefore] = await counts();
+  return {
+    async since() {
+      const [readsNow, intentsNow] = await counts();
+      const reads = readsNow - readsBefore;
+      const intents = intentsNow - intentsBefore;
+      return `${(reads / intents).toFixed(3)} (${reads} reads for ${intents} intents)`;
+    },
+  };
+}
+
 /** Waits until the consumer group has committed every intent of the topic: no backlog left. */
 async function waitForDrain(topic: string, group: string): Promise<void> {
   const kafka = new KafkaClient({ brokers, clientId: 'wail-bench-drain', logger: silentLogger() });
@@ -654,8 +672,7 @@ async function benchStore(): Promise<void> {
       if (!throughputOnly) {
         // After the batch writes' backlog: only the end-to-end runs count.
         await waitForDrain(a.intentTopic, `${a.name}.consumer`);
-        const uniformReads = await metric(a.consumerUrl!, 'wail_consumer_reads_total');
-        const uniformIntents = await metric(a.consumerUrl!, 'wail_consumer_intents_total');
+        const uniform = await readsPerIntent(a.consumerUrl!);
         for (const share of [0.25, 0.5, 0.8]) {
           const rate = Math.max(1, Math.floor(single.requestsPerSecond * share));
           say(`waiting for the consumer to drain its backlog…`);
@@ -669,29 +686,20 @@ async function benchStore(): Promise<void> {
           ]);
         }
         await waitForDrain(a.intentTopic, `${a.name}.consumer`);
-        {
-          const reads = (await metric(a.consumerUrl!, 'wail_consumer_reads_total')) - uniformReads;
-          const intents =
-            (await metric(a.consumerUrl!, 'wail_consumer_intents_total')) - uniformIntents;
-          rows.push([
-            'reads per intent, uniform keys, over the three end-to-end runs (a read that comes before the row is written is retried)',
-            `${(reads / intents).toFixed(3)} (${reads} reads for ${intents} intents)`,
-          ]);
-        }
+        rows.push([
+          'reads per intent, uniform keys, over the three end-to-end runs (a read that comes before the row is written is retried)',
+          await uniform.since(),
+        ]);
         say('Zipf-skewed writes (s = 1.1, 1,000 keys)…');
-        const readsBefore = await metric(a.consumerUrl!, 'wail_consumer_reads_total');
-        const intentsBefore = await metric(a.consumerUrl!, 'wail_consumer_intents_total');
+        const skewed = await readsPerIntent(a.consumerUrl!);
         const sample = zipf(1000, 1.1);
         const zipfLoad = singleWrites(a.proxyUrl, () => 2_000_000 + sample());
         zipfLoad.overallRate = Math.floor(single.requestsPerSecond * 0.8);
         await load({ ...zipfLoad, duration });
         await new Promise((resolve) => setTimeout(resolve, 5000));
-        const reads = (await metric(a.consumerUrl!, 'wail_consumer_reads_total')) - readsBefore;
-        const intents =
-          (await metric(a.consumerUrl!, 'wail_consumer_intents_total')) - intentsBefore;
         rows.push([
           'reads per intent, Zipf s=1.1 over 1,000 keys at 80% of max',
-          `${(reads / intents).toFixed(3)} (${reads} reads for ${intents} intents)`,
+          await skewed.since(),
         ]);
       }
     } finally {

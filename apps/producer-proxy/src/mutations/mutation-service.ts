@@ -342,12 +342,7 @@ export class MutationService {
   private async execute(planned: Planned): Promise<void> {
     const store = this.store(planned.route);
     const failed = await this.writes.add(planned.route.store, planned.prepared, (writes) =>
-      writes.length === 1
-        ? writes[0]!.execute().then(
-            () => [undefined],
-            (error: unknown) => [error as Error],
-          )
-        : store.executeMany(writes),
+      store.executeMany(writes),
     );
     if (failed) throw failed;
   }

@@ -6,6 +6,7 @@ import {
   ColumnCache,
   TurnBatcher,
   canonicalKeyColumns,
+  inKeyOrder,
   checkScanRequest,
   checkedColumns,
   decodeScanCursor,
@@ -643,9 +644,7 @@ export class MysqlRowStore implements RowStore {
     connection: MysqlConnection,
   ): Promise<ReadResult[]> {
     // A key not in the route's column order (never from the proxy) is read alone.
-    const inOrder = (key: readonly KeyColumn[]) =>
-      key.length === target.keyColumns.length &&
-      key.every(({ name }, i) => name === target.keyColumns[i]);
+    const inOrder = (key: readonly KeyColumn[]) => inKeyOrder(target, key);
     const batched = keys.filter(inOrder);
     const params = batched.map((key) =>
       key.map(({ name, value }) => this.keyParameter(columns, name, value)),

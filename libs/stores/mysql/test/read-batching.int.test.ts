@@ -180,3 +180,25 @@ it('never hands one key another key’s row, whatever its text holds (NULs in a 
   expect(together).toEqual(alone);
   expect(together.map((result) => result.state === 'present' && result.row['v'])).toEqual([0, 1]);
 });
+
+it('splits a turn of 250 reads into statements of at most 100 keys, each key its own answer', async () => {
+  const keys = Array.from({ length: 250 }, (_, n) => id(10_000 + n));
+  await store.executeMany(
+    await Promise.all(
+      keys.map((key, n) =>
+        store.prepareWrite({
+          target: people,
+          op: 'upsert',
+          key,
+          values: { name: `q${n}` },
+          ts: 60n,
+        }),
+      ),
+    ),
+  );
+  const { alone, together, statements } = await readBoth(people, keys);
+  expect(together).toEqual(alone);
+  expect(together[249]).toMatchObject({ state: 'present', row: { name: 'q249' } });
+  // 100 + 100 + 50 keys.
+  expect(statements).toBe(3);
+});

@@ -5,6 +5,7 @@ import {
   ColumnCache,
   TurnBatcher,
   canonicalKeyColumns,
+  inKeyOrder,
   checkScanRequest,
   checkedColumns,
   decodeScanCursor,
@@ -528,10 +529,7 @@ export class PostgresRowStore implements RowStore {
   ): Promise<ReadResult[]> {
     const schema = target.schema ?? 'public';
     // A key not in the route's column order (never from the proxy) is read alone.
-    const inOrder = (key: readonly KeyColumn[]) =>
-      key.length === target.keyColumns.length &&
-      key.every(({ name }, i) => name === target.keyColumns[i]);
-    if (keys.length > 1 && !keys.every(inOrder))
+    if (keys.length > 1 && !keys.every((key) => inKeyOrder(target, key)))
       return Promise.all(
         keys.map((key) =>
           this.readMany(target, columns, [key], connection).then(([result]) => result!),

@@ -13,7 +13,13 @@ export {
   scannedKey,
 } from './scan';
 export type { ConditionTypes, PageCondition } from './scan';
-export { canonicalKeyColumns, routeTableProblems, sameKeyValue, tombstoneKey } from './keys';
+export {
+  canonicalKeyColumns,
+  inKeyOrder,
+  routeTableProblems,
+  sameKeyValue,
+  tombstoneKey,
+} from './keys';
 export type {
   ColumnInfo,
   JsonValue,

@@ -136,6 +136,14 @@ function padsWithSpaces(column: ColumnInfo): boolean {
  * the column would drop). Idempotent: a canonical key comes back unchanged.
  * Refusals are the client's mistake (BAD_REQUEST) and name the column.
  */
+/** Whether a key names the route's key columns in the route's order (what a batched read requires). */
+export function inKeyOrder(target: TableRef, key: readonly KeyColumn[]): boolean {
+  return (
+    key.length === target.keyColumns.length &&
+    key.every(({ name }, i) => name === target.keyColumns[i])
+  );
+}
+
 export function canonicalKeyColumns(
   target: TableRef,
   columns: Columns,
