@@ -49,7 +49,7 @@ describe('the built services', () => {
     });
     await kafka.deleteTopics(Object.values(topics)).catch(() => undefined);
     await kafka.close();
-  });
+  }, 60_000);
 
   it.each(apps)('has a bundle for %s', (app) => {
     expect(existsSync(join(root, 'apps', app, 'dist', 'main.js'))).toBe(true);

@@ -180,7 +180,7 @@ describe('HTTPS listeners', () => {
     await kafka.deleteTopics([subscriptionsTopic]).catch(() => undefined);
     await kafka.close();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('answers /readyz over HTTPS to a client that trusts the CA', async () => {
     for (const service of [repository, proxy, gateway]) {
