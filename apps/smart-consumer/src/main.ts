@@ -1,5 +1,6 @@
 // First: drivers loaded after it are instrumented (OpenTelemetry).
 import '@wail/instrumentation';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
@@ -24,6 +25,7 @@ import { LagReader, type PartitionOffsets } from './pipeline/lag';
 import { consumerMetrics } from './pipeline/metrics';
 import { ModelCache } from './pipeline/model-cache';
 import { MoveCoordinator } from './pipeline/move-coordinator';
+import { processAlive, removeCrashedPredecessors } from './pipeline/predecessors';
 import { TopicSet } from './pipeline/topic-set';
 import { KafkaPartitionTransactions } from './pipeline/transactions';
 
@@ -200,6 +202,14 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
     .catch((error: unknown) =>
       logger.warn({ err: error }, 'could not create the unmaterialized and dead-letter topics yet'),
     );
+  // Before the first join (routes.start subscribes): a crashed run of this
+  // consumer would hold its partitions until its session timed out.
+  await removeCrashedPredecessors(
+    kafka,
+    config.group,
+    { clientId, host: hostname(), pid: process.pid, isAlive: processAlive },
+    logger,
+  );
   await routes.start();
 
   const readiness = serviceReadiness(

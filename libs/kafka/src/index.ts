@@ -1,7 +1,7 @@
 export { GroupCommitLog } from './group-commit-log';
 export type { GroupCommitOptions, GroupCommitStats } from './group-commit-log';
 export { KafkaClient } from './kafka-client';
-export type { KafkaClientOptions, KafkaSecurity, TopicSpec } from './kafka-client';
+export type { GroupMember, KafkaClientOptions, KafkaSecurity, TopicSpec } from './kafka-client';
 export { KafkaError, isKafkaError, kafkaError } from './kafka-error';
 export type { KafkaFailure } from './kafka-error';
 export { PartitionConsumer } from './partition-consumer';

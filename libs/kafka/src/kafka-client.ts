@@ -42,6 +42,24 @@ export interface TopicSpec {
   config?: Record<string, string>;
 }
 
+/** A consumer-group member as the group's coordinator describes it. */
+export interface GroupMember {
+  memberId: string;
+  /** The member's Kafka client id. */
+  clientId: string;
+  /** Its address as the broker saw it (`/10.0.0.5`). */
+  clientHost: string;
+}
+
+/** The part of kafkajs' private Cluster this client uses. */
+interface PrivateCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(request: { groupId: string }): Promise<{
+    leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
+  }>;
+}
+
 /**
  * WAIL's only door to kafkajs (2.2.4, unmaintained): apps and other libs use
  * this client and the producer/consumer types of this library, so swapping the
@@ -159,6 +177,40 @@ export class KafkaClient {
     return value === undefined ? undefined : Number(value);
   }
 
+  /** The members of a consumer group as its coordinator knows them; none for an unknown group. */
+  async groupMembers(groupId: string): Promise<GroupMember[]> {
+    const admin = await this.admin();
+    const { groups } = await admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map(({ memberId, clientId, clientHost }) => ({
+      memberId,
+      clientId,
+      clientHost,
+    }));
+  }
+
+  /**
+   * Takes members out of a group now (LeaveGroup on their behalf), so the
+   * group rebalances without waiting out their session. Only for members known
+   * to be dead: a live one removed this way rejoins as a new member, which
+   * costs one more rebalance. Members already gone are skipped. kafkajs has no
+   * public call for it: this uses its private cluster, as its own consumers do.
+   */
+  async removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<void> {
+    if (memberIds.length === 0) return;
+    const cluster = this.privateCluster();
+    await cluster.connect();
+    try {
+      const coordinator = await cluster.findGroupCoordinator({ groupId });
+      for (const memberId of memberIds) {
+        await coordinator.leaveGroup({ groupId, memberId }).catch((error: unknown) => {
+          if ((error as { type?: string }).type !== 'UNKNOWN_MEMBER_ID') throw error;
+        });
+      }
+    } finally {
+      await cluster.disconnect().catch(() => undefined);
+    }
+  }
+
   async listTopics(): Promise<string[]> {
     return (await this.admin()).listTopics();
   }
@@ -191,6 +243,16 @@ export class KafkaClient {
 
   async close(): Promise<void> {
     await this.resetAdmin();
+  }
+
+  /** kafkajs' own cluster object (`Kafka[private:Kafka:createCluster]`), for requests it has no public call for. */
+  private privateCluster(): PrivateCluster {
+    const key = Object.getOwnPropertySymbols(this.kafka).find(
+      (symbol) => symbol.description === 'private:Kafka:createCluster',
+    );
+    const create = key && (this.kafka as unknown as Record<symbol, unknown>)[key];
+    if (typeof create !== 'function') throw new Error('kafkajs has no private createCluster');
+    return (create as (options: object) => PrivateCluster)({});
   }
 
   private async admin(): Promise<Admin> {

@@ -62,6 +62,32 @@ describe('Kafka on the local stack', () => {
     }
   });
 
+  it('lists a group’s members and takes one out without waiting for its session', async () => {
+    const groupId = uniqueName('wail_it_members');
+    expect(await client.groupMembers(groupId)).toEqual([]);
+    await client.removeGroupMembers(groupId, ['nobody']);
+    await client.ensureTopics([{ topic, partitions: 2 }]);
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 60_000 });
+    let joined: (memberId: string) => void;
+    const member = new Promise<string>((resolve) => (joined = resolve));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => joined(payload.memberId));
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async () => undefined });
+      const memberId = await member;
+      expect(await client.groupMembers(groupId)).toEqual([
+        { memberId, clientId: 'wail-it-raw', clientHost: expect.stringMatching(/127\.0\.0\.1/) },
+      ]);
+      // A member already gone is skipped; the live one is out at once (it rejoins anew).
+      await client.removeGroupMembers(groupId, ['wail-it-raw-gone', memberId]);
+      const after = await client.groupMembers(groupId);
+      expect(after.map((m) => m.memberId)).not.toContain(memberId);
+    } finally {
+      await consumer.disconnect();
+    }
+  }, 60_000);
+
   it('fails a ping quickly when no broker listens', async () => {
     const { host, port } = await deadAddress();
     const dead = new KafkaClient({
