@@ -48,7 +48,7 @@ export const ConsumerEnv = Type.Object({
     maximum: 300_000,
     default: 10_000,
     description:
-      "how long the group waits for a member that stopped heartbeating (a crash) before its partitions move: a restarted or surviving member resumes them after about this long (heartbeats every tenth of it); at least the broker's group.min.session.timeout.ms (6 s by default)",
+      "how long the group waits for a member that stopped heartbeating (a crash) before its partitions move to a surviving member (heartbeats every tenth of it); a crashed run restarted on its host resumes at once; at least the broker's group.min.session.timeout.ms (6 s by default)",
   }),
   WAIL_CONSUMER_MAX_IN_FLIGHT: Type.Integer({
     minimum: 10,
