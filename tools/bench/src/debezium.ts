@@ -22,7 +22,7 @@ import { Defaults, splitList } from '@wail/config';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { silentLogger } from '@wail/telemetry';
 import { CpuMeter, processTreeCpuMs } from './cpu';
-import { freePort, quantile, record, repoRoot, say } from './harness';
+import { freePort, offerLoad, quantile, record, repoRoot, say } from './harness';
 import { startWail, type WailSide } from './wail-side';
 
 /**
@@ -468,51 +468,30 @@ interface Ack {
 }
 
 /**
- * Offers `rate` writes/s for `duration` s, at most `connections` in flight,
- * round robin over the key set: the same load for Debezium (straight to the
- * database) and for WAIL (through the proxy).
+ * Offers `rate` writes/s for `duration` s, evenly paced, at most `connections`
+ * in flight (harness `offerLoad`), round robin over the key set: the same load
+ * for Debezium (straight to the database) and for WAIL (through the proxy).
  */
-async function offerLoad(
+async function offerWrites(
   rate: number,
   write: (id: number, n: number) => Promise<number | void>,
   next: () => number,
   seconds = duration,
 ): Promise<{ acks: Ack[]; errors: number; elapsed: number }> {
-  const acks: Ack[] = [];
-  let errors = 0;
-  let inFlight = 0;
-  let issued = 0;
-  const total = Math.round(rate * seconds);
-  const started = performance.now();
-  let lastAck = started;
-  const pending = new Set<Promise<void>>();
-  while (issued < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - started) * rate) / 1000) + 1);
-    while (issued < due && inFlight < connections) {
+  const offered = await offerLoad({
+    rate,
+    seconds,
+    connections,
+    write: async (index) => {
+      const id = index % keyCount;
       const n = next();
-      const id = issued % keyCount;
-      issued++;
-      inFlight++;
-      const done = write(id, n)
-        .then(
-          (version) => {
-            lastAck = performance.now();
-            acks.push({ id, n, at: lastAck, wallAt: Date.now(), version: version ?? undefined });
-          },
-          () => {
-            errors++;
-          },
-        )
-        .finally(() => {
-          inFlight--;
-          pending.delete(done);
-        });
-      pending.add(done);
-    }
-    await sleep(1);
-  }
-  await Promise.all(pending);
-  return { acks, errors, elapsed: (lastAck - started) / 1000 };
+      return { id, n, version: (await write(id, n)) ?? undefined };
+    },
+  });
+  return {
+    ...offered,
+    acks: offered.acks.map(({ at, wallAt, result }) => ({ ...result, at, wallAt })),
+  };
 }
 
 /** Waits up to GRACE_MS for every write's event; the latencies of those that came, sorted. */
@@ -537,7 +516,7 @@ async function runRate(
   next: () => number,
 ) {
   meter.start();
-  const { acks, errors, elapsed } = await offerLoad(rate, (id, n) => db.upsert(id, n), next);
+  const { acks, errors, elapsed } = await offerWrites(rate, (id, n) => db.upsert(id, n), next);
   const sorted = await latencies(acks, (ack) => events.arrivals.get(ack.n)?.[0]);
   const cpu = meter.stop();
   const toHarness: number[] = [];
@@ -568,7 +547,7 @@ async function runRate(
 async function runWailRate(wail: WailSide, meter: CpuMeter, rate: number, next: () => number) {
   const eventsBefore = wail.events;
   meter.start();
-  const { acks, errors, elapsed } = await offerLoad(rate, (id, n) => wail.upsert(id, n), next);
+  const { acks, errors, elapsed } = await offerWrites(rate, (id, n) => wail.upsert(id, n), next);
   const sorted = await latencies(acks, (ack) => wail.arrival(ack.id, ack.version!));
   const cpu = meter.stop();
   return {
@@ -755,7 +734,7 @@ async function main(): Promise<void> {
     const debezium = new Map<number, { achieved: number; p99: number; dbCpu: number }>();
     // Both sides first take WARM_UP_SECONDS of the lowest rate, not counted:
     // connections, caches and topic metadata are warm when measuring starts.
-    await offerLoad(rates[0]!, (id, n) => db!.upsert(id, n), next, WARM_UP_SECONDS);
+    await offerWrites(rates[0]!, (id, n) => db!.upsert(id, n), next, WARM_UP_SECONDS);
     for (const rate of rates) {
       say(`Debezium: offering ${rate} writes/s for ${duration} s`);
       const figures = await runRate(db, events, meter, rate, next);
@@ -813,7 +792,7 @@ async function main(): Promise<void> {
         ]),
       );
       const wailRates = new Map<number, { achieved: number; p99: number; dbCpu: number }>();
-      await offerLoad(rates[0]!, (id, n) => wailSide.upsert(id, n), next, WARM_UP_SECONDS);
+      await offerWrites(rates[0]!, (id, n) => wailSide.upsert(id, n), next, WARM_UP_SECONDS);
       for (const rate of rates) {
         say(`WAIL: offering ${rate} writes/s for ${duration} s`);
         const figures = await runWailRate(wailSide, wailMeter, rate, next);

@@ -88,6 +88,65 @@ export async function load(options: autocannon.Options): Promise<LoadFigures> {
   };
 }
 
+/** One acknowledged write of an offered load: which it was, when it was acknowledged, what it answered. */
+export interface OfferedAck<T> {
+  index: number;
+  /** performance.now() */
+  at: number;
+  /** Date.now() */
+  wallAt: number;
+  result: T;
+}
+
+/**
+ * Offers `rate` writes/s for `seconds`, evenly paced (checked every
+ * millisecond), with at most `connections` in flight: an open-loop load like
+ * wrk2's, so a latency is read at a steady rate. autocannon's `overallRate`
+ * is not that: each connection fires as fast as it can until its quota for
+ * the second is used, then waits for the next second — bursts at full speed.
+ */
+export async function offerLoad<T>(options: {
+  rate: number;
+  seconds: number;
+  connections: number;
+  write: (index: number) => Promise<T>;
+}): Promise<{ acks: OfferedAck<T>[]; errors: number; elapsed: number }> {
+  const { rate, seconds, connections, write } = options;
+  const acks: OfferedAck<T>[] = [];
+  let errors = 0;
+  let inFlight = 0;
+  let issued = 0;
+  const total = Math.round(rate * seconds);
+  const started = performance.now();
+  let lastAck = started;
+  const pending = new Set<Promise<void>>();
+  while (issued < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) * rate) / 1000) + 1);
+    while (issued < due && inFlight < connections) {
+      const index = issued++;
+      inFlight++;
+      const done = write(index)
+        .then(
+          (result) => {
+            lastAck = performance.now();
+            acks.push({ index, at: lastAck, wallAt: Date.now(), result });
+          },
+          () => {
+            errors++;
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          pending.delete(done);
+        });
+      pending.add(done);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(pending);
+  return { acks, errors, elapsed: (lastAck - started) / 1000 };
+}
+
 export function machine(): string {
   return `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }

@@ -7,13 +7,14 @@ import { MysqlConnection } from '@wail/store-mysql';
 import { PostgresConnection } from '@wail/store-postgres';
 import Redis from 'ioredis';
 import { silentLogger } from '@wail/telemetry';
-import { CpuMeter, listenerPid, ownCpuMs, processTreeCpuMs } from './cpu';
+import { CpuMeter, listenerPid, ownCpuMs, processTreeCpuMs, settle } from './cpu';
 import {
   ITEM_SCHEMA,
   followEvents,
   freePort,
   load,
   metric,
+  offerLoad,
   quantile,
   record,
   say,
@@ -27,8 +28,9 @@ import {
  *
  * 1. proxy writes/s and p50/p99 (single and batch) vs direct database writes
  *    at the same concurrency — the physical limit — as a ratio;
- * 2. end-to-end latency (proxy acknowledgement → event on the topic) at 50%
- *    and 80% of the measured maximum single-write rate;
+ * 2. end-to-end latency (proxy acknowledgement → event on the topic) at 25%,
+ *    50% and 80% of the measured maximum single-write rate, offered evenly
+ *    paced (harness `offerLoad`);
  * 3. consumer catch-up rate over a backlog of N intents, once per delivery mode
  *    (at-least-once, then exactly-once with Kafka transactions, over the same
  *    intents with a fresh group each): the throughput cost of exactly-once;
@@ -40,10 +42,11 @@ import {
  *
  * Usage: npx tsx tools/bench/src/pipeline.ts [--store mysql|cassandra|postgres|redis|all|a,b]
  *        [--duration 15] [--connections 64] [--batch 50] [--backlog 100000]
- *        [--only catch-up|throughput] [--profile DIR]
+ *        [--only catch-up|throughput|latency] [--profile DIR]
  *
  * `--only throughput` runs the write measures alone (direct, plain proxy,
- * proxy single and batch writes, CPU per write); `--profile DIR` starts the
+ * proxy single and batch writes, CPU per write); `--only latency` the proxy's
+ * single-write maximum and the end-to-end curve at 25/50/80 % of it; `--profile DIR` starts the
  * proxy and the consumer with `--cpu-prof` into DIR (read the top frames with
  * `npx tsx tools/bench/src/profile-top.ts DIR/*.cpuprofile`).
  */
@@ -65,8 +68,8 @@ if (stores.length === 0 || stores.some((named) => !STORES.includes(named)))
   throw new Error(`--store must be all, or one or more of ${STORES.join(', ')}`);
 /** The store of the run under way (one after the other with `--store all`). */
 let store: Store = stores[0]!;
-if (values.only !== undefined && !['catch-up', 'throughput'].includes(values.only))
-  throw new Error('--only must be catch-up or throughput');
+if (values.only !== undefined && !['catch-up', 'throughput', 'latency'].includes(values.only))
+  throw new Error('--only must be catch-up, throughput or latency');
 /** Node flags of the proxy and the consumer: CPU profiles into `--profile`'s directory. */
 const profiled: string[] = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
 const duration = Number(values.duration);
@@ -453,6 +456,19 @@ function singleWrites(proxyUrl: string, keys: () => number, table = 'items'): au
   };
 }
 
+/** One single upsert through the proxy, evenly paced loads' unit; resolves with its `ts`. */
+async function proxyWrite(proxyUrl: string, id: number): Promise<number> {
+  const answer = await fetch(`${proxyUrl}/v1/tables/items/mutations`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ op: 'upsert', key: { id }, values: { name: 'bench', qty: 1 } }),
+  });
+  const body = (await answer.json()) as { ts?: number };
+  if (answer.status !== 200 || body.ts === undefined)
+    throw new Error(`proxy answered ${answer.status}`);
+  return body.ts;
+}
+
 async function endToEnd(
   environment: Environment,
   rate: number,
@@ -465,20 +481,19 @@ async function endToEnd(
   sent: number;
 }> {
   const follower = await followEvents(brokers, environment.eventTopic, environment.repositoryUrl);
-  const acks = new Map<number, number>();
-  let next = 0;
-  const options = singleWrites(environment.proxyUrl, () => 1_000_000 + next++);
-  options.overallRate = rate;
-  options.requests![0]!.onResponse = (status: number, body: string) => {
-    if (status === 200) acks.set((JSON.parse(body) as { ts: number }).ts, performance.now());
-  };
-  await load({ ...options, duration });
+  // Paced evenly (autocannon's overallRate sends each second's quota in a burst at full speed).
+  const offered = await offerLoad({
+    rate,
+    seconds: duration,
+    connections,
+    write: (index) => proxyWrite(environment.proxyUrl, 1_000_000 + index),
+  });
   await new Promise((resolve) => setTimeout(resolve, 5000));
   await follower.stop();
   const latencies: number[] = [];
-  for (const [ts, ackedAt] of acks) {
+  for (const { at, result: ts } of offered.acks) {
     const arrived = follower.arrivals.get(ts);
-    if (arrived !== undefined) latencies.push(arrived - ackedAt);
+    if (arrived !== undefined) latencies.push(arrived - at);
   }
   latencies.sort((a, b) => a - b);
   return {
@@ -487,7 +502,7 @@ async function endToEnd(
     p99: quantile(latencies, 0.99),
     p999: quantile(latencies, 0.999),
     matched: latencies.length,
-    sent: acks.size,
+    sent: offered.acks.length,
   };
 }
 
@@ -572,37 +587,47 @@ async function benchStore(): Promise<void> {
       );
       const databaseCpu = () => processTreeCpuMs(database);
       const randomKey = () => Math.floor(Math.random() * 100_000);
-      say(`direct ${store} writes, ${connections} connections, ${duration} s…`);
-      const directMeter = new CpuMeter(
-        new Map([
-          ['database', databaseCpu],
-          ['load generator (the database client)', ownCpuMs],
-        ]),
-      );
-      directMeter.start();
-      const direct = await directWrites(a.name);
-      const directCpu = directMeter.stop();
-
-      say(`plain proxy single writes (no intent)…`);
-      const plain = await startPlainProxy(a.name);
-      let plainLoad: LoadFigures;
-      let plainCpu: Map<string, number>;
-      try {
-        await load({ ...singleWrites(plain.url, randomKey, 'direct'), duration: 2 });
-        const plainMeter = new CpuMeter(
+      /** Seconds the database took to go quiet before each measured phase (`settle`). */
+      const settled: number[] = [];
+      /** Direct database writes (the physical limit) and the plain proxy, with their CPU. */
+      const baselines = async () => {
+        say(`direct ${store} writes, ${connections} connections, ${duration} s…`);
+        const directMeter = new CpuMeter(
           new Map([
-            ['plain proxy', () => processTreeCpuMs(plain.pid)],
             ['database', databaseCpu],
-            ['load generator', ownCpuMs],
+            ['load generator (the database client)', ownCpuMs],
           ]),
         );
-        plainMeter.start();
-        plainLoad = await load({ ...singleWrites(plain.url, randomKey, 'direct'), duration });
-        plainCpu = plainMeter.stop();
-      } finally {
-        await plain.stop();
-      }
+        directMeter.start();
+        const direct = await directWrites(a.name);
+        const directCpu = directMeter.stop();
 
+        settled.push(await settle(databaseCpu));
+        say(`plain proxy single writes (no intent)…`);
+        const plain = await startPlainProxy(a.name);
+        let plainLoad: LoadFigures;
+        let plainCpu: Map<string, number>;
+        try {
+          await load({ ...singleWrites(plain.url, randomKey, 'direct'), duration: 2 });
+          const plainMeter = new CpuMeter(
+            new Map([
+              ['plain proxy', () => processTreeCpuMs(plain.pid)],
+              ['database', databaseCpu],
+              ['load generator', ownCpuMs],
+            ]),
+          );
+          plainMeter.start();
+          plainLoad = await load({ ...singleWrites(plain.url, randomKey, 'direct'), duration });
+          plainCpu = plainMeter.stop();
+        } finally {
+          await plain.stop();
+        }
+        return { direct, directCpu, plainLoad, plainCpu };
+      };
+      const latencyOnly = values.only === 'latency';
+      // The physical limit and the plain proxy: not for `--only latency`.
+      const baseline = latencyOnly ? undefined : await baselines();
+      settled.push(await settle(databaseCpu));
       say(`proxy single writes…`);
       await load({ ...singleWrites(a.proxyUrl, randomKey), duration: 2 });
       if (a.consumerUrl) await waitForDrain(a.intentTopic, `${a.name}.consumer`);
@@ -623,52 +648,59 @@ async function benchStore(): Promise<void> {
       // The consumer's share includes reading back and publishing what it still had queued.
       if (a.consumerUrl) await waitForDrain(a.intentTopic, `${a.name}.consumer`);
       const wailCpu = wailMeter.stop();
-      say(`proxy batch writes (${batchSize} per request)…`);
-      const batchLoad = await load({
-        url: `${a.proxyUrl}/v1/mutations`,
-        connections: Math.max(1, Math.floor(connections / 4)),
-        duration,
-        requests: [
-          {
-            method: 'POST',
-            headers: json,
-            setupRequest: (request: autocannon.Request) => ({
-              ...request,
-              body: randomBatch('batch', 2),
-            }),
-          },
-        ],
-      });
-      rows.push(
-        [
+      if (settled.length > 0)
+        notes.push(
+          `Before each measured phase the database server went quiet (under 5 % of a core for a second, at most 30 s), so its flushes and compactions of the last phase are not charged to the next: waited ${settled.map((seconds) => seconds.toFixed(0)).join(' s, ')} s.`,
+        );
+      rows.push([
+        `proxy single mutations, ${connections} connections`,
+        `${single.requestsPerSecond} writes/s, p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms (errors ${single.errors}, non-2xx ${single.non2xx})`,
+      ]);
+      if (baseline) {
+        const { direct, directCpu, plainLoad, plainCpu } = baseline;
+        say(`proxy batch writes (${batchSize} per request)…`);
+        const batchLoad = await load({
+          url: `${a.proxyUrl}/v1/mutations`,
+          connections: Math.max(1, Math.floor(connections / 4)),
+          duration,
+          requests: [
+            {
+              method: 'POST',
+              headers: json,
+              setupRequest: (request: autocannon.Request) => ({
+                ...request,
+                body: randomBatch('batch', 2),
+              }),
+            },
+          ],
+        });
+        rows.unshift([
           `direct ${store} upserts, ${connections} concurrent`,
           `${direct.rate} writes/s, p50 ${ms(direct.p50)}, p99 ${ms(direct.p99)}`,
-        ],
-        [
-          `proxy single mutations, ${connections} connections`,
-          `${single.requestsPerSecond} writes/s, p50 ${single.p50Ms} ms, p99 ${single.p99Ms} ms (errors ${single.errors}, non-2xx ${single.non2xx})`,
-        ],
-        ['proxy single / direct', `${(single.requestsPerSecond / direct.rate).toFixed(2)}×`],
-        [
-          `plain proxy (same API and store adapter, no intent), ${connections} connections`,
-          `${plainLoad.requestsPerSecond} writes/s, p50 ${plainLoad.p50Ms} ms, p99 ${plainLoad.p99Ms} ms (errors ${plainLoad.errors}, non-2xx ${plainLoad.non2xx})`,
-        ],
-        [
-          'WAIL proxy / plain proxy, single writes',
-          `${(single.requestsPerSecond / plainLoad.requestsPerSecond).toFixed(2)}×`,
-        ],
-        ...cpuRows('direct writes', directCpu, direct.writes),
-        ...cpuRows('plain proxy', plainCpu, acknowledged(plainLoad)),
-        ...cpuRows('WAIL proxy (consumer until drained)', wailCpu, acknowledged(single)),
-        [
-          `proxy batches of ${batchSize}, ${Math.max(1, Math.floor(connections / 4))} connections`,
-          `${batchLoad.requestsPerSecond * batchSize} writes/s (${batchLoad.requestsPerSecond} req/s), p50 ${batchLoad.p50Ms} ms, p99 ${batchLoad.p99Ms} ms (non-2xx ${batchLoad.non2xx})`,
-        ],
-        [
-          'proxy batch / direct',
-          `${((batchLoad.requestsPerSecond * batchSize) / direct.rate).toFixed(2)}×`,
-        ],
-      );
+        ]);
+        rows.push(
+          ['proxy single / direct', `${(single.requestsPerSecond / direct.rate).toFixed(2)}×`],
+          [
+            `plain proxy (same API and store adapter, no intent), ${connections} connections`,
+            `${plainLoad.requestsPerSecond} writes/s, p50 ${plainLoad.p50Ms} ms, p99 ${plainLoad.p99Ms} ms (errors ${plainLoad.errors}, non-2xx ${plainLoad.non2xx})`,
+          ],
+          [
+            'WAIL proxy / plain proxy, single writes',
+            `${(single.requestsPerSecond / plainLoad.requestsPerSecond).toFixed(2)}×`,
+          ],
+          ...cpuRows('direct writes', directCpu, direct.writes),
+          ...cpuRows('plain proxy', plainCpu, acknowledged(plainLoad)),
+          ...cpuRows('WAIL proxy (consumer until drained)', wailCpu, acknowledged(single)),
+          [
+            `proxy batches of ${batchSize}, ${Math.max(1, Math.floor(connections / 4))} connections`,
+            `${batchLoad.requestsPerSecond * batchSize} writes/s (${batchLoad.requestsPerSecond} req/s), p50 ${batchLoad.p50Ms} ms, p99 ${batchLoad.p99Ms} ms (non-2xx ${batchLoad.non2xx})`,
+          ],
+          [
+            'proxy batch / direct',
+            `${((batchLoad.requestsPerSecond * batchSize) / direct.rate).toFixed(2)}×`,
+          ],
+        );
+      }
       if (!throughputOnly) {
         // After the batch writes' backlog: only the end-to-end runs count.
         await waitForDrain(a.intentTopic, `${a.name}.consumer`);
@@ -690,15 +722,20 @@ async function benchStore(): Promise<void> {
           'reads per intent, uniform keys, over the three end-to-end runs (a read that comes before the row is written is retried)',
           await uniform.since(),
         ]);
+      }
+      if (!throughputOnly && !latencyOnly) {
         say('Zipf-skewed writes (s = 1.1, 1,000 keys)…');
         const skewed = await readsPerIntent(a.consumerUrl!);
         const sample = zipf(1000, 1.1);
-        const zipfLoad = singleWrites(a.proxyUrl, () => 2_000_000 + sample());
-        zipfLoad.overallRate = Math.floor(single.requestsPerSecond * 0.8);
-        await load({ ...zipfLoad, duration });
+        await offerLoad({
+          rate: Math.floor(single.requestsPerSecond * 0.8),
+          seconds: duration,
+          connections,
+          write: () => proxyWrite(a.proxyUrl, 2_000_000 + sample()),
+        });
         await new Promise((resolve) => setTimeout(resolve, 5000));
         rows.push([
-          'reads per intent, Zipf s=1.1 over 1,000 keys at 80% of max',
+          'reads per intent, Zipf s=1.1 over 1,000 keys at 80% of max (evenly paced)',
           await skewed.since(),
         ]);
       }
@@ -707,7 +744,7 @@ async function benchStore(): Promise<void> {
     }
 
   // 3: catch-up over a backlog, consumer stopped while it builds.
-  const b = throughputOnly ? undefined : await environment('b');
+  const b = throughputOnly || values.only === 'latency' ? undefined : await environment('b');
   if (b)
     try {
       say(`building a backlog of ${backlogSize} intents with the consumer stopped…`);
@@ -771,7 +808,7 @@ async function benchStore(): Promise<void> {
 
   for (const [measure, value] of rows) say(`${measure.padEnd(70)} ${value}`);
   notes.push(
-    'Load generator (autocannon), the three services, Kafka, Cassandra and MariaDB share the same 2 cores.',
+    'Load generator (autocannon for the maximum rates; fixed rates offered evenly paced by the harness’s offerLoad), the three services, Kafka, Cassandra and MariaDB share the same 2 cores.',
     'CPU per write: process CPU time (/proc utime + stime, a PostgreSQL server with its backends) over the measured run, ÷ the writes acknowledged in it. A database server or Kafka shared with other clients counts their work too: run on a quiet machine.',
     'Targets: proxy ≥ 0.5× direct database throughput; end-to-end p99 < 1 s at 80% of max; reads per intent < 0.5 under Zipf. Issue 14: proxy and consumer CPU per write ≤ 1.0× the database server’s; WAIL ≥ 0.8× the plain proxy.',
   );
