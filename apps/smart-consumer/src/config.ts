@@ -16,6 +16,7 @@ import {
 import { WailError } from '@wail/errors';
 import { DataPlaneEnv, dataPlaneSettings, type DataPlaneSettings } from '@wail/wiring';
 import { TableSet } from './table-set';
+import { defaultConsumerId, pidNamespace } from './pipeline/predecessors';
 
 const TABLES_DESCRIPTION =
   'the tables this consumer publishes: comma-separated names or globs (letters, digits, _ and *), "!" before one excludes it, e.g. "orders,cart_*" or "!orders"; intents of other tables on its intent topics are skipped';
@@ -34,7 +35,8 @@ export const ConsumerEnv = Type.Object({
   WAIL_CONSUMER_ID: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9._:-]{1,64}$',
-      description: 'this instance (default host:pid)',
+      description:
+        'this instance, unique among live ones (default host:pid-namespace:pid); one kept across restarts (the pod name) lets a restart after a crash resume at once',
     }),
   ),
   WAIL_CONSUMER_KEY_CONCURRENCY: Type.Integer({
@@ -103,6 +105,8 @@ export const ConsumerEnv = Type.Object({
 
 export interface ConsumerConfig extends DataPlaneSettings {
   consumerId: string;
+  /** Whether consumerId is WAIL_CONSUMER_ID, unique among live instances (else host, pid namespace, pid). */
+  consumerIdGiven: boolean;
   http: { host: string; port: number; tls: TlsFiles | undefined };
   group: string;
   /** The tables this consumer publishes; it subscribes only to their intent topics. */
@@ -136,7 +140,8 @@ export function loadConfig(env: Env): ConsumerConfig {
   const settings = dataPlaneSettings(e);
   return {
     ...settings,
-    consumerId: e.WAIL_CONSUMER_ID ?? `${hostname()}:${process.pid}`,
+    consumerId: e.WAIL_CONSUMER_ID ?? defaultConsumerId(hostname(), pidNamespace(), process.pid),
+    consumerIdGiven: e.WAIL_CONSUMER_ID !== undefined,
     http: { host: e.WAIL_CONSUMER_HOST, port: e.WAIL_CONSUMER_PORT, tls: tlsSettings(e) },
     group: e.WAIL_CONSUMER_GROUP,
     tables: tableSet(e.WAIL_CONSUMER_TABLES),

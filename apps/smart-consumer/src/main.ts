@@ -25,7 +25,7 @@ import { LagReader, type PartitionOffsets } from './pipeline/lag';
 import { consumerMetrics } from './pipeline/metrics';
 import { ModelCache } from './pipeline/model-cache';
 import { MoveCoordinator } from './pipeline/move-coordinator';
-import { processAlive, removeCrashedPredecessors } from './pipeline/predecessors';
+import { pidNamespace, processAlive, removeCrashedPredecessors } from './pipeline/predecessors';
 import { TopicSet } from './pipeline/topic-set';
 import { KafkaPartitionTransactions } from './pipeline/transactions';
 
@@ -207,7 +207,14 @@ export async function compose(config: ConsumerConfig, logger: Logger): Promise<C
   await removeCrashedPredecessors(
     kafka,
     config.group,
-    { clientId, host: hostname(), pid: process.pid, isAlive: processAlive },
+    {
+      clientId,
+      explicit: config.consumerIdGiven,
+      host: hostname(),
+      pidNamespace: pidNamespace(),
+      pid: process.pid,
+      isAlive: processAlive,
+    },
     logger,
   );
   await routes.start();

@@ -55,6 +55,7 @@ export interface GroupMember {
 interface PrivateCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
   findGroupCoordinator(request: { groupId: string }): Promise<{
     leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
   }>;
@@ -198,8 +199,10 @@ export class KafkaClient {
   async removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<void> {
     if (memberIds.length === 0) return;
     const cluster = this.privateCluster();
-    await cluster.connect();
     try {
+      await cluster.connect();
+      // As kafkajs' own ConsumerGroup does: the coordinator lookup needs the brokers' metadata.
+      await cluster.refreshMetadata();
       const coordinator = await cluster.findGroupCoordinator({ groupId });
       for (const memberId of memberIds) {
         await coordinator.leaveGroup({ groupId, memberId }).catch((error: unknown) => {

@@ -1,8 +1,16 @@
-import { crashedPredecessors, processAlive, type ConsumerIdentity } from './predecessors';
+import {
+  crashedPredecessors,
+  defaultConsumerId,
+  pidNamespace,
+  processAlive,
+  type ConsumerIdentity,
+} from './predecessors';
 
 const self: ConsumerIdentity = {
-  clientId: 'wail-consumer-host-a:300',
+  clientId: 'wail-consumer-host-a:4026531836:300',
+  explicit: false,
   host: 'host-a',
+  pidNamespace: '4026531836',
   pid: 300,
   isAlive: (pid) => pid === 300 || pid === 301,
 };
@@ -13,32 +21,47 @@ const member = (clientId: string, memberId = `${clientId}-uuid`) => ({
 });
 
 describe('crashedPredecessors', () => {
-  it('takes members named by this host and a pid that no longer runs, and its own name', () => {
+  it('takes members of this host and pid namespace whose pid no longer runs', () => {
     expect(
       crashedPredecessors(
         [
-          member('wail-consumer-host-a:299'), // dead here
-          member('wail-consumer-host-a:300', 'same-pid'), // a restarted container's predecessor
-          member('wail-consumer-host-a:301'), // a live sibling on this host
-          member('wail-consumer-host-b:299'), // another host
-          member('wail-consumer-host-ab:299'), // another host whose name starts like ours
+          member('wail-consumer-host-a:4026531836:299'), // dead here
+          member('wail-consumer-host-a:4026531836:300'), // this pid: not judged
+          member('wail-consumer-host-a:4026531836:301'), // a live sibling
+          member('wail-consumer-host-a:4026532000:299'), // another pid namespace (a container)
+          member('wail-consumer-host-a:299'), // no namespace in its name
+          member('wail-consumer-host-b:4026531836:299'), // another host
+          member('wail-consumer-host-ab:4026531836:299'), // a host whose name starts like ours
         ],
         self,
       ),
-    ).toEqual(['wail-consumer-host-a:299-uuid', 'same-pid']);
+    ).toEqual(['wail-consumer-host-a:4026531836:299-uuid']);
   });
 
-  it('takes members with an explicit WAIL_CONSUMER_ID equal to this one', () => {
-    const named = { ...self, clientId: 'wail-consumer-consumer-0' };
+  it('takes a member with this WAIL_CONSUMER_ID, and never one with a shared default id', () => {
+    const named = { ...self, clientId: 'wail-consumer-consumer-0', explicit: true };
     expect(
       crashedPredecessors(
         [member('wail-consumer-consumer-0', 'old'), member('wail-consumer-consumer-1')],
         named,
       ),
     ).toEqual(['old']);
+    // Containers sharing a host name and a pid (1) have one default id: none is judged.
+    const container = { ...self, clientId: 'wail-consumer-node:4026532000:1', pid: 1 };
+    expect(crashedPredecessors([member('wail-consumer-node:4026532000:1')], container)).toEqual([]);
   });
 
-  it('leaves every member whose name is not a pid of this host', () => {
+  it('judges no pid without a pid namespace to read', () => {
+    const unknown = { ...self, pidNamespace: undefined, isAlive: () => false };
+    expect(
+      crashedPredecessors(
+        [member('wail-consumer-host-a:299'), member('wail-consumer-host-a:undefined:299')],
+        unknown,
+      ),
+    ).toEqual([]);
+  });
+
+  it('leaves every member whose name is not a pid of this namespace', () => {
     const asked: number[] = [];
     const watching = {
       ...self,
@@ -47,20 +70,12 @@ describe('crashedPredecessors', () => {
         return false;
       },
     };
+    const prefix = 'wail-consumer-host-a:4026531836:';
     expect(
       crashedPredecessors(
-        [
-          'wail-consumer-host-a:',
-          'wail-consumer-host-a:0',
-          'wail-consumer-host-a:-1',
-          'wail-consumer-host-a:012',
-          'wail-consumer-host-a:12x',
-          'wail-consumer-host-a:4194305',
-          'wail-consumer-host-a:99999999999',
-          'wail-consumer-host-a:1:2',
-          'other-client-host-a:12',
-          'wail-consumer-host-a:12 ',
-        ].map((clientId) => member(clientId)),
+        ['', '0', '-1', '012', '12x', '4194304', '99999999999', '1:2', '12 ']
+          .map((rest) => member(`${prefix}${rest}`))
+          .concat(member('other-client-host-a:4026531836:12')),
         watching,
       ),
     ).toEqual([]);
@@ -68,9 +83,15 @@ describe('crashedPredecessors', () => {
   });
 });
 
-describe('processAlive', () => {
+describe('the default consumer id and liveness', () => {
+  it('names host, pid namespace and pid', () => {
+    expect(defaultConsumerId('h', '42', 7)).toBe('h:42:7');
+    expect(defaultConsumerId('h', undefined, 7)).toBe('h:7');
+    expect(pidNamespace()).toMatch(/^[0-9]+$/);
+  });
+
   it('knows this process and not a pid past the largest', () => {
     expect(processAlive(process.pid)).toBe(true);
-    expect(processAlive(4_194_305)).toBe(false);
+    expect(processAlive(4_194_304)).toBe(false);
   });
 });

@@ -1,53 +1,79 @@
+import { readlinkSync } from 'node:fs';
 import type { GroupMember, KafkaClient } from '@wail/kafka';
 import type { Logger } from 'pino';
 
-/** Linux's largest pid (`pid_max` tops out at 2^22). */
-const PID_MAX = 4_194_304;
+/** Linux's pids stay below `pid_max`, which tops out at 2^22. */
+const PID_MAX = 4_194_303;
 
 export interface ConsumerIdentity {
   /** This process's Kafka client id, `wail-consumer-<consumer id>`. */
   clientId: string;
-  /** This host's name, as the default consumer id (`<host>:<pid>`) writes it. */
+  /** Whether the consumer id is WAIL_CONSUMER_ID (unique among live instances) or the default. */
+  explicit: boolean;
+  /** This host's name and pid namespace, as the default consumer id writes them. */
   host: string;
+  pidNamespace: string | undefined;
   pid: number;
-  /** Whether a process with this pid runs on this host. */
+  /** Whether a process with this pid runs in this pid namespace. */
   isAlive(pid: number): boolean;
+}
+
+/** This process's pid namespace (`/proc/self/ns/pid`'s inode); undefined off Linux. */
+export function pidNamespace(): string | undefined {
+  try {
+    return /^pid:\[([0-9]+)\]$/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The default consumer id: host, pid namespace and pid, so a pid names one
+ * process (containers sharing a host name each have their own namespace).
+ */
+export function defaultConsumerId(
+  host: string,
+  namespace: string | undefined,
+  pid: number,
+): string {
+  return namespace === undefined ? `${host}:${pid}` : `${host}:${namespace}:${pid}`;
 }
 
 /**
  * The members of this consumer's group that are earlier runs of it which
- * crashed (SIGKILL, OOM, a lost host process) and still hold their partitions
- * until their session times out. A process that has not joined yet is not in
- * the group, so:
+ * crashed (SIGKILL, OOM) and hold their partitions until their session times
+ * out. A process that has not joined yet is not in the group, so:
  *
- * - a member with this process's own client id is a predecessor: the same
- *   WAIL_CONSUMER_ID, or the same host and pid (a restarted container runs as
- *   the pid its predecessor had);
- * - a member named by the default id `<this host>:<pid>` whose pid no longer
- *   runs here is a predecessor on this host.
+ * - with WAIL_CONSUMER_ID (which must be unique among live instances; the
+ *   Kubernetes manifests set it to the pod name, which a container restart
+ *   keeps): a member with this client id is a predecessor;
+ * - a member named by the default id of this host and pid namespace whose pid
+ *   no longer runs is a predecessor (systemd's `Restart=`, a shell loop).
  *
- * Removing one that was in fact alive (two hosts of one name) costs it a
- * rejoin, never a second owner of a partition: the group still assigns each
- * partition to one member.
+ * A pid of another namespace is never judged: with no namespace to read, the
+ * second rule is off.
  */
 export function crashedPredecessors(
   members: readonly GroupMember[],
   self: ConsumerIdentity,
 ): string[] {
-  const sameHost = `wail-consumer-${self.host}:`;
+  const sameNamespace =
+    self.pidNamespace === undefined
+      ? undefined
+      : `wail-consumer-${self.host}:${self.pidNamespace}:`;
   return members
     .filter(({ clientId }) => {
-      if (clientId === self.clientId) return true;
-      if (!clientId.startsWith(sameHost)) return false;
-      const rest = clientId.slice(sameHost.length);
+      if (self.explicit && clientId === self.clientId) return true;
+      if (sameNamespace === undefined || !clientId.startsWith(sameNamespace)) return false;
+      const rest = clientId.slice(sameNamespace.length);
       if (!/^[1-9][0-9]{0,6}$/.test(rest)) return false;
       const pid = Number(rest);
-      return pid <= PID_MAX && (pid === self.pid || !self.isAlive(pid));
+      return pid <= PID_MAX && pid !== self.pid && !self.isAlive(pid);
     })
     .map(({ memberId }) => memberId);
 }
 
-/** Whether a process with this pid exists on this host (EPERM: it does, as another user). */
+/** Whether a process with this pid exists here (EPERM: it does, as another user). */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -60,8 +86,9 @@ export function processAlive(pid: number): boolean {
 /**
  * Takes this consumer's crashed predecessors out of its group before it
  * joins, so a restart after a crash resumes at once instead of after the dead
- * member's session timeout. Bounded by `timeoutMs`; on failure the group
- * notices the dead member by its session, as without this.
+ * member's session timeout. Bounded by `timeoutMs`: a member list that comes
+ * later is not acted on (this process may have joined by then). On failure
+ * the group notices the dead member by its session, as without this.
  */
 export async function removeCrashedPredecessors(
   kafka: KafkaClient,
@@ -70,18 +97,21 @@ export async function removeCrashedPredecessors(
   logger: Logger,
   timeoutMs = 5000,
 ): Promise<void> {
+  let expired = false;
   let timer: NodeJS.Timeout | undefined;
   const removal = (async () => {
-    const members = crashedPredecessors(await kafka.groupMembers(group), self);
+    const listed = await kafka.groupMembers(group);
+    if (expired) return;
+    const members = crashedPredecessors(listed, self);
     if (members.length === 0) return;
     await kafka.removeGroupMembers(group, members);
     logger.info({ group, members }, 'crashed predecessors removed from the consumer group');
   })();
   const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer from the group coordinator within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => {
+      expired = true;
+      reject(new Error(`no answer from the group coordinator within ${timeoutMs} ms`));
+    }, timeoutMs);
   });
   await Promise.race([removal, expiry])
     .catch((error: unknown) =>
