@@ -110,18 +110,20 @@ export class CpuMeter {
  * Waits until a process spends under `share` of one core over a second (at
  * most `timeoutMs`): a database still flushing or compacting what the last
  * phase wrote would charge that work to the next phase's writes. Resolves
- * with the seconds waited.
+ * with the seconds waited and whether it went quiet (else the wait timed out).
  */
 export async function settle(
   cpuMs: () => number,
   share = 0.05,
   timeoutMs = 30_000,
-): Promise<number> {
+): Promise<{ seconds: number; quiet: boolean }> {
   const started = performance.now();
   for (;;) {
     const before = cpuMs();
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    if (cpuMs() - before < share * 1000 || performance.now() - started > timeoutMs)
-      return (performance.now() - started) / 1000;
+    const spent = cpuMs() - before;
+    const seconds = (performance.now() - started) / 1000;
+    if (spent < share * 1000) return { seconds, quiet: true };
+    if (seconds * 1000 > timeoutMs || !Number.isFinite(spent)) return { seconds, quiet: false };
   }
 }

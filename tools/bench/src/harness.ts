@@ -101,7 +101,9 @@ export interface OfferedAck<T> {
 /**
  * Offers `rate` writes/s for `seconds`, evenly paced (checked every
  * millisecond), with at most `connections` in flight: an open-loop load like
- * wrk2's, so a latency is read at a steady rate. autocannon's `overallRate`
+ * wrk2's, so a latency is read at a steady rate. When all connections are
+ * busy the writes that fell due go out together as they free up (latencies
+ * count from each acknowledgement, not from when a write fell due). autocannon's `overallRate`
  * is not that: each connection fires as fast as it can until its quota for
  * the second is used, then waits for the next second — bursts at full speed.
  */

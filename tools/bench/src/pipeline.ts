@@ -460,6 +460,7 @@ function singleWrites(proxyUrl: string, keys: () => number, table = 'items'): au
 async function proxyWrite(proxyUrl: string, id: number): Promise<number> {
   const answer = await fetch(`${proxyUrl}/v1/tables/items/mutations`, {
     method: 'POST',
+    signal: AbortSignal.timeout(10_000),
     headers: json,
     body: JSON.stringify({ op: 'upsert', key: { id }, values: { name: 'bench', qty: 1 } }),
   });
@@ -479,6 +480,7 @@ async function endToEnd(
   p999: number;
   matched: number;
   sent: number;
+  errors: number;
 }> {
   const follower = await followEvents(brokers, environment.eventTopic, environment.repositoryUrl);
   // Paced evenly (autocannon's overallRate sends each second's quota in a burst at full speed).
@@ -503,6 +505,7 @@ async function endToEnd(
     p999: quantile(latencies, 0.999),
     matched: latencies.length,
     sent: offered.acks.length,
+    errors: offered.errors,
   };
 }
 
@@ -588,7 +591,7 @@ async function benchStore(): Promise<void> {
       const databaseCpu = () => processTreeCpuMs(database);
       const randomKey = () => Math.floor(Math.random() * 100_000);
       /** Seconds the database took to go quiet before each measured phase (`settle`). */
-      const settled: number[] = [];
+      const settled: { phase: string; seconds: number; quiet: boolean }[] = [];
       /** Direct database writes (the physical limit) and the plain proxy, with their CPU. */
       const baselines = async () => {
         say(`direct ${store} writes, ${connections} connections, ${duration} s…`);
@@ -602,7 +605,7 @@ async function benchStore(): Promise<void> {
         const direct = await directWrites(a.name);
         const directCpu = directMeter.stop();
 
-        settled.push(await settle(databaseCpu));
+        settled.push({ phase: 'the plain proxy', ...(await settle(databaseCpu)) });
         say(`plain proxy single writes (no intent)…`);
         const plain = await startPlainProxy(a.name);
         let plainLoad: LoadFigures;
@@ -627,7 +630,7 @@ async function benchStore(): Promise<void> {
       const latencyOnly = values.only === 'latency';
       // The physical limit and the plain proxy: not for `--only latency`.
       const baseline = latencyOnly ? undefined : await baselines();
-      settled.push(await settle(databaseCpu));
+      settled.push({ phase: 'the proxy’s single writes', ...(await settle(databaseCpu)) });
       say(`proxy single writes…`);
       await load({ ...singleWrites(a.proxyUrl, randomKey), duration: 2 });
       if (a.consumerUrl) await waitForDrain(a.intentTopic, `${a.name}.consumer`);
@@ -650,7 +653,7 @@ async function benchStore(): Promise<void> {
       const wailCpu = wailMeter.stop();
       if (settled.length > 0)
         notes.push(
-          `Before each measured phase the database server went quiet (under 5 % of a core for a second, at most 30 s), so its flushes and compactions of the last phase are not charged to the next: waited ${settled.map((seconds) => seconds.toFixed(0)).join(' s, ')} s.`,
+          `Before ${settled.map((settling) => settling.phase).join(' and before ')} the database server was let go quiet (under 5 % of a core for a second, at most 30 s), so its flushes and compactions of the phase before are not charged to them: ${settled.map(({ phase, seconds, quiet }) => `${phase} ${seconds.toFixed(0)} s${quiet ? '' : ' (timed out, still busy)'}`).join(', ')}.`,
         );
       rows.push([
         `proxy single mutations, ${connections} connections`,
@@ -714,7 +717,7 @@ async function benchStore(): Promise<void> {
           const delay = await metric(a.consumerUrl!, 'wail_consumer_first_read_delay_seconds');
           rows.push([
             `end-to-end at ${share * 100}% of max (${rate} writes/s)`,
-            `p50 ${ms(e2e.p50)}, p99 ${ms(e2e.p99)}, p999 ${ms(e2e.p999)} (${e2e.matched} of ${e2e.sent} acknowledged writes matched to their event; first-read delay at the end ${(delay * 1000).toFixed(1)} ms)`,
+            `p50 ${ms(e2e.p50)}, p99 ${ms(e2e.p99)}, p999 ${ms(e2e.p999)} (${e2e.matched} of ${e2e.sent} acknowledged writes matched to their event, ${e2e.errors} refused or failed; first-read delay at the end ${(delay * 1000).toFixed(1)} ms)`,
           ]);
         }
         await waitForDrain(a.intentTopic, `${a.name}.consumer`);
@@ -727,7 +730,7 @@ async function benchStore(): Promise<void> {
         say('Zipf-skewed writes (s = 1.1, 1,000 keys)…');
         const skewed = await readsPerIntent(a.consumerUrl!);
         const sample = zipf(1000, 1.1);
-        await offerLoad({
+        const zipfRun = await offerLoad({
           rate: Math.floor(single.requestsPerSecond * 0.8),
           seconds: duration,
           connections,
@@ -736,7 +739,7 @@ async function benchStore(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 5000));
         rows.push([
           'reads per intent, Zipf s=1.1 over 1,000 keys at 80% of max (evenly paced)',
-          await skewed.since(),
+          `${await skewed.since()}; ${zipfRun.acks.length} writes acknowledged, ${zipfRun.errors} refused or failed`,
         ]);
       }
     } finally {
