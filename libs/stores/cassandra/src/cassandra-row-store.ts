@@ -3,6 +3,7 @@ import { WailError, isWailError } from '@wail/errors';
 import type { KeyColumn, KeyScalar } from '@wail/intent';
 import {
   ColumnCache,
+  TurnBatcher,
   canonicalKeyColumns,
   checkedColumns,
   tombstoneKey,
@@ -31,6 +32,33 @@ import { cqlTypeName, fromCassandraValue, toCassandraParameter } from './cassand
 
 const quote = (identifier: string) => `"${identifier}"`;
 const { consistencies } = types;
+const levelOf = (consistency: ReadConsistency) =>
+  consistency === 'fast' ? consistencies.localOne : consistencies.localQuorum;
+
+/**
+ * Key column types whose driver values have one text form per key (numbers,
+ * bigints, strings, Uuid objects, Buffers): a batched read matches its rows
+ * to their keys by it. Others (timestamp, decimal, double…) are read alone.
+ */
+const BATCHED_KEY_TYPES: ReadonlySet<string> = new Set([
+  'ascii',
+  'text',
+  'int',
+  'smallint',
+  'tinyint',
+  'bigint',
+  'varint',
+  'uuid',
+  'timeuuid',
+  'blob',
+]);
+
+/** A key value's text form, tagged with its kind so a string never equals a number or bytes. */
+function keyForm(value: unknown): string {
+  return Buffer.isBuffer(value)
+    ? `bytes:${value.toString('hex')}`
+    : `${typeof value}:${String(value)}`;
+}
 
 export interface CassandraRowStoreOptions extends CassandraOptions {
   /** How long a table's column list is trusted before it is read again. */
@@ -59,6 +87,8 @@ export class CassandraRowStore implements RowStore {
   private readonly columns: ColumnCache;
   private readonly tombstoneTables = new Map<string, Promise<void>>();
   private readonly tombstoneTtl: number;
+  /** Reads of one turn share a statement per table and consistency (`readMany`). */
+  private readonly reads = new TurnBatcher<readonly KeyColumn[], ReadResult>(100);
 
   constructor(options: CassandraRowStoreOptions) {
     this.connection = new CassandraConnection(options);
@@ -218,6 +248,12 @@ export class CassandraRowStore implements RowStore {
     };
   }
 
+  /**
+   * The row, or its absence and newest recorded delete. On a table keyed by
+   * one partition-key column of a type whose driver value has one text form
+   * (`BATCHED_KEY_TYPES`), reads of one turn share a statement (`readMany`);
+   * other reads run alone.
+   */
   async read(
     target: TableRef,
     rawKey: readonly KeyColumn[],
@@ -225,9 +261,77 @@ export class CassandraRowStore implements RowStore {
   ): Promise<ReadResult> {
     const columns = await this.describe(target);
     const key = canonicalKeyColumns(target, columns, rawKey);
+    const only = target.keyColumns.length === 1 ? columns.get(target.keyColumns[0]!) : undefined;
+    if (!only || !BATCHED_KEY_TYPES.has(only.type))
+      return this.readOne(target, columns, key, consistency);
+    return this.reads.add(
+      `${consistency}\u0000${target.namespace}\u0000${target.table}`,
+      key,
+      (keys) =>
+        keys.length === 1
+          ? this.readOne(target, columns, keys[0]!, consistency).then((result) => [result])
+          : this.readMany(target, columns, keys, consistency),
+    );
+  }
+
+  /**
+   * Several keys of a one-column key in one statement (`k IN ?`, one
+   * statement shape whatever the count). A row answers the key whose
+   * parameter has its key's text form; a key no row answers (absent, or a
+   * row without `wail_ts`) gets the single-key read with its tombstone
+   * lookup, so every answer is the one `readOne` would give.
+   */
+  private async readMany(
+    target: TableRef,
+    columns: ReadonlyMap<string, ColumnInfo>,
+    keys: readonly (readonly KeyColumn[])[],
+    consistency: ReadConsistency,
+  ): Promise<ReadResult[]> {
+    const name = target.keyColumns[0]!;
+    const params = keys.map((key) => keyParameter(columns, name, key[0]!.value));
+    let rows: types.Row[];
+    try {
+      const result = await this.client.execute(
+        `SELECT * FROM ${quote(target.namespace)}.${quote(target.table)} WHERE ${quote(name)} IN ?`,
+        [params],
+        { prepare: true, consistency: levelOf(consistency) },
+      );
+      rows = result.rows;
+    } catch (error) {
+      const translated = translateCassandraError(error);
+      // A key Cassandra refuses (over 64 KiB) fails the statement: each key alone.
+      if (isWailError(translated) && translated.details?.['rule'] === 'key_too_long')
+        return Promise.all(keys.map((key) => this.readOne(target, columns, key, consistency)));
+      throw translated;
+    }
+    const found = new Map<string, types.Row>();
+    for (const row of rows) if (row.get('wail_ts') !== null) found.set(keyForm(row.get(name)), row);
+    return Promise.all(
+      keys.map((key, i) => {
+        const row = found.get(keyForm(params[i]));
+        return row
+          ? Promise.resolve(this.present(row))
+          : this.readOne(target, columns, key, consistency);
+      }),
+    );
+  }
+
+  private present(row: types.Row): ReadResult {
+    const values: Record<string, StoredValue> = {};
+    for (const name of row.keys())
+      if (name !== 'wail_ts') values[name] = fromCassandraValue(row.get(name));
+    return { state: 'present', row: values, wailTs: BigInt(row.get('wail_ts') as bigint) };
+  }
+
+  private async readOne(
+    target: TableRef,
+    columns: ReadonlyMap<string, ColumnInfo>,
+    key: readonly KeyColumn[],
+    consistency: ReadConsistency,
+  ): Promise<ReadResult> {
     const keyParams = key.map(({ name, value }) => keyParameter(columns, name, value));
     const where = target.keyColumns.map((name) => `${quote(name)} = ?`).join(' AND ');
-    const level = consistency === 'fast' ? consistencies.localOne : consistencies.localQuorum;
+    const level = levelOf(consistency);
     try {
       const result = await this.client.execute(
         `SELECT * FROM ${quote(target.namespace)}.${quote(target.table)} WHERE ${where}`,
@@ -238,13 +342,7 @@ export class CassandraRowStore implements RowStore {
         },
       );
       const found = result.first();
-      if (found && found.get('wail_ts') !== null) {
-        const row: Record<string, StoredValue> = {};
-        for (const name of result.columns.map((column) => column.name)) {
-          if (name !== 'wail_ts') row[name] = fromCassandraValue(found.get(name));
-        }
-        return { state: 'present', row, wailTs: BigInt(found.get('wail_ts') as bigint) };
-      }
+      if (found && found.get('wail_ts') !== null) return this.present(found);
       await this.ensureTombstones(target.namespace);
       const tombstone = await this.client.execute(
         `SELECT wail_ts FROM ${quote(target.namespace)}.wail_tombstones WHERE table_name = ? AND key_hash = ?`,
