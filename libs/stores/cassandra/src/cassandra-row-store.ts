@@ -53,6 +53,12 @@ const BATCHED_KEY_TYPES: ReadonlySet<string> = new Set([
   'blob',
 ]);
 
+/** A read waiting for its turn's statement: its key, and the key's bound parameter. */
+interface BatchedRead {
+  key: readonly KeyColumn[];
+  param: unknown;
+}
+
 /** A key value's text form, tagged with its kind so a string never equals a number or bytes. */
 function keyForm(value: unknown): string {
   return Buffer.isBuffer(value)
@@ -88,7 +94,7 @@ export class CassandraRowStore implements RowStore {
   private readonly tombstoneTables = new Map<string, Promise<void>>();
   private readonly tombstoneTtl: number;
   /** Reads of one turn share a statement per table and consistency (`readMany`). */
-  private readonly reads = new TurnBatcher<readonly KeyColumn[], ReadResult>(100);
+  private readonly reads = new TurnBatcher<BatchedRead, ReadResult>(100);
 
   constructor(options: CassandraRowStoreOptions) {
     this.connection = new CassandraConnection(options);
@@ -264,13 +270,15 @@ export class CassandraRowStore implements RowStore {
     const only = target.keyColumns.length === 1 ? columns.get(target.keyColumns[0]!) : undefined;
     if (!only || !BATCHED_KEY_TYPES.has(only.type))
       return this.readOne(target, columns, key, consistency);
+    // Bound here, so a key the driver cannot bind fails its own read, not its batch's.
+    const param = keyParameter(columns, only.name, key[0]!.value);
     return this.reads.add(
       `${consistency}\u0000${target.namespace}\u0000${target.table}`,
-      key,
-      (keys) =>
-        keys.length === 1
-          ? this.readOne(target, columns, keys[0]!, consistency).then((result) => [result])
-          : this.readMany(target, columns, keys, consistency),
+      { key, param },
+      (items) =>
+        items.length === 1
+          ? this.readOne(target, columns, items[0]!.key, consistency).then((result) => [result])
+          : this.readMany(target, columns, items, consistency),
     );
   }
 
@@ -284,16 +292,15 @@ export class CassandraRowStore implements RowStore {
   private async readMany(
     target: TableRef,
     columns: ReadonlyMap<string, ColumnInfo>,
-    keys: readonly (readonly KeyColumn[])[],
+    items: readonly BatchedRead[],
     consistency: ReadConsistency,
   ): Promise<ReadResult[]> {
     const name = target.keyColumns[0]!;
-    const params = keys.map((key) => keyParameter(columns, name, key[0]!.value));
     let rows: types.Row[];
     try {
       const result = await this.client.execute(
         `SELECT * FROM ${quote(target.namespace)}.${quote(target.table)} WHERE ${quote(name)} IN ?`,
-        [params],
+        [items.map(({ param }) => param)],
         { prepare: true, consistency: levelOf(consistency) },
       );
       rows = result.rows;
@@ -301,14 +308,14 @@ export class CassandraRowStore implements RowStore {
       const translated = translateCassandraError(error);
       // A key Cassandra refuses (over 64 KiB) fails the statement: each key alone.
       if (isWailError(translated) && translated.details?.['rule'] === 'key_too_long')
-        return Promise.all(keys.map((key) => this.readOne(target, columns, key, consistency)));
+        return Promise.all(items.map(({ key }) => this.readOne(target, columns, key, consistency)));
       throw translated;
     }
     const found = new Map<string, types.Row>();
     for (const row of rows) if (row.get('wail_ts') !== null) found.set(keyForm(row.get(name)), row);
     return Promise.all(
-      keys.map((key, i) => {
-        const row = found.get(keyForm(params[i]));
+      items.map(({ key, param }) => {
+        const row = found.get(keyForm(param));
         return row
           ? Promise.resolve(this.present(row))
           : this.readOne(target, columns, key, consistency);
