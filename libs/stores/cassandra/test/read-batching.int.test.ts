@@ -1,5 +1,5 @@
 import type { KeyColumn } from '@wail/intent';
-import type { ReadResult, TableRef } from '@wail/store';
+import type { ReadResult, TableRef, WriteRequest } from '@wail/store';
 import { stackEnv, uniqueName } from '@wail/testing';
 import { CassandraRowStore } from '../src';
 
@@ -65,6 +65,15 @@ async function readBoth(
 }
 
 const id = (n: number): KeyColumn[] => [{ name: 'id', value: BigInt(n) }];
+/** An upsert of a one-column key at ts 10. */
+const put = (table: TableRef, value: KeyColumn['value'], values: WriteRequest['values']) =>
+  store.write({
+    target: table,
+    op: 'upsert',
+    key: [{ name: table.keyColumns[0]!, value }],
+    values,
+    ts: 10n,
+  });
 
 it('answers 50 keys in one statement exactly as 50 reads do: rows, deletes and keys never written', async () => {
   for (let n = 0; n < 40; n++)
@@ -89,13 +98,7 @@ it('answers 50 keys in one statement exactly as 50 reads do: rows, deletes and k
 });
 
 it('tells keys apart that differ in case, and reads uuid and blob keys together', async () => {
-  await store.write({
-    target: names,
-    op: 'upsert',
-    key: [{ name: 'name', value: 'ABC' }],
-    values: { note: 'upper' },
-    ts: 10n,
-  });
+  await put(names, 'ABC', { note: 'upper' });
   const nameKeys = ['ABC', 'abc', 'Abc', 'A\u0000BC'].map((value) => [{ name: 'name', value }]);
   const named = await readBoth(names, nameKeys);
   expect(named.together).toEqual(named.alone);
@@ -106,20 +109,8 @@ it('tells keys apart that differ in case, and reads uuid and blob keys together'
   expect(named.together[1]).toEqual({ state: 'absent', deletedTs: undefined });
 
   const uuids = ['6f1e0f5e-7c1a-4e8b-9a7d-2f0c1b2a3d4e', '00000000-0000-4000-8000-000000000001'];
-  await store.write({
-    target: refs,
-    op: 'upsert',
-    key: [{ name: 'ref', value: uuids[0]! }],
-    values: { v: 1 },
-    ts: 10n,
-  });
-  await store.write({
-    target: refs,
-    op: 'upsert',
-    key: [{ name: 'ref', value: uuids[1]! }],
-    values: { v: 2 },
-    ts: 10n,
-  });
+  await put(refs, uuids[0]!, { v: 1 });
+  await put(refs, uuids[1]!, { v: 2 });
   const refKeys = [...uuids, uuids[0]!.toUpperCase()].map((value) => [{ name: 'ref', value }]);
   const referenced = await readBoth(refs, refKeys);
   expect(referenced.together).toEqual(referenced.alone);
@@ -130,20 +121,8 @@ it('tells keys apart that differ in case, and reads uuid and blob keys together'
   ]);
 
   const bytes = [Uint8Array.from([1, 2]), Uint8Array.from([1, 2, 0]), Uint8Array.from([2])];
-  await store.write({
-    target: blobs,
-    op: 'upsert',
-    key: [{ name: 'k', value: bytes[0]! }],
-    values: { v: 12 },
-    ts: 10n,
-  });
-  await store.write({
-    target: blobs,
-    op: 'upsert',
-    key: [{ name: 'k', value: bytes[1]! }],
-    values: { v: 120 },
-    ts: 10n,
-  });
+  await put(blobs, bytes[0]!, { v: 12 });
+  await put(blobs, bytes[1]!, { v: 120 });
   const blobKeys = bytes.map((value) => [{ name: 'k', value }]);
   const binary = await readBoth(blobs, blobKeys);
   expect(binary.together).toEqual(binary.alone);
@@ -174,13 +153,7 @@ it('reads composite and timestamp keys one at a time, with the same answers', as
 
   // Two instants in one second: a text form of a Date would tell them apart no better than its second.
   const instants = ['2024-05-01T12:00:00.123Z', '2024-05-01T12:00:00.456Z'];
-  await store.write({
-    target: times,
-    op: 'upsert',
-    key: [{ name: 'at', value: instants[0]! }],
-    values: { v: 1 },
-    ts: 20n,
-  });
+  await put(times, instants[0]!, { v: 1 });
   const timed = await readBoth(
     times,
     instants.map((value) => [{ name: 'at', value }]),
