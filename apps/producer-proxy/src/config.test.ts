@@ -11,8 +11,8 @@ function startUpError(env: Record<string, string>): WailError {
 }
 
 describe('WAIL_PROXY_WRITE_FOLD', () => {
-  it('defaults to 8 and takes a whole number from 1 (no folding) to 1000', () => {
-    expect(loadConfig({}).writeFold).toBe(8);
+  it('defaults to 32 and takes a whole number from 1 (no folding) to 1000', () => {
+    expect(loadConfig({}).writeFold).toBe(32);
     expect(loadConfig({ WAIL_PROXY_WRITE_FOLD: '1' }).writeFold).toBe(1);
     expect(loadConfig({ WAIL_PROXY_WRITE_FOLD: '1000' }).writeFold).toBe(1000);
   });

@@ -71,7 +71,7 @@ export const ProxyEnv = Type.Object({
   WAIL_PROXY_WRITE_FOLD: Type.Integer({
     minimum: 1,
     maximum: 1000,
-    default: 8,
+    default: 32,
     description:
       'single writes reaching their store in the same turn (typically those whose intents one Kafka response acknowledged) that go to it in one call (MySQL: one statement): fewer round trips and less database CPU per write, a few milliseconds more before the row lands; 1 writes each row with its own statement',
   }),

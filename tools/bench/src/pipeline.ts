@@ -456,6 +456,15 @@ function singleWrites(proxyUrl: string, keys: () => number, table = 'items'): au
   };
 }
 
+/** The services' settings this run was given (WAIL_PROXY_*, WAIL_CONSUMER_*), as a command prefix. */
+function settingsSet(): string {
+  return Object.entries(env)
+    .filter(([name]) => /^WAIL_(PROXY|CONSUMER)_/.test(name))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => `${name}=${value} `)
+    .join('');
+}
+
 /** One single upsert through the proxy, evenly paced loads' unit; resolves with its `ts`. */
 async function proxyWrite(proxyUrl: string, id: number): Promise<number> {
   const answer = await fetch(`${proxyUrl}/v1/tables/items/mutations`, {
@@ -817,7 +826,7 @@ async function benchStore(): Promise<void> {
   );
   record(
     `Pipeline (${store})`,
-    `npx tsx tools/bench/src/pipeline.ts --store ${values.store} --duration ${duration} --connections ${connections} --batch ${batchSize} --backlog ${backlogSize}${values.only ? ` --only ${values.only}` : ''}${values.profile ? ` --profile ${values.profile}` : ''}`,
+    `${settingsSet()}npx tsx tools/bench/src/pipeline.ts --store ${values.store} --duration ${duration} --connections ${connections} --batch ${batchSize} --backlog ${backlogSize}${values.only ? ` --only ${values.only}` : ''}${values.profile ? ` --profile ${values.profile}` : ''}`,
     rows,
     notes,
   );

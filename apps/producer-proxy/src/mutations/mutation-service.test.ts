@@ -88,18 +88,18 @@ describe('the mutation service', () => {
       through.mutate({ table: 'items', op: 'upsert', key: { id }, values: { name } });
 
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => write(i, i === 4 ? 'bad' : `n${i}`)),
+      Array.from({ length: 40 }, (_, i) => write(i, i === 4 ? 'bad' : `n${i}`)),
     );
-    // At most 8 (the default) per call.
-    expect(calls).toEqual([8, 2]);
+    // At most 32 (the default) per call.
+    expect(calls).toEqual([32, 8]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(
-      Array.from({ length: 10 }, (_, i) => (i === 4 ? 'rejected' : 'fulfilled')),
+      Array.from({ length: 40 }, (_, i) => (i === 4 ? 'rejected' : 'fulfilled')),
     );
     expect(((outcomes[4] as PromiseRejectedResult).reason as WailError).code).toBe('BAD_REQUEST');
 
     // A write alone runs its own statement.
     await write(20, 'alone');
-    expect(calls).toEqual([8, 2, 1]);
+    expect(calls).toEqual([32, 8, 1]);
 
     // WAIL_PROXY_WRITE_FOLD=1: each write its own statement.
     const unfolded = make(1);
