@@ -410,9 +410,9 @@ export class MutationService {
 
 /**
  * Single writes folded into one `executeMany` at most, by default (as
- * WAIL_PROXY_WRITE_FOLD's): measured on MySQL against 8, 20–30 % more single
- * writes/s and a quarter less CPU per write in the proxy, the consumer and
- * the database, with end-to-end p99 still under 100 ms at half the maximum
+ * WAIL_PROXY_WRITE_FOLD's): measured on MySQL against 8, about a fifth more
+ * single writes/s and less CPU per write in the proxy, the consumer and the
+ * database, with end-to-end p99 still under 100 ms at half the maximum
  * (tools/bench/results.md; a batch request's own limit is its size).
  */
 const DEFAULT_WRITE_FOLD = 32;
