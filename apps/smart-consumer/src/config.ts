@@ -36,7 +36,7 @@ export const ConsumerEnv = Type.Object({
     Type.String({
       pattern: '^[A-Za-z0-9._:-]{1,64}$',
       description:
-        'this instance, unique among live ones (default host:pid-namespace:pid); one kept across restarts (the pod name) lets a restart after a crash resume at once',
+        'this instance, unique among live ones (default host:boot.pidns:pid — this boot of the machine, the pid namespace, the pid); one kept across restarts (the pod name) lets a restart after a crash resume at once',
     }),
   ),
   WAIL_CONSUMER_KEY_CONCURRENCY: Type.Integer({

@@ -87,7 +87,7 @@ describe('the default consumer id and liveness', () => {
   it('names host, pid namespace and pid', () => {
     expect(defaultConsumerId('h', '42', 7)).toBe('h:42:7');
     expect(defaultConsumerId('h', undefined, 7)).toBe('h:7');
-    expect(pidNamespace()).toMatch(/^[0-9]+$/);
+    expect(pidNamespace()).toMatch(/^[0-9a-f]{8}\.[0-9]+$/);
   });
 
   it('knows this process and not a pid past the largest', () => {

@@ -1,4 +1,4 @@
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { GroupMember, KafkaClient } from '@wail/kafka';
 import type { Logger } from 'pino';
 
@@ -18,18 +18,27 @@ export interface ConsumerIdentity {
   isAlive(pid: number): boolean;
 }
 
-/** This process's pid namespace (`/proc/self/ns/pid`'s inode); undefined off Linux. */
+/**
+ * Where a pid names one process: this boot of this machine
+ * (`/proc/sys/kernel/random/boot_id`, its first 8 hex digits — hosts cloned
+ * with one host name still differ) and this pid namespace
+ * (`/proc/self/ns/pid`'s inode; each container has its own). Undefined off
+ * Linux.
+ */
 export function pidNamespace(): string | undefined {
   try {
-    return /^pid:\[([0-9]+)\]$/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
+    const boot = /^([0-9a-f]{8})-/.exec(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'));
+    const namespace = /^pid:\[([0-9]+)\]$/.exec(readlinkSync('/proc/self/ns/pid'));
+    return boot && namespace ? `${boot[1]}.${namespace[1]}` : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * The default consumer id: host, pid namespace and pid, so a pid names one
- * process (containers sharing a host name each have their own namespace).
+ * The default consumer id: host, boot and pid namespace, pid — so a pid names
+ * one process (containers sharing a host name each have their own namespace,
+ * cloned hosts sharing one their own boot).
  */
 export function defaultConsumerId(
   host: string,

@@ -5,6 +5,7 @@ import {
   ColumnCache,
   TurnBatcher,
   canonicalKeyColumns,
+  inKeyOrder,
   checkedColumns,
   tombstoneKey,
   type ColumnInfo,
@@ -268,7 +269,8 @@ export class CassandraRowStore implements RowStore {
     const columns = await this.describe(target);
     const key = canonicalKeyColumns(target, columns, rawKey);
     const only = target.keyColumns.length === 1 ? columns.get(target.keyColumns[0]!) : undefined;
-    if (!only || !BATCHED_KEY_TYPES.has(only.type))
+    // A key not in the route's column order (never from the proxy) is read alone.
+    if (!only || !BATCHED_KEY_TYPES.has(only.type) || !inKeyOrder(target, key))
       return this.readOne(target, columns, key, consistency);
     // Bound here, so a key the driver cannot bind fails its own read, not its batch's.
     const param = keyParameter(columns, only.name, key[0]!.value);

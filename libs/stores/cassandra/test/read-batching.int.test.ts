@@ -21,6 +21,22 @@ const target = (table: string, keyColumns: string[]): TableRef => ({
   table,
   keyColumns,
 });
+/** Each batched key type, with two keys to write and one never written. */
+const KEY_TYPES: [string, KeyColumn['value'][]][] = [
+  ['int', [7n, -7n, 8n]],
+  ['smallint', [7n, -7n, 8n]],
+  ['tinyint', [7n, -7n, 8n]],
+  ['varint', [2n ** 70n, -(2n ** 70n), 8n]],
+  ['ascii', ['a', 'A', 'b']],
+  [
+    'timeuuid',
+    [
+      '2f3c1a4e-9c1b-11ee-8c90-0242ac120002',
+      '2f3c1a4f-9c1b-11ee-8c90-0242ac120002',
+      '2f3c1a50-9c1b-11ee-8c90-0242ac120002',
+    ],
+  ],
+];
 const people = target('people', ['id']);
 const names = target('names', ['name']);
 const refs = target('refs', ['ref']);
@@ -39,6 +55,7 @@ beforeAll(async () => {
     'blobs (k blob PRIMARY KEY, v int, wail_ts bigint)',
     'pairs (region text, n int, v int, wail_ts bigint, PRIMARY KEY (region, n))',
     'times (at timestamp PRIMARY KEY, v int, wail_ts bigint)',
+    ...KEY_TYPES.map(([type]) => `typed_${type} (k ${type} PRIMARY KEY, v int, wail_ts bigint)`),
   ])
     await store.client.execute(`CREATE TABLE ${keyspace}.${ddl}`);
 }, 60_000);
@@ -161,4 +178,19 @@ it('reads composite and timestamp keys one at a time, with the same answers', as
   expect(timed.together).toEqual(timed.alone);
   expect(timed.together[1]).toEqual({ state: 'absent', deletedTs: undefined });
   expect(timed.statements.some((cql) => cql.includes(' IN '))).toBe(false);
+});
+
+it.each(KEY_TYPES)('reads %s keys together in one statement', async (type, values) => {
+  const table = target(`typed_${type}`, ['k']);
+  await put(table, values[0]!, { v: 1 });
+  await put(table, values[1]!, { v: 2 });
+  const { alone, together, statements } = await readBoth(
+    table,
+    values.map((value) => [{ name: 'k', value }]),
+  );
+  expect(together).toEqual(alone);
+  expect(together.map((result) => result.state)).toEqual(['present', 'present', 'absent']);
+  // One IN statement; the absent key alone (row, then tombstone).
+  expect(statements.filter((cql) => / IN \?$/.test(cql))).toHaveLength(1);
+  expect(statements).toHaveLength(1 + 2);
 });
