@@ -26,7 +26,7 @@ const KEY_TYPES: [string, KeyColumn['value'][]][] = [
   ['int', [7n, -7n, 8n]],
   ['smallint', [7n, -7n, 8n]],
   ['tinyint', [7n, -7n, 8n]],
-  ['varint', [2n ** 70n, -(2n ** 70n), 8n]],
+  ['varint', [2n ** 62n, -(2n ** 62n), 8n]],
   ['ascii', ['a', 'A', 'b']],
   [
     'timeuuid',
