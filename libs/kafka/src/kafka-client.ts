@@ -192,8 +192,9 @@ export class KafkaClient {
   /**
    * Takes members out of a group now (LeaveGroup on their behalf), so the
    * group rebalances without waiting out their session. Only for members known
-   * to be dead: a live one removed this way rejoins as a new member, which
-   * costs one more rebalance. Members already gone are skipped. kafkajs has no
+   * to be dead: a live one removed this way works on until its next heartbeat
+   * while the group moves its partitions, as after a session expiry, then
+   * rejoins as a new member. Members already gone are skipped. kafkajs has no
    * public call for it: this uses its private cluster, as its own consumers do.
    */
   async removeGroupMembers(groupId: string, memberIds: readonly string[]): Promise<void> {
