@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CLUSTER, type TableRoute } from '@wail/contracts';
 import { KafkaClient, PartitionConsumer } from '@wail/kafka';
 import { ClaimStore } from '@wail/object-store';
-import { runService, type RunningService } from '@wail/runtime';
+import { processAlive, runService, type RunningService } from '@wail/runtime';
 import { createMetricsRegistry, startTracing, type Logger } from '@wail/telemetry';
 import {
   connectRepository,
@@ -25,7 +25,7 @@ import { LagReader, type PartitionOffsets } from './pipeline/lag';
 import { consumerMetrics } from './pipeline/metrics';
 import { ModelCache } from './pipeline/model-cache';
 import { MoveCoordinator } from './pipeline/move-coordinator';
-import { pidNamespace, processAlive, removeCrashedPredecessors } from './pipeline/predecessors';
+import { pidNamespace, removeCrashedPredecessors } from './pipeline/predecessors';
 import { TopicSet } from './pipeline/topic-set';
 import { KafkaPartitionTransactions } from './pipeline/transactions';
 

@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname } from 'node:path';
+import { processAlive as isAlive } from '@wail/runtime';
 
 export function readPid(pidFile: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
@@ -17,14 +18,7 @@ export function readPid(pidFile: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isAlive };
 
 /** The pid recorded in `pidFile` if that process still runs; a stale file is removed. */
 export function runningPid(pidFile: string): number | undefined {

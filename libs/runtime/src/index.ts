@@ -10,3 +10,4 @@ export { ERROR_SCHEMA, described, errorAnswer, openApiRefResolver, serveOpenApi 
 export { quietRoutes } from './quiet';
 export { documentedRoutes, recordRoutes } from './route-list';
 export type { RunningService, ServiceDefinition } from './lifecycle';
+export { processAlive } from './processes';

@@ -2,7 +2,7 @@ import {
   crashedPredecessors,
   defaultConsumerId,
   pidNamespace,
-  processAlive,
+  MAX_PREDECESSORS,
   type ConsumerIdentity,
 } from './predecessors';
 
@@ -51,6 +51,15 @@ describe('crashedPredecessors', () => {
     expect(crashedPredecessors([member('wail-consumer-node:4026532000:1')], container)).toEqual([]);
   });
 
+  it(`takes at most ${MAX_PREDECESSORS} per start, however many dead runs the group holds`, () => {
+    const dead = Array.from({ length: 500 }, (_, i) =>
+      member(`wail-consumer-host-a:4026531836:${1000 + i}`),
+    );
+    expect(crashedPredecessors(dead, self)).toEqual(
+      dead.slice(0, MAX_PREDECESSORS).map(({ memberId }) => memberId),
+    );
+  });
+
   it('judges no pid without a pid namespace to read', () => {
     const unknown = { ...self, pidNamespace: undefined, isAlive: () => false };
     expect(
@@ -83,15 +92,10 @@ describe('crashedPredecessors', () => {
   });
 });
 
-describe('the default consumer id and liveness', () => {
+describe('the default consumer id', () => {
   it('names host, pid namespace and pid', () => {
     expect(defaultConsumerId('h', '42', 7)).toBe('h:42:7');
     expect(defaultConsumerId('h', undefined, 7)).toBe('h:7');
     expect(pidNamespace()).toMatch(/^[0-9a-f]{8}\.[0-9]+$/);
-  });
-
-  it('knows this process and not a pid past the largest', () => {
-    expect(processAlive(process.pid)).toBe(true);
-    expect(processAlive(4_194_304)).toBe(false);
   });
 });

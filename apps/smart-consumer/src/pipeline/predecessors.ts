@@ -4,6 +4,11 @@ import type { Logger } from 'pino';
 
 /** Linux's pids stay below `pid_max`, which tops out at 2^22. */
 const PID_MAX = 4_194_303;
+/**
+ * Crashed runs taken out per start, at most (one LeaveGroup each, in turn):
+ * a group holding more is left to their sessions rather than held up by them.
+ */
+export const MAX_PREDECESSORS = 16;
 
 export interface ConsumerIdentity {
   /** This process's Kafka client id, `wail-consumer-<consumer id>`. */
@@ -60,7 +65,7 @@ export function defaultConsumerId(
  *   no longer runs is a predecessor (systemd's `Restart=`, a shell loop).
  *
  * A pid of another namespace is never judged: with no namespace to read, the
- * second rule is off.
+ * second rule is off. At most MAX_PREDECESSORS are returned.
  */
 export function crashedPredecessors(
   members: readonly GroupMember[],
@@ -79,17 +84,8 @@ export function crashedPredecessors(
       const pid = Number(rest);
       return pid <= PID_MAX && pid !== self.pid && !self.isAlive(pid);
     })
+    .slice(0, MAX_PREDECESSORS)
     .map(({ memberId }) => memberId);
-}
-
-/** Whether a process with this pid exists here (EPERM: it does, as another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
