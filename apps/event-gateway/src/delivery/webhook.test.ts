@@ -1,4 +1,11 @@
-import { backoff, signature, webhookUrlProblem } from './webhook';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { silentLogger } from '@wail/telemetry';
+import { waitFor } from '@wail/testing';
+import type { Subscription } from '../subscriptions/subscription';
+import type { GatewayMetrics } from './metrics';
+import type { Delivery } from './subscription-reader';
+import { WebhookSink, backoff, signature, webhookUrlProblem } from './webhook';
 
 const settings = {
   batch: 100,
@@ -44,4 +51,47 @@ describe('webhook URLs', () => {
     ['http://0.0.0.0:8080/', /unspecified/],
     ['http://[::]:8080/', /unspecified/],
   ])('refuses %s', (url, why) => expect(webhookUrlProblem(url)).toMatch(why));
+});
+
+describe('webhook batches', () => {
+  it('never carry more than the batch size, however many callers add at once', async () => {
+    const bodies: { changes: unknown[] }[] = [];
+    const server = createServer((request, response) => {
+      let text = '';
+      request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      request.on('end', () => {
+        bodies.push(JSON.parse(text) as { changes: unknown[] });
+        // Slow: every caller arriving meanwhile waits behind this call.
+        setTimeout(() => response.end(), 30);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const acked: string[] = [];
+    const sink = new WebhookSink({
+      subscription: {
+        id: 'sub_test',
+        webhook: { url: `http://127.0.0.1:${port}/hook`, secret: 's' },
+      } as unknown as Subscription,
+      settings: { ...settings, batch: 3, lingerMs: 5 },
+      metrics: {
+        webhookCalls: { inc: () => undefined },
+        deadLettered: { inc: () => undefined },
+      } as unknown as GatewayMetrics,
+      logger: silentLogger(),
+      ack: async (cursor) => void acked.push(cursor),
+      deadLetter: async () => true,
+    });
+    try {
+      const delivery = (n: number) =>
+        ({ change: { table: 't', key: { id: n } }, cursor: `c${n}` }) as unknown as Delivery;
+      await Promise.all(Array.from({ length: 20 }, (_, n) => sink.deliver(delivery(n))));
+      await waitFor(() => acked.includes('c19'), { timeoutMs: 5000, what: 'every change acked' });
+      expect(bodies.flatMap((body) => body.changes)).toHaveLength(20);
+      expect(Math.max(...bodies.map((body) => body.changes.length))).toBeLessThanOrEqual(3);
+    } finally {
+      sink.stop();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

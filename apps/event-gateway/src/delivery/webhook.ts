@@ -76,10 +76,17 @@ export class WebhookSink implements DeliverySink {
     this.abort.abort();
   }
 
+  /**
+   * Sends what is pending, at most `batch` changes per call: callers that
+   * were waiting for the last flush may all have added theirs before this
+   * one runs.
+   */
   private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0 || this.stopped) return;
+    while (this.pending.length > 0 && !this.stopped)
+      await this.send(this.pending.splice(0, this.options.settings.batch));
+  }
+
+  private async send(batch: Delivery[]): Promise<void> {
     const { subscription, settings } = this.options;
     const cursor = batch.at(-1)!.cursor;
     const body = webhookBody(
